@@ -1,0 +1,38 @@
+# Thin wrapper over Meson.  `make run` is the quickstart, `make test` runs
+# everything CI runs.  PREFIX and DESTDIR are honoured by `make install`.
+BUILD   ?= build
+ASAN    ?= build-asan
+PREFIX  ?= /usr/local
+PYTHON  ?= /usr/bin/python3
+
+.PHONY: all deps build run test unit asan system install clean
+
+all: build
+
+deps:
+	@./utils/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+run: build
+	@./utils/quickstart.sh $(BUILD)
+
+test: build
+	@$(PYTHON) tests/run_all.py --build $(BUILD) --asan $(ASAN)
+
+unit: build
+	meson test -C $(BUILD) --print-errorlogs
+
+system: build
+	$(PYTHON) -m pytest -q tests/system
+
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	meson install -C $(BUILD) --no-rebuild --quiet
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,65 @@
+/*
+ * Logging for the daemons and tools.
+ *
+ * Levels follow the engine's `log_mask` names (DEBUG, INFO, NOTE, WARN,
+ * ERROR, CRIT, ...) and the control plane's `control_log_mask` names
+ * (TRACE, DEBUG, INFO, NOTICE, ERROR, DISABLED); both map onto one ordered
+ * scale.  Output goes to stderr until d_log_open() names a file.  The
+ * libraries under src/common never log on their own; callers do.
+ */
+#ifndef DAOS_COMMON_LOG_H
+#define DAOS_COMMON_LOG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/common.h"
+
+enum d_log_level {
+	D_LL_TRACE = 0,
+	D_LL_DEBUG,
+	D_LL_INFO,
+	D_LL_NOTE,
+	D_LL_WARN,
+	D_LL_ERROR,
+	D_LL_CRIT,
+	D_LL_ALERT,
+	D_LL_EMERG,
+	D_LL_DISABLED,
+};
+
+/*
+ * Parse an engine `log_mask`: a level name optionally followed by
+ * comma-separated `SUBSYS=LEVEL` assignments (at most 1023 characters).
+ * Names: DEBUG DBUG INFO NOTE WARN ERROR ERR CRIT ALRT FATAL EMRG EMIT
+ * (case-insensitive).  *out gets the default level.
+ */
+int d_log_mask_parse(const char *mask, enum d_log_level *out, struct d_errbuf *eb);
+
+/* Parse a `control_log_mask`: DISABLED TRACE DEBUG INFO NOTICE WARN ERROR. */
+int d_log_control_mask_parse(const char *mask, enum d_log_level *out, struct d_errbuf *eb);
+
+/* Canonical name of a level ("DEBUG", "INFO", ...). */
+const char *d_log_level_name(enum d_log_level lvl);
+
+/*
+ * Send log output to `path` (appended, created 0644); NULL or "" means
+ * stderr.  `ident` prefixes every line (e.g. "daos_server").
+ */
+int  d_log_open(const char *ident, const char *path, enum d_log_level lvl);
+void d_log_close(void);
+void d_log_set_level(enum d_log_level lvl);
+enum d_log_level d_log_get_level(void);
+bool d_log_enabled(enum d_log_level lvl);
+
+void d_log_write(enum d_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define D_TRACE(...) d_log_write(D_LL_TRACE, __VA_ARGS__)
+#define D_DEBUG(...) d_log_write(D_LL_DEBUG, __VA_ARGS__)
+#define D_INFO(...)  d_log_write(D_LL_INFO, __VA_ARGS__)
+#define D_NOTE(...)  d_log_write(D_LL_NOTE, __VA_ARGS__)
+#define D_WARN(...)  d_log_write(D_LL_WARN, __VA_ARGS__)
+#define D_ERROR(...) d_log_write(D_LL_ERROR, __VA_ARGS__)
+#define D_CRIT(...)  d_log_write(D_LL_CRIT, __VA_ARGS__)
+
+#endif /* DAOS_COMMON_LOG_H */
