@@ -1,0 +1,96 @@
+/*
+ * Command-line parsing for the control-plane binaries, in the style of
+ * upstream's go-flags interfaces: a tree of commands (with aliases), each
+ * with its options; options of every command on the path are accepted after
+ * that command (global options anywhere).  Short options `-v`, grouped bools
+ * `-vj`, `-pVALUE`, `-p VALUE`, long `--provider VALUE` and
+ * `--provider=VALUE`; `--` ends options.  `-h/--help` prints usage for the
+ * command reached so far and returns D_CLI_HELP.
+ *
+ * Errors (exit status 1 from d_cli_main) are printed to stderr as:
+ *   "ERROR: <prog>: unknown flag `x'"
+ *   "ERROR: <prog>: expected argument for flag `-p, --provider'"
+ *   "ERROR: <prog>: Unknown command `foo'. Please specify one command of: a, b or c"
+ *   "ERROR: <prog>: Please specify one command of: a, b or c"
+ * followed by the usage text for the command, as go-flags does.
+ */
+#ifndef DAOS_COMMON_CLI_H
+#define DAOS_COMMON_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/common.h"
+
+#define D_CLI_HELP 2 /* returned by d_cli_parse after printing help */
+
+enum d_cli_opt_type {
+	D_OPT_BOOL = 0, /* flag, no argument */
+	D_OPT_STR,      /* takes one argument */
+	D_OPT_LIST,     /* takes one argument, may repeat; values kept in order */
+};
+
+struct d_cli_opt {
+	char                short_name; /* 0 when none */
+	const char         *long_name;  /* required; the key used by d_cli_get() */
+	enum d_cli_opt_type type;
+	const char         *arg_name;   /* for help, e.g. "PROVIDER" */
+	const char         *help;
+	const char         *deflt;      /* default value shown in help and returned by d_cli_get */
+	bool                hidden;     /* accepted but not listed in help */
+};
+
+struct d_cli_ctx;
+
+struct d_cli_cmd {
+	const char             *name;
+	const char             *aliases[4]; /* NULL-terminated */
+	const char             *help;       /* one line */
+	const struct d_cli_opt *opts;       /* terminated by an entry with long_name == NULL */
+	const struct d_cli_cmd *subcmds;    /* terminated by an entry with name == NULL */
+	/* Leaf action.  Returns the process exit status. */
+	int (*run)(struct d_cli_ctx *ctx);
+	const char *args_usage;             /* e.g. "[pci-allow-list]"; NULL: no positionals */
+	bool        hidden;
+};
+
+/* Parsed state handed to a command's run(). */
+struct d_cli_ctx {
+	const char             *prog;     /* argv[0] basename */
+	const struct d_cli_cmd *cmd;      /* the leaf command reached */
+	int                     argc;     /* positional arguments */
+	char                  **argv;
+	void                   *user;     /* caller's pointer from d_cli_main */
+	/* private */
+	struct d_cli_parsed    *parsed;
+};
+
+/* True if the option was given on the command line (any command on the path). */
+bool d_cli_has(const struct d_cli_ctx *ctx, const char *long_name);
+
+/* Value of a D_OPT_STR option (last occurrence), else its default, else NULL. */
+const char *d_cli_get(const struct d_cli_ctx *ctx, const char *long_name);
+
+/* Values of a D_OPT_LIST option; returns the count and sets *vals (owned by ctx). */
+int d_cli_get_list(const struct d_cli_ctx *ctx, const char *long_name, const char *const **vals);
+
+/*
+ * Integer value of an option with range checking; on a bad value prints
+ * "ERROR: <prog>: invalid argument for flag `--name': expected an integer
+ * between MIN and MAX, got "X"" and returns -DER_INVAL.  Absent: *out = deflt.
+ */
+int d_cli_get_long(const struct d_cli_ctx *ctx, const char *long_name, long min, long max,
+		   long deflt, long *out);
+
+/* Print usage for ctx->cmd (or the root when cmd is NULL) to out. */
+void d_cli_usage(const struct d_cli_ctx *ctx, FILE *out);
+
+/*
+ * Parse argv against the root command (whose opts are the global options)
+ * and run the leaf.  Returns the exit status: the command's return value, 0
+ * after help, 1 on a usage error.  A command without run() and without a
+ * subcommand given is a usage error ("Please specify one command of: ...").
+ */
+int d_cli_main(const struct d_cli_cmd *root, int argc, char **argv, void *user);
+
+#endif /* DAOS_COMMON_CLI_H */
