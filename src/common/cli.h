@@ -52,6 +52,20 @@ struct d_cli_cmd {
 	int (*run)(struct d_cli_ctx *ctx);
 	const char *args_usage;             /* e.g. "[pci-allow-list]"; NULL: no positionals */
 	bool        hidden;
+	/*
+	 * Optional, called for every command on the parsed path (root first)
+	 * before the leaf's run(), like go-flags' CommandHandler upstream uses to
+	 * apply global options (log level, proxy scrubbing).  A non-zero return
+	 * is the exit status and the leaf does not run.
+	 */
+	int (*pre_run)(struct d_cli_ctx *ctx);
+	/*
+	 * Subcommands defined in other files, as a NULL-terminated array of
+	 * pointers (C cannot copy an extern struct into a static initializer):
+	 *   static const struct d_cli_cmd *const cmds[] = {&srv_network_cmd, NULL};
+	 * Listed after `subcmds` when both are given.
+	 */
+	const struct d_cli_cmd *const *subcmd_ptrs;
 };
 
 /* Parsed state handed to a command's run(). */
