@@ -147,6 +147,15 @@ put_string(struct d_sbuf *sb, bool *nomem, const char *str)
 		*nomem = true;
 }
 
+int
+d_json_quote(struct d_sbuf *sb, const char *s)
+{
+	bool nomem = false;
+
+	put_string(sb, &nomem, s != NULL ? s : "");
+	return nomem ? -DER_NOMEM : 0;
+}
+
 static void
 newline_indent(struct d_json *w, int depth)
 {

@@ -46,6 +46,13 @@ int d_json_finish(struct d_json *w);
 const char *d_json_text(const struct d_json *w);
 
 /*
+ * Append `s` as a quoted, escaped JSON string to sb (for one-line JSON such
+ * as log records).  0 or -DER_NOMEM.
+ */
+struct d_sbuf;
+int d_json_quote(struct d_sbuf *sb, const char *s);
+
+/*
  * Print the envelope: `response` is the finished writer (NULL -> null),
  * `error` the error text (NULL -> null), `status` the DAOS status (0 on
  * success, a negative -DER_* otherwise).

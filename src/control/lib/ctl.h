@@ -32,7 +32,8 @@ struct d_cli_ctx;
 
 /*
  * pre_run hook for the root command of every control-plane binary: applies
- * --debug, --log-file/--logfile and --allow-proxy (see ctl_proxy_scrub).
+ * --debug, --log-file/--logfile, --json-logging, --syslog and --allow-proxy
+ * (see ctl_proxy_scrub), whichever of them the binary defines.
  * Returns 0, or 1 after printing an error (log file cannot be opened).
  */
 int ctl_cli_pre_run(struct d_cli_ctx *ctx);

@@ -1,10 +1,11 @@
 /*
  * What the global options common to daos_server, dmg and daos_agent do
  * before any subcommand runs: log level (-d/-b --debug), log file
- * (--log-file / -l --logfile) and removal of proxy variables unless
- * --allow-proxy.  Options a subcommand consumes itself (config path,
+ * (--log-file / -l --logfile), log format (-J/--json-logging, --syslog) and
+ * removal of proxy variables unless --allow-proxy.  Options a subcommand consumes itself (config path,
  * insecure, runtime dir, JSON output) are read by that subcommand.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +60,12 @@ ctl_cli_pre_run(struct d_cli_ctx *ctx)
 			fprintf(stderr,
 				"ERROR: %s: cannot open log file \"%s\": %s; check that its "
 				"directory exists and is writable\n",
-				ctx->prog, path, d_errstr(rc));
+				ctx->prog, path, strerror(errno));
 			return 1;
 		}
 	}
 	d_log_set_level(lvl);
+	d_log_set_json(d_cli_has(ctx, "json-logging"));
+	d_log_set_syslog(d_cli_has(ctx, "syslog"));
 	return 0;
 }
