@@ -15,29 +15,29 @@
 
 #include "common/cli.h"
 
-#define CLI_MAX_DEPTH   16
-#define CLI_TERM_COLS   80 /* go-flags' width when stdout is not a terminal */
-#define CLI_PAD_BEFORE  2  /* paddingBeforeOption */
+#define CLI_MAX_DEPTH	16
+#define CLI_TERM_COLS	80 /* go-flags' width when stdout is not a terminal */
+#define CLI_PAD_BEFORE	2  /* paddingBeforeOption */
 #define CLI_PAD_BETWEEN 2  /* distanceBetweenOptionAndDescription */
 
 struct cli_value {
 	const struct d_cli_opt *opt;
-	const char             *val; /* points into argv; NULL for bools */
+	const char	       *val; /* points into argv; NULL for bools */
 };
 
 struct d_cli_parsed {
 	const struct d_cli_cmd *path[CLI_MAX_DEPTH];
-	int                     depth;
+	int			depth;
 	struct cli_value       *vals;
-	int                     nvals;
-	const char            **list; /* last d_cli_get_list() answer */
+	int			nvals;
+	const char	      **list; /* last d_cli_get_list() answer */
 };
 
 static const struct d_cli_opt help_opt = {
 	.short_name = 'h',
-	.long_name  = "help",
-	.type       = D_OPT_BOOL,
-	.help       = "Show this help message",
+	.long_name = "help",
+	.type = D_OPT_BOOL,
+	.help = "Show this help message",
 };
 
 static const char *
@@ -88,7 +88,7 @@ static int
 sorted_subcmds(const struct d_cli_cmd *c, const struct d_cli_cmd **out, int max)
 {
 	const struct d_cli_cmd *s;
-	int                     n = 0;
+	int			n = 0;
 
 	for (int k = 0; (s = subcmd_at(c, k)) != NULL; k++) {
 		int i;
@@ -173,28 +173,22 @@ put_wrapped(FILE *out, const char *text, int width, int col)
 static void
 put_opt_line(FILE *out, const struct d_cli_opt *o, const struct align *a, bool indent)
 {
-	char line[256];
-	int  n     = 0;
-	int  start = desc_start(a);
+	int start = desc_start(a);
+	int n;
 
 	if (!opt_visible(o))
 		return;
-	n += snprintf(line + n, sizeof(line) - (size_t)n, "%*s", CLI_PAD_BEFORE + (indent ? 4 : 0),
-		      "");
+	n = fprintf(out, "%*s", CLI_PAD_BEFORE + (indent ? 4 : 0), "");
 	if (o->short_name != 0)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "-%c, ", o->short_name);
+		n += fprintf(out, "-%c, ", o->short_name);
 	else if (a->has_short)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "    ");
-	n += snprintf(line + n, sizeof(line) - (size_t)n, "--%s", o->long_name);
+		n += fprintf(out, "    ");
+	n += fprintf(out, "--%s", o->long_name);
 	if (o->type != D_OPT_BOOL)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "=%s",
-			      o->arg_name != NULL ? o->arg_name : "");
-	fputs(line, out);
+		n += fprintf(out, "=%s", o->arg_name != NULL ? o->arg_name : "");
 	if (o->help != NULL && o->help[0] != '\0') {
 		char *desc = NULL;
 
-		if (n > (int)sizeof(line) - 1)
-			n = (int)sizeof(line) - 1;
 		fprintf(out, "%*s", start - n > 0 ? start - n : 0, "");
 		if (o->deflt != NULL && o->deflt[0] != '\0')
 			desc = d_asprintf("%s (default: %s)", o->help, o->deflt);
@@ -209,7 +203,7 @@ usage_path(FILE *out, const char *prog, const struct d_cli_cmd *const *path, int
 {
 	const struct d_cli_cmd *leaf = path[depth - 1];
 	const struct d_cli_cmd *subs[CLI_MAX_SUBCMDS];
-	int                     nsub;
+	int			nsub;
 
 	fprintf(out, "Usage:\n  %s [OPTIONS]", prog);
 	for (int i = 1; i < depth; i++) {
@@ -244,10 +238,10 @@ usage_print(FILE *out, const char *prog, const struct d_cli_cmd *const *path, in
 	const struct d_cli_cmd *root = path[0];
 	const struct d_cli_cmd *leaf = path[depth - 1];
 	const struct d_cli_cmd *subs[CLI_MAX_SUBCMDS];
-	struct align            a    = {0};
-	bool                    indent;
-	int                     nsub;
-	size_t                  maxname = 0;
+	struct align		a = {0};
+	bool			indent;
+	int			nsub;
+	size_t			maxname = 0;
 
 	usage_path(out, prog, path, depth);
 
@@ -291,7 +285,8 @@ usage_print(FILE *out, const char *prog, const struct d_cli_cmd *const *path, in
 			if (subs[i]->aliases[0] != NULL) {
 				fputs(" (aliases: ", out);
 				for (int j = 0; j < 4 && subs[i]->aliases[j] != NULL; j++)
-					fprintf(out, "%s%s", j > 0 ? ", " : "", subs[i]->aliases[j]);
+					fprintf(out, "%s%s", j > 0 ? ", " : "",
+						subs[i]->aliases[j]);
 				fputc(')', out);
 			}
 		}
@@ -304,7 +299,7 @@ d_cli_usage(const struct d_cli_ctx *ctx, FILE *out)
 {
 	if (ctx->parsed != NULL && ctx->parsed->depth > 0) {
 		const struct d_cli_parsed *p = ctx->parsed;
-		int                        d = p->depth;
+		int			   d = p->depth;
 
 		/* print for ctx->cmd when it is on the parsed path */
 		if (ctx->cmd != NULL)
@@ -342,7 +337,7 @@ edit_distance(const char *a, const char *b)
 
 		row[0] = (int)i;
 		for (size_t j = 1; j <= lb; j++) {
-			int up   = row[j];
+			int up = row[j];
 			int best = diag + (a[i - 1] != b[j - 1]);
 
 			if (up + 1 < best)
@@ -350,7 +345,7 @@ edit_distance(const char *a, const char *b)
 			if (row[j - 1] + 1 < best)
 				best = row[j - 1] + 1;
 			row[j] = best;
-			diag   = up;
+			diag = up;
 		}
 	}
 	ret = row[lb];
@@ -372,8 +367,8 @@ static char *
 command_error(const struct d_cli_cmd *cmd, const char *given)
 {
 	const struct d_cli_cmd *subs[CLI_MAX_SUBCMDS];
-	int                     n = sorted_subcmds(cmd, subs, CLI_MAX_SUBCMDS);
-	struct d_sbuf           sb;
+	int			n = sorted_subcmds(cmd, subs, CLI_MAX_SUBCMDS);
+	struct d_sbuf		sb;
 
 	d_sbuf_init(&sb);
 	if (given != NULL) {
@@ -427,13 +422,13 @@ opt_name(char *buf, size_t len, const struct d_cli_opt *o)
 /* Parsing                                                              */
 
 struct parse_state {
-	const char          *prog;
+	const char	    *prog;
 	struct d_cli_parsed *p;
-	char               **pos; /* positional arguments */
-	int                  npos;
-	char                 err[512];
-	bool                 help;
-	bool                 nomem; /* no usage after "out of memory" */
+	char		   **pos; /* positional arguments */
+	int		     npos;
+	char		     err[512];
+	bool		     help;
+	bool		     nomem; /* no usage after "out of memory" */
 };
 
 static const struct d_cli_opt *
@@ -446,7 +441,8 @@ find_opt(struct parse_state *s, const char *long_name, size_t len, char short_na
 						 strncmp(o->long_name, long_name, len) == 0)
 					      : (short_name != 0 && o->short_name == short_name))
 				return o;
-	if (long_name != NULL ? (len == 4 && strncmp(long_name, "help", 4) == 0) : short_name == 'h')
+	if (long_name != NULL ? (len == 4 && strncmp(long_name, "help", 4) == 0)
+			      : short_name == 'h')
 		return &help_opt;
 	return NULL;
 }
@@ -466,9 +462,9 @@ record(struct parse_state *s, const struct d_cli_opt *o, const char *val)
 		s->nomem = true;
 		return -DER_NOMEM;
 	}
-	s->p->vals                      = n;
-	s->p->vals[s->p->nvals].opt     = o;
-	s->p->vals[s->p->nvals++].val   = val;
+	s->p->vals = n;
+	s->p->vals[s->p->nvals].opt = o;
+	s->p->vals[s->p->nvals++].val = val;
 	return 0;
 }
 
@@ -510,10 +506,10 @@ set_opt(struct parse_state *s, const struct d_cli_opt *o, const char *inline_val
 static int
 parse_long(struct parse_state *s, int argc, char **argv, int *i)
 {
-	const char             *name = argv[*i] + 2;
-	const char             *eq   = strchr(name, '=');
-	size_t                  len  = eq != NULL ? (size_t)(eq - name) : strlen(name);
-	const struct d_cli_opt *o    = find_opt(s, name, len, 0);
+	const char	       *name = argv[*i] + 2;
+	const char	       *eq = strchr(name, '=');
+	size_t			len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+	const struct d_cli_opt *o = find_opt(s, name, len, 0);
 
 	if (o == NULL) {
 		snprintf(s->err, sizeof(s->err), "unknown flag `%.*s'", (int)len, name);
@@ -529,7 +525,7 @@ parse_short(struct parse_state *s, int argc, char **argv, int *i)
 
 	for (int j = 1; arg[j] != '\0'; j++) {
 		const struct d_cli_opt *o = find_opt(s, NULL, 0, arg[j]);
-		int                     rc;
+		int			rc;
 
 		if (o == NULL) {
 			snprintf(s->err, sizeof(s->err), "unknown flag `%c'", arg[j]);
@@ -582,7 +578,7 @@ parse_word(struct parse_state *s, char *arg, bool after_dashes)
 
 	if (!after_dashes && s->npos == 0 && has_subcmds(cur)) {
 		const struct d_cli_cmd *sub = find_subcmd(cur, arg);
-		char                   *msg;
+		char		       *msg;
 
 		if (sub != NULL) {
 			if (s->p->depth == CLI_MAX_DEPTH) {
@@ -619,12 +615,12 @@ parsed_free(struct d_cli_parsed *p)
 int
 d_cli_main(const struct d_cli_cmd *root, int argc, char **argv, void *user)
 {
-	struct parse_state      s    = {0};
-	struct d_cli_ctx        ctx  = {0};
+	struct parse_state	s = {0};
+	struct d_cli_ctx	ctx = {0};
 	const struct d_cli_cmd *leaf;
-	bool                    dashes = false;
-	int                     rc     = 0;
-	int                     i;
+	bool			dashes = false;
+	int			rc = 0;
+	int			i;
 
 	s.prog = argc > 0 && argv[0] != NULL ? base_name(argv[0]) : root->name;
 	D_ALLOC_PTR(s.p);
@@ -635,7 +631,7 @@ d_cli_main(const struct d_cli_cmd *root, int argc, char **argv, void *user)
 		goto out;
 	}
 	s.p->path[0] = root;
-	s.p->depth   = 1;
+	s.p->depth = 1;
 
 	for (i = 1; i < argc; i++) {
 		char *arg = argv[i];
@@ -656,11 +652,11 @@ d_cli_main(const struct d_cli_cmd *root, int argc, char **argv, void *user)
 			break;
 	}
 
-	ctx.prog   = s.prog;
+	ctx.prog = s.prog;
 	ctx.parsed = s.p;
-	ctx.user   = user;
-	leaf       = s.p->path[s.p->depth - 1];
-	ctx.cmd    = leaf;
+	ctx.user = user;
+	leaf = s.p->path[s.p->depth - 1];
+	ctx.cmd = leaf;
 	if (s.help) {
 		d_cli_usage(&ctx, stdout);
 		rc = 0;
@@ -748,8 +744,8 @@ int
 d_cli_get_list(const struct d_cli_ctx *ctx, const char *long_name, const char *const **vals)
 {
 	struct d_cli_parsed *p = ctx != NULL ? ctx->parsed : NULL;
-	const char         **list;
-	int                  n = 0;
+	const char	   **list;
+	int		     n = 0;
 
 	if (p == NULL) {
 		*vals = NULL;
@@ -763,17 +759,17 @@ d_cli_get_list(const struct d_cli_ctx *ctx, const char *long_name, const char *c
 			list[n++] = p->vals[i].val;
 	D_FREE(p->list);
 	p->list = list;
-	*vals   = list;
+	*vals = list;
 	return n;
 }
 
 int
-d_cli_get_long(const struct d_cli_ctx *ctx, const char *long_name, long min, long max,
-	       long deflt, long *out)
+d_cli_get_long(const struct d_cli_ctx *ctx, const char *long_name, long min, long max, long deflt,
+	       long *out)
 {
 	const char *s = NULL;
-	char       *end;
-	long        v;
+	char	   *end;
+	long	    v;
 
 	for (int i = ctx->parsed != NULL ? ctx->parsed->nvals - 1 : -1; i >= 0; i--)
 		if (strcmp(ctx->parsed->vals[i].opt->long_name, long_name) == 0) {
@@ -785,9 +781,9 @@ d_cli_get_long(const struct d_cli_ctx *ctx, const char *long_name, long min, lon
 		return 0;
 	}
 	errno = 0;
-	v     = strtol(s, &end, 10);
-	if (s[0] == '\0' || *end != '\0' || isspace((unsigned char)s[0]) || errno != 0 ||
-	    v < min || v > max) {
+	v = strtol(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || isspace((unsigned char)s[0]) || errno != 0 || v < min ||
+	    v > max) {
 		fprintf(stderr,
 			"ERROR: %s: invalid argument for flag `--%s': expected an integer between "
 			"%ld and %ld, got \"%s\"\n",

@@ -15,12 +15,12 @@
 
 struct d_json {
 	struct d_sbuf sb;
-	int           depth;
-	char          kind[JSON_MAX_DEPTH];  /* '{' or '[' per open level */
-	int           count[JSON_MAX_DEPTH]; /* values written in each level */
-	int           ntop;                  /* values written at the top level */
-	bool          nomem;
-	bool          misuse;
+	int	      depth;
+	char	      kind[JSON_MAX_DEPTH];  /* '{' or '[' per open level */
+	int	      count[JSON_MAX_DEPTH]; /* values written in each level */
+	int	      ntop;		     /* values written at the top level */
+	bool	      nomem;
+	bool	      misuse;
 };
 
 struct d_json *
@@ -65,7 +65,7 @@ puts_(struct d_json *w, const char *s)
 static int
 utf8_len(const unsigned char *s, uint32_t *cp)
 {
-	int      n;
+	int	 n;
 	uint32_t c;
 	uint32_t min;
 
@@ -103,15 +103,15 @@ static void
 put_string(struct d_sbuf *sb, bool *nomem, const char *str)
 {
 	static const char    hex[] = "0123456789abcdef";
-	const unsigned char *s     = (const unsigned char *)str;
-	const unsigned char *run   = s;
-	int                  rc    = d_sbuf_putn(sb, "\"", 1);
+	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *run = s;
+	int		     rc = d_sbuf_putn(sb, "\"", 1);
 
 	while (*s != '\0') {
 		uint32_t cp = 0;
-		int      n  = utf8_len(s, &cp);
-		char     esc[8];
-		size_t   elen;
+		int	 n = utf8_len(s, &cp);
+		char	 esc[8];
+		size_t	 elen;
 
 		if (n == 1 && cp >= 0x20 && cp != '"' && cp != '\\' && cp != '<' && cp != '>' &&
 		    cp != '&') {
@@ -134,9 +134,9 @@ put_string(struct d_sbuf *sb, bool *nomem, const char *str)
 		else if (cp == '\t')
 			elen = (size_t)snprintf(esc, sizeof(esc), "\\t");
 		else
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\u%c%c%c%c", hex[(cp >> 12) & 0xf],
-						hex[(cp >> 8) & 0xf], hex[(cp >> 4) & 0xf],
-						hex[cp & 0xf]);
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\u%c%c%c%c",
+						hex[(cp >> 12) & 0xf], hex[(cp >> 8) & 0xf],
+						hex[(cp >> 4) & 0xf], hex[cp & 0xf]);
 		rc |= d_sbuf_putn(sb, esc, elen);
 		s += n == 0 ? 1 : n;
 		run = s;
@@ -203,7 +203,7 @@ open_level(struct d_json *w, const char *key, char kind)
 		return;
 	}
 	put(w, &kind, 1);
-	w->kind[w->depth]  = kind;
+	w->kind[w->depth] = kind;
 	w->count[w->depth] = 0;
 	w->depth++;
 }
@@ -300,7 +300,7 @@ format_double(double v, char *buf, size_t len)
 			break;
 	}
 	if (v == 0 || (a >= 1e-6 && a < 1e21)) {
-		e     = strchr(digits, 'e');
+		e = strchr(digits, 'e');
 		exp10 = atoi(e + 1);
 		/* decimals needed = significant decimals - exponent */
 		snprintf(buf, len, "%.*f", prec - exp10 > 0 ? prec - exp10 : 0, v);
@@ -309,7 +309,7 @@ format_double(double v, char *buf, size_t len)
 	e = strchr(digits, 'e');
 	/* "e-07" -> "e-7", "e+21" stays: Go trims leading zeros of the exponent */
 	exp10 = atoi(e + 1);
-	*e    = '\0';
+	*e = '\0';
 	snprintf(buf, len, "%se%c%d", digits, exp10 < 0 ? '-' : '+', abs(exp10));
 }
 
@@ -380,9 +380,9 @@ void
 d_json_envelope_print(FILE *out, struct d_json *response, const char *error, int status)
 {
 	struct d_sbuf sb;
-	bool          nomem = false;
-	char         *msg   = NULL;
-	int           rc    = 0;
+	bool	      nomem = false;
+	char	     *msg = NULL;
+	int	      rc = 0;
 
 	if (response != NULL)
 		rc = d_json_finish(response);
@@ -390,7 +390,7 @@ d_json_envelope_print(FILE *out, struct d_json *response, const char *error, int
 		/* Say so rather than print a broken document. */
 		msg = d_asprintf("failed to build the JSON response: %s%s%s", d_errstr(rc),
 				 error != NULL ? "; " : "", error != NULL ? error : "");
-		error    = msg != NULL ? msg : "failed to build the JSON response";
+		error = msg != NULL ? msg : "failed to build the JSON response";
 		response = NULL;
 		if (status == 0)
 			status = rc;

@@ -29,7 +29,10 @@ struct d_table {
 	char **titles;
 	char **cells; /* nrows * ncols, row-major */
 	int    nrows;
-	int    cap;   /* rows allocated in cells */
+	int    cap; /* rows allocated in cells */
+	/* widest entry of each column so far, kept up to date by create and
+	 * add_row so that printing never allocates */
+	size_t *width;
 };
 
 /* Display width: UTF-8 characters, as tabwriter counts runes. */
@@ -48,7 +51,7 @@ struct d_table *
 d_table_create(int ncols, const char *const *titles)
 {
 	struct d_table *t;
-	int             i;
+	int		i;
 
 	if (ncols <= 0 || titles == NULL)
 		return NULL;
@@ -57,12 +60,16 @@ d_table_create(int ncols, const char *const *titles)
 		return NULL;
 	t->ncols = ncols;
 	D_ALLOC_ARRAY(t->titles, ncols);
-	if (t->titles == NULL)
+	D_ALLOC_ARRAY(t->width, ncols);
+	if (t->titles == NULL || t->width == NULL)
 		goto fail;
 	for (i = 0; i < ncols; i++) {
 		D_STRDUP(t->titles[i], titles[i] != NULL ? titles[i] : "");
 		if (t->titles[i] == NULL)
 			goto fail;
+		/* the dash line is as long as the title in bytes, which exceeds its
+		 * character count for a non-ASCII title */
+		t->width[i] = strlen(t->titles[i]);
 	}
 	return t;
 fail:
@@ -80,12 +87,12 @@ d_table_add_row(struct d_table *t, const char *const *cells)
 		return -DER_INVAL;
 	if (t->nrows == t->cap) {
 		int    ncap = t->cap == 0 ? 8 : t->cap * 2;
-		char **n    = d_realloc(t->cells, sizeof(*n) * (size_t)ncap * (size_t)t->ncols);
+		char **n = d_realloc(t->cells, sizeof(*n) * (size_t)ncap * (size_t)t->ncols);
 
 		if (n == NULL)
 			return -DER_NOMEM;
 		t->cells = n;
-		t->cap   = ncap;
+		t->cap = ncap;
 	}
 	row = &t->cells[(size_t)t->nrows * (size_t)t->ncols];
 	for (i = 0; i < t->ncols; i++) {
@@ -96,6 +103,12 @@ d_table_add_row(struct d_table *t, const char *const *cells)
 			return -DER_NOMEM;
 		}
 	}
+	for (i = 0; i < t->ncols; i++) {
+		size_t w = text_width(row[i]);
+
+		if (w > t->width[i])
+			t->width[i] = w;
+	}
 	t->nrows++;
 	return 0;
 }
@@ -104,9 +117,9 @@ int
 d_table_add(struct d_table *t, ...)
 {
 	const char **cells;
-	va_list      ap;
-	int          i;
-	int          rc;
+	va_list	     ap;
+	int	     i;
+	int	     rc;
 
 	if (t == NULL)
 		return -DER_INVAL;
@@ -148,40 +161,22 @@ put_indent(FILE *out, int indent)
 void
 d_table_print(const struct d_table *t, FILE *out, int indent)
 {
-	size_t *width;
-	int     r;
-	int     c;
+	int r;
+	int c;
 
 	if (t == NULL)
 		return;
-	D_ALLOC_ARRAY(width, t->ncols);
-	if (width == NULL)
-		return;
-	for (c = 0; c < t->ncols; c++) {
-		width[c] = text_width(t->titles[c]);
-		/* the dash line is as wide as the title in bytes; it may exceed its
-		 * character count for a non-ASCII title */
-		if (strlen(t->titles[c]) > width[c])
-			width[c] = strlen(t->titles[c]);
-		for (r = 0; r < t->nrows; r++) {
-			size_t w = text_width(t->cells[(size_t)r * (size_t)t->ncols + (size_t)c]);
-
-			if (w > width[c])
-				width[c] = w;
-		}
-		width[c] += 1; /* tabwriter padding */
-	}
-
+	/* column width = widest entry + tabwriter's padding of 1 */
 	put_indent(out, indent);
 	for (c = 0; c < t->ncols; c++)
-		put_padded(out, t->titles[c], width[c]);
+		put_padded(out, t->titles[c], t->width[c] + 1);
 	fputc('\n', out);
 
 	put_indent(out, indent);
 	for (c = 0; c < t->ncols; c++) {
 		size_t n = strlen(t->titles[c]);
 
-		for (size_t i = 0; i < width[c]; i++)
+		for (size_t i = 0; i < t->width[c] + 1; i++)
 			fputc(i < n ? '-' : ' ', out);
 	}
 	fputc('\n', out);
@@ -190,10 +185,9 @@ d_table_print(const struct d_table *t, FILE *out, int indent)
 		put_indent(out, indent);
 		for (c = 0; c < t->ncols; c++)
 			put_padded(out, t->cells[(size_t)r * (size_t)t->ncols + (size_t)c],
-				   width[c]);
+				   t->width[c] + 1);
 		fputc('\n', out);
 	}
-	D_FREE(width);
 }
 
 void
@@ -210,6 +204,7 @@ d_table_destroy(struct d_table *t)
 		for (i = 0; i < t->ncols; i++)
 			D_FREE(t->titles[i]);
 	D_FREE(t->titles);
+	D_FREE(t->width);
 	D_FREE(t);
 }
 

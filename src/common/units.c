@@ -11,7 +11,7 @@
 
 #include "common/units.h"
 
-static const char *const si_suffix[]  = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+static const char *const si_suffix[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 static const char *const iec_suffix[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
 /*
@@ -31,7 +31,7 @@ humanate(uint64_t n, double base, const char *const *suffix, char *buf, size_t l
 		snprintf(buf, len, "%" PRIu64 " B", n);
 		return buf;
 	}
-	e  = floor(log((double)n) / log(base));
+	e = floor(log((double)n) / log(base));
 	ie = (int)e;
 	if (ie > 6) /* unreachable for 64-bit values; keeps the index safe */
 		ie = 6;
@@ -57,7 +57,7 @@ static int
 unit_power(char c)
 {
 	static const char letters[] = "KMGTP";
-	const char       *p         = strchr(letters, toupper((unsigned char)c));
+	const char	 *p = strchr(letters, toupper((unsigned char)c));
 
 	if (c == '\0' || p == NULL)
 		return 0;
@@ -72,16 +72,16 @@ unit_power(char c)
 int
 d_size_parse(const char *s, uint64_t *out, struct d_errbuf *eb)
 {
-	const char       *p = s;
-	unsigned __int128 mant     = 0;
-	unsigned __int128 mult     = 1;
-	unsigned __int128 div      = 1;
+	const char	 *p = s;
+	unsigned __int128 mant = 0;
+	unsigned __int128 mult = 1;
+	unsigned __int128 div = 1;
 	unsigned __int128 val;
-	int               ndigits  = 0;
-	int               ndec     = 0;
-	int               power;
-	const char       *unit;
-	int               i;
+	int		  ndigits = 0;
+	int		  ndec = 0;
+	int		  power;
+	const char	 *unit;
+	int		  i;
 
 	if (s == NULL || *s == '\0') {
 		d_errbuf_set(eb, "invalid size \"\": empty value; use a number with an optional "
@@ -116,7 +116,7 @@ d_size_parse(const char *s, uint64_t *out, struct d_errbuf *eb)
 	}
 	while (isspace((unsigned char)*p))
 		p++;
-	unit  = p;
+	unit = p;
 	power = unit_power(*p);
 	if (*p == '\0' || ((*p == 'b' || *p == 'B') && p[1] == '\0')) {
 		power = 0;

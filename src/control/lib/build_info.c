@@ -14,9 +14,9 @@
 void
 ctl_build_info_get(const char *component, struct ctl_build_info *bi)
 {
-	bi->name       = component;
-	bi->version    = DAOS_VERSION;
-	bi->revision   = DAOS_REVISION;
+	bi->name = component;
+	bi->version = DAOS_VERSION;
+	bi->revision = DAOS_REVISION;
 	bi->config_dir = DAOS_CONFIG_DIR;
 }
 

@@ -2,8 +2,8 @@
  * What the global options common to daos_server, dmg and daos_agent do
  * before any subcommand runs: log level (-d/-b --debug), log file
  * (--log-file / -l --logfile), log format (-J/--json-logging, --syslog) and
- * removal of proxy variables unless --allow-proxy.  Options a subcommand consumes itself (config path,
- * insecure, runtime dir, JSON output) are read by that subcommand.
+ * removal of proxy variables unless --allow-proxy.  Options a subcommand consumes itself (config
+ * path, insecure, runtime dir, JSON output) are read by that subcommand.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -33,8 +33,8 @@ void
 ctl_proxy_scrub(void)
 {
 	static const char *const vars[] = {
-	    "http_proxy", "https_proxy", "ftp_proxy", "socks_proxy", "no_proxy",
-	    "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "SOCKS_PROXY", "NO_PROXY",
+		"http_proxy", "https_proxy", "ftp_proxy", "socks_proxy", "no_proxy",
+		"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "SOCKS_PROXY", "NO_PROXY",
 	};
 
 	if (env_true(getenv("DAOS_DISABLE_PROXY_SCRUB")))
@@ -46,9 +46,9 @@ ctl_proxy_scrub(void)
 int
 ctl_cli_pre_run(struct d_cli_ctx *ctx)
 {
-	enum d_log_level lvl  = d_cli_has(ctx, "debug") ? D_LL_DEBUG : d_log_get_level();
-	const char      *path = d_cli_get(ctx, "log-file");
-	int              rc;
+	enum d_log_level lvl = d_cli_has(ctx, "debug") ? D_LL_DEBUG : d_log_get_level();
+	const char	*path = d_cli_get(ctx, "log-file");
+	int		 rc;
 
 	if (!d_cli_has(ctx, "allow-proxy"))
 		ctl_proxy_scrub();

@@ -17,32 +17,34 @@ version_run(struct d_cli_ctx *ctx)
 }
 
 static const struct d_cli_cmd version_cmd = {
-    .name = "version",
-    .help = "Print daos_server version",
-    .run  = version_run,
+	.name = "version",
+	.help = "Print daos_server version",
+	.run = version_run,
 };
 
 /* Global options, accepted before or after any subcommand. */
 static const struct d_cli_opt srv_global_opts[] = {
-    {.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
-    {.short_name = 'b', .long_name = "debug", .help = "Enable debug output"},
-    {.short_name = 'j', .long_name = "json", .help = "Enable JSON output"},
-    {.short_name = 'J', .long_name = "json-logging", .help = "Enable JSON-formatted log output"},
-    {.long_name = "syslog", .help = "Enable logging to syslog"},
-    {0},
+	{.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
+	{.short_name = 'b', .long_name = "debug", .help = "Enable debug output"},
+	{.short_name = 'j', .long_name = "json", .help = "Enable JSON output"},
+	{.short_name = 'J',
+	 .long_name = "json-logging",
+	 .help = "Enable JSON-formatted log output"},
+	{.long_name = "syslog", .help = "Enable logging to syslog"},
+	{0},
 };
 
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const srv_cmds[] = {
-    &version_cmd,
-    NULL,
+	&version_cmd,
+	NULL,
 };
 
 static const struct d_cli_cmd srv_root = {
-    .name    = "daos_server",
-    .opts    = srv_global_opts,
-    .subcmd_ptrs = srv_cmds,
-    .pre_run = ctl_cli_pre_run,
+	.name = "daos_server",
+	.opts = srv_global_opts,
+	.subcmd_ptrs = srv_cmds,
+	.pre_run = ctl_cli_pre_run,
 };
 
 int

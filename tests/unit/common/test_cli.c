@@ -23,16 +23,16 @@
 /* What the leaf saw, filled by the run() callbacks. */
 static struct {
 	const char *leaf;
-	char        args[256];
-	char        trace[256]; /* pre_run calls */
-	int         pre_run_rc;
+	char	    args[256];
+	char	    trace[256]; /* pre_run calls */
+	int	    pre_run_rc;
 	void (*check)(struct d_cli_ctx *ctx);
 } seen;
 
 static int
 leaf_run(struct d_cli_ctx *ctx)
 {
-	seen.leaf    = ctx->cmd->name;
+	seen.leaf = ctx->cmd->name;
 	seen.args[0] = '\0';
 	for (int i = 0; i < ctx->argc; i++)
 		snprintf(seen.args + strlen(seen.args), sizeof(seen.args) - strlen(seen.args),
@@ -58,98 +58,121 @@ trace_pre_run(struct d_cli_ctx *ctx)
 }
 
 static const struct d_cli_opt scan_opts[] = {
-    {.short_name = 'v', .long_name = "verbose", .help = "List SCM & NVMe device details"},
-    {.short_name = 'n', .long_name = "nvme-health", .help = "Display NVMe device health"},
-    {0},
+	{.short_name = 'v', .long_name = "verbose", .help = "List SCM & NVMe device details"},
+	{.short_name = 'n', .long_name = "nvme-health", .help = "Display NVMe device health"},
+	{0},
 };
 
 static const struct d_cli_opt prepare_opts[] = {
-    {.long_name = "pci-block-list", .type = D_OPT_STR,
-     .help = "Whitespace separated list of PCI devices (by address) to be ignored when "
-	     "unbinding devices from Kernel driver to be used with SPDK"},
-    {.short_name = 'n', .long_name = "nvme-only", .help = "Only prepare NVMe storage"},
-    {.short_name = 't', .long_name = "targets", .type = D_OPT_STR, .arg_name = "N",
-     .help = "Number of targets", .deflt = "8"},
-    {.short_name = 'a', .long_name = "allow", .type = D_OPT_LIST, .help = "Allowed device"},
-    {0},
+	{.long_name = "pci-block-list",
+	 .type = D_OPT_STR,
+	 .help = "Whitespace separated list of PCI devices (by address) to be ignored when "
+		 "unbinding devices from Kernel driver to be used with SPDK"},
+	{.short_name = 'n', .long_name = "nvme-only", .help = "Only prepare NVMe storage"},
+	{.short_name = 't',
+	 .long_name = "targets",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .help = "Number of targets",
+	 .deflt = "8"},
+	{.short_name = 'a', .long_name = "allow", .type = D_OPT_LIST, .help = "Allowed device"},
+	{0},
 };
 
 static const struct d_cli_cmd storage_subcmds[] = {
-    {.name = "scan", .help = "Scan SCM and NVMe storage attached to servers", .opts = scan_opts,
-     .run = leaf_run},
-    {.name       = "prepare",
-     .help       = "Prepare SCM and NVMe storage attached to remote servers.",
-     .opts       = prepare_opts,
-     .run        = leaf_run,
-     .args_usage = "[pci-allow-list]"},
-    {0},
+	{.name = "scan",
+	 .help = "Scan SCM and NVMe storage attached to servers",
+	 .opts = scan_opts,
+	 .run = leaf_run},
+	{.name = "prepare",
+	 .help = "Prepare SCM and NVMe storage attached to remote servers.",
+	 .opts = prepare_opts,
+	 .run = leaf_run,
+	 .args_usage = "[pci-allow-list]"},
+	{0},
 };
 
 static const struct d_cli_opt storage_opts[] = {
-    {.short_name = 'l', .long_name = "host-list", .type = D_OPT_STR,
-     .help = "A hostlist or path to a file"},
-    {0},
+	{.short_name = 'l',
+	 .long_name = "host-list",
+	 .type = D_OPT_STR,
+	 .help = "A hostlist or path to a file"},
+	{0},
 };
 
 static const struct d_cli_opt netscan_opts[] = {
-    {.short_name = 'p', .long_name = "provider", .type = D_OPT_STR,
-     .help = "Filter device list to those that support the given OFI provider or 'all'"},
-    {0},
+	{.short_name = 'p',
+	 .long_name = "provider",
+	 .type = D_OPT_STR,
+	 .help = "Filter device list to those that support the given OFI provider or 'all'"},
+	{0},
 };
 
 static const struct d_cli_cmd network_subcmds[] = {
-    {.name = "scan", .help = "Scan for network interface devices", .opts = netscan_opts,
-     .run = leaf_run},
-    {0},
+	{.name = "scan",
+	 .help = "Scan for network interface devices",
+	 .opts = netscan_opts,
+	 .run = leaf_run},
+	{0},
 };
 
 static const struct d_cli_cmd pool_subcmds[] = {
-    {.name = "list", .aliases = {"ls"}, .help = "List pools", .run = leaf_run},
-    {.name = "create", .help = "Create a pool", .run = leaf_run, .args_usage = "<label>"},
-    {0},
+	{.name = "list", .aliases = {"ls"}, .help = "List pools", .run = leaf_run},
+	{.name = "create", .help = "Create a pool", .run = leaf_run, .args_usage = "<label>"},
+	{0},
 };
 
 static const struct d_cli_cmd root_subcmds[] = {
-    {.name    = "storage",
-     .aliases = {"sto", "stor"},
-     .help    = "Perform tasks related to storage attached to remote servers",
-     .opts    = storage_opts,
-     .subcmds = storage_subcmds,
-     .pre_run = trace_pre_run},
-    {.name = "network", .aliases = {"net"}, .help = "Perform tasks related to network devices",
-     .subcmds = network_subcmds},
-    {.name = "version", .help = "Print version", .run = leaf_run},
-    {.name = "secret", .help = "Hidden command", .run = exit7_run, .hidden = true},
-    {0},
+	{.name = "storage",
+	 .aliases = {"sto", "stor"},
+	 .help = "Perform tasks related to storage attached to remote servers",
+	 .opts = storage_opts,
+	 .subcmds = storage_subcmds,
+	 .pre_run = trace_pre_run},
+	{.name = "network",
+	 .aliases = {"net"},
+	 .help = "Perform tasks related to network devices",
+	 .subcmds = network_subcmds},
+	{.name = "version", .help = "Print version", .run = leaf_run},
+	{.name = "secret", .help = "Hidden command", .run = exit7_run, .hidden = true},
+	{0},
 };
 
 /* a command defined "in another file", reached through subcmd_ptrs */
 static const struct d_cli_cmd pool_cmd = {
-    .name = "pool", .help = "Perform tasks related to pools", .subcmds = pool_subcmds,
-    .run = leaf_run, /* runs on its own: subcommands are optional */
+	.name = "pool",
+	.help = "Perform tasks related to pools",
+	.subcmds = pool_subcmds,
+	.run = leaf_run, /* runs on its own: subcommands are optional */
 };
 
 static const struct d_cli_cmd *const root_ptrs[] = {
-    &pool_cmd,
-    NULL,
+	&pool_cmd,
+	NULL,
 };
 
 static const struct d_cli_opt root_opts[] = {
-    {.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
-    {.short_name = 'j', .long_name = "json", .help = "Enable JSON output"},
-    {.short_name = 'o', .long_name = "config-path", .type = D_OPT_STR,
-     .help = "Client config file path", .deflt = "/etc/daos/daos_control.yml"},
-    {.short_name = 'H', .long_name = "hidden-host", .type = D_OPT_STR, .hidden = true,
-     .help = "DEPRECATED"},
-    {0},
+	{.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
+	{.short_name = 'j', .long_name = "json", .help = "Enable JSON output"},
+	{.short_name = 'o',
+	 .long_name = "config-path",
+	 .type = D_OPT_STR,
+	 .help = "Client config file path",
+	 .deflt = "/etc/daos/daos_control.yml"},
+	{.short_name = 'H',
+	 .long_name = "hidden-host",
+	 .type = D_OPT_STR,
+	 .hidden = true,
+	 .help = "DEPRECATED"},
+	{0},
 };
 
 static const struct d_cli_cmd root = {
-    .name        = "prog",
-    .opts        = root_opts,
-    .subcmds     = root_subcmds,
-    .subcmd_ptrs = root_ptrs,
-    .pre_run     = trace_pre_run,
+	.name = "prog",
+	.opts = root_opts,
+	.subcmds = root_subcmds,
+	.subcmd_ptrs = root_ptrs,
+	.pre_run = trace_pre_run,
 };
 
 /* ------------------------------------------------------------------ */
@@ -164,7 +187,7 @@ slurp(FILE *f, char *buf, size_t len)
 	size_t n;
 
 	rewind(f);
-	n      = fread(buf, 1, len - 1, f);
+	n = fread(buf, 1, len - 1, f);
 	buf[n] = '\0';
 	fclose(f);
 }
@@ -203,7 +226,7 @@ run(const char *line)
 {
 	char  copy[512];
 	char *argv[64] = {"/usr/bin/prog"};
-	int   argc     = 1;
+	int   argc = 1;
 
 	snprintf(copy, sizeof(copy), "%s", line);
 	for (char *tok = strtok(copy, " "); tok != NULL; tok = strtok(NULL, " "))
@@ -226,89 +249,90 @@ assert_usage_error(const char *line, const char *msg, const char *usage)
 }
 
 static const char root_usage[] =
-    "Usage:\n"
-    "  prog [OPTIONS] <command>\n"
-    "\n"
-    "Application Options:\n"
-    "      --allow-proxy  Allow proxy configuration via environment\n"
-    "  -j, --json         Enable JSON output\n"
-    "  -o, --config-path= Client config file path (default:\n"
-    "                     /etc/daos/daos_control.yml)\n"
-    "\n"
-    "Help Options:\n"
-    "  -h, --help         Show this help message\n"
-    "\n"
-    "Available commands:\n"
-    "  network  Perform tasks related to network devices (aliases: net)\n"
-    "  pool     Perform tasks related to pools\n"
-    "  storage  Perform tasks related to storage attached to remote servers (aliases: sto, stor)\n"
-    "  version  Print version\n";
+	"Usage:\n"
+	"  prog [OPTIONS] <command>\n"
+	"\n"
+	"Application Options:\n"
+	"      --allow-proxy  Allow proxy configuration via environment\n"
+	"  -j, --json         Enable JSON output\n"
+	"  -o, --config-path= Client config file path (default:\n"
+	"                     /etc/daos/daos_control.yml)\n"
+	"\n"
+	"Help Options:\n"
+	"  -h, --help         Show this help message\n"
+	"\n"
+	"Available commands:\n"
+	"  network  Perform tasks related to network devices (aliases: net)\n"
+	"  pool     Perform tasks related to pools\n"
+	"  storage  Perform tasks related to storage attached to remote servers (aliases: sto, "
+	"stor)\n"
+	"  version  Print version\n";
 
 static const char scan_usage[] =
-    "Usage:\n"
-    "  prog [OPTIONS] storage [storage-OPTIONS] scan [scan-OPTIONS]\n"
-    "\n"
-    "Application Options:\n"
-    "      --allow-proxy      Allow proxy configuration via environment\n"
-    "  -j, --json             Enable JSON output\n"
-    "  -o, --config-path=     Client config file path (default:\n"
-    "                         /etc/daos/daos_control.yml)\n"
-    "\n"
-    "Help Options:\n"
-    "  -h, --help             Show this help message\n"
-    "\n"
-    "[storage command options]\n"
-    "      -l, --host-list=   A hostlist or path to a file\n"
-    "\n"
-    "[scan command options]\n"
-    "      -v, --verbose      List SCM & NVMe device details\n"
-    "      -n, --nvme-health  Display NVMe device health\n";
+	"Usage:\n"
+	"  prog [OPTIONS] storage [storage-OPTIONS] scan [scan-OPTIONS]\n"
+	"\n"
+	"Application Options:\n"
+	"      --allow-proxy      Allow proxy configuration via environment\n"
+	"  -j, --json             Enable JSON output\n"
+	"  -o, --config-path=     Client config file path (default:\n"
+	"                         /etc/daos/daos_control.yml)\n"
+	"\n"
+	"Help Options:\n"
+	"  -h, --help             Show this help message\n"
+	"\n"
+	"[storage command options]\n"
+	"      -l, --host-list=   A hostlist or path to a file\n"
+	"\n"
+	"[scan command options]\n"
+	"      -v, --verbose      List SCM & NVMe device details\n"
+	"      -n, --nvme-health  Display NVMe device health\n";
 
 static const char network_usage[] =
-    "Usage:\n"
-    "  prog [OPTIONS] network <scan>\n"
-    "\n"
-    "Application Options:\n"
-    "      --allow-proxy  Allow proxy configuration via environment\n"
-    "  -j, --json         Enable JSON output\n"
-    "  -o, --config-path= Client config file path (default:\n"
-    "                     /etc/daos/daos_control.yml)\n"
-    "\n"
-    "Help Options:\n"
-    "  -h, --help         Show this help message\n"
-    "\n"
-    "Available commands:\n"
-    "  scan  Scan for network interface devices\n";
+	"Usage:\n"
+	"  prog [OPTIONS] network <scan>\n"
+	"\n"
+	"Application Options:\n"
+	"      --allow-proxy  Allow proxy configuration via environment\n"
+	"  -j, --json         Enable JSON output\n"
+	"  -o, --config-path= Client config file path (default:\n"
+	"                     /etc/daos/daos_control.yml)\n"
+	"\n"
+	"Help Options:\n"
+	"  -h, --help         Show this help message\n"
+	"\n"
+	"Available commands:\n"
+	"  scan  Scan for network interface devices\n";
 
 static const char netscan_usage[] =
-    "Usage:\n"
-    "  prog [OPTIONS] network scan [scan-OPTIONS]\n"
-    "\n"
-    "Application Options:\n"
-    "      --allow-proxy   Allow proxy configuration via environment\n"
-    "  -j, --json          Enable JSON output\n"
-    "  -o, --config-path=  Client config file path (default:\n"
-    "                      /etc/daos/daos_control.yml)\n"
-    "\n"
-    "Help Options:\n"
-    "  -h, --help          Show this help message\n"
-    "\n"
-    "[scan command options]\n"
-    "      -p, --provider= Filter device list to those that support the given OFI\n"
-    "                      provider or 'all'\n";
+	"Usage:\n"
+	"  prog [OPTIONS] network scan [scan-OPTIONS]\n"
+	"\n"
+	"Application Options:\n"
+	"      --allow-proxy   Allow proxy configuration via environment\n"
+	"  -j, --json          Enable JSON output\n"
+	"  -o, --config-path=  Client config file path (default:\n"
+	"                      /etc/daos/daos_control.yml)\n"
+	"\n"
+	"Help Options:\n"
+	"  -h, --help          Show this help message\n"
+	"\n"
+	"[scan command options]\n"
+	"      -p, --provider= Filter device list to those that support the given OFI\n"
+	"                      provider or 'all'\n";
 
 static const char version_usage[] =
-    "Usage:\n"
-    "  prog [OPTIONS] version\n"
-    "\n"
-    "Application Options:\n"
-    "      --allow-proxy  Allow proxy configuration via environment\n"
-    "  -j, --json         Enable JSON output\n"
-    "  -o, --config-path= Client config file path (default:\n"
-    "                     /etc/daos/daos_control.yml)\n"
-    "\n"
-    "Help Options:\n"
-    "  -h, --help         Show this help message\n";
+	"Usage:\n"
+	"  prog [OPTIONS] version\n"
+	"\n"
+	"Application Options:\n"
+	"      --allow-proxy  Allow proxy configuration via environment\n"
+	"  -j, --json         Enable JSON output\n"
+	"  -o, --config-path= Client config file path (default:\n"
+	"                     /etc/daos/daos_control.yml)\n"
+	"\n"
+	"Help Options:\n"
+	"  -h, --help         Show this help message\n";
 
 /* ------------------------------------------------------------------ */
 /* Tests                                                                */
@@ -329,9 +353,9 @@ static void
 test_bools_and_path(void **state)
 {
 	static const char *const lines[] = {
-	    "storage scan -v -j",   "-j storage scan -v",   "storage -j scan --verbose",
-	    "sto scan -vj",         "stor scan -jv",        "-j stor scan --verbose --verbose",
-	    "--json storage scan -v",
+		"storage scan -v -j",	  "-j storage scan -v", "storage -j scan --verbose",
+		"sto scan -vj",		  "stor scan -jv",	"-j stor scan --verbose --verbose",
+		"--json storage scan -v",
 	};
 
 	(void)state;
@@ -368,10 +392,10 @@ static void
 test_values(void **state)
 {
 	static const char *const lines[] = {
-	    "network scan -p ofi+tcp",          "network scan -pofi+tcp",
-	    "network scan --provider ofi+tcp",  "network scan --provider=ofi+tcp",
-	    "net scan -p x --provider=ofi+tcp", "network scan -jpofi+tcp",
-	    "network scan -jp ofi+tcp",
+		"network scan -p ofi+tcp",	    "network scan -pofi+tcp",
+		"network scan --provider ofi+tcp",  "network scan --provider=ofi+tcp",
+		"net scan -p x --provider=ofi+tcp", "network scan -jpofi+tcp",
+		"network scan -jp ofi+tcp",
 	};
 
 	(void)state;
@@ -393,7 +417,7 @@ static void
 check_prepare(struct d_cli_ctx *ctx)
 {
 	const char *const *vals;
-	long               v = 0;
+	long		   v = 0;
 
 	assert_int_equal(d_cli_get_list(ctx, "allow", &vals), 3);
 	assert_string_equal(vals[0], "a1");
@@ -464,11 +488,14 @@ test_get_long(void **state)
 		const char *line;
 		const char *val;
 	} bad[] = {
-	    {"storage prepare -t 65", "65"},    {"storage prepare -t 0", "0"},
-	    {"storage prepare -t x", "x"},      {"storage prepare -t 1x", "1x"},
-	    {"storage prepare --targets=", ""}, {"storage prepare -t -1", "-1"},
-	    {"storage prepare -t 99999999999999999999", "99999999999999999999"},
-	    {"storage prepare -t= 5", "= 5"},
+		{"storage prepare -t 65", "65"},
+		{"storage prepare -t 0", "0"},
+		{"storage prepare -t x", "x"},
+		{"storage prepare -t 1x", "1x"},
+		{"storage prepare --targets=", ""},
+		{"storage prepare -t -1", "-1"},
+		{"storage prepare -t 99999999999999999999", "99999999999999999999"},
+		{"storage prepare -t= 5", "= 5"},
 	};
 	char want[512];
 
@@ -572,29 +599,31 @@ test_usage_layouts(void **state)
 {
 	(void)state;
 	assert_int_equal(run("storage prepare -h"), 0);
-	assert_string_equal(out_buf,
-	    "Usage:\n"
-	    "  prog [OPTIONS] storage [storage-OPTIONS] prepare [prepare-OPTIONS] [pci-allow-list]\n"
-	    "\n"
-	    "Application Options:\n"
-	    "      --allow-proxy            Allow proxy configuration via environment\n"
-	    "  -j, --json                   Enable JSON output\n"
-	    "  -o, --config-path=           Client config file path (default:\n"
-	    "                               /etc/daos/daos_control.yml)\n"
-	    "\n"
-	    "Help Options:\n"
-	    "  -h, --help                   Show this help message\n"
-	    "\n"
-	    "[storage command options]\n"
-	    "      -l, --host-list=         A hostlist or path to a file\n"
-	    "\n"
-	    "[prepare command options]\n"
-	    "          --pci-block-list=    Whitespace separated list of PCI devices (by\n"
-	    "                               address) to be ignored when unbinding devices\n"
-	    "                               from Kernel driver to be used with SPDK\n"
-	    "      -n, --nvme-only          Only prepare NVMe storage\n"
-	    "      -t, --targets=N          Number of targets (default: 8)\n"
-	    "      -a, --allow=             Allowed device\n");
+	assert_string_equal(
+		out_buf,
+		"Usage:\n"
+		"  prog [OPTIONS] storage [storage-OPTIONS] prepare [prepare-OPTIONS] "
+		"[pci-allow-list]\n"
+		"\n"
+		"Application Options:\n"
+		"      --allow-proxy            Allow proxy configuration via environment\n"
+		"  -j, --json                   Enable JSON output\n"
+		"  -o, --config-path=           Client config file path (default:\n"
+		"                               /etc/daos/daos_control.yml)\n"
+		"\n"
+		"Help Options:\n"
+		"  -h, --help                   Show this help message\n"
+		"\n"
+		"[storage command options]\n"
+		"      -l, --host-list=         A hostlist or path to a file\n"
+		"\n"
+		"[prepare command options]\n"
+		"          --pci-block-list=    Whitespace separated list of PCI devices (by\n"
+		"                               address) to be ignored when unbinding devices\n"
+		"                               from Kernel driver to be used with SPDK\n"
+		"      -n, --nvme-only          Only prepare NVMe storage\n"
+		"      -t, --targets=N          Number of targets (default: 8)\n"
+		"      -a, --allow=             Allowed device\n");
 	assert_int_equal(run("pool -h"), 0);
 	assert_non_null(strstr(out_buf, "  prog [OPTIONS] pool [create | list]\n"));
 	assert_non_null(strstr(out_buf, "Available commands:\n"
@@ -617,8 +646,8 @@ test_errors(void **state)
 	assert_usage_error("--verbose storage scan", "unknown flag `verbose'", root_usage);
 	assert_usage_error("network scan -p", "expected argument for flag `-p, --provider'",
 			   netscan_usage);
-	assert_usage_error("network scan --provider",
-			   "expected argument for flag `-p, --provider'", netscan_usage);
+	assert_usage_error("network scan --provider", "expected argument for flag `-p, --provider'",
+			   netscan_usage);
 	assert_usage_error("network scan -jp", "expected argument for flag `-p, --provider'",
 			   netscan_usage);
 	assert_usage_error("network scan -p --",
@@ -644,7 +673,8 @@ test_errors(void **state)
 	assert_usage_error("network sca", "Unknown command `sca', did you mean `scan'?",
 			   network_usage);
 	/* a transposition is two edits: 2/4 is not below go-flags' 0.5 threshold */
-	assert_usage_error("network sacn", "Unknown command `sacn'. You should use the scan command",
+	assert_usage_error("network sacn",
+			   "Unknown command `sacn'. You should use the scan command",
 			   network_usage);
 	assert_usage_error("version extra", "unexpected argument `extra'", version_usage);
 	assert_usage_error("storage scan a", "unexpected argument `a'", scan_usage);
@@ -656,23 +686,26 @@ static void
 test_long_names(void **state)
 {
 	static const struct d_cli_opt opts[] = {
-	    {.long_name = "a-very-long-option-name-that-goes-on-and-on-and-on-and-on-and-on-"
-			  "and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-"
-			  "on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on",
-	     .type = D_OPT_STR, .help = "x"},
-	    {0},
+		{.long_name = "a-very-long-option-name-that-goes-on-and-on-and-on-and-on-and-on-"
+			      "and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-"
+			      "on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-"
+			      "and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-"
+			      "on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on",
+		 .type = D_OPT_STR,
+		 .help = "x"},
+		{0},
 	};
 	static const struct d_cli_cmd big = {.name = "big", .opts = opts, .run = leaf_run};
-	struct d_cli_ctx              ctx = {.prog = "big", .cmd = &big};
-	char                         *buf = NULL;
-	size_t                        len = 0;
-	FILE                         *f   = open_memstream(&buf, &len);
+	struct d_cli_ctx	      ctx = {.prog = "big", .cmd = &big};
+	char			     *buf = NULL;
+	size_t			      len = 0;
+	FILE			     *f = open_memstream(&buf, &len);
 
 	(void)state;
 	d_cli_usage(&ctx, f);
 	fclose(f);
 	assert_non_null(strstr(buf, "Usage:\n  big [OPTIONS]\n"));
-	assert_non_null(strstr(buf, "and-on="));
+	assert_non_null(strstr(buf, "and-on= x\n")); /* go-flags does not count the = */
 	free(buf);
 }
 
@@ -696,25 +729,25 @@ test_alloc_failures(void **state)
 }
 
 static const struct unit_fi_case fi_cases[] = {
-    {"parse", fi_parse},
-    {NULL, NULL},
+	{"parse", fi_parse},
+	{NULL, NULL},
 };
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bools_and_path),
-	    cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_positionals_and_lists),
-	    cmocka_unit_test(test_get_long),
-	    cmocka_unit_test(test_commands),
-	    cmocka_unit_test(test_pre_run),
-	    cmocka_unit_test(test_help),
-	    cmocka_unit_test(test_usage_layouts),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_long_names),
-	    cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_bools_and_path),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_positionals_and_lists),
+		cmocka_unit_test(test_get_long),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_pre_run),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_usage_layouts),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_alloc_failures),
 	};
 
 	unit_fi_dispatch(fi_cases);

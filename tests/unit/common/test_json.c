@@ -20,7 +20,7 @@ envelope(struct d_json *w, const char *error, int status)
 {
 	char  *buf = NULL;
 	size_t len = 0;
-	FILE  *f   = open_memstream(&buf, &len);
+	FILE  *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
 	d_json_envelope_print(f, w, error, status);
@@ -91,13 +91,14 @@ test_escape(void **state)
 	d_json_str(w, "bad", "\xff\xc3(\xe0\x80\x80\xed\xa0\x80\xf4\x90\x80\x80\xf0\x9f\x98\x80");
 	d_json_obj_end(w);
 	assert_int_equal(d_json_finish(w), 0);
-	assert_string_equal(d_json_text(w),
-			    "{\n  \"q\\\"k\": \"a\\\"b\\\\c/d\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\x7f "
-			    "\xc3\xa9\",\n"
-			    "  \"html\": \"\\u003ca\\u0026b\\u003e\",\n"
-			    "  \"ls\": \"x\\u2028y\\u2029\",\n"
-			    "  \"bad\": \"\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
-			    "\\ufffd\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80\"\n}");
+	assert_string_equal(
+		d_json_text(w),
+		"{\n  \"q\\\"k\": \"a\\\"b\\\\c/d\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\x7f "
+		"\xc3\xa9\",\n"
+		"  \"html\": \"\\u003ca\\u0026b\\u003e\",\n"
+		"  \"ls\": \"x\\u2028y\\u2029\",\n"
+		"  \"bad\": \"\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+		"\\ufffd\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80\"\n}");
 	d_json_destroy(w);
 }
 
@@ -105,13 +106,22 @@ static void
 test_double(void **state)
 {
 	static const struct {
-		double      v;
+		double	    v;
 		const char *s;
 	} cases[] = {
-	    {0, "0"},         {1, "1"},           {1.5, "1.5"},     {-2.25, "-2.25"},
-	    {0.1, "0.1"},     {100, "100"},       {1e20, "100000000000000000000"},
-	    {1e21, "1e+21"},  {1.5e300, "1.5e+300"}, {1e-6, "0.000001"}, {1e-7, "1e-7"},
-	    {123456.789, "123456.789"}, {0.30000000000000004, "0.30000000000000004"},
+		{0, "0"},
+		{1, "1"},
+		{1.5, "1.5"},
+		{-2.25, "-2.25"},
+		{0.1, "0.1"},
+		{100, "100"},
+		{1e20, "100000000000000000000"},
+		{1e21, "1e+21"},
+		{1.5e300, "1.5e+300"},
+		{1e-6, "0.000001"},
+		{1e-7, "1e-7"},
+		{123456.789, "123456.789"},
+		{0.30000000000000004, "0.30000000000000004"},
 	};
 
 	(void)state;
@@ -188,7 +198,7 @@ static void
 test_envelope(void **state)
 {
 	struct d_json *w = d_json_create();
-	char          *out;
+	char	      *out;
 
 	(void)state;
 	d_json_obj_begin(w, NULL);
@@ -227,7 +237,8 @@ test_envelope(void **state)
 	d_json_obj_begin(w, NULL);
 	d_json_obj_end(w);
 	out = envelope(w, NULL, 0);
-	assert_string_equal(out, "{\n  \"response\": {},\n  \"error\": null,\n  \"status\": 0\n}\n");
+	assert_string_equal(out,
+			    "{\n  \"response\": {},\n  \"error\": null,\n  \"status\": 0\n}\n");
 	free(out);
 	d_json_destroy(w);
 
@@ -235,19 +246,21 @@ test_envelope(void **state)
 	w = d_json_create();
 	d_json_obj_begin(w, NULL);
 	out = envelope(w, NULL, 0);
-	assert_string_equal(out, "{\n"
-				 "  \"response\": null,\n"
-				 "  \"error\": \"failed to build the JSON response: Invalid parameters\",\n"
-				 "  \"status\": -1003\n"
-				 "}\n");
+	assert_string_equal(
+		out, "{\n"
+		     "  \"response\": null,\n"
+		     "  \"error\": \"failed to build the JSON response: Invalid parameters\",\n"
+		     "  \"status\": -1003\n"
+		     "}\n");
 	free(out);
 	out = envelope(w, "boom", -1025);
-	assert_string_equal(out, "{\n"
-				 "  \"response\": null,\n"
-				 "  \"error\": \"failed to build the JSON response: Invalid parameters; "
-				 "boom\",\n"
-				 "  \"status\": -1025\n"
-				 "}\n");
+	assert_string_equal(out,
+			    "{\n"
+			    "  \"response\": null,\n"
+			    "  \"error\": \"failed to build the JSON response: Invalid parameters; "
+			    "boom\",\n"
+			    "  \"status\": -1025\n"
+			    "}\n");
 	free(out);
 	d_json_destroy(w);
 }
@@ -257,7 +270,7 @@ static int
 fi_write(void)
 {
 	struct d_json *w = d_json_create();
-	int            rc;
+	int	       rc;
 
 	if (w == NULL)
 		return 0;
@@ -278,17 +291,17 @@ test_alloc_failures(void **state)
 }
 
 static const struct unit_fi_case fi_cases[] = {
-    {"write", fi_write},
-    {NULL, NULL},
+	{"write", fi_write},
+	{NULL, NULL},
 };
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_nested),   cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_double),   cmocka_unit_test(test_misuse),
-	    cmocka_unit_test(test_envelope), cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_nested),	 cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_double),	 cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_envelope), cmocka_unit_test(test_alloc_failures),
 	};
 
 	unit_fi_dispatch(fi_cases);

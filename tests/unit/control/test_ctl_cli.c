@@ -19,16 +19,15 @@
 static void
 test_proxy_scrub(void **state)
 {
-	static const char *const vars[] = {"http_proxy", "https_proxy", "ftp_proxy",
-					   "socks_proxy", "no_proxy", "HTTP_PROXY",
-					   "HTTPS_PROXY", "FTP_PROXY", "SOCKS_PROXY",
-					   "NO_PROXY"};
+	static const char *const vars[] = {
+		"http_proxy", "https_proxy", "ftp_proxy", "socks_proxy", "no_proxy",
+		"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "SOCKS_PROXY", "NO_PROXY"};
 	static const struct {
 		const char *disable; /* DAOS_DISABLE_PROXY_SCRUB, NULL: unset */
-		bool        kept;
+		bool	    kept;
 	} cases[] = {
-	    {NULL, false}, {"1", true},     {"true", true},  {"T", true},
-	    {"0", false},  {"false", false}, {"yes", false}, {"", false},
+		{NULL, false}, {"1", true},	 {"true", true}, {"T", true},
+		{"0", false},  {"false", false}, {"yes", false}, {"", false},
 	};
 
 	(void)state;
@@ -58,17 +57,19 @@ log_run(struct d_cli_ctx *ctx)
 }
 
 static const struct d_cli_opt globals[] = {
-    {.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
-    {.short_name = 'd', .long_name = "debug", .help = "Enable debug output"},
-    {.short_name = 'J', .long_name = "json-logging", .help = "Enable JSON-formatted log output"},
-    {.long_name = "log-file", .type = D_OPT_STR, .help = "Log file"},
-    {0},
+	{.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
+	{.short_name = 'd', .long_name = "debug", .help = "Enable debug output"},
+	{.short_name = 'J',
+	 .long_name = "json-logging",
+	 .help = "Enable JSON-formatted log output"},
+	{.long_name = "log-file", .type = D_OPT_STR, .help = "Log file"},
+	{0},
 };
 
-static const struct d_cli_cmd log_cmd = {.name = "log", .help = "log", .run = log_run};
+static const struct d_cli_cmd	     log_cmd = {.name = "log", .help = "log", .run = log_run};
 static const struct d_cli_cmd *const cmds[] = {&log_cmd, NULL};
-static const struct d_cli_cmd        root   = {
-    .name = "tool", .opts = globals, .subcmd_ptrs = cmds, .pre_run = ctl_cli_pre_run};
+static const struct d_cli_cmd	     root = {
+	       .name = "tool", .opts = globals, .subcmd_ptrs = cmds, .pre_run = ctl_cli_pre_run};
 
 static char logpath[] = "/tmp/test_ctl_cli.XXXXXX";
 
@@ -76,7 +77,7 @@ static int
 run(const char *a1, const char *a2, const char *a3)
 {
 	char *argv[8] = {"tool", "--log-file", logpath};
-	int   argc    = 3;
+	int   argc = 3;
 
 	if (a1 != NULL)
 		argv[argc++] = (char *)a1;
@@ -93,11 +94,11 @@ static char *
 read_log(void)
 {
 	static char buf[4096];
-	FILE       *f = fopen(logpath, "r");
-	size_t      n;
+	FILE	   *f = fopen(logpath, "r");
+	size_t	    n;
 
 	assert_non_null(f);
-	n      = fread(buf, 1, sizeof(buf) - 1, f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
 	fclose(f);
 	assert_int_equal(truncate(logpath, 0), 0);
@@ -130,7 +131,8 @@ test_pre_run(void **state)
 	assert_int_equal(run("-J", NULL, NULL), 0);
 	log = read_log();
 	assert_true(strncmp(log, "{\"level\":\"INFO\",\"time\":\"", 24) == 0);
-	assert_non_null(strstr(log, "\",\"extra\":\"tool\",\"message\":\"info \\\"quoted\\\"\"}\n"));
+	assert_non_null(
+		strstr(log, "\",\"extra\":\"tool\",\"message\":\"info \\\"quoted\\\"\"}\n"));
 	assert_ptr_equal(strchr(log, '\n'), log + strlen(log) - 1); /* one line */
 
 	/* proxies scrubbed unless --allow-proxy */
@@ -159,9 +161,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_proxy_scrub),
-	    cmocka_unit_test(test_pre_run),
-	    cmocka_unit_test(test_bad_log_file),
+		cmocka_unit_test(test_proxy_scrub),
+		cmocka_unit_test(test_pre_run),
+		cmocka_unit_test(test_bad_log_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
