@@ -6,6 +6,7 @@
  * checks link state: libfabric only offers interfaces that are usable.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -141,17 +142,52 @@ lf_list_add(struct lf_list *l, const char *prov, size_t plen, const char *dom, s
 	return 0;
 }
 
+/*
+ * libfabric is loaded only when the real machine is scanned: loading it pulls
+ * in provider libraries whose constructors take a noticeable time (PSM's
+ * sleeps for ~0.2 s), which every daos_server command would otherwise pay.
+ */
+struct lf_api {
+	int (*getinfo)(uint32_t, const char *, const char *, uint64_t, const struct fi_info *,
+		       struct fi_info **);
+	void (*freeinfo)(struct fi_info *);
+	struct fi_info *(*dupinfo)(const struct fi_info *);
+	const char *(*strerror)(int);
+};
+
 /* Ask libfabric what a Mercury-style data plane could open: RDM endpoints with messages and RMA. */
 static int
 lf_query(struct lf_list *l, struct d_errbuf *eb)
 {
-	struct fi_info *hints, *info = NULL, *cur;
+	struct fi_info *hints = NULL, *info = NULL, *cur;
+	struct lf_api   api;
+	void           *dl;
 	int             rc;
 
-	hints = fi_allocinfo();
+	/* Never unmapped: libfabric keeps provider state in globals until exit. */
+	dl = dlopen("libfabric.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (dl == NULL) {
+		d_errbuf_set(eb, "cannot load libfabric (%s); install libfabric to scan fabric "
+				 "interfaces", dlerror());
+		return -DER_NOSYS;
+	}
+	*(void **)&api.getinfo  = dlsym(dl, "fi_getinfo");
+	*(void **)&api.freeinfo = dlsym(dl, "fi_freeinfo");
+	*(void **)&api.dupinfo  = dlsym(dl, "fi_dupinfo");
+	*(void **)&api.strerror = dlsym(dl, "fi_strerror");
+	if (api.getinfo == NULL || api.freeinfo == NULL || api.dupinfo == NULL ||
+	    api.strerror == NULL) {
+		d_errbuf_set(eb, "libfabric.so.1 lacks fi_getinfo/fi_freeinfo/fi_dupinfo/fi_strerror; "
+				 "install libfabric 1.9 or later");
+		rc = -DER_NOSYS;
+		goto out;
+	}
+
+	hints = api.dupinfo(NULL);
 	if (hints == NULL) {
 		d_errbuf_set(eb, "libfabric: out of memory");
-		return -DER_NOMEM;
+		rc = -DER_NOMEM;
+		goto out;
 	}
 	hints->ep_attr->type = FI_EP_RDM;
 	hints->caps          = FI_MSG | FI_RMA;
@@ -160,24 +196,31 @@ lf_query(struct lf_list *l, struct d_errbuf *eb)
 	hints->domain_attr->mr_mode =
 	    FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY | FI_MR_LOCAL | FI_MR_ENDPOINT;
 
-	rc = fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &info);
-	fi_freeinfo(hints);
-	if (rc == -FI_ENODATA)
-		return 0;
-	if (rc != 0) {
-		d_errbuf_set(eb, "libfabric fi_getinfo failed: %s", fi_strerror(-rc));
-		return -DER_MISC;
+	rc = api.getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &info);
+	if (rc == -FI_ENODATA) {
+		rc = 0;
+		goto out;
 	}
-	for (cur = info, rc = 0; cur != NULL && rc == 0; cur = cur->next) {
+	if (rc != 0) {
+		d_errbuf_set(eb, "libfabric fi_getinfo failed: %s", api.strerror(-rc));
+		rc = -DER_MISC;
+		goto out;
+	}
+	for (cur = info; cur != NULL && rc == 0; cur = cur->next) {
 		const char *p = cur->fabric_attr ? cur->fabric_attr->prov_name : NULL;
 		const char *d = cur->domain_attr ? cur->domain_attr->name : NULL;
 
 		if (p != NULL && d != NULL)
 			rc = lf_list_add(l, p, strlen(p), d, strlen(d));
 	}
-	fi_freeinfo(info);
 	if (rc != 0)
 		d_errbuf_set(eb, "out of memory while listing fabric interfaces");
+out:
+	if (info != NULL)
+		api.freeinfo(info);
+	if (hints != NULL)
+		api.freeinfo(hints);
+	dlclose(dl);
 	return rc;
 }
 
@@ -251,9 +294,11 @@ read_long(const char *path, long *val)
 	fclose(f);
 	errno = 0;
 	v     = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf)
+		return -DER_INVAL;
 	while (isspace((unsigned char)*end))
 		end++;
-	if (errno != 0 || end == buf || *end != '\0')
+	if (*end != '\0')
 		return -DER_INVAL;
 	*val = v;
 	return 0;
@@ -452,14 +497,22 @@ scan_filter(struct ctl_net_scan *s, int prio, const char *asked, struct d_errbuf
 			D_FREE(s->providers[i]);
 		s->nproviders = 0;
 		D_FREE(s->providers);
-		return scan_list_providers(s);
+		if (scan_list_providers(s) != 0) {
+			d_errbuf_set(eb, "out of memory while listing fabric interfaces");
+			return -DER_NOMEM;
+		}
+		return 0;
 	}
-	avail = providers_str(s);
+	avail      = providers_str(s);
 	s->nifaces = 0;
+	if (avail == NULL) {
+		d_errbuf_set(eb, "out of memory while listing fabric interfaces");
+		return -DER_NOMEM;
+	}
 	d_errbuf_set(eb,
 		     "no fabric interfaces found with provider %s; providers available on this "
 		     "host: %s (or \"all\")",
-		     asked, avail ? avail : "?");
+		     asked, avail);
 	free(avail);
 	return -DER_NONEXIST;
 }
@@ -521,7 +574,8 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 			}
 		}
 	}
-	qsort(c.scan->ifaces, c.scan->nifaces, sizeof(*c.scan->ifaces), cmp_iface);
+	if (c.scan->nifaces > 0)
+		qsort(c.scan->ifaces, c.scan->nifaces, sizeof(*c.scan->ifaces), cmp_iface);
 	rc = scan_list_providers(c.scan);
 	if (rc != 0) {
 		d_errbuf_set(eb, "out of memory while listing fabric interfaces");
@@ -539,10 +593,15 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 	if (want == -2) {
 		char *avail = providers_str(c.scan);
 
+		if (avail == NULL) {
+			d_errbuf_set(eb, "out of memory while listing fabric interfaces");
+			rc = -DER_NOMEM;
+			goto out;
+		}
 		d_errbuf_set(eb,
 			     "unknown fabric provider \"%s\"; providers available on this host: %s "
 			     "(or \"all\")",
-			     provider, avail ? avail : "?");
+			     provider, avail);
 		free(avail);
 		rc = -DER_INVAL;
 		goto out;
