@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "common/json.h"
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_topo.h"
 
@@ -516,6 +517,113 @@ test_out_of_memory(void **state)
 	oom_loop("ofi+verbs");
 }
 
+static char *
+render(const struct ctl_net_host_group *groups, int n)
+{
+	char  *buf = NULL;
+	size_t len = 0;
+	FILE  *f   = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	ctl_net_print(f, groups, n);
+	fclose(f);
+	return buf;
+}
+
+#define BANNER(h, d) d "\n" h "\n" d "\n\n"
+#define NUMA(n)      "    -------------\n    NUMA Socket " #n "\n    -------------\n\n"
+
+/* Two host groups; each table is padded like Go's tabwriter (trailing space included). */
+static void
+test_render_text(void **state)
+{
+	struct ctl_net_scan      *w = scan_ok("wolf", "ofi+tcp");
+	struct ctl_net_scan      *a = scan_ok("asym", "all");
+	struct ctl_net_host_group g[2] = {{"wolf-[1-4]", w}, {"asym1", a}};
+	char                     *out  = render(g, 2);
+
+	(void)state;
+	assert_string_equal(out, BANNER("wolf-[1-4]", "----------")
+	    NUMA(0)
+	    "        Provider Interfaces \n"
+	    "        -------- ---------- \n"
+	    "        ofi+tcp  eth0, ib0  \n"
+	    "\n"
+	    NUMA(1)
+	    "        Provider Interfaces \n"
+	    "        -------- ---------- \n"
+	    "        ofi+tcp  ib1        \n"
+	    "\n"
+	    BANNER("asym1", "-----")
+	    NUMA(0)
+	    "        Provider          Interfaces \n"
+	    "        --------          ---------- \n"
+	    "        ofi+verbs;ofi_rxm ib0        \n"
+	    "        ofi+tcp           eth0, ib0  \n"
+	    "        ofi+tcp;ofi_rxm   eth0, ib0  \n"
+	    "        ofi+sockets       eth0, ib0  \n"
+	    "\n");
+	free(out);
+	ctl_net_scan_free(w);
+	ctl_net_scan_free(a);
+}
+
+static void
+test_render_json(void **state)
+{
+	struct ctl_net_scan      *l = scan_ok("local", NULL);
+	struct ctl_net_host_group g = {"localhost", l};
+	struct d_json            *w = d_json_create();
+	char                      want[2048];
+
+	(void)state;
+	assert_non_null(w);
+	ctl_net_json(w, NULL, &g, 1);
+	assert_int_equal(d_json_finish(w), 0);
+	snprintf(want, sizeof(want),
+		 "{\n"
+		 "  \"%llu\": {\n"
+		 "    \"HostFabric\": {\n"
+		 "      \"Interfaces\": [\n"
+		 "        {\n"
+		 "          \"Provider\": \"ofi+tcp\",\n"
+		 "          \"Device\": \"eth0\",\n"
+		 "          \"NumaNode\": 0,\n"
+		 "          \"Priority\": 1,\n"
+		 "          \"NetDevClass\": 1\n"
+		 "        },\n"
+		 "        {\n"
+		 "          \"Provider\": \"ofi+tcp;ofi_rxm\",\n"
+		 "          \"Device\": \"eth0\",\n"
+		 "          \"NumaNode\": 0,\n"
+		 "          \"Priority\": 2,\n"
+		 "          \"NetDevClass\": 1\n"
+		 "        },\n"
+		 "        {\n"
+		 "          \"Provider\": \"ofi+sockets\",\n"
+		 "          \"Device\": \"eth0\",\n"
+		 "          \"NumaNode\": 0,\n"
+		 "          \"Priority\": 5,\n"
+		 "          \"NetDevClass\": 1\n"
+		 "        }\n"
+		 "      ],\n"
+		 "      \"Providers\": [\n"
+		 "        \"ofi+sockets\",\n"
+		 "        \"ofi+tcp\",\n"
+		 "        \"ofi+tcp;ofi_rxm\"\n"
+		 "      ],\n"
+		 "      \"NumaCount\": 1,\n"
+		 "      \"CoresPerNuma\": 2\n"
+		 "    },\n"
+		 "    \"HostSet\": \"localhost\"\n"
+		 "  }\n"
+		 "}",
+		 (unsigned long long)ctl_net_scan_key(l));
+	assert_string_equal(d_json_text(w), want);
+	d_json_destroy(w);
+	ctl_net_scan_free(l);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -528,6 +636,8 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_local),
 	    cmocka_unit_test(test_asym),
 	    cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_render_text),
+	    cmocka_unit_test(test_render_json),
 	    cmocka_unit_test_setup_teardown(test_fixture_errors, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_virtual_iface, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_given_topology, scratch_setup, scratch_teardown),
