@@ -32,9 +32,9 @@ struct d_json;
 struct ctl_topology;
 
 /* ARPHRD device classes (linux/if_arp.h) that matter to DAOS. */
-#define CTL_NET_CLASS_ETHER      1
+#define CTL_NET_CLASS_ETHER	 1
 #define CTL_NET_CLASS_INFINIBAND 32
-#define CTL_NET_CLASS_LOOPBACK   772
+#define CTL_NET_CLASS_LOOPBACK	 772
 
 /* Upstream's name for a class ("ETHER", "INFINIBAND", "LOOPBACK", "UNKNOWN (0x..)"), in buf. */
 const char *ctl_net_class_str(uint32_t net_class, char *buf, size_t len);
@@ -48,7 +48,7 @@ const char *ctl_net_class_str(uint32_t net_class, char *buf, size_t len);
  * the order Mercury happens to list providers; a fixed table gives every host
  * the same numbers, so identical hosts group together.
  */
-int         ctl_net_provider_count(void);
+int	    ctl_net_provider_count(void);
 const char *ctl_net_provider_name(int priority);
 
 /* Priority of a DAOS provider name (aliases such as `ofi+verbs` accepted), or -1. */
@@ -56,21 +56,21 @@ int ctl_net_provider_priority(const char *name);
 
 /* One (interface, provider) pair found by the scan. */
 struct ctl_fabric_iface {
-	char    *provider;  /* DAOS form: "ofi+tcp;ofi_rxm" */
-	char    *device;    /* OS interface: "ib0" */
-	char    *domain;    /* libfabric domain it came from: "mlx5_0" or "ib0" */
+	char	*provider; /* DAOS form: "ofi+tcp;ofi_rxm" */
+	char	*device;   /* OS interface: "ib0" */
+	char	*domain;   /* libfabric domain it came from: "mlx5_0" or "ib0" */
 	unsigned numa;
 	unsigned priority;  /* ctl_net_provider_priority(provider) */
 	uint32_t net_class; /* ARPHRD number */
 };
 
 struct ctl_net_scan {
-	int                      nifaces;
-	struct ctl_fabric_iface *ifaces;       /* sorted by NUMA, priority, device */
-	int                      nproviders;
-	char                   **providers;    /* distinct providers found, by priority */
-	unsigned                 numa_count;   /* ctl_topo_numa_count() */
-	unsigned                 cores_per_numa; /* ctl_topo_cores_per_numa() */
+	int			 nifaces;
+	struct ctl_fabric_iface *ifaces; /* sorted by NUMA, priority, device */
+	int			 nproviders;
+	char		       **providers;	 /* distinct providers found, by priority */
+	unsigned		 numa_count;	 /* ctl_topo_numa_count() */
+	unsigned		 cores_per_numa; /* ctl_topo_cores_per_numa() */
 };
 
 /*
@@ -81,8 +81,8 @@ struct ctl_net_scan {
  * providers available here.  No interface at all is -DER_NONEXIST.
  * `topo` may be NULL (then the topology is loaded here).
  */
-int ctl_net_scan(const char *provider, const struct ctl_topology *topo,
-		 struct ctl_net_scan **out, struct d_errbuf *eb);
+int ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_net_scan **out,
+		 struct d_errbuf *eb);
 
 void ctl_net_scan_free(struct ctl_net_scan *scan);
 
@@ -97,7 +97,7 @@ uint64_t ctl_net_scan_key(const struct ctl_net_scan *scan);
 
 /* A group of hosts with identical scans. */
 struct ctl_net_host_group {
-	const char                *hosts; /* ranged hostset text, e.g. "wolf-[1-4]" or "localhost" */
+	const char *hosts; /* ranged hostset text, e.g. "wolf-[1-4]" or "localhost" */
 	const struct ctl_net_scan *scan;
 };
 

@@ -19,14 +19,14 @@
 
 /* One NUMA node. */
 struct ctl_topo_numa {
-	unsigned id;     /* OS index (the number Linux and hwloc print) */
+	unsigned id;	 /* OS index (the number Linux and hwloc print) */
 	unsigned ncores; /* physical cores whose CPUs belong to this node */
-	unsigned npus;   /* hardware threads */
+	unsigned npus;	 /* hardware threads */
 };
 
 /* One PCI device (function). */
 struct ctl_topo_pci {
-	char     addr[16]; /* "0000:81:00.0", lower-case hex */
+	char	 addr[16]; /* "0000:81:00.0", lower-case hex */
 	uint16_t class_id; /* PCI class and subclass, e.g. 0x0108 NVMe, 0x0200 Ethernet */
 	unsigned numa;
 };
@@ -40,21 +40,21 @@ enum ctl_topo_osdev_type {
 
 /* One OS device. */
 struct ctl_topo_osdev {
-	char                    *name;
+	char			*name;
 	enum ctl_topo_osdev_type type;
-	int                      pci; /* index into ctl_topology.pci, -1 when not below a PCI device */
-	unsigned                 numa;
+	int	 pci; /* index into ctl_topology.pci, -1 when not below a PCI device */
+	unsigned numa;
 };
 
 struct ctl_topology {
-	unsigned               nnuma;  /* >= 1 */
+	unsigned	       nnuma;  /* >= 1 */
 	struct ctl_topo_numa  *numa;   /* sorted by id */
-	unsigned               ncores; /* all physical cores */
-	unsigned               npci;
-	struct ctl_topo_pci   *pci;    /* sorted by address */
-	unsigned               nosdev;
+	unsigned	       ncores; /* all physical cores */
+	unsigned	       npci;
+	struct ctl_topo_pci   *pci; /* sorted by address */
+	unsigned	       nosdev;
 	struct ctl_topo_osdev *osdev;  /* in hwloc's order */
-	char                  *source; /* "hwloc" or the XML file read */
+	char		      *source; /* "hwloc" or the XML file read */
 };
 
 /*

@@ -26,9 +26,9 @@ static void
 print_numa(FILE *out, const struct ctl_net_scan *s, unsigned numa)
 {
 	static const char *const titles[] = {"Provider", "Interfaces"};
-	struct d_table          *t;
-	char                     title[32];
-	int                      p;
+	struct d_table		*t;
+	char			 title[32];
+	int			 p;
 
 	snprintf(title, sizeof(title), "NUMA Socket %u", numa);
 	d_banner_print(out, 4, title);
@@ -83,8 +83,8 @@ ctl_net_json(struct d_json *w, const char *key, const struct ctl_net_host_group 
 	d_json_obj_begin(w, key);
 	for (g = 0; g < ngroups; g++) {
 		const struct ctl_net_scan *s = groups[g].scan;
-		const char               **sorted;
-		char                       k[24];
+		const char		 **sorted;
+		char			   k[24];
 
 		snprintf(k, sizeof(k), "%" PRIu64, ctl_net_scan_key(s));
 		d_json_obj_begin(w, k);

@@ -32,12 +32,12 @@ static const struct {
 	const char *alias;
 	const char *lf[3];
 } net_providers[] = {
-    {"ofi+verbs;ofi_rxm", "ofi+verbs", {"verbs;ofi_rxm"}},
-    {"ofi+tcp", NULL, {"tcp", "tcp;ofi_rxm"}},
-    {"ofi+tcp;ofi_rxm", NULL, {"tcp;ofi_rxm"}},
-    {"ofi+cxi", NULL, {"cxi"}},
-    {"ofi+opx", NULL, {"opx"}},
-    {"ofi+sockets", NULL, {"sockets"}},
+	{"ofi+verbs;ofi_rxm", "ofi+verbs", {"verbs;ofi_rxm"}},
+	{"ofi+tcp", NULL, {"tcp", "tcp;ofi_rxm"}},
+	{"ofi+tcp;ofi_rxm", NULL, {"tcp;ofi_rxm"}},
+	{"ofi+cxi", NULL, {"cxi"}},
+	{"ofi+opx", NULL, {"opx"}},
+	{"ofi+sockets", NULL, {"sockets"}},
 };
 
 int
@@ -95,8 +95,8 @@ struct lf_entry {
 };
 
 struct lf_list {
-	int              n;
-	int              cap;
+	int		 n;
+	int		 cap;
 	struct lf_entry *e;
 };
 
@@ -123,12 +123,12 @@ lf_list_add(struct lf_list *l, const char *prov, size_t plen, const char *dom, s
 		    strlen(l->e[i].domain) == dlen && strncmp(l->e[i].domain, dom, dlen) == 0)
 			return 0;
 	if (l->n == l->cap) {
-		int              cap = l->cap ? l->cap * 2 : 16;
-		struct lf_entry *e   = d_realloc(l->e, cap * sizeof(*e));
+		int		 cap = l->cap ? l->cap * 2 : 16;
+		struct lf_entry *e = d_realloc(l->e, cap * sizeof(*e));
 
 		if (e == NULL)
 			return -DER_NOMEM;
-		l->e   = e;
+		l->e = e;
 		l->cap = cap;
 	}
 	D_STRNDUP(l->e[l->n].prov, prov, plen);
@@ -160,25 +160,28 @@ static int
 lf_query(struct lf_list *l, struct d_errbuf *eb)
 {
 	struct fi_info *hints = NULL, *info = NULL, *cur;
-	struct lf_api   api;
-	void           *dl;
-	int             rc;
+	struct lf_api	api;
+	void	       *dl;
+	int		rc;
 
 	/* Never unmapped: libfabric keeps provider state in globals until exit. */
 	dl = dlopen("libfabric.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (dl == NULL) {
-		d_errbuf_set(eb, "cannot load libfabric (%s); install libfabric to scan fabric "
-				 "interfaces", dlerror());
+		d_errbuf_set(eb,
+			     "cannot load libfabric (%s); install libfabric to scan fabric "
+			     "interfaces",
+			     dlerror());
 		return -DER_NOSYS;
 	}
-	*(void **)&api.getinfo  = dlsym(dl, "fi_getinfo");
+	*(void **)&api.getinfo = dlsym(dl, "fi_getinfo");
 	*(void **)&api.freeinfo = dlsym(dl, "fi_freeinfo");
-	*(void **)&api.dupinfo  = dlsym(dl, "fi_dupinfo");
+	*(void **)&api.dupinfo = dlsym(dl, "fi_dupinfo");
 	*(void **)&api.strerror = dlsym(dl, "fi_strerror");
 	if (api.getinfo == NULL || api.freeinfo == NULL || api.dupinfo == NULL ||
 	    api.strerror == NULL) {
-		d_errbuf_set(eb, "libfabric.so.1 lacks fi_getinfo/fi_freeinfo/fi_dupinfo/fi_strerror; "
-				 "install libfabric 1.9 or later");
+		d_errbuf_set(eb,
+			     "libfabric.so.1 lacks fi_getinfo/fi_freeinfo/fi_dupinfo/fi_strerror; "
+			     "install libfabric 1.9 or later");
 		rc = -DER_NOSYS;
 		goto out;
 	}
@@ -190,11 +193,11 @@ lf_query(struct lf_list *l, struct d_errbuf *eb)
 		goto out;
 	}
 	hints->ep_attr->type = FI_EP_RDM;
-	hints->caps          = FI_MSG | FI_RMA;
-	hints->mode          = FI_CONTEXT | FI_ASYNC_IOV;
+	hints->caps = FI_MSG | FI_RMA;
+	hints->mode = FI_CONTEXT | FI_ASYNC_IOV;
 	/* Without these memory-registration modes verbs would not be offered. */
 	hints->domain_attr->mr_mode =
-	    FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY | FI_MR_LOCAL | FI_MR_ENDPOINT;
+		FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY | FI_MR_LOCAL | FI_MR_ENDPOINT;
 
 	rc = api.getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &info);
 	if (rc == -FI_ENODATA) {
@@ -230,15 +233,16 @@ lf_read_fixture(const char *path, struct lf_list *l, struct d_errbuf *eb)
 {
 	FILE  *f;
 	char  *line = NULL;
-	size_t cap  = 0;
+	size_t cap = 0;
 	int    lineno = 0, rc = 0;
 
 	f = fopen(path, "re");
 	if (f == NULL) {
 		int err = errno;
 
-		d_errbuf_set(eb, "hardware fixture %s: cannot open: %s (list what libfabric offers, "
-				 "one \"<provider> <domain>\" per line; see tests/fixtures/README.md)",
+		d_errbuf_set(eb,
+			     "hardware fixture %s: cannot open: %s (list what libfabric offers, "
+			     "one \"<provider> <domain>\" per line; see tests/fixtures/README.md)",
 			     path, strerror(err));
 		return err == ENOENT ? -DER_NONEXIST : -DER_INVAL;
 	}
@@ -263,8 +267,9 @@ lf_read_fixture(const char *path, struct lf_list *l, struct d_errbuf *eb)
 
 			if (nl != NULL)
 				*nl = '\0';
-			d_errbuf_set(eb, "%s:%d: expected \"<libfabric provider> <domain>\", got \"%s\"",
-				     path, lineno, line);
+			d_errbuf_set(
+				eb, "%s:%d: expected \"<libfabric provider> <domain>\", got \"%s\"",
+				path, lineno, line);
 			rc = -DER_INVAL;
 			break;
 		}
@@ -293,7 +298,7 @@ read_long(const char *path, long *val)
 	}
 	fclose(f);
 	errno = 0;
-	v     = strtol(buf, &end, 10);
+	v = strtol(buf, &end, 10);
 	if (errno != 0 || end == buf)
 		return -DER_INVAL;
 	while (isspace((unsigned char)*end))
@@ -306,23 +311,24 @@ read_long(const char *path, long *val)
 
 struct scan_ctx {
 	const struct ctl_topology *topo;
-	const char                *sys; /* "/sys" or "<root>/sys" */
-	struct ctl_net_scan       *scan;
-	int                        cap;
-	struct d_errbuf           *eb;
+	const char		  *sys; /* "/sys" or "<root>/sys" */
+	struct ctl_net_scan	  *scan;
+	int			   cap;
+	struct d_errbuf		  *eb;
 };
 
 static int
 iface_add(struct scan_ctx *c, int prio, const char *dev, const char *dom, unsigned numa)
 {
-	struct ctl_net_scan     *s = c->scan;
+	struct ctl_net_scan	*s = c->scan;
 	struct ctl_fabric_iface *fi;
-	char                     path[PATH_MAX];
-	long                     type;
-	int                      i, rc;
+	char			 path[PATH_MAX];
+	long			 type;
+	int			 i, rc;
 
 	for (i = 0; i < s->nifaces; i++)
-		if (s->ifaces[i].priority == (unsigned)prio && strcmp(s->ifaces[i].device, dev) == 0)
+		if (s->ifaces[i].priority == (unsigned)prio &&
+		    strcmp(s->ifaces[i].device, dev) == 0)
 			return 0;
 
 	snprintf(path, sizeof(path), "%s/class/net/%s/type", c->sys, dev);
@@ -342,7 +348,7 @@ iface_add(struct scan_ctx *c, int prio, const char *dev, const char *dom, unsign
 		if (fi == NULL)
 			goto nomem;
 		s->ifaces = fi;
-		c->cap    = cap;
+		c->cap = cap;
 	}
 	fi = &s->ifaces[s->nifaces];
 	memset(fi, 0, sizeof(*fi));
@@ -355,8 +361,8 @@ iface_add(struct scan_ctx *c, int prio, const char *dev, const char *dom, unsign
 		D_FREE(fi->domain);
 		goto nomem;
 	}
-	fi->numa      = numa;
-	fi->priority  = prio;
+	fi->numa = numa;
+	fi->priority = prio;
 	fi->net_class = (uint32_t)type;
 	s->nifaces++;
 	return 0;
@@ -377,11 +383,11 @@ static int
 domain_add(struct scan_ctx *c, int prio, const char *dom)
 {
 	const struct ctl_topo_osdev *od = ctl_topo_osdev_find(c->topo, dom);
-	char                         path[PATH_MAX];
-	struct stat                  st;
-	unsigned                     i;
-	long                         numa;
-	int                          rc = 0;
+	char			     path[PATH_MAX];
+	struct stat		     st;
+	unsigned		     i;
+	long			     numa;
+	int			     rc = 0;
 
 	if (od != NULL && od->type == CTL_OSDEV_NETWORK)
 		return iface_add(c, prio, dom, dom, od->numa);
@@ -465,7 +471,7 @@ static char *
 providers_str(const struct ctl_net_scan *s)
 {
 	struct d_sbuf sb;
-	int           i;
+	int	      i;
 
 	d_sbuf_init(&sb);
 	for (i = 0; i < s->nproviders; i++)
@@ -503,7 +509,7 @@ scan_filter(struct ctl_net_scan *s, int prio, const char *asked, struct d_errbuf
 		}
 		return 0;
 	}
-	avail      = providers_str(s);
+	avail = providers_str(s);
 	s->nifaces = 0;
 	if (avail == NULL) {
 		d_errbuf_set(eb, "out of memory while listing fabric interfaces");
@@ -522,15 +528,16 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 	     struct d_errbuf *eb)
 {
 	struct ctl_topology *own_topo = NULL;
-	struct lf_list       lf       = {0};
-	struct scan_ctx      c        = {0};
-	char                 sys[PATH_MAX], path[PATH_MAX];
-	int                  want = -1, i, j, k, rc;
+	struct lf_list	     lf = {0};
+	struct scan_ctx	     c = {0};
+	char		     sys[PATH_MAX], path[PATH_MAX];
+	int		     want = -1, i, j, k, rc;
 
 	if (provider != NULL && provider[0] != '\0' && strcasecmp(provider, "all") != 0) {
 		want = ctl_net_provider_priority(provider);
 		if (want < 0) {
-			/* Reported after the scan, so the message can list what this host offers. */
+			/* Reported after the scan, so the message can list what this host offers.
+			 */
 			want = -2;
 		}
 	}
@@ -553,8 +560,8 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 		goto out;
 
 	c.topo = topo;
-	c.sys  = sys;
-	c.eb   = eb;
+	c.sys = sys;
+	c.eb = eb;
 	D_ALLOC_PTR(c.scan);
 	if (c.scan == NULL) {
 		rc = -DER_NOMEM;
@@ -581,12 +588,13 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 		d_errbuf_set(eb, "out of memory while listing fabric interfaces");
 		goto out;
 	}
-	c.scan->numa_count     = ctl_topo_numa_count(topo);
+	c.scan->numa_count = ctl_topo_numa_count(topo);
 	c.scan->cores_per_numa = ctl_topo_cores_per_numa(topo);
 
 	if (c.scan->nifaces == 0) {
-		d_errbuf_set(eb, "no fabric interfaces could be found: libfabric offers no provider "
-				 "DAOS supports on a non-loopback interface of this host");
+		d_errbuf_set(eb,
+			     "no fabric interfaces could be found: libfabric offers no provider "
+			     "DAOS supports on a non-loopback interface of this host");
 		rc = -DER_NONEXIST;
 		goto out;
 	}
@@ -611,7 +619,7 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 		if (rc != 0)
 			goto out;
 	}
-	*out   = c.scan;
+	*out = c.scan;
 	c.scan = NULL;
 out:
 	ctl_net_scan_free(c.scan);
@@ -624,7 +632,7 @@ char *
 ctl_net_scan_ifaces_str(const struct ctl_net_scan *scan, unsigned numa, const char *provider)
 {
 	struct d_sbuf sb;
-	int           i, n = 0;
+	int	      i, n = 0;
 
 	d_sbuf_init(&sb);
 	for (i = 0; i < scan->nifaces; i++) {
@@ -657,18 +665,18 @@ ctl_net_scan_key(const struct ctl_net_scan *scan)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	uint32_t v[4];
-	int      i;
+	int	 i;
 
 	/* ifaces are kept sorted, so equal content hashes equally whatever the discovery order. */
 	for (i = 0; i < scan->nifaces; i++) {
 		const struct ctl_fabric_iface *fi = &scan->ifaces[i];
 
-		h    = fnv1a(h, fi->provider, strlen(fi->provider) + 1);
-		h    = fnv1a(h, fi->device, strlen(fi->device) + 1);
+		h = fnv1a(h, fi->provider, strlen(fi->provider) + 1);
+		h = fnv1a(h, fi->device, strlen(fi->device) + 1);
 		v[0] = fi->numa;
 		v[1] = fi->priority;
 		v[2] = fi->net_class;
-		h    = fnv1a(h, v, 3 * sizeof(v[0]));
+		h = fnv1a(h, v, 3 * sizeof(v[0]));
 	}
 	v[0] = scan->numa_count;
 	v[1] = scan->cores_per_numa;

@@ -20,7 +20,7 @@
 static unsigned
 obj_numa(hwloc_topology_t t, hwloc_obj_t obj)
 {
-	hwloc_obj_t anc  = hwloc_get_non_io_ancestor_obj(t, obj);
+	hwloc_obj_t anc = hwloc_get_non_io_ancestor_obj(t, obj);
 	hwloc_obj_t node = NULL;
 
 	if (anc == NULL || anc->cpuset == NULL || hwloc_bitmap_iszero(anc->cpuset))
@@ -75,8 +75,8 @@ static int
 topo_extract(hwloc_topology_t t, const char *source, struct ctl_topology **out)
 {
 	struct ctl_topology *topo = NULL;
-	hwloc_obj_t          obj;
-	int                  n, i, rc = -DER_NOMEM;
+	hwloc_obj_t	     obj;
+	int		     n, i, rc = -DER_NOMEM;
 
 	D_ALLOC_PTR(topo);
 	if (topo == NULL)
@@ -99,19 +99,22 @@ topo_extract(hwloc_topology_t t, const char *source, struct ctl_topology **out)
 	qsort(topo->numa, topo->nnuma, sizeof(*topo->numa), cmp_numa);
 
 	for (obj = NULL; (obj = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_CORE, obj)) != NULL;) {
-		struct ctl_topo_numa *node = (struct ctl_topo_numa *)ctl_topo_numa_get(topo, obj_numa(t, obj));
+		struct ctl_topo_numa *node =
+			(struct ctl_topo_numa *)ctl_topo_numa_get(topo, obj_numa(t, obj));
 
 		if (node == NULL)
 			node = &topo->numa[0];
 		node->ncores++;
-		node->npus += hwloc_bitmap_weight(obj->cpuset) > 0 ? hwloc_bitmap_weight(obj->cpuset) : 0;
+		node->npus +=
+			hwloc_bitmap_weight(obj->cpuset) > 0 ? hwloc_bitmap_weight(obj->cpuset) : 0;
 		topo->ncores++;
 	}
 	if (topo->ncores == 0) {
 		/* Some virtual machines expose PUs without cores: count each PU as a core. */
-		for (obj = NULL; (obj = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PU, obj)) != NULL;) {
+		for (obj = NULL;
+		     (obj = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PU, obj)) != NULL;) {
 			struct ctl_topo_numa *node =
-			    (struct ctl_topo_numa *)ctl_topo_numa_get(topo, obj_numa(t, obj));
+				(struct ctl_topo_numa *)ctl_topo_numa_get(topo, obj_numa(t, obj));
 
 			if (node == NULL)
 				node = &topo->numa[0];
@@ -132,7 +135,7 @@ topo_extract(hwloc_topology_t t, const char *source, struct ctl_topology **out)
 			pci_format(p->addr, obj->attr->pcidev.domain, obj->attr->pcidev.bus,
 				   obj->attr->pcidev.dev, obj->attr->pcidev.func);
 			p->class_id = obj->attr->pcidev.class_id;
-			p->numa     = obj_numa(t, obj);
+			p->numa = obj_numa(t, obj);
 		}
 		qsort(topo->pci, topo->npci, sizeof(*topo->pci), cmp_pci);
 	}
@@ -144,7 +147,7 @@ topo_extract(hwloc_topology_t t, const char *source, struct ctl_topology **out)
 			goto out;
 		for (obj = NULL; (obj = hwloc_get_next_osdev(t, obj)) != NULL;) {
 			struct ctl_topo_osdev *d = &topo->osdev[topo->nosdev];
-			hwloc_obj_t            p;
+			hwloc_obj_t	       p;
 
 			if (obj->name == NULL)
 				continue;
@@ -154,8 +157,9 @@ topo_extract(hwloc_topology_t t, const char *source, struct ctl_topology **out)
 			topo->nosdev++;
 			d->type = osdev_type(obj);
 			d->numa = obj_numa(t, obj);
-			d->pci  = -1;
-			for (p = obj->parent; p != NULL && p->type == HWLOC_OBJ_OS_DEVICE; p = p->parent)
+			d->pci = -1;
+			for (p = obj->parent; p != NULL && p->type == HWLOC_OBJ_OS_DEVICE;
+			     p = p->parent)
 				;
 			if (p != NULL && p->type == HWLOC_OBJ_PCI_DEVICE) {
 				char addr[16];
@@ -171,7 +175,7 @@ topo_extract(hwloc_topology_t t, const char *source, struct ctl_topology **out)
 
 	*out = topo;
 	topo = NULL;
-	rc   = 0;
+	rc = 0;
 out:
 	ctl_topo_free(topo);
 	return rc;
@@ -181,7 +185,7 @@ static int
 topo_load(const char *xml, struct ctl_topology **out, struct d_errbuf *eb)
 {
 	hwloc_topology_t t = NULL;
-	int              rc;
+	int		 rc;
 
 	if (hwloc_topology_init(&t) != 0) {
 		d_errbuf_set(eb, "hwloc: cannot initialise a topology: %s", strerror(errno));
@@ -196,10 +200,11 @@ topo_load(const char *xml, struct ctl_topology **out, struct d_errbuf *eb)
 	 */
 	hwloc_topology_set_components(t, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "pci");
 	if (xml != NULL && hwloc_topology_set_xml(t, xml) != 0) {
-		d_errbuf_set(eb,
-			     "hardware fixture %s: not a valid hwloc XML topology (%s); "
-			     "regenerate it with tests/fixtures/make_topology.py or `lstopo --of xml`",
-			     xml, strerror(errno));
+		d_errbuf_set(
+			eb,
+			"hardware fixture %s: not a valid hwloc XML topology (%s); "
+			"regenerate it with tests/fixtures/make_topology.py or `lstopo --of xml`",
+			xml, strerror(errno));
 		rc = -DER_INVAL;
 		goto out;
 	}
@@ -236,8 +241,9 @@ ctl_topo_load_xml(const char *path, struct ctl_topology **out, struct d_errbuf *
 	if (f == NULL) {
 		int err = errno;
 
-		d_errbuf_set(eb, "hardware fixture %s: cannot open: %s (each host directory needs "
-				 "an hwloc XML topology; see tests/fixtures/README.md)",
+		d_errbuf_set(eb,
+			     "hardware fixture %s: cannot open: %s (each host directory needs "
+			     "an hwloc XML topology; see tests/fixtures/README.md)",
 			     path, strerror(err));
 		return err == ENOENT ? -DER_NONEXIST : -DER_INVAL;
 	}
@@ -303,8 +309,8 @@ int
 ctl_pci_addr_normalize(const char *addr, char buf[16])
 {
 	unsigned dom = 0, bus, dev, fn;
-	int      used = 0;
-	size_t   len;
+	int	 used = 0;
+	size_t	 len;
 
 	if (addr == NULL)
 		return -DER_INVAL;
@@ -314,7 +320,7 @@ ctl_pci_addr_normalize(const char *addr, char buf[16])
 		/* dddd:bb:dd.f */
 	} else if (dom = 0, used = 0,
 		   sscanf(addr, "%x:%x.%x%n", &bus, &dev, &fn, &used) == 3 && (size_t)used == len &&
-		       len == 7) {
+			   len == 7) {
 		/* bb:dd.f in domain 0 */
 	} else {
 		return -DER_INVAL;
@@ -331,7 +337,7 @@ ctl_pci_addr_normalize(const char *addr, char buf[16])
 int
 ctl_topo_pci_numa(const struct ctl_topology *topo, const char *addr, unsigned *numa)
 {
-	char     norm[16];
+	char	 norm[16];
 	unsigned i;
 
 	if (ctl_pci_addr_normalize(addr, norm) != 0)

@@ -26,13 +26,13 @@ network_error(struct d_cli_ctx *ctx, bool json, const char *msg, int rc)
 static int
 network_scan_run(struct d_cli_ctx *ctx)
 {
-	const char               *provider = d_cli_get(ctx, "provider");
-	bool                      json     = d_cli_has(ctx, "json");
-	struct ctl_net_scan      *scan     = NULL;
+	const char		 *provider = d_cli_get(ctx, "provider");
+	bool			  json = d_cli_has(ctx, "json");
+	struct ctl_net_scan	 *scan = NULL;
 	struct ctl_net_host_group group;
-	struct d_errbuf           eb = {{0}};
-	struct d_json            *w;
-	int                       rc;
+	struct d_errbuf		  eb = {{0}};
+	struct d_json		 *w;
+	int			  rc;
 
 	rc = ctl_net_scan(provider, NULL, &scan, &eb);
 	if (rc != 0) {
@@ -40,7 +40,7 @@ network_scan_run(struct d_cli_ctx *ctx)
 		return 1;
 	}
 	group.hosts = "localhost";
-	group.scan  = scan;
+	group.scan = scan;
 	if (!json) {
 		ctl_net_print(stdout, &group, 1);
 		ctl_net_scan_free(scan);
@@ -61,24 +61,24 @@ network_scan_run(struct d_cli_ctx *ctx)
 }
 
 static const struct d_cli_opt network_scan_opts[] = {
-    {.short_name = 'p',
-     .long_name  = "provider",
-     .type       = D_OPT_STR,
-     .help       = "Filter device list to those that support the given OFI provider or 'all' "
-		   "for all available (default is all)"},
-    {0},
+	{.short_name = 'p',
+	 .long_name = "provider",
+	 .type = D_OPT_STR,
+	 .help = "Filter device list to those that support the given OFI provider or 'all' "
+		 "for all available (default is all)"},
+	{0},
 };
 
 static const struct d_cli_cmd network_subcmds[] = {
-    {.name = "scan",
-     .help = "Scan for network interface devices on local server",
-     .opts = network_scan_opts,
-     .run  = network_scan_run},
-    {0},
+	{.name = "scan",
+	 .help = "Scan for network interface devices on local server",
+	 .opts = network_scan_opts,
+	 .run = network_scan_run},
+	{0},
 };
 
 const struct d_cli_cmd srv_network_cmd = {
-    .name    = "network",
-    .help    = "Perform network device scan based on fabric provider",
-    .subcmds = network_subcmds,
+	.name = "network",
+	.help = "Perform network device scan based on fabric provider",
+	.subcmds = network_subcmds,
 };

@@ -40,9 +40,9 @@ scan_host(const char *host, const char *provider, struct ctl_net_scan **out, str
 static struct ctl_net_scan *
 scan_ok(const char *host, const char *provider)
 {
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
-	int                  rc = scan_host(host, provider, &s, &eb);
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
+	int		     rc = scan_host(host, provider, &s, &eb);
 
 	if (rc != 0)
 		fail_msg("scan of %s failed: %d %s", host, rc, eb.msg);
@@ -55,7 +55,8 @@ find(const struct ctl_net_scan *s, const char *prov, const char *dev)
 	int i;
 
 	for (i = 0; i < s->nifaces; i++)
-		if (strcmp(s->ifaces[i].provider, prov) == 0 && strcmp(s->ifaces[i].device, dev) == 0)
+		if (strcmp(s->ifaces[i].provider, prov) == 0 &&
+		    strcmp(s->ifaces[i].device, dev) == 0)
 			return &s->ifaces[i];
 	return NULL;
 }
@@ -100,9 +101,9 @@ test_provider_table(void **state)
 static void
 test_wolf_all(void **state)
 {
-	struct ctl_net_scan           *s = scan_ok("wolf", NULL);
+	struct ctl_net_scan	      *s = scan_ok("wolf", NULL);
 	const struct ctl_fabric_iface *fi;
-	int                            i;
+	int			       i;
 
 	(void)state;
 	assert_int_equal(s->numa_count, 2);
@@ -189,8 +190,8 @@ test_wolf_filter(void **state)
 static void
 test_unknown_provider(void **state)
 {
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
 
 	(void)state;
 	assert_int_equal(scan_host("wolf", "ofi+psm9", &s, &eb), -DER_INVAL);
@@ -230,7 +231,7 @@ static void
 test_asym(void **state)
 {
 	struct ctl_net_scan *s = scan_ok("asym", NULL);
-	int                  i;
+	int		     i;
 
 	(void)state;
 	assert_int_equal(s->numa_count, 2);
@@ -249,7 +250,7 @@ test_key(void **state)
 	struct ctl_net_scan *a = scan_ok("wolf", NULL);
 	struct ctl_net_scan *b = scan_ok("wolf", NULL);
 	struct ctl_net_scan *c = scan_ok("asym", NULL);
-	uint64_t             k;
+	uint64_t	     k;
 
 	(void)state;
 	assert_true(ctl_net_scan_key(a) == ctl_net_scan_key(b));
@@ -275,7 +276,8 @@ put(const char *rel, const char *text)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
-	for (slash = strchr(path + strlen(scratch) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+	for (slash = strchr(path + strlen(scratch) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(path, 0755);
 		*slash = '/';
@@ -327,9 +329,9 @@ scratch_teardown(void **state)
 static void
 test_fixture_errors(void **state)
 {
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
-	char                 want[PATH_MAX];
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
+	char		     want[PATH_MAX];
 
 	(void)state;
 	/* No libfabric.txt. */
@@ -341,7 +343,8 @@ test_fixture_errors(void **state)
 	put("libfabric.txt", "# comment\n\ntcp eth0\ntcp\n");
 	assert_int_equal(ctl_net_scan(NULL, NULL, &s, &eb), -DER_INVAL);
 	snprintf(want, sizeof(want),
-		 "%s/libfabric.txt:4: expected \"<libfabric provider> <domain>\", got \"tcp\"", scratch);
+		 "%s/libfabric.txt:4: expected \"<libfabric provider> <domain>\", got \"tcp\"",
+		 scratch);
 	assert_string_equal(eb.msg, want);
 
 	/* Three fields. */
@@ -377,8 +380,8 @@ test_fixture_errors(void **state)
 static void
 test_virtual_iface(void **state)
 {
-	struct ctl_net_scan           *s  = NULL;
-	struct d_errbuf                eb = {{0}};
+	struct ctl_net_scan	      *s = NULL;
+	struct d_errbuf		       eb = {{0}};
 	const struct ctl_fabric_iface *fi;
 
 	(void)state;
@@ -402,10 +405,10 @@ test_virtual_iface(void **state)
 static void
 test_given_topology(void **state)
 {
-	struct ctl_topology *t  = NULL;
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
-	char                 path[PATH_MAX];
+	struct ctl_topology *t = NULL;
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
+	char		     path[PATH_MAX];
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/local/topology.xml", fixtures);
@@ -423,8 +426,8 @@ test_given_topology(void **state)
 static void
 test_topology_error(void **state)
 {
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
 
 	(void)state;
 	setenv("DAOS_HW_ROOT", "/nonexistent-daos-hw-root", 1);
@@ -437,9 +440,9 @@ test_topology_error(void **state)
 static void
 test_real_machine(void **state)
 {
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
-	int                  i, rc;
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
+	int		     i, rc;
 
 	(void)state;
 	unsetenv("DAOS_HW_ROOT");
@@ -452,7 +455,7 @@ test_real_machine(void **state)
 	assert_true(s->nifaces > 0);
 	assert_true(s->numa_count >= 1);
 	for (i = 0; i < s->nifaces; i++) {
-		char        path[PATH_MAX];
+		char	    path[PATH_MAX];
 		struct stat st;
 
 		snprintf(path, sizeof(path), "/sys/class/net/%s", s->ifaces[i].device);
@@ -467,9 +470,9 @@ test_real_machine(void **state)
 static int
 oom_child(const char *root, const char *provider)
 {
-	struct ctl_net_scan *s  = NULL;
-	struct d_errbuf      eb = {{0}};
-	int                  rc;
+	struct ctl_net_scan *s = NULL;
+	struct d_errbuf	     eb = {{0}};
+	int		     rc;
 
 	setenv("DAOS_HW_ROOT", root, 1);
 	rc = ctl_net_scan(provider, NULL, &s, &eb);
@@ -522,7 +525,7 @@ render(const struct ctl_net_host_group *groups, int n)
 {
 	char  *buf = NULL;
 	size_t len = 0;
-	FILE  *f   = open_memstream(&buf, &len);
+	FILE  *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
 	ctl_net_print(f, groups, n);
@@ -531,38 +534,35 @@ render(const struct ctl_net_host_group *groups, int n)
 }
 
 #define BANNER(h, d) d "\n" h "\n" d "\n\n"
-#define NUMA(n)      "    -------------\n    NUMA Socket " #n "\n    -------------\n\n"
+#define NUMA(n)	     "    -------------\n    NUMA Socket " #n "\n    -------------\n\n"
 
 /* Two host groups; each table is padded like Go's tabwriter (trailing space included). */
 static void
 test_render_text(void **state)
 {
-	struct ctl_net_scan      *w = scan_ok("wolf", "ofi+tcp");
-	struct ctl_net_scan      *a = scan_ok("asym", "all");
+	struct ctl_net_scan	 *w = scan_ok("wolf", "ofi+tcp");
+	struct ctl_net_scan	 *a = scan_ok("asym", "all");
 	struct ctl_net_host_group g[2] = {{"wolf-[1-4]", w}, {"asym1", a}};
-	char                     *out  = render(g, 2);
+	char			 *out = render(g, 2);
 
 	(void)state;
-	assert_string_equal(out, BANNER("wolf-[1-4]", "----------")
-	    NUMA(0)
-	    "        Provider Interfaces \n"
-	    "        -------- ---------- \n"
-	    "        ofi+tcp  eth0, ib0  \n"
-	    "\n"
-	    NUMA(1)
-	    "        Provider Interfaces \n"
-	    "        -------- ---------- \n"
-	    "        ofi+tcp  ib1        \n"
-	    "\n"
-	    BANNER("asym1", "-----")
-	    NUMA(0)
-	    "        Provider          Interfaces \n"
-	    "        --------          ---------- \n"
-	    "        ofi+verbs;ofi_rxm ib0        \n"
-	    "        ofi+tcp           eth0, ib0  \n"
-	    "        ofi+tcp;ofi_rxm   eth0, ib0  \n"
-	    "        ofi+sockets       eth0, ib0  \n"
-	    "\n");
+	assert_string_equal(
+		out,
+		BANNER("wolf-[1-4]", "----------")
+			NUMA(0) "        Provider Interfaces \n"
+				"        -------- ---------- \n"
+				"        ofi+tcp  eth0, ib0  \n"
+				"\n" NUMA(1) "        Provider Interfaces \n"
+					     "        -------- ---------- \n"
+					     "        ofi+tcp  ib1        \n"
+					     "\n" BANNER("asym1", "-----") NUMA(
+						     0) "        Provider          Interfaces \n"
+							"        --------          ---------- \n"
+							"        ofi+verbs;ofi_rxm ib0        \n"
+							"        ofi+tcp           eth0, ib0  \n"
+							"        ofi+tcp;ofi_rxm   eth0, ib0  \n"
+							"        ofi+sockets       eth0, ib0  \n"
+							"\n");
 	free(out);
 	ctl_net_scan_free(w);
 	ctl_net_scan_free(a);
@@ -571,10 +571,10 @@ test_render_text(void **state)
 static void
 test_render_json(void **state)
 {
-	struct ctl_net_scan      *l = scan_ok("local", NULL);
+	struct ctl_net_scan	 *l = scan_ok("local", NULL);
 	struct ctl_net_host_group g = {"localhost", l};
-	struct d_json            *w = d_json_create();
-	char                      want[2048];
+	struct d_json		 *w = d_json_create();
+	char			  want[2048];
 
 	(void)state;
 	assert_non_null(w);
@@ -627,23 +627,26 @@ test_render_json(void **state)
 int
 main(int argc, char **argv)
 {
-	const char *src = getenv("DAOS_SOURCE_DIR");
+	const char	       *src = getenv("DAOS_SOURCE_DIR");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_provider_table),
-	    cmocka_unit_test(test_wolf_all),
-	    cmocka_unit_test(test_wolf_filter),
-	    cmocka_unit_test(test_unknown_provider),
-	    cmocka_unit_test(test_local),
-	    cmocka_unit_test(test_asym),
-	    cmocka_unit_test(test_key),
-	    cmocka_unit_test(test_render_text),
-	    cmocka_unit_test(test_render_json),
-	    cmocka_unit_test_setup_teardown(test_fixture_errors, scratch_setup, scratch_teardown),
-	    cmocka_unit_test_setup_teardown(test_virtual_iface, scratch_setup, scratch_teardown),
-	    cmocka_unit_test_setup_teardown(test_given_topology, scratch_setup, scratch_teardown),
-	    cmocka_unit_test(test_topology_error),
-	    cmocka_unit_test(test_real_machine),
-	    cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_provider_table),
+		cmocka_unit_test(test_wolf_all),
+		cmocka_unit_test(test_wolf_filter),
+		cmocka_unit_test(test_unknown_provider),
+		cmocka_unit_test(test_local),
+		cmocka_unit_test(test_asym),
+		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_render_text),
+		cmocka_unit_test(test_render_json),
+		cmocka_unit_test_setup_teardown(test_fixture_errors, scratch_setup,
+						scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_virtual_iface, scratch_setup,
+						scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_given_topology, scratch_setup,
+						scratch_teardown),
+		cmocka_unit_test(test_topology_error),
+		cmocka_unit_test(test_real_machine),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	if (argc == 4 && strcmp(argv[1], "--oom-child") == 0)

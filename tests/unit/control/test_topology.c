@@ -23,9 +23,9 @@ static char fixtures[PATH_MAX / 2];
 static struct ctl_topology *
 load_host(const char *host)
 {
-	struct ctl_topology *t  = NULL;
-	struct d_errbuf      eb = {{0}};
-	char                 path[PATH_MAX];
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
+	char		     path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s/topology.xml", fixtures, host);
 	assert_int_equal(ctl_topo_load_xml(path, &t, &eb), 0);
@@ -54,7 +54,7 @@ expect_net(const struct ctl_topology *t, const char *ifname, unsigned want)
 static void
 test_local(void **state)
 {
-	struct ctl_topology         *t = load_host("local");
+	struct ctl_topology	    *t = load_host("local");
 	const struct ctl_topo_osdev *d;
 
 	(void)state;
@@ -78,9 +78,9 @@ test_local(void **state)
 static void
 test_wolf(void **state)
 {
-	struct ctl_topology         *t = load_host("wolf");
+	struct ctl_topology	    *t = load_host("wolf");
 	const struct ctl_topo_osdev *d;
-	unsigned                     numa = 77;
+	unsigned		     numa = 77;
 
 	(void)state;
 	assert_int_equal(ctl_topo_numa_count(t), 2);
@@ -163,7 +163,7 @@ static char *
 write_tmp(const char *text)
 {
 	char  tmpl[] = "/tmp/daos_topo_XXXXXX";
-	int   fd     = mkstemp(tmpl);
+	int   fd = mkstemp(tmpl);
 	FILE *f;
 
 	assert_true(fd >= 0);
@@ -178,25 +178,24 @@ write_tmp(const char *text)
 static void
 test_pus_without_cores(void **state)
 {
-	static const char xml[] =
-	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<!DOCTYPE topology SYSTEM \"hwloc.dtd\">\n<topology>\n"
-	    "  <object type=\"Machine\" os_index=\"0\" cpuset=\"0x00000007\" "
-	    "complete_cpuset=\"0x00000007\" online_cpuset=\"0x00000007\" "
-	    "allowed_cpuset=\"0x00000007\">\n"
-	    "    <object type=\"PU\" os_index=\"0\" cpuset=\"0x00000001\" "
-	    "complete_cpuset=\"0x00000001\" online_cpuset=\"0x00000001\" "
-	    "allowed_cpuset=\"0x00000001\"/>\n"
-	    "    <object type=\"PU\" os_index=\"1\" cpuset=\"0x00000002\" "
-	    "complete_cpuset=\"0x00000002\" online_cpuset=\"0x00000002\" "
-	    "allowed_cpuset=\"0x00000002\"/>\n"
-	    "    <object type=\"PU\" os_index=\"2\" cpuset=\"0x00000004\" "
-	    "complete_cpuset=\"0x00000004\" online_cpuset=\"0x00000004\" "
-	    "allowed_cpuset=\"0x00000004\"/>\n"
-	    "  </object>\n</topology>\n";
-	char                *path = write_tmp(xml);
-	struct ctl_topology *t    = NULL;
-	struct d_errbuf      eb   = {{0}};
+	static const char    xml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				     "<!DOCTYPE topology SYSTEM \"hwloc.dtd\">\n<topology>\n"
+				     "  <object type=\"Machine\" os_index=\"0\" cpuset=\"0x00000007\" "
+				     "complete_cpuset=\"0x00000007\" online_cpuset=\"0x00000007\" "
+				     "allowed_cpuset=\"0x00000007\">\n"
+				     "    <object type=\"PU\" os_index=\"0\" cpuset=\"0x00000001\" "
+				     "complete_cpuset=\"0x00000001\" online_cpuset=\"0x00000001\" "
+				     "allowed_cpuset=\"0x00000001\"/>\n"
+				     "    <object type=\"PU\" os_index=\"1\" cpuset=\"0x00000002\" "
+				     "complete_cpuset=\"0x00000002\" online_cpuset=\"0x00000002\" "
+				     "allowed_cpuset=\"0x00000002\"/>\n"
+				     "    <object type=\"PU\" os_index=\"2\" cpuset=\"0x00000004\" "
+				     "complete_cpuset=\"0x00000004\" online_cpuset=\"0x00000004\" "
+				     "allowed_cpuset=\"0x00000004\"/>\n"
+				     "  </object>\n</topology>\n";
+	char		    *path = write_tmp(xml);
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
 
 	(void)state;
 	assert_int_equal(ctl_topo_load_xml(path, &t, &eb), 0);
@@ -232,8 +231,8 @@ test_pci_addr_normalize(void **state)
 static void
 test_bad_pci_lookup(void **state)
 {
-	struct ctl_topology *t    = load_host("wolf");
-	unsigned             numa = 5;
+	struct ctl_topology *t = load_host("wolf");
+	unsigned	     numa = 5;
 
 	(void)state;
 	assert_int_equal(ctl_topo_pci_numa(t, "nvme0", &numa), -DER_INVAL);
@@ -244,9 +243,9 @@ test_bad_pci_lookup(void **state)
 static void
 test_hw_root(void **state)
 {
-	struct ctl_topology *t  = NULL;
-	struct d_errbuf      eb = {{0}};
-	char                 root[PATH_MAX];
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
+	char		     root[PATH_MAX];
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s/wolf", fixtures);
@@ -268,10 +267,10 @@ test_hw_root(void **state)
 static void
 test_real_machine(void **state)
 {
-	struct ctl_topology *t  = NULL;
-	struct d_errbuf      eb = {{0}};
-	unsigned             i, pus = 0, cores = 0;
-	long                 ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
+	unsigned	     i, pus = 0, cores = 0;
+	long		     ncpu = sysconf(_SC_NPROCESSORS_CONF);
 
 	(void)state;
 	unsetenv("DAOS_HW_ROOT");
@@ -292,9 +291,9 @@ test_real_machine(void **state)
 static void
 test_bad_xml(void **state)
 {
-	struct ctl_topology *t    = NULL;
-	struct d_errbuf      eb   = {{0}};
-	char                *path = write_tmp("this is not XML\n");
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
+	char		    *path = write_tmp("this is not XML\n");
 
 	(void)state;
 	assert_int_equal(ctl_topo_load_xml(path, &t, &eb), -DER_INVAL);
@@ -317,9 +316,9 @@ test_bad_xml(void **state)
 static int
 oom_child(const char *path)
 {
-	struct ctl_topology *t  = NULL;
-	struct d_errbuf      eb = {{0}};
-	int                  rc;
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
+	int		     rc;
 
 	rc = ctl_topo_load_xml(path, &t, &eb);
 	ctl_topo_free(t);
@@ -365,19 +364,19 @@ test_out_of_memory(void **state)
 int
 main(int argc, char **argv)
 {
-	const char *src = getenv("DAOS_SOURCE_DIR");
+	const char	       *src = getenv("DAOS_SOURCE_DIR");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_local),
-	    cmocka_unit_test(test_wolf),
-	    cmocka_unit_test(test_asym),
-	    cmocka_unit_test(test_no_numa),
-	    cmocka_unit_test(test_pus_without_cores),
-	    cmocka_unit_test(test_pci_addr_normalize),
-	    cmocka_unit_test(test_bad_pci_lookup),
-	    cmocka_unit_test(test_hw_root),
-	    cmocka_unit_test(test_real_machine),
-	    cmocka_unit_test(test_bad_xml),
-	    cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_local),
+		cmocka_unit_test(test_wolf),
+		cmocka_unit_test(test_asym),
+		cmocka_unit_test(test_no_numa),
+		cmocka_unit_test(test_pus_without_cores),
+		cmocka_unit_test(test_pci_addr_normalize),
+		cmocka_unit_test(test_bad_pci_lookup),
+		cmocka_unit_test(test_hw_root),
+		cmocka_unit_test(test_real_machine),
+		cmocka_unit_test(test_bad_xml),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--oom-child") == 0)
