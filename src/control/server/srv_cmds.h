@@ -14,8 +14,9 @@
  * extern const struct d_cli_cmd srv_storage_cmd;   storage scan|prepare (legacy syntax)
  * extern const struct d_cli_cmd srv_scm_cmd;       scm prepare|reset|scan
  * extern const struct d_cli_cmd srv_nvme_cmd;      nvme prepare|reset|scan
- * extern const struct d_cli_cmd srv_network_cmd;   network scan
  * extern const struct d_cli_cmd srv_config_cmd;    config generate
  */
+
+extern const struct d_cli_cmd srv_network_cmd; /* network scan (cmd_network.c) */
 
 #endif /* DAOS_CONTROL_SERVER_SRV_CMDS_H */
