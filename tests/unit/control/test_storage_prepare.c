@@ -120,7 +120,7 @@ test_scm_prepare_reset(void **state)
 	struct ctl_scm_prepare_resp resp = {0};
 	struct d_errbuf             eb   = {{0}};
 	struct ctl_storage_scan    *s;
-	uint64_t                    region = 6ULL * (512ULL << 30);
+	uint64_t                    region = 6ULL * 539555266560ULL;
 
 	(void)state;
 	use_copy("states/pmem-freeregions");
