@@ -449,7 +449,9 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 	/* Health problems are per controller, like an ioctl failure on a real device. */
 	stg_pathf(path, sizeof(path), "%s/health", dir);
 	if (stg_read_file(path, &text, NULL) != 0) {
-		c->info = d_asprintf("health: cannot read %s: %s", path, strerror(errno));
+		/* Relative to the fixture root, so outputs do not depend on where it is. */
+		c->info = d_asprintf("health: cannot read %s/%s/health: %s", STG_FX_NVME, name,
+				     strerror(errno));
 		return 0;
 	}
 	D_ALLOC_PTR(c->health);
