@@ -31,15 +31,15 @@ cmp_names(const void *a, const void *b)
 static int
 list_dir(const char *path, char ***names, int *nr, struct d_errbuf *eb)
 {
-	DIR           *d;
+	DIR	      *d;
 	struct dirent *de;
-	char         **v = NULL;
-	int            n = 0;
-	int            rc = 0;
+	char	     **v = NULL;
+	int	       n = 0;
+	int	       rc = 0;
 
 	*names = NULL;
-	*nr    = 0;
-	d      = opendir(path);
+	*nr = 0;
+	d = opendir(path);
 	if (d == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -69,7 +69,7 @@ list_dir(const char *path, char ***names, int *nr, struct d_errbuf *eb)
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_names);
 	*names = v;
-	*nr    = n;
+	*nr = n;
 	return 0;
 }
 
@@ -111,7 +111,7 @@ static int
 attr_u32(const char *dir, const char *name, uint32_t *v, struct d_errbuf *eb)
 {
 	uint64_t x;
-	int      rc;
+	int	 rc;
 
 	rc = attr_u64(dir, name, &x, eb);
 	if (rc == 0 && x > UINT32_MAX) {
@@ -146,7 +146,7 @@ static int
 fx_region(const char *dir, const char *name, struct ctl_scm_region *r, struct d_errbuf *eb)
 {
 	uint64_t id;
-	int      rc;
+	int	 rc;
 
 	if (strncmp(name, "region", 6) != 0 || stg_parse_u64(name + 6, &id) != 0) {
 		d_errbuf_set(eb, "%s: region directories are named region<N>", dir);
@@ -167,8 +167,7 @@ fx_region(const char *dir, const char *name, struct ctl_scm_region *r, struct d_
 }
 
 static int
-fx_namespace(const char *dir, const char *name, struct ctl_scm_namespace *ns,
-	     struct d_errbuf *eb)
+fx_namespace(const char *dir, const char *name, struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 {
 	int rc;
 
@@ -257,51 +256,57 @@ stg_fx_scan_pmem(const char *root, struct ctl_storage_scan *s, struct d_errbuf *
 }
 
 /* Keys of the fixture's NVMe "health" file: upstream's JSON names. */
-#define HF(name, kind) {#name, offsetof(struct ctl_nvme_health, name), kind, false}
-#define HI(name, kind) {#name, offsetof(struct ctl_nvme_health, name), kind, true}
+#define HF(name, kind)                                                                             \
+	{                                                                                          \
+#name, offsetof(struct ctl_nvme_health, name), kind, false                         \
+	}
+#define HI(name, kind)                                                                             \
+	{                                                                                          \
+#name, offsetof(struct ctl_nvme_health, name), kind, true                          \
+	}
 enum { HK_U8, HK_U16, HK_U32, HK_U64 };
 static const struct {
 	const char *key;
-	size_t      off;
-	int         kind;
-	bool        intel;
+	size_t	    off;
+	int	    kind;
+	bool	    intel;
 } health_keys[] = {
-    HF(timestamp, HK_U64),
-    HF(temperature, HK_U32),
-    {"warn_temp_time", offsetof(struct ctl_nvme_health, warn_temp_time), HK_U32, false},
-    {"crit_temp_time", offsetof(struct ctl_nvme_health, crit_temp_time), HK_U32, false},
-    HF(ctrl_busy_time, HK_U64),
-    HF(power_cycles, HK_U64),
-    HF(power_on_hours, HK_U64),
-    HF(unsafe_shutdowns, HK_U64),
-    HF(media_errs, HK_U64),
-    HF(err_log_entries, HK_U64),
-    HF(percentage_used, HK_U32),
-    HF(bio_read_errs, HK_U32),
-    HF(bio_write_errs, HK_U32),
-    HF(bio_unmap_errs, HK_U32),
-    HF(checksum_errs, HK_U32),
-    HF(critical_warning, HK_U8),
-    HI(program_fail_cnt_norm, HK_U8),
-    HI(program_fail_cnt_raw, HK_U64),
-    HI(erase_fail_cnt_norm, HK_U8),
-    HI(erase_fail_cnt_raw, HK_U64),
-    HI(wear_leveling_cnt_norm, HK_U8),
-    HI(wear_leveling_cnt_min, HK_U16),
-    HI(wear_leveling_cnt_max, HK_U16),
-    HI(wear_leveling_cnt_avg, HK_U16),
-    HI(endtoend_err_cnt_raw, HK_U64),
-    HI(crc_err_cnt_raw, HK_U64),
-    HI(media_wear_raw, HK_U64),
-    HI(host_reads_raw, HK_U64),
-    HI(workload_timer_raw, HK_U64),
-    HI(thermal_throttle_status, HK_U8),
-    HI(thermal_throttle_event_cnt, HK_U64),
-    HI(retry_buffer_overflow_cnt, HK_U64),
-    HI(pll_lock_loss_cnt, HK_U64),
-    HI(nand_bytes_written, HK_U64),
-    HI(host_bytes_written, HK_U64),
-    HF(link_port_id, HK_U32),
+	HF(timestamp, HK_U64),
+	HF(temperature, HK_U32),
+	{"warn_temp_time", offsetof(struct ctl_nvme_health, warn_temp_time), HK_U32, false},
+	{"crit_temp_time", offsetof(struct ctl_nvme_health, crit_temp_time), HK_U32, false},
+	HF(ctrl_busy_time, HK_U64),
+	HF(power_cycles, HK_U64),
+	HF(power_on_hours, HK_U64),
+	HF(unsafe_shutdowns, HK_U64),
+	HF(media_errs, HK_U64),
+	HF(err_log_entries, HK_U64),
+	HF(percentage_used, HK_U32),
+	HF(bio_read_errs, HK_U32),
+	HF(bio_write_errs, HK_U32),
+	HF(bio_unmap_errs, HK_U32),
+	HF(checksum_errs, HK_U32),
+	HF(critical_warning, HK_U8),
+	HI(program_fail_cnt_norm, HK_U8),
+	HI(program_fail_cnt_raw, HK_U64),
+	HI(erase_fail_cnt_norm, HK_U8),
+	HI(erase_fail_cnt_raw, HK_U64),
+	HI(wear_leveling_cnt_norm, HK_U8),
+	HI(wear_leveling_cnt_min, HK_U16),
+	HI(wear_leveling_cnt_max, HK_U16),
+	HI(wear_leveling_cnt_avg, HK_U16),
+	HI(endtoend_err_cnt_raw, HK_U64),
+	HI(crc_err_cnt_raw, HK_U64),
+	HI(media_wear_raw, HK_U64),
+	HI(host_reads_raw, HK_U64),
+	HI(workload_timer_raw, HK_U64),
+	HI(thermal_throttle_status, HK_U8),
+	HI(thermal_throttle_event_cnt, HK_U64),
+	HI(retry_buffer_overflow_cnt, HK_U64),
+	HI(pll_lock_loss_cnt, HK_U64),
+	HI(nand_bytes_written, HK_U64),
+	HI(host_bytes_written, HK_U64),
+	HF(link_port_id, HK_U32),
 };
 
 int
@@ -309,28 +314,28 @@ stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health 
 		    struct d_errbuf *eb)
 {
 	struct ctl_nvme_health tmp = {0};
-	const char            *p   = text;
-	int                    lineno = 0;
+	const char	      *p = text;
+	int		       lineno = 0;
 
 	while (*p != '\0') {
-		char        line[256];
+		char	    line[256];
 		const char *nl = strchr(p, '\n');
-		size_t      n  = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		char       *eq, *key, *val;
+		size_t	    n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char	   *eq, *key, *val;
 		uint64_t    v, max;
-		size_t      i;
+		size_t	    i;
 
 		lineno++;
-		stg_pathf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1),
-			 p);
+		stg_pathf(line, sizeof(line), "%.*s",
+			  (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
 		p += n + (nl != NULL ? 1 : 0);
 		key = stg_trim(line);
 		if (key[0] == '\0' || key[0] == '#')
 			continue;
 		eq = strchr(key, '=');
 		if (eq == NULL) {
-			d_errbuf_set(eb, "%s:%d: expected \"key = value\", got \"%s\"", where, lineno,
-				     key);
+			d_errbuf_set(eb, "%s:%d: expected \"key = value\", got \"%s\"", where,
+				     lineno, key);
 			return -DER_INVAL;
 		}
 		*eq = '\0';
@@ -344,13 +349,15 @@ stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health 
 				     where, lineno, key);
 			return -DER_INVAL;
 		}
-		max = health_keys[i].kind == HK_U8	? UINT8_MAX
+		max = health_keys[i].kind == HK_U8    ? UINT8_MAX
 		      : health_keys[i].kind == HK_U16 ? UINT16_MAX
 		      : health_keys[i].kind == HK_U32 ? UINT32_MAX
-							: UINT64_MAX;
+						      : UINT64_MAX;
 		if (stg_parse_u64(val, &v) != 0 || v > max) {
-			d_errbuf_set(eb, "%s:%d: %s: expected an integer between 0 and %" PRIu64
-				     ", got \"%s\"", where, lineno, key, max, val);
+			d_errbuf_set(eb,
+				     "%s:%d: %s: expected an integer between 0 and %" PRIu64
+				     ", got \"%s\"",
+				     where, lineno, key, max, val);
 			return -DER_INVAL;
 		}
 		switch (health_keys[i].kind) {
@@ -378,36 +385,38 @@ stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health 
 static int
 fx_nvme_namespaces(const char *path, struct ctl_nvme_ctrlr *c, struct d_errbuf *eb)
 {
-	char       *text = NULL;
+	char	   *text = NULL;
 	const char *p;
-	int         lineno = 0;
-	int         rc;
+	int	    lineno = 0;
+	int	    rc;
 
 	rc = stg_read_file(path, &text, eb);
 	if (rc != 0)
 		return rc;
 	for (p = text; *p != '\0' && rc == 0;) {
 		struct ctl_nvme_ns ns = {0};
-		char               line[256], dev[64], extra[2];
+		char		   line[256], dev[64], extra[2];
 		unsigned long long id, size;
-		const char        *nl = strchr(p, '\n');
-		size_t             n  = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		int                got;
+		const char	  *nl = strchr(p, '\n');
+		size_t		   n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		int		   got;
 
 		lineno++;
-		stg_pathf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1),
-			 p);
+		stg_pathf(line, sizeof(line), "%.*s",
+			  (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
 		p += n + (nl != NULL ? 1 : 0);
 		if (stg_trim(line)[0] == '\0' || stg_trim(line)[0] == '#')
 			continue;
 		got = sscanf(line, "%llu %63s %llu %1s", &id, dev, &size, extra);
 		if (got != 3 || id == 0 || id > UINT32_MAX) {
-			d_errbuf_set(eb, "%s:%d: expected \"<nsid> <blockdev> <size-bytes>\", got "
-				     "\"%s\"", path, lineno, stg_trim(line));
+			d_errbuf_set(eb,
+				     "%s:%d: expected \"<nsid> <blockdev> <size-bytes>\", got "
+				     "\"%s\"",
+				     path, lineno, stg_trim(line));
 			rc = -DER_INVAL;
 			break;
 		}
-		ns.id   = (uint32_t)id;
+		ns.id = (uint32_t)id;
 		ns.size = size;
 		stg_strlcpy(ns.blockdev, dev, sizeof(ns.blockdev));
 		if (stg_array_add((void **)&c->ns, &c->nr_ns, sizeof(ns), &ns) != 0) {
@@ -423,14 +432,16 @@ static int
 fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *c,
 	 struct d_errbuf *eb)
 {
-	char     path[FX_PATH_MAX];
-	char    *text = NULL;
+	char	 path[FX_PATH_MAX];
+	char	*text = NULL;
 	uint64_t numa;
-	int      rc;
+	int	 rc;
 
 	if (!stg_pci_addr_valid(name)) {
-		d_errbuf_set(eb, "%s: NVMe controller directories are named by PCI address "
-			     "(dddd:bb:dd.f, lower-case hex)", dir);
+		d_errbuf_set(eb,
+			     "%s: NVMe controller directories are named by PCI address "
+			     "(dddd:bb:dd.f, lower-case hex)",
+			     dir);
 		return -DER_INVAL;
 	}
 	stg_strlcpy(c->pci_addr, name, sizeof(c->pci_addr));
@@ -484,7 +495,8 @@ stg_fx_scan_nvme(const char *root, struct ctl_storage_scan *s, bool health, stru
 
 		stg_pathf(sub, sizeof(sub), "%s/%s", dir, names[i]);
 		rc = fx_ctrlr(sub, names[i], health, &c, eb);
-		if (rc == 0 && stg_array_add((void **)&s->ctrlrs, &s->nr_ctrlrs, sizeof(c), &c) != 0) {
+		if (rc == 0 &&
+		    stg_array_add((void **)&s->ctrlrs, &s->nr_ctrlrs, sizeof(c), &c) != 0) {
 			d_errbuf_set(eb, "out of memory");
 			rc = -DER_NOMEM;
 		}
@@ -532,10 +544,10 @@ static int
 fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 {
 	const char *root = ctl_hw_root();
-	char        dir[FX_PATH_MAX], rdir[FX_PATH_MAX], path[FX_PATH_MAX];
-	char        name[64], blockdev[64], uuid[40];
-	int         k;
-	int         rc;
+	char	    dir[FX_PATH_MAX], rdir[FX_PATH_MAX], path[FX_PATH_MAX];
+	char	    name[64], blockdev[64], uuid[40];
+	int	    k;
+	int	    rc;
 
 	/* The kernel calls the first namespace of regionN pmemN, later ones pmemN.k. */
 	for (k = 0;; k++) {
@@ -580,9 +592,9 @@ static int
 fx_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 {
 	const char *root = ctl_hw_root();
-	char        dir[FX_PATH_MAX], rdir[FX_PATH_MAX], path[FX_PATH_MAX];
+	char	    dir[FX_PATH_MAX], rdir[FX_PATH_MAX], path[FX_PATH_MAX];
 	uint64_t    raw = 0, avail;
-	int         rc;
+	int	    rc;
 
 	stg_pathf(dir, sizeof(dir), "%s/%s/namespaces/%s", root, STG_FX_PMEM, ns->dev);
 	stg_pathf(rdir, sizeof(rdir), "%s/%s/regions/%s", root, STG_FX_PMEM, ns->region);
@@ -621,6 +633,6 @@ fx_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 }
 
 const struct stg_pmem_ops stg_pmem_fx_ops = {
-    .create_ns  = fx_create_ns,
-    .destroy_ns = fx_destroy_ns,
+	.create_ns = fx_create_ns,
+	.destroy_ns = fx_destroy_ns,
 };

@@ -12,19 +12,19 @@
 #include "control/lib/ctl_storage.h"
 
 /* Real locations. */
-#define STG_SYS_NVME       "/sys/class/nvme"
-#define STG_PROC_MEMINFO   "/proc/meminfo"
-#define STG_NR_HUGEPAGES   "/proc/sys/vm/nr_hugepages"
-#define STG_RUN_DIR        "/run/daos_server"
-#define STG_NVME_STATE     "nvme_prepare.state"
+#define STG_SYS_NVME	 "/sys/class/nvme"
+#define STG_PROC_MEMINFO "/proc/meminfo"
+#define STG_NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+#define STG_RUN_DIR	 "/run/daos_server"
+#define STG_NVME_STATE	 "nvme_prepare.state"
 
 /* Fixture locations, relative to DAOS_HW_ROOT. */
-#define STG_FX_DIR         "storage"
-#define STG_FX_MEMINFO     "storage/meminfo"
-#define STG_FX_PMEM        "storage/pmem"
-#define STG_FX_NVME        "storage/nvme"
-#define STG_FX_DEV         "storage/dev"
-#define STG_FX_RUN         "storage/run"
+#define STG_FX_DIR     "storage"
+#define STG_FX_MEMINFO "storage/meminfo"
+#define STG_FX_PMEM    "storage/pmem"
+#define STG_FX_NVME    "storage/nvme"
+#define STG_FX_DEV     "storage/dev"
+#define STG_FX_RUN     "storage/run"
 
 /* Read a whole (small) file; *out is NUL-terminated, trailing newline kept. */
 int stg_read_file(const char *path, char **out, struct d_errbuf *eb);

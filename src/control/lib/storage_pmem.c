@@ -37,10 +37,9 @@ ndctl_open(struct ndctl_ctx **ctx, struct d_errbuf *eb)
 static void
 uuid_to_str(const unsigned char *u, char *buf, size_t len)
 {
-	snprintf(buf, len,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 }
 
 static const char *
@@ -63,18 +62,18 @@ mode_name(enum ndctl_namespace_mode m)
 static void
 dimm_to_module(struct ndctl_bus *bus, struct ndctl_dimm *dimm, struct ctl_scm_module *m)
 {
-	unsigned int          h = ndctl_dimm_get_handle(dimm);
+	unsigned int	      h = ndctl_dimm_get_handle(dimm);
 	struct ndctl_region  *region;
 	struct ndctl_mapping *map;
-	const char           *uid;
+	const char	     *uid;
 
 	/* NFIT device handle: [3:0] slot, [7:4] channel, [11:8] iMC, [15:12] socket. */
-	m->channel_pos   = h & 0xf;
-	m->channel_id    = (h >> 4) & 0xf;
+	m->channel_pos = h & 0xf;
+	m->channel_id = (h >> 4) & 0xf;
 	m->controller_id = (h >> 8) & 0xf;
-	m->socket_id     = (h >> 12) & 0xf;
-	m->physical_id   = ndctl_dimm_get_phys_id(dimm);
-	uid              = ndctl_dimm_get_unique_id(dimm);
+	m->socket_id = (h >> 12) & 0xf;
+	m->physical_id = ndctl_dimm_get_phys_id(dimm);
+	uid = ndctl_dimm_get_unique_id(dimm);
 	if (uid != NULL)
 		stg_strlcpy(m->uid, uid, sizeof(m->uid));
 	else
@@ -84,14 +83,16 @@ dimm_to_module(struct ndctl_bus *bus, struct ndctl_dimm *dimm, struct ctl_scm_mo
 		 ndctl_dimm_get_device(dimm));
 	snprintf(m->fw_rev, sizeof(m->fw_rev), "%u", ndctl_dimm_get_revision(dimm));
 	stg_strlcpy(m->health,
-		    ndctl_dimm_failed_map(dimm) ? "Critical"
+		    ndctl_dimm_failed_map(dimm)	     ? "Critical"
 		    : ndctl_dimm_smart_pending(dimm) ? "Non-critical"
-						       : "Healthy",
+						     : "Healthy",
 		    sizeof(m->health));
 	/* Capacity: what the DIMM contributes to PMem regions (its mappings). */
 	m->capacity = 0;
-	ndctl_region_foreach(bus, region) {
-		ndctl_mapping_foreach(region, map) {
+	ndctl_region_foreach(bus, region)
+	{
+		ndctl_mapping_foreach(region, map)
+		{
 			if (ndctl_mapping_get_dimm(map) == dimm)
 				m->capacity += ndctl_mapping_get_length(map);
 		}
@@ -99,13 +100,12 @@ dimm_to_module(struct ndctl_bus *bus, struct ndctl_dimm *dimm, struct ctl_scm_mo
 }
 
 static int
-ns_describe(struct ndctl_region *region, struct ndctl_namespace *ndns,
-	    struct ctl_scm_namespace *ns)
+ns_describe(struct ndctl_region *region, struct ndctl_namespace *ndns, struct ctl_scm_namespace *ns)
 {
 	struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ndns);
-	const char       *bdev;
-	unsigned char     uu[16];
-	int               numa;
+	const char	 *bdev;
+	unsigned char	  uu[16];
+	int		  numa;
 
 	if (ndctl_namespace_get_size(ndns) == 0 || !ndctl_namespace_is_active(ndns))
 		return -DER_NONEXIST;
@@ -120,9 +120,9 @@ ns_describe(struct ndctl_region *region, struct ndctl_namespace *ndns,
 	stg_strlcpy(ns->mode, mode_name(ndctl_namespace_get_mode(ndns)), sizeof(ns->mode));
 	ndctl_namespace_get_uuid(ndns, uu);
 	uuid_to_str(uu, ns->uuid, sizeof(ns->uuid));
-	numa          = ndctl_namespace_get_numa_node(ndns);
+	numa = ndctl_namespace_get_numa_node(ndns);
 	ns->numa_node = numa > 0 ? (uint32_t)numa : 0;
-	ns->size      = pfn != NULL ? ndctl_pfn_get_size(pfn) : ndctl_namespace_get_size(ndns);
+	ns->size = pfn != NULL ? ndctl_pfn_get_size(pfn) : ndctl_namespace_get_size(ndns);
 	return 0;
 }
 
@@ -134,34 +134,38 @@ stg_pmem_scan(struct ctl_storage_scan *s, struct d_errbuf *eb)
 	struct ndctl_dimm      *dimm;
 	struct ndctl_region    *region;
 	struct ndctl_namespace *ndns;
-	int                     rc;
+	int			rc;
 
 	rc = ndctl_open(&ctx, eb);
 	if (rc != 0)
 		return rc;
-	ndctl_bus_foreach(ctx, bus) {
-		ndctl_dimm_foreach(bus, dimm) {
+	ndctl_bus_foreach(ctx, bus)
+	{
+		ndctl_dimm_foreach(bus, dimm)
+		{
 			struct ctl_scm_module m = {0};
 
 			dimm_to_module(bus, dimm, &m);
 			if (stg_array_add((void **)&s->modules, &s->nr_modules, sizeof(m), &m))
 				goto nomem;
 		}
-		ndctl_region_foreach(bus, region) {
+		ndctl_region_foreach(bus, region)
+		{
 			struct ctl_scm_region r = {0};
-			int                   numa;
+			int		      numa;
 
 			if (ndctl_region_get_type(region) != STG_ND_DEVICE_REGION_PMEM)
 				continue;
 			stg_strlcpy(r.dev, ndctl_region_get_devname(region), sizeof(r.dev));
-			r.id        = ndctl_region_get_id(region);
-			numa        = ndctl_region_get_numa_node(region);
+			r.id = ndctl_region_get_id(region);
+			numa = ndctl_region_get_numa_node(region);
 			r.numa_node = numa > 0 ? (uint32_t)numa : 0;
-			r.size      = ndctl_region_get_size(region);
+			r.size = ndctl_region_get_size(region);
 			r.available = ndctl_region_get_available_size(region);
 			if (stg_array_add((void **)&s->regions, &s->nr_regions, sizeof(r), &r))
 				goto nomem;
-			ndctl_namespace_foreach(region, ndns) {
+			ndctl_namespace_foreach(region, ndns)
+			{
 				struct ctl_scm_namespace ns;
 
 				if (ns_describe(region, ndns, &ns) != 0)
@@ -186,8 +190,10 @@ find_region(struct ndctl_ctx *ctx, const char *dev)
 	struct ndctl_bus    *bus;
 	struct ndctl_region *region;
 
-	ndctl_bus_foreach(ctx, bus) {
-		ndctl_region_foreach(bus, region) {
+	ndctl_bus_foreach(ctx, bus)
+	{
+		ndctl_region_foreach(bus, region)
+		{
 			if (strcmp(ndctl_region_get_devname(region), dev) == 0)
 				return region;
 		}
@@ -212,9 +218,9 @@ real_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb
 	struct ndctl_region    *region;
 	struct ndctl_namespace *ndns;
 	struct ndctl_pfn       *pfn;
-	unsigned char           uu[16];
-	const char             *step = NULL;
-	int                     rc;
+	unsigned char		uu[16];
+	const char	       *step = NULL;
+	int			rc;
 
 	rc = ndctl_open(&ctx, eb);
 	if (rc != 0)
@@ -234,7 +240,7 @@ real_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb
 		ndns = ndctl_region_get_namespace_seed(region);
 		if (ndns == NULL || !ndctl_namespace_is_configuration_idle(ndns)) {
 			step = "find an idle namespace seed";
-			rc   = -EBUSY;
+			rc = -EBUSY;
 		} else if ((rc = random_uuid(uu)) != 0 ||
 			   (rc = ndctl_namespace_set_uuid(ndns, uu)) < 0) {
 			step = "set the namespace uuid";
@@ -247,16 +253,17 @@ real_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb
 	}
 	if (step == NULL && ndns == NULL) {
 		step = "find a namespace";
-		rc   = -ENODEV;
+		rc = -ENODEV;
 	}
 	if (step == NULL) {
 		pfn = ndctl_region_get_pfn_seed(region);
 		if (pfn == NULL) {
 			step = "find a pfn seed (is the nd_pmem driver loaded?)";
-			rc   = -ENODEV;
+			rc = -ENODEV;
 		} else if ((rc = random_uuid(uu)) != 0 || (rc = ndctl_pfn_set_uuid(pfn, uu)) < 0 ||
 			   (rc = ndctl_pfn_set_location(pfn, NDCTL_PFN_LOC_PMEM)) < 0 ||
-			   (ndctl_pfn_has_align(pfn) && (rc = ndctl_pfn_set_align(pfn, SZ_2M)) < 0) ||
+			   (ndctl_pfn_has_align(pfn) &&
+			    (rc = ndctl_pfn_set_align(pfn, SZ_2M)) < 0) ||
 			   (rc = ndctl_pfn_set_namespace(pfn, ndns)) < 0 ||
 			   (rc = ndctl_pfn_enable(pfn)) < 0) {
 			step = "configure fsdax mode";
@@ -280,15 +287,16 @@ real_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 	struct ndctl_ctx       *ctx;
 	struct ndctl_region    *region;
 	struct ndctl_namespace *ndns;
-	int                     rc;
+	int			rc;
 
 	rc = ndctl_open(&ctx, eb);
 	if (rc != 0)
 		return rc;
 	region = find_region(ctx, ns->region);
-	rc     = -DER_NONEXIST;
+	rc = -DER_NONEXIST;
 	if (region != NULL) {
-		ndctl_namespace_foreach(region, ndns) {
+		ndctl_namespace_foreach(region, ndns)
+		{
 			if (strcmp(ndctl_namespace_get_devname(ndns), ns->dev) != 0)
 				continue;
 			/* disable_safe refuses while the block device is mounted. */
@@ -310,6 +318,6 @@ out:
 }
 
 const struct stg_pmem_ops stg_pmem_real_ops = {
-    .create_ns  = real_create_ns,
-    .destroy_ns = real_destroy_ns,
+	.create_ns = real_create_ns,
+	.destroy_ns = real_destroy_ns,
 };

@@ -30,8 +30,7 @@
 
 #define PATH_LEN 4096
 
-static void
-say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 say(FILE *out, const char *fmt, ...)
@@ -79,25 +78,27 @@ no_pmem(struct d_errbuf *eb)
 }
 
 int
-ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_resp *resp,
-		FILE *out, struct d_errbuf *eb)
+ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_resp *resp, FILE *out,
+		struct d_errbuf *eb)
 {
 	const struct stg_pmem_ops *ops = pmem_ops();
-	struct ctl_storage_scan   *s   = NULL;
+	struct ctl_storage_scan	  *s = NULL;
 	struct ctl_scm_namespace  *nss = NULL;
-	int                        nr  = 0;
-	int                        matched = 0;
-	int                        i;
-	unsigned int               k;
-	int                        rc;
+	int			   nr = 0;
+	int			   matched = 0;
+	int			   i;
+	unsigned int		   k;
+	int			   rc;
 
 	if (req->nr_ns_per_socket == 0) {
 		d_errbuf_set(eb, "(-S|--scm-ns-per-socket) should be set to at least 1");
 		return -DER_INVAL;
 	}
 	if (req->nr_ns_per_socket > CTL_SCM_NS_PER_SOCKET_MAX) {
-		d_errbuf_set(eb, "unexpected number of namespaces requested per socket: want [1-%d], "
-			     "got %u", CTL_SCM_NS_PER_SOCKET_MAX, req->nr_ns_per_socket);
+		d_errbuf_set(eb,
+			     "unexpected number of namespaces requested per socket: want [1-%d], "
+			     "got %u",
+			     CTL_SCM_NS_PER_SOCKET_MAX, req->nr_ns_per_socket);
 		return -DER_INVAL;
 	}
 	rc = require_root("preparing PMem", eb);
@@ -111,20 +112,22 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 		goto out;
 	}
 	if (s->nr_regions == 0) {
-		say(out, "%d PMem module(s) found but no PMem AppDirect interleaved regions exist. "
-			 "Regions are created from memory allocation goals that this daos_server "
-			 "does not set (no ipmctl): run `ipmctl create -f -goal "
-			 "PersistentMemoryType=AppDirect` (one interleaved region per socket), "
-			 "reboot, then run this command again. A reboot is required to process new "
-			 "PMem memory allocation goals.", s->nr_modules);
+		say(out,
+		    "%d PMem module(s) found but no PMem AppDirect interleaved regions exist. "
+		    "Regions are created from memory allocation goals that this daos_server "
+		    "does not set (no ipmctl): run `ipmctl create -f -goal "
+		    "PersistentMemoryType=AppDirect` (one interleaved region per socket), "
+		    "reboot, then run this command again. A reboot is required to process new "
+		    "PMem memory allocation goals.",
+		    s->nr_modules);
 		resp->reboot_required = true;
-		resp->namespaces      = NULL;
-		resp->nr_namespaces   = 0;
+		resp->namespaces = NULL;
+		resp->nr_namespaces = 0;
 		goto out;
 	}
 	for (i = 0; i < s->nr_regions; i++) {
 		const struct ctl_scm_region *r = &s->regions[i];
-		uint64_t                     raw;
+		uint64_t		     raw;
 
 		if (req->socket >= 0 && r->numa_node != (uint32_t)req->socket)
 			continue;
@@ -134,7 +137,8 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 		/* Namespaces must be 2 MiB aligned (the fsdax page map granularity). */
 		raw = (r->available / req->nr_ns_per_socket) & ~((uint64_t)(2 << 20) - 1);
 		if (raw == 0) {
-			d_errbuf_set(eb, "%s: %" PRIu64 " bytes free, too little for %u namespace(s)",
+			d_errbuf_set(eb,
+				     "%s: %" PRIu64 " bytes free, too little for %u namespace(s)",
 				     r->dev, r->available, req->nr_ns_per_socket);
 			rc = -DER_NOSPACE;
 			goto out;
@@ -143,19 +147,21 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 			struct ctl_scm_region cur = *r;
 
 			cur.available = r->available - raw * k;
-			rc            = ops->create_ns(&cur, raw, eb);
+			rc = ops->create_ns(&cur, raw, eb);
 			if (rc != 0)
 				goto out;
 		}
 	}
 	if (matched == 0) {
-		d_errbuf_set(eb, "no PMem region on socket %d (regions exist on other sockets); "
-			     "check the --socket value", req->socket);
+		d_errbuf_set(eb,
+			     "no PMem region on socket %d (regions exist on other sockets); "
+			     "check the --socket value",
+			     req->socket);
 		rc = -DER_NONEXIST;
 		goto out;
 	}
 	ctl_storage_scan_free(s);
-	s  = NULL;
+	s = NULL;
 	rc = ctl_storage_scan(CTL_SCAN_SCM, &s, eb);
 	if (rc != 0)
 		goto out;
@@ -174,9 +180,9 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 		goto out;
 	}
 	resp->reboot_required = false;
-	resp->namespaces      = nss;
-	resp->nr_namespaces   = nr;
-	nss                   = NULL;
+	resp->namespaces = nss;
+	resp->nr_namespaces = nr;
+	nss = NULL;
 out:
 	free(nss);
 	ctl_storage_scan_free(s);
@@ -187,10 +193,10 @@ int
 ctl_scm_reset(int socket, FILE *out, struct d_errbuf *eb)
 {
 	const struct stg_pmem_ops *ops = pmem_ops();
-	struct ctl_storage_scan   *s   = NULL;
-	int                        removed = 0;
-	int                        i;
-	int                        rc;
+	struct ctl_storage_scan	  *s = NULL;
+	int			   removed = 0;
+	int			   i;
+	int			   rc;
 
 	rc = require_root("resetting PMem", eb);
 	if (rc != 0)
@@ -218,10 +224,11 @@ ctl_scm_reset(int socket, FILE *out, struct d_errbuf *eb)
 		say(out, "PMem has been reset successfully!");
 		goto out;
 	}
-	say(out, "%s. The %d PMem region(s) remain: regions are removed by a new memory "
-		 "allocation goal, which this daos_server does not set (no ipmctl); to return "
-		 "the modules to Memory Mode run `ipmctl create -f -goal MemoryMode=100` and "
-		 "reboot.",
+	say(out,
+	    "%s. The %d PMem region(s) remain: regions are removed by a new memory "
+	    "allocation goal, which this daos_server does not set (no ipmctl); to return "
+	    "the modules to Memory Mode run `ipmctl create -f -goal MemoryMode=100` and "
+	    "reboot.",
 	    removed > 0 ? "Namespaces have been removed" : "No PMem namespaces to remove",
 	    s->nr_regions);
 out:
@@ -233,7 +240,7 @@ out:
 
 struct addr_list {
 	char (*v)[16];
-	int    n;
+	int n;
 };
 
 static int
@@ -259,8 +266,10 @@ addr_list_parse(const char *s, const char *what, struct addr_list *l, struct d_e
 		for (p = addr; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (strlen(tok) >= sizeof(addr) || !stg_pci_addr_valid(addr)) {
-			d_errbuf_set(eb, "invalid addresses in pci %s list: \"%s\" is not a PCI "
-				     "address (expected dddd:bb:dd.f, e.g. 0000:81:00.0)", what, tok);
+			d_errbuf_set(eb,
+				     "invalid addresses in pci %s list: \"%s\" is not a PCI "
+				     "address (expected dddd:bb:dd.f, e.g. 0000:81:00.0)",
+				     what, tok);
 			rc = -DER_INVAL;
 			break;
 		}
@@ -310,8 +319,8 @@ state_dir(char *buf, size_t len)
 
 struct nvme_sel {
 	struct ctl_storage_scan *scan;
-	bool                    *selected; /* per controller */
-	int                      nr_selected;
+	bool			*selected; /* per controller */
+	int			 nr_selected;
 };
 
 static void
@@ -326,8 +335,8 @@ static int
 nvme_select(const struct ctl_nvme_prepare_req *req, struct nvme_sel *sel, struct d_errbuf *eb)
 {
 	struct addr_list allow = {0}, block = {0};
-	int              i, j;
-	int              rc;
+	int		 i, j;
+	int		 rc;
 
 	memset(sel, 0, sizeof(*sel));
 	rc = addr_list_parse(req->allow_list, "allow", &allow, eb);
@@ -343,9 +352,11 @@ nvme_select(const struct ctl_nvme_prepare_req *req, struct nvme_sel *sel, struct
 			if (strcmp(sel->scan->ctrlrs[j].pci_addr, allow.v[i]) == 0)
 				break;
 		if (j == sel->scan->nr_ctrlrs) {
-			d_errbuf_set(eb, "PCI address %s in the allow list is not an NVMe controller "
+			d_errbuf_set(eb,
+				     "PCI address %s in the allow list is not an NVMe controller "
 				     "on this host (%d found); check the address with `daos_server "
-				     "nvme scan`", allow.v[i], sel->scan->nr_ctrlrs);
+				     "nvme scan`",
+				     allow.v[i], sel->scan->nr_ctrlrs);
 			rc = -DER_NONEXIST;
 			goto out;
 		}
@@ -361,8 +372,8 @@ nvme_select(const struct ctl_nvme_prepare_req *req, struct nvme_sel *sel, struct
 	for (j = 0; j < sel->scan->nr_ctrlrs; j++) {
 		const char *a = sel->scan->ctrlrs[j].pci_addr;
 
-		sel->selected[j] = (allow.n == 0 || addr_list_has(&allow, a)) &&
-				   !addr_list_has(&block, a);
+		sel->selected[j] =
+			(allow.n == 0 || addr_list_has(&allow, a)) && !addr_list_has(&block, a);
 		sel->nr_selected += sel->selected[j];
 	}
 out:
@@ -379,9 +390,9 @@ out:
 static int
 nvme_check_devices(const struct nvme_sel *sel, struct d_errbuf *eb)
 {
-	char        path[PATH_LEN];
+	char	    path[PATH_LEN];
 	struct stat st;
-	int         i, j;
+	int	    i, j;
 
 	for (i = 0; i < sel->scan->nr_ctrlrs; i++) {
 		const struct ctl_nvme_ctrlr *c = &sel->scan->ctrlrs[i];
@@ -415,8 +426,8 @@ nvme_chown(const struct nvme_sel *sel, uid_t uid, gid_t gid, const char *who, FI
 		for (j = 0; j < c->nr_ns; j++) {
 			dev_path(path, sizeof(path), c->ns[j].blockdev);
 			if (chown(path, uid, gid) != 0) {
-				d_errbuf_set(eb, "%s: cannot change the owner of %s: %s", c->pci_addr,
-					     path, strerror(errno));
+				d_errbuf_set(eb, "%s: cannot change the owner of %s: %s",
+					     c->pci_addr, path, strerror(errno));
 				return d_errno2der(errno);
 			}
 			say(out, "%s: /dev/%s owned by %s", c->pci_addr, c->ns[j].blockdev, who);
@@ -452,8 +463,10 @@ state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errb
 	}
 	free(text);
 	if (seen != 3) {
-		d_errbuf_set(eb, "%s: malformed (expected hugepages_before and hugepages_reserved); "
-			     "remove it and check /proc/sys/vm/nr_hugepages by hand", path);
+		d_errbuf_set(eb,
+			     "%s: malformed (expected hugepages_before and hugepages_reserved); "
+			     "remove it and check /proc/sys/vm/nr_hugepages by hand",
+			     path);
 		return -DER_INVAL;
 	}
 	return 0;
@@ -472,10 +485,10 @@ state_write(uint64_t before, uint64_t reserved, const char *user, struct d_errbu
 	}
 	stg_pathf(path, sizeof(path), "%s/%s", dir, STG_NVME_STATE);
 	stg_pathf(text, sizeof(text),
-		 "# written by daos_server nvme prepare, read by nvme reset\n"
-		 "hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
-		 "\ntarget_user = %s\n",
-		 before, reserved, user);
+		  "# written by daos_server nvme prepare, read by nvme reset\n"
+		  "hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
+		  "\ntarget_user = %s\n",
+		  before, reserved, user);
 	return stg_write_file(path, text, eb);
 }
 
@@ -484,7 +497,7 @@ nvme_common(const struct ctl_nvme_prepare_req *req, const char *what, struct nvm
 	    struct passwd *pw_out, char *user, size_t ulen, struct d_errbuf *eb)
 {
 	struct passwd *pw;
-	int            rc;
+	int	       rc;
 
 	rc = require_root(what, eb);
 	if (rc != 0)
@@ -492,8 +505,10 @@ nvme_common(const struct ctl_nvme_prepare_req *req, const char *what, struct nvm
 	if (req->target_user != NULL && req->target_user[0] != '\0') {
 		pw = getpwnam(req->target_user);
 		if (pw == NULL) {
-			d_errbuf_set(eb, "target user \"%s\" does not exist on this host; check "
-				     "-u/--target-user", req->target_user);
+			d_errbuf_set(eb,
+				     "target user \"%s\" does not exist on this host; check "
+				     "-u/--target-user",
+				     req->target_user);
 			return -DER_NONEXIST;
 		}
 	} else {
@@ -509,7 +524,7 @@ nvme_common(const struct ctl_nvme_prepare_req *req, const char *what, struct nvm
 	pw_out->pw_gid = pw->pw_gid;
 	if (req->disable_vfio && pw->pw_uid != 0) {
 		d_errbuf_set(eb, "VFIO can not be disabled if running as non-root user; either use "
-			     "root as target user or do not disable VFIO");
+				 "root as target user or do not disable VFIO");
 		return -DER_INVAL;
 	}
 	return nvme_select(req, sel, eb);
@@ -518,14 +533,14 @@ nvme_common(const struct ctl_nvme_prepare_req *req, const char *what, struct nvm
 int
 ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbuf *eb)
 {
-	struct nvme_sel    sel = {0};
-	struct passwd      pw  = {0};
+	struct nvme_sel	   sel = {0};
+	struct passwd	   pw = {0};
 	struct ctl_meminfo mi;
-	char               user[64];
-	char               dir[PATH_LEN], path[PATH_LEN + 64];
-	uint64_t           want, before, got, old_before, old_reserved;
-	bool               had_state;
-	int                rc;
+	char		   user[64];
+	char		   dir[PATH_LEN], path[PATH_LEN + 64];
+	uint64_t	   want, before, got, old_before, old_reserved;
+	bool		   had_state;
+	int		   rc;
 
 	rc = nvme_common(req, "preparing NVMe", &sel, &pw, user, sizeof(user), eb);
 	if (rc != 0)
@@ -550,8 +565,9 @@ ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_err
 		goto out;
 	before = mi.hugepages_total;
 	if (before >= want) {
-		say(out, "%" PRIu64 " hugepages of %" PRIu64 " KB already reserved (%" PRIu64
-			 " wanted)", before, mi.hugepage_size_kb, want);
+		say(out,
+		    "%" PRIu64 " hugepages of %" PRIu64 " KB already reserved (%" PRIu64 " wanted)",
+		    before, mi.hugepage_size_kb, want);
 	} else {
 		rc = stg_hugepages_set(want, &got, eb);
 		if (rc != 0)
@@ -560,10 +576,12 @@ ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_err
 			struct d_errbuf ignore;
 
 			stg_hugepages_set(before, &got, &ignore);
-			d_errbuf_set(eb, "only %" PRIu64 " of %" PRIu64 " hugepages could be "
+			d_errbuf_set(eb,
+				     "only %" PRIu64 " of %" PRIu64 " hugepages could be "
 				     "reserved (memory too fragmented or too small); free memory, "
 				     "ask for fewer with -p/--hugepages or reserve them at boot "
-				     "(hugepages= kernel parameter)", got, want);
+				     "(hugepages= kernel parameter)",
+				     got, want);
 			rc = -DER_NOSPACE;
 			goto out;
 		}
@@ -586,15 +604,15 @@ out:
 int
 ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbuf *eb)
 {
-	struct nvme_sel    sel = {0};
-	struct passwd      pw  = {0};
+	struct nvme_sel	   sel = {0};
+	struct passwd	   pw = {0};
 	struct ctl_meminfo mi;
-	struct group      *gr;
-	char               user[64];
-	char               dir[PATH_LEN], path[PATH_LEN + 64];
-	uint64_t           before = 0, reserved = 0, got;
-	gid_t              disk;
-	int                rc;
+	struct group	  *gr;
+	char		   user[64];
+	char		   dir[PATH_LEN], path[PATH_LEN + 64];
+	uint64_t	   before = 0, reserved = 0, got;
+	gid_t		   disk;
+	int		   rc;
 
 	rc = nvme_common(req, "resetting NVMe", &sel, &pw, user, sizeof(user), eb);
 	if (rc != 0)
@@ -606,9 +624,9 @@ ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbu
 		if (rc != 0)
 			goto out;
 		/* udev's default owner of block devices. */
-		gr   = getgrnam("disk");
+		gr = getgrnam("disk");
 		disk = gr != NULL ? gr->gr_gid : 0;
-		rc   = nvme_chown(&sel, 0, disk, "root", out, eb);
+		rc = nvme_chown(&sel, 0, disk, "root", out, eb);
 		if (rc != 0)
 			goto out;
 	}
@@ -627,8 +645,10 @@ ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbu
 		goto out;
 	if (mi.hugepages_total != reserved) {
 		/* Someone changed the reservation since: do not undo their change. */
-		say(out, "Hugepages left at %" PRIu64 " (changed since nvme prepare reserved %" PRIu64
-			 ")", mi.hugepages_total, reserved);
+		say(out,
+		    "Hugepages left at %" PRIu64 " (changed since nvme prepare reserved %" PRIu64
+		    ")",
+		    mi.hugepages_total, reserved);
 	} else {
 		rc = stg_hugepages_set(before, &got, eb);
 		if (rc != 0)

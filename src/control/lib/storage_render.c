@@ -26,15 +26,16 @@ plural(const char *word, int n, char *buf, size_t len)
 char *
 ctl_storage_scm_summary(const struct ctl_storage_scan *s)
 {
-	char     size[D_SIZE_BUFLEN], w[32];
+	char	 size[D_SIZE_BUFLEN], w[32];
 	uint64_t total = 0;
-	int      i;
+	int	 i;
 
 	if (s->nr_namespaces > 0) {
 		for (i = 0; i < s->nr_namespaces; i++)
 			total += s->namespaces[i].size;
 		return d_asprintf("%s (%d %s)", d_size_si(total, size, sizeof(size)),
-				  s->nr_namespaces, plural("namespace", s->nr_namespaces, w, sizeof(w)));
+				  s->nr_namespaces,
+				  plural("namespace", s->nr_namespaces, w, sizeof(w)));
 	}
 	for (i = 0; i < s->nr_modules; i++)
 		total += s->modules[i].capacity;
@@ -45,9 +46,9 @@ ctl_storage_scm_summary(const struct ctl_storage_scan *s)
 char *
 ctl_storage_nvme_summary(const struct ctl_storage_scan *s)
 {
-	char     size[D_SIZE_BUFLEN], w[32];
+	char	 size[D_SIZE_BUFLEN], w[32];
 	uint64_t total = 0;
-	int      i;
+	int	 i;
 
 	for (i = 0; i < s->nr_ctrlrs; i++)
 		total += ctl_nvme_ctrlr_capacity(&s->ctrlrs[i]);
@@ -59,8 +60,8 @@ void
 ctl_storage_print_summary(FILE *out, const struct ctl_storage_group *groups, int n)
 {
 	static const char *const titles[] = {"Hosts", "SCM Total", "NVMe Total"};
-	struct d_table          *t;
-	int                      i;
+	struct d_table		*t;
+	int			 i;
 
 	if (n == 0)
 		return;
@@ -68,7 +69,7 @@ ctl_storage_print_summary(FILE *out, const struct ctl_storage_group *groups, int
 	if (t == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		char *scm  = ctl_storage_scm_summary(groups[i].scan);
+		char *scm = ctl_storage_scm_summary(groups[i].scan);
 		char *nvme = ctl_storage_nvme_summary(groups[i].scan);
 
 		d_table_add(t, groups[i].hosts, scm, nvme);
@@ -83,8 +84,8 @@ void
 ctl_storage_print_scm_namespaces(FILE *out, const struct ctl_scm_namespace *ns, int n)
 {
 	static const char *const titles[] = {"SCM Namespace", "Socket", "Capacity"};
-	struct d_table          *t;
-	int                      i;
+	struct d_table		*t;
+	int			 i;
 
 	if (n == 0) {
 		fprintf(out, "  No SCM namespaces found\n");
@@ -106,11 +107,11 @@ ctl_storage_print_scm_namespaces(FILE *out, const struct ctl_scm_namespace *ns, 
 static void
 print_scm_modules(FILE *out, const struct ctl_storage_scan *s)
 {
-	static const char *const titles[] = {"SCM Module", "Socket",   "Memory Ctrlr",
-					     "Channel",    "Channel Slot", "Capacity",
-					     "UID",        "Part Number",  "Health"};
-	struct d_table          *t;
-	int                      i;
+	static const char *const titles[] = {"SCM Module", "Socket",	   "Memory Ctrlr",
+					     "Channel",	   "Channel Slot", "Capacity",
+					     "UID",	   "Part Number",  "Health"};
+	struct d_table		*t;
+	int			 i;
 
 	if (s->nr_modules == 0) {
 		fprintf(out, "  No SCM modules found\n");
@@ -128,8 +129,9 @@ print_scm_modules(FILE *out, const struct ctl_storage_scan *s)
 		snprintf(ctrl, sizeof(ctrl), "%u", m->controller_id);
 		snprintf(chan, sizeof(chan), "%u", m->channel_id);
 		snprintf(slot, sizeof(slot), "%u", m->channel_pos);
-		d_table_add(t, id, sock, ctrl, chan, slot, d_size_iec(m->capacity, size, sizeof(size)),
-			    m->uid, m->part_number, m->health);
+		d_table_add(t, id, sock, ctrl, chan, slot,
+			    d_size_iec(m->capacity, size, sizeof(size)), m->uid, m->part_number,
+			    m->health);
 	}
 	d_table_print(t, out, 0);
 	d_table_destroy(t);
@@ -149,8 +151,8 @@ ctl_storage_print_nvme(FILE *out, const struct ctl_storage_scan *s)
 {
 	static const char *const titles[] = {"NVMe PCI", "Model",   "FW Revision", "Socket",
 					     "Capacity", "Role(s)", "Rank"};
-	struct d_table          *t;
-	int                      i;
+	struct d_table		*t;
+	int			 i;
 
 	if (s->nr_ctrlrs == 0) {
 		fprintf(out, "  No NVMe devices found\n");
@@ -161,12 +163,13 @@ ctl_storage_print_nvme(FILE *out, const struct ctl_storage_scan *s)
 		return;
 	for (i = 0; i < s->nr_ctrlrs; i++) {
 		const struct ctl_nvme_ctrlr *c = &s->ctrlrs[i];
-		char sock[16], size[D_SIZE_BUFLEN];
+		char			     sock[16], size[D_SIZE_BUFLEN];
 
 		snprintf(sock, sizeof(sock), "%d", c->socket_id);
 		/* No SMD (engine) information in a local scan: no roles, no rank. */
 		d_table_add(t, c->pci_addr, c->model, c->fw_rev, sock,
-			    d_size_si(ctl_nvme_ctrlr_capacity(c), size, sizeof(size)), "NA", "None");
+			    d_size_si(ctl_nvme_ctrlr_capacity(c), size, sizeof(size)), "NA",
+			    "None");
 	}
 	d_table_print(t, out, 0);
 	d_table_destroy(t);
@@ -209,8 +212,8 @@ static const char *
 si_rate(double v, char *buf, size_t len)
 {
 	static const char *prefixes[] = {"", "k", "M", "G", "T", "P"};
-	int                e          = 0;
-	char              *p;
+	int		   e = 0;
+	char		  *p;
 
 	while (v >= 1000 && e < 5) {
 		v /= 1000;
@@ -230,10 +233,10 @@ si_rate(double v, char *buf, size_t len)
 static const char *
 iso8601(uint64_t secs, char *buf, size_t len)
 {
-	time_t    t = (time_t)secs;
+	time_t	  t = (time_t)secs;
 	struct tm tm;
-	char      zone[8];
-	size_t    n;
+	char	  zone[8];
+	size_t	  n;
 
 	localtime_r(&t, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S.000", &tm);
@@ -252,7 +255,7 @@ static void
 print_health(FILE *out, const struct ctl_nvme_ctrlr *c)
 {
 	const struct ctl_nvme_health *h = c->health;
-	char                          buf[64];
+	char			      buf[64];
 
 	if (h == NULL) {
 		if (c->info != NULL)
@@ -296,13 +299,17 @@ print_health(FILE *out, const struct ctl_nvme_ctrlr *c)
 	/* Upstream shows the vendor block only when the normalized program-fail count is set. */
 	if (h->program_fail_cnt_norm > 0) {
 		fprintf(out, "  Intel Vendor SMART Attributes:\n");
-		fprintf(out, "    Program Fail Count:\n       Normalized:%u%%\n       Raw:%" PRIu64
-			     "\n", h->program_fail_cnt_norm, h->program_fail_cnt_raw);
-		fprintf(out, "    Erase Fail Count:\n       Normalized:%u%%\n       Raw:%" PRIu64
-			     "\n", h->erase_fail_cnt_norm, h->erase_fail_cnt_raw);
-		fprintf(out, "    Wear Leveling Count:\n       Normalized:%u%%\n       Min:%u\n"
-			     "       Max:%u\n       Avg:%u\n", h->wear_leveling_cnt_norm,
-			h->wear_leveling_cnt_min, h->wear_leveling_cnt_max, h->wear_leveling_cnt_avg);
+		fprintf(out,
+			"    Program Fail Count:\n       Normalized:%u%%\n       Raw:%" PRIu64 "\n",
+			h->program_fail_cnt_norm, h->program_fail_cnt_raw);
+		fprintf(out,
+			"    Erase Fail Count:\n       Normalized:%u%%\n       Raw:%" PRIu64 "\n",
+			h->erase_fail_cnt_norm, h->erase_fail_cnt_raw);
+		fprintf(out,
+			"    Wear Leveling Count:\n       Normalized:%u%%\n       Min:%u\n"
+			"       Max:%u\n       Avg:%u\n",
+			h->wear_leveling_cnt_norm, h->wear_leveling_cnt_min,
+			h->wear_leveling_cnt_max, h->wear_leveling_cnt_avg);
 		fprintf(out, "    End-to-End Error Detection Count:%" PRIu64 "\n",
 			h->endtoend_err_cnt_raw);
 		fprintf(out, "    CRC Error Count:%" PRIu64 "\n", h->crc_err_cnt_raw);
@@ -342,7 +349,7 @@ ctl_storage_print_health(FILE *out, const struct ctl_storage_group *groups, int 
 		}
 		for (j = 0; j < s->nr_ctrlrs; j++) {
 			const struct ctl_nvme_ctrlr *c = &s->ctrlrs[j];
-			char                         size[D_SIZE_BUFLEN];
+			char			     size[D_SIZE_BUFLEN];
 
 			fprintf(out, "PCI:%s Model:%s FW:%s Socket:%d Capacity:%s\n", c->pci_addr,
 				c->model, c->fw_rev, c->socket_id,

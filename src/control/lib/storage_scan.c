@@ -52,12 +52,12 @@ int
 stg_parse_u64(const char *s, uint64_t *out)
 {
 	unsigned long long v;
-	char              *end;
+	char		  *end;
 
 	if (s == NULL || *s == '\0' || *s == '-' || isspace((unsigned char)*s))
 		return -DER_INVAL;
 	errno = 0;
-	v     = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 0);
 	if (errno != 0 || *end != '\0')
 		return -DER_INVAL;
 	*out = v;
@@ -68,10 +68,10 @@ int
 stg_read_file(const char *path, char **out, struct d_errbuf *eb)
 {
 	struct d_sbuf sb;
-	char          buf[4096];
-	ssize_t       n;
-	int           fd;
-	int           rc = 0;
+	char	      buf[4096];
+	ssize_t	      n;
+	int	      fd;
+	int	      rc = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -145,16 +145,16 @@ stg_read_u64(const char *path, uint64_t *out, struct d_errbuf *eb)
 int
 stg_read_i64(const char *path, int64_t *out, struct d_errbuf *eb)
 {
-	char      line[128];
-	char     *end;
+	char	  line[128];
+	char	 *end;
 	long long v;
-	int       rc;
+	int	  rc;
 
 	rc = stg_read_line(path, line, sizeof(line), eb);
 	if (rc != 0)
 		return rc;
 	errno = 0;
-	v     = strtoll(line, &end, 10);
+	v = strtoll(line, &end, 10);
 	if (line[0] == '\0' || errno != 0 || *end != '\0') {
 		d_errbuf_set(eb, "%s:1: expected an integer, got \"%s\"", path, line);
 		return -DER_INVAL;
@@ -166,10 +166,10 @@ stg_read_i64(const char *path, int64_t *out, struct d_errbuf *eb)
 int
 stg_write_file(const char *path, const char *text, struct d_errbuf *eb)
 {
-	size_t  len = strlen(text);
+	size_t	len = strlen(text);
 	ssize_t n;
-	int     fd;
-	int     rc = 0;
+	int	fd;
+	int	rc = 0;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -214,7 +214,7 @@ bool
 stg_pci_addr_valid(const char *s)
 {
 	static const char pat[] = "xxxx:xx:xx.x";
-	size_t            i;
+	size_t		  i;
 
 	if (strlen(s) != sizeof(pat) - 1)
 		return false;
@@ -279,7 +279,7 @@ uint64_t
 ctl_nvme_ctrlr_capacity(const struct ctl_nvme_ctrlr *c)
 {
 	uint64_t total = 0;
-	int      i;
+	int	 i;
 
 	for (i = 0; c != NULL && i < c->nr_ns; i++)
 		total += c->ns[i].size;
@@ -311,16 +311,16 @@ meminfo_field(struct ctl_meminfo *mi, const char *key)
 {
 	static const struct {
 		const char *key;
-		size_t      off;
+		size_t	    off;
 	} map[] = {
-	    {"MemTotal", offsetof(struct ctl_meminfo, mem_total_kb)},
-	    {"MemFree", offsetof(struct ctl_meminfo, mem_free_kb)},
-	    {"MemAvailable", offsetof(struct ctl_meminfo, mem_available_kb)},
-	    {"HugePages_Total", offsetof(struct ctl_meminfo, hugepages_total)},
-	    {"HugePages_Free", offsetof(struct ctl_meminfo, hugepages_free)},
-	    {"HugePages_Rsvd", offsetof(struct ctl_meminfo, hugepages_rsvd)},
-	    {"HugePages_Surp", offsetof(struct ctl_meminfo, hugepages_surp)},
-	    {"Hugepagesize", offsetof(struct ctl_meminfo, hugepage_size_kb)},
+		{"MemTotal", offsetof(struct ctl_meminfo, mem_total_kb)},
+		{"MemFree", offsetof(struct ctl_meminfo, mem_free_kb)},
+		{"MemAvailable", offsetof(struct ctl_meminfo, mem_available_kb)},
+		{"HugePages_Total", offsetof(struct ctl_meminfo, hugepages_total)},
+		{"HugePages_Free", offsetof(struct ctl_meminfo, hugepages_free)},
+		{"HugePages_Rsvd", offsetof(struct ctl_meminfo, hugepages_rsvd)},
+		{"HugePages_Surp", offsetof(struct ctl_meminfo, hugepages_surp)},
+		{"Hugepagesize", offsetof(struct ctl_meminfo, hugepage_size_kb)},
 	};
 	size_t i;
 
@@ -331,19 +331,18 @@ meminfo_field(struct ctl_meminfo *mi, const char *key)
 }
 
 int
-ctl_meminfo_parse(const char *text, const char *where, struct ctl_meminfo *mi,
-		  struct d_errbuf *eb)
+ctl_meminfo_parse(const char *text, const char *where, struct ctl_meminfo *mi, struct d_errbuf *eb)
 {
 	struct ctl_meminfo tmp = {0};
-	const char        *p   = text;
-	int                lineno = 0;
-	bool               seen_total = false;
+	const char	  *p = text;
+	int		   lineno = 0;
+	bool		   seen_total = false;
 
 	while (*p != '\0') {
-		char        line[256];
+		char	    line[256];
 		const char *nl = strchr(p, '\n');
-		size_t      n  = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		char       *colon, *val, *unit;
+		size_t	    n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char	   *colon, *val, *unit;
 		uint64_t   *field;
 		uint64_t    v;
 
@@ -355,19 +354,19 @@ ctl_meminfo_parse(const char *text, const char *where, struct ctl_meminfo *mi,
 			continue;
 		colon = strchr(line, ':');
 		if (colon == NULL) {
-			d_errbuf_set(eb, "%s:%d: expected \"Key: value\", got \"%s\"", where, lineno,
-				     line);
+			d_errbuf_set(eb, "%s:%d: expected \"Key: value\", got \"%s\"", where,
+				     lineno, line);
 			return -DER_INVAL;
 		}
 		*colon = '\0';
-		field  = meminfo_field(&tmp, stg_trim(line));
+		field = meminfo_field(&tmp, stg_trim(line));
 		if (field == NULL)
 			continue;
-		val  = stg_trim(colon + 1);
+		val = stg_trim(colon + 1);
 		unit = strchr(val, ' ');
 		if (unit != NULL) {
 			*unit++ = '\0';
-			unit    = stg_trim(unit);
+			unit = stg_trim(unit);
 			if (strcmp(unit, "kB") != 0) {
 				d_errbuf_set(eb, "%s:%d: %s: unexpected unit \"%s\" (expected kB)",
 					     where, lineno, line, unit);
@@ -402,10 +401,10 @@ meminfo_path(char *buf, size_t len)
 int
 stg_meminfo_read(struct ctl_meminfo *mi, struct d_errbuf *eb)
 {
-	char        buf[4096];
+	char	    buf[4096];
 	const char *path = meminfo_path(buf, sizeof(buf));
-	char       *text = NULL;
-	int         rc;
+	char	   *text = NULL;
+	int	    rc;
 
 	rc = stg_read_file(path, &text, eb);
 	if (rc != 0)
@@ -424,11 +423,11 @@ static int
 fx_hugepages_set(const char *path, uint64_t nr, struct d_errbuf *eb)
 {
 	struct ctl_meminfo mi;
-	struct d_sbuf      sb;
-	char              *text = NULL;
-	const char        *p;
-	int64_t            delta;
-	int                rc;
+	struct d_sbuf	   sb;
+	char		  *text = NULL;
+	const char	  *p;
+	int64_t		   delta;
+	int		   rc;
 
 	rc = stg_read_file(path, &text, eb);
 	if (rc != 0)
@@ -438,16 +437,17 @@ fx_hugepages_set(const char *path, uint64_t nr, struct d_errbuf *eb)
 		goto out;
 	delta = (int64_t)nr - (int64_t)mi.hugepages_total;
 	if (delta < 0 && (uint64_t)-delta > mi.hugepages_free) {
-		d_errbuf_set(eb, "%s: cannot release %" PRId64 " hugepages, only %" PRIu64
-			     " are free (in use by running processes)", path, -delta,
-			     mi.hugepages_free);
+		d_errbuf_set(eb,
+			     "%s: cannot release %" PRId64 " hugepages, only %" PRIu64
+			     " are free (in use by running processes)",
+			     path, -delta, mi.hugepages_free);
 		rc = -DER_BUSY;
 		goto out;
 	}
 	d_sbuf_init(&sb);
 	for (p = text; *p != '\0';) {
 		const char *nl = strchr(p, '\n');
-		size_t      n  = nl != NULL ? (size_t)(nl - p + 1) : strlen(p);
+		size_t	    n = nl != NULL ? (size_t)(nl - p + 1) : strlen(p);
 
 		if (strncmp(p, "HugePages_Total:", 16) == 0)
 			d_sbuf_printf(&sb, "HugePages_Total: %8" PRIu64 "\n", nr);
@@ -474,9 +474,9 @@ int
 stg_hugepages_set(uint64_t nr, uint64_t *got, struct d_errbuf *eb)
 {
 	struct ctl_meminfo mi;
-	char               path[4096];
-	char               val[32];
-	int                rc;
+	char		   path[4096];
+	char		   val[32];
+	int		   rc;
 
 	if (ctl_hw_path(path, sizeof(path), STG_FX_MEMINFO) != NULL) {
 		rc = fx_hugepages_set(path, nr, eb);
@@ -517,9 +517,9 @@ stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h)
 {
 	static const char *files[] = {"max_link_speed", "current_link_speed", "max_link_width",
 				      "current_link_width"};
-	char               path[4096];
-	char               line[64];
-	size_t             i;
+	char		   path[4096];
+	char		   line[64];
+	size_t		   i;
 
 	for (i = 0; i < D_ARRAY_SIZE(files); i++) {
 		uint64_t w;
@@ -550,8 +550,8 @@ int
 ctl_storage_scan(unsigned int flags, struct ctl_storage_scan **out, struct d_errbuf *eb)
 {
 	struct ctl_storage_scan *s;
-	const char              *root = ctl_hw_root();
-	int                      rc   = 0;
+	const char		*root = ctl_hw_root();
+	int			 rc = 0;
 
 	D_ALLOC_PTR(s);
 	if (s == NULL) {
@@ -578,7 +578,7 @@ ctl_storage_scan(unsigned int flags, struct ctl_storage_scan **out, struct d_err
 	}
 	stg_scan_sort(s);
 	*out = s;
-	s    = NULL;
+	s = NULL;
 out:
 	ctl_storage_scan_free(s);
 	return rc;

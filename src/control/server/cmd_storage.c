@@ -30,7 +30,7 @@
 	"reboot maybe required.\n"
 
 /* Upstream's FaultScmNoPMem. */
-#define NO_PMEM_CODE       211
+#define NO_PMEM_CODE	   211
 #define NO_PMEM_RESOLUTION "Install PMem modules and retry command"
 
 static bool
@@ -80,10 +80,10 @@ json_done(struct d_json *w)
 static int
 proc_name(const char *pid, char *buf, size_t len)
 {
-	char    path[64];
-	char    cmd[4096];
+	char	path[64];
+	char	cmd[4096];
 	ssize_t n;
-	int     fd;
+	int	fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -101,10 +101,10 @@ proc_name(const char *pid, char *buf, size_t len)
 int
 srv_check_dupe_process(struct d_errbuf *eb)
 {
-	char           self[256], other[256], me[32];
-	DIR           *d;
+	char	       self[256], other[256], me[32];
+	DIR	      *d;
 	struct dirent *de;
-	int            rc = 0;
+	int	       rc = 0;
 
 	snprintf(me, sizeof(me), "%d", (int)getpid());
 	if (proc_name(me, self, sizeof(self)) != 0) {
@@ -135,7 +135,7 @@ static int
 storage_init(const struct d_cli_ctx *ctx)
 {
 	struct d_errbuf eb = {{0}};
-	int             rc = srv_check_dupe_process(&eb);
+	int		rc = srv_check_dupe_process(&eb);
 
 	return rc != 0 ? fail(ctx, rc, eb.msg) : 0;
 }
@@ -197,16 +197,17 @@ confirm(const struct d_cli_ctx *ctx, bool force)
 static int
 do_scm_prepare(const struct d_cli_ctx *ctx, long nr_ns, int socket, bool force)
 {
-	struct ctl_scm_prepare_req  req  = {.nr_ns_per_socket = (unsigned int)nr_ns,
-					    .socket           = socket};
+	struct ctl_scm_prepare_req  req = {.nr_ns_per_socket = (unsigned int)nr_ns,
+					   .socket = socket};
 	struct ctl_scm_prepare_resp resp = {0};
-	struct d_errbuf             eb   = {{0}};
-	bool                        json = json_mode(ctx);
-	struct d_json              *w;
-	int                         rc;
+	struct d_errbuf		    eb = {{0}};
+	bool			    json = json_mode(ctx);
+	struct d_json		   *w;
+	int			    rc;
 
 	if (nr_ns < 1)
-		return fail(ctx, -DER_INVAL, "(-S|--scm-ns-per-socket) should be set to at least 1");
+		return fail(ctx, -DER_INVAL,
+			    "(-S|--scm-ns-per-socket) should be set to at least 1");
 	if (!json)
 		printf("Prepare locally-attached PMem...\n");
 	rc = confirm(ctx, force);
@@ -234,9 +235,9 @@ do_scm_prepare(const struct d_cli_ctx *ctx, long nr_ns, int socket, bool force)
 static int
 do_scm_reset(const struct d_cli_ctx *ctx, int socket, bool force)
 {
-	struct d_errbuf eb   = {{0}};
-	bool            json = json_mode(ctx);
-	int             rc;
+	struct d_errbuf eb = {{0}};
+	bool		json = json_mode(ctx);
+	int		rc;
 
 	if (!json)
 		printf("Reset locally-attached PMem...\n");
@@ -281,7 +282,7 @@ static int
 scan(const struct d_cli_ctx *ctx, unsigned int flags, struct ctl_storage_scan **s)
 {
 	struct d_errbuf eb = {{0}};
-	int             rc;
+	int		rc;
 
 	rc = ctl_storage_scan(flags, s, &eb);
 	return rc != 0 ? fail(ctx, rc, eb.msg) : 0;
@@ -309,9 +310,9 @@ static int
 scm_scan_run(struct d_cli_ctx *ctx)
 {
 	struct ctl_storage_scan *s = NULL;
-	struct d_json           *w;
-	int                      socket;
-	int                      rc;
+	struct d_json		*w;
+	int			 socket;
+	int			 rc;
 
 	if ((rc = storage_init(ctx)) != 0)
 		return rc;
@@ -342,15 +343,15 @@ static int
 do_nvme(const struct d_cli_ctx *ctx, bool reset, const char *allow, long hugepages)
 {
 	struct ctl_nvme_prepare_req req = {
-	    .nr_hugepages = hugepages,
-	    .target_user  = d_cli_get(ctx, "target-user"),
-	    .allow_list   = allow,
-	    .block_list   = d_cli_get(ctx, "pci-block-list"),
-	    .disable_vfio = d_cli_has(ctx, "disable-vfio"),
+		.nr_hugepages = hugepages,
+		.target_user = d_cli_get(ctx, "target-user"),
+		.allow_list = allow,
+		.block_list = d_cli_get(ctx, "pci-block-list"),
+		.disable_vfio = d_cli_has(ctx, "disable-vfio"),
 	};
-	struct d_errbuf eb   = {{0}};
-	bool            json = json_mode(ctx);
-	int             rc;
+	struct d_errbuf eb = {{0}};
+	bool		json = json_mode(ctx);
+	int		rc;
 
 	rc = reset ? ctl_nvme_reset(&req, json ? NULL : stdout, &eb)
 		   : ctl_nvme_prepare(&req, json ? NULL : stdout, &eb);
@@ -368,8 +369,9 @@ nvme_prep_reset(struct d_cli_ctx *ctx, bool reset)
 	if ((rc = storage_init(ctx)) != 0)
 		return rc;
 	if (ctx->argc > 1)
-		return fail(ctx, -DER_INVAL, "expected at most one pci-allow-list argument "
-					     "(comma-separated PCI addresses)");
+		return fail(ctx, -DER_INVAL,
+			    "expected at most one pci-allow-list argument "
+			    "(comma-separated PCI addresses)");
 	if (!reset && d_cli_get_long(ctx, "hugepages", 0, 1L << 30, 0, &hugepages) != 0)
 		return 1;
 	return do_nvme(ctx, reset, ctx->argc == 1 ? ctx->argv[0] : NULL, hugepages);
@@ -391,8 +393,8 @@ static int
 nvme_scan_run(struct d_cli_ctx *ctx)
 {
 	struct ctl_storage_scan *s = NULL;
-	struct d_json           *w;
-	int                      rc;
+	struct d_json		*w;
+	int			 rc;
 
 	if ((rc = storage_init(ctx)) != 0)
 		return rc;
@@ -419,7 +421,7 @@ static void
 host_name(char *buf, size_t len)
 {
 	const char *root = ctl_hw_root();
-	char        copy[4096];
+	char	    copy[4096];
 
 	if (root != NULL) {
 		snprintf(copy, sizeof(copy), "%s", root);
@@ -436,9 +438,9 @@ storage_scan_run(struct d_cli_ctx *ctx)
 {
 	struct ctl_storage_scan *s = NULL;
 	struct ctl_storage_group g;
-	struct d_json           *w;
-	char                     host[256];
-	int                      rc;
+	struct d_json		*w;
+	char			 host[256];
+	int			 rc;
 
 	if ((rc = storage_init(ctx)) != 0)
 		return rc;
@@ -453,7 +455,7 @@ storage_scan_run(struct d_cli_ctx *ctx)
 	}
 	host_name(host, sizeof(host));
 	g.hosts = host;
-	g.scan  = s;
+	g.scan = s;
 	if (d_cli_has(ctx, "nvme-health"))
 		ctl_storage_print_health(stdout, &g, 1);
 	else
@@ -465,12 +467,12 @@ storage_scan_run(struct d_cli_ctx *ctx)
 static int
 storage_prepare_run(struct d_cli_ctx *ctx)
 {
-	bool scm_only  = d_cli_has(ctx, "scm-only");
+	bool scm_only = d_cli_has(ctx, "scm-only");
 	bool nvme_only = d_cli_has(ctx, "nvme-only");
-	bool reset     = d_cli_has(ctx, "reset");
-	bool force     = d_cli_has(ctx, "force");
-	long nr        = 1, hugepages = 0;
-	int  rc_scm    = 0, rc_nvme = 0;
+	bool reset = d_cli_has(ctx, "reset");
+	bool force = d_cli_has(ctx, "force");
+	long nr = 1, hugepages = 0;
+	int  rc_scm = 0, rc_nvme = 0;
 	int  rc;
 
 	if (json_mode(ctx)) {
@@ -480,8 +482,9 @@ storage_prepare_run(struct d_cli_ctx *ctx)
 	if ((rc = storage_init(ctx)) != 0)
 		return rc;
 	if (scm_only && nvme_only)
-		return fail(ctx, -DER_INVAL, "nvme-only and scm-only options should not be set "
-					     "together");
+		return fail(ctx, -DER_INVAL,
+			    "nvme-only and scm-only options should not be set "
+			    "together");
 	if (d_cli_get_long(ctx, "scm-ns-per-socket", 0, 1024, 1, &nr) != 0 ||
 	    d_cli_get_long(ctx, "hugepages", 0, 1L << 30, 0, &hugepages) != 0)
 		return 1;
@@ -509,175 +512,180 @@ storage_prepare_run(struct d_cli_ctx *ctx)
 /* ---- command tables ------------------------------------------------------- */
 
 static const struct d_cli_opt socket_opt_help[] = {
-    {.long_name = "socket",
-     .type      = D_OPT_STR,
-     .arg_name  = "SOCKET",
-     .help      = "Perform PMem namespace operations on the socket identified by this ID "
-		  "(defaults to all sockets)"},
-    {0},
+	{.long_name = "socket",
+	 .type = D_OPT_STR,
+	 .arg_name = "SOCKET",
+	 .help = "Perform PMem namespace operations on the socket identified by this ID "
+		 "(defaults to all sockets)"},
+	{0},
 };
 
 static const struct d_cli_opt scm_prepare_opts[] = {
-    {.short_name = 'S',
-     .long_name  = "scm-ns-per-socket",
-     .type       = D_OPT_STR,
-     .arg_name   = "N",
-     .help       = "Number of PMem namespaces to create per socket",
-     .deflt      = "1"},
-    {.short_name = 'f',
-     .long_name  = "force",
-     .help       = "Perform SCM operations without waiting for confirmation"},
-    {.long_name = "socket",
-     .type      = D_OPT_STR,
-     .arg_name  = "SOCKET",
-     .help      = "Perform PMem namespace operations on the socket identified by this ID "
-		  "(defaults to all sockets)"},
-    {.short_name = 'l', .long_name = "helper-log-file", .type = D_OPT_STR, .hidden = true},
-    {0},
+	{.short_name = 'S',
+	 .long_name = "scm-ns-per-socket",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .help = "Number of PMem namespaces to create per socket",
+	 .deflt = "1"},
+	{.short_name = 'f',
+	 .long_name = "force",
+	 .help = "Perform SCM operations without waiting for confirmation"},
+	{.long_name = "socket",
+	 .type = D_OPT_STR,
+	 .arg_name = "SOCKET",
+	 .help = "Perform PMem namespace operations on the socket identified by this ID "
+		 "(defaults to all sockets)"},
+	{.short_name = 'l', .long_name = "helper-log-file", .type = D_OPT_STR, .hidden = true},
+	{0},
 };
 
 static const struct d_cli_opt scm_reset_opts[] = {
-    {.short_name = 'f',
-     .long_name  = "force",
-     .help       = "Perform PMem prepare operation without waiting for confirmation"},
-    {.long_name = "socket",
-     .type      = D_OPT_STR,
-     .arg_name  = "SOCKET",
-     .help      = "Perform PMem namespace operations on the socket identified by this ID "
-		  "(defaults to all sockets)"},
-    {.short_name = 'l', .long_name = "helper-log-file", .type = D_OPT_STR, .hidden = true},
-    {0},
+	{.short_name = 'f',
+	 .long_name = "force",
+	 .help = "Perform PMem prepare operation without waiting for confirmation"},
+	{.long_name = "socket",
+	 .type = D_OPT_STR,
+	 .arg_name = "SOCKET",
+	 .help = "Perform PMem namespace operations on the socket identified by this ID "
+		 "(defaults to all sockets)"},
+	{.short_name = 'l', .long_name = "helper-log-file", .type = D_OPT_STR, .hidden = true},
+	{0},
 };
 
 static const struct d_cli_cmd scm_subcmds[] = {
-    {.name = "prepare",
-     .help = "Prepare SCM devices so that they can be used with DAOS",
-     .opts = scm_prepare_opts,
-     .run  = scm_prepare_run},
-    {.name = "reset",
-     .help = "Reset SCM devices that have been used with DAOS",
-     .opts = scm_reset_opts,
-     .run  = scm_reset_run},
-    {.name = "scan", .help = "Scan SCM devices", .opts = socket_opt_help, .run = scm_scan_run},
-    {0},
+	{.name = "prepare",
+	 .help = "Prepare SCM devices so that they can be used with DAOS",
+	 .opts = scm_prepare_opts,
+	 .run = scm_prepare_run},
+	{.name = "reset",
+	 .help = "Reset SCM devices that have been used with DAOS",
+	 .opts = scm_reset_opts,
+	 .run = scm_reset_run},
+	{.name = "scan", .help = "Scan SCM devices", .opts = socket_opt_help, .run = scm_scan_run},
+	{0},
 };
 
 const struct d_cli_cmd srv_scm_cmd = {
-    .name    = "scm",
-    .help    = "Perform tasks related to locally-attached SCM storage",
-    .subcmds = scm_subcmds,
+	.name = "scm",
+	.help = "Perform tasks related to locally-attached SCM storage",
+	.subcmds = scm_subcmds,
 };
 
 #define NVME_COMMON_OPTS                                                                           \
 	{.long_name = "pci-block-list",                                                            \
-	 .type      = D_OPT_STR,                                                                   \
-	 .arg_name  = "LIST",                                                                      \
-	 .help      = "Comma-separated list of PCI devices (by address) to be left alone"},       \
-	    {.short_name = 'u',                                                                    \
-	     .long_name  = "target-user",                                                          \
-	     .type       = D_OPT_STR,                                                              \
-	     .arg_name   = "USER",                                                                 \
-	     .help       = "User that will own the NVMe block devices (default: running user)"},   \
-	    {.long_name = "disable-vfio",                                                          \
-	     .help      = "Force SPDK to use the UIO driver for NVMe device access (only checked " \
-			  "here: devices stay with the kernel driver)"},                           \
-	    {.short_name = 'l', .long_name = "helper-log-file", .type = D_OPT_STR, .hidden = true}
+	 .type = D_OPT_STR,                                                                        \
+	 .arg_name = "LIST",                                                                       \
+	 .help = "Comma-separated list of PCI devices (by address) to be left alone"},             \
+		{.short_name = 'u',                                                                \
+		 .long_name = "target-user",                                                       \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "USER",                                                               \
+		 .help = "User that will own the NVMe block devices (default: running user)"},     \
+		{.long_name = "disable-vfio",                                                      \
+		 .help = "Force SPDK to use the UIO driver for NVMe device access (only checked "  \
+			 "here: devices stay with the kernel driver)"},                            \
+	{                                                                                          \
+		.short_name = 'l', .long_name = "helper-log-file", .type = D_OPT_STR,              \
+		.hidden = true                                                                     \
+	}
 
 static const struct d_cli_opt nvme_prepare_opts[] = {
-    {.short_name = 'p',
-     .long_name  = "hugepages",
-     .type       = D_OPT_STR,
-     .arg_name   = "N",
-     .help       = "Number of hugepages to reserve (at least 128)"},
-    NVME_COMMON_OPTS,
-    {0},
+	{.short_name = 'p',
+	 .long_name = "hugepages",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .help = "Number of hugepages to reserve (at least 128)"},
+	NVME_COMMON_OPTS,
+	{0},
 };
 
 static const struct d_cli_opt nvme_reset_opts[] = {
-    NVME_COMMON_OPTS,
-    {0},
+	NVME_COMMON_OPTS,
+	{0},
 };
 
 static const struct d_cli_opt nvme_scan_opts[] = {
-    {.long_name = "disable-vmd", .help = "Disable VMD-aware scan (no VMD support here)"},
-    {.long_name = "skip-prep",
-     .help      = "Skip preparation of devices during scan (never needed here: the kernel "
-		  "driver keeps the devices)"},
-    {0},
+	{.long_name = "disable-vmd", .help = "Disable VMD-aware scan (no VMD support here)"},
+	{.long_name = "skip-prep",
+	 .help = "Skip preparation of devices during scan (never needed here: the kernel "
+		 "driver keeps the devices)"},
+	{0},
 };
 
 static const struct d_cli_cmd nvme_subcmds[] = {
-    {.name       = "prepare",
-     .help       = "Prepare NVMe SSDs for use by DAOS",
-     .opts       = nvme_prepare_opts,
-     .run        = nvme_prepare_run,
-     .args_usage = "[pci-allow-list]"},
-    {.name       = "reset",
-     .help       = "Reset NVMe SSDs for use by OS",
-     .opts       = nvme_reset_opts,
-     .run        = nvme_reset_run,
-     .args_usage = "[pci-allow-list]"},
-    {.name = "scan", .help = "Scan NVMe SSDs", .opts = nvme_scan_opts, .run = nvme_scan_run},
-    {0},
+	{.name = "prepare",
+	 .help = "Prepare NVMe SSDs for use by DAOS",
+	 .opts = nvme_prepare_opts,
+	 .run = nvme_prepare_run,
+	 .args_usage = "[pci-allow-list]"},
+	{.name = "reset",
+	 .help = "Reset NVMe SSDs for use by OS",
+	 .opts = nvme_reset_opts,
+	 .run = nvme_reset_run,
+	 .args_usage = "[pci-allow-list]"},
+	{.name = "scan", .help = "Scan NVMe SSDs", .opts = nvme_scan_opts, .run = nvme_scan_run},
+	{0},
 };
 
 const struct d_cli_cmd srv_nvme_cmd = {
-    .name    = "nvme",
-    .help    = "Perform tasks related to locally-attached NVMe storage",
-    .subcmds = nvme_subcmds,
+	.name = "nvme",
+	.help = "Perform tasks related to locally-attached NVMe storage",
+	.subcmds = nvme_subcmds,
 };
 
 static const struct d_cli_opt storage_prepare_opts[] = {
-    {.short_name = 'n', .long_name = "nvme-only", .help = "Only prepare NVMe storage."},
-    {.short_name = 's', .long_name = "scm-only", .help = "Only prepare SCM."},
-    {.long_name = "reset",
-     .help      = "Reset SCM (remove namespaces) and give NVMe devices back to root"},
-    {.short_name = 'f',
-     .long_name  = "force",
-     .help       = "Perform SCM operations without waiting for confirmation"},
-    {.short_name = 'S',
-     .long_name  = "scm-ns-per-socket",
-     .type       = D_OPT_STR,
-     .arg_name   = "N",
-     .help       = "Number of SCM namespaces to create per socket",
-     .deflt      = "1"},
-    {.long_name = "pci-allow-list",
-     .type      = D_OPT_STR,
-     .arg_name  = "LIST",
-     .help      = "Whitespace or comma separated list of PCI devices (by address) to prepare "
-		  "(default is all)"},
-    {.short_name = 'p',
-     .long_name  = "hugepages",
-     .type       = D_OPT_STR,
-     .arg_name   = "N",
-     .help       = "Number of hugepages to reserve (at least 128)"},
-    NVME_COMMON_OPTS,
-    {0},
+	{.short_name = 'n', .long_name = "nvme-only", .help = "Only prepare NVMe storage."},
+	{.short_name = 's', .long_name = "scm-only", .help = "Only prepare SCM."},
+	{.long_name = "reset",
+	 .help = "Reset SCM (remove namespaces) and give NVMe devices back to root"},
+	{.short_name = 'f',
+	 .long_name = "force",
+	 .help = "Perform SCM operations without waiting for confirmation"},
+	{.short_name = 'S',
+	 .long_name = "scm-ns-per-socket",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .help = "Number of SCM namespaces to create per socket",
+	 .deflt = "1"},
+	{.long_name = "pci-allow-list",
+	 .type = D_OPT_STR,
+	 .arg_name = "LIST",
+	 .help = "Whitespace or comma separated list of PCI devices (by address) to prepare "
+		 "(default is all)"},
+	{.short_name = 'p',
+	 .long_name = "hugepages",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .help = "Number of hugepages to reserve (at least 128)"},
+	NVME_COMMON_OPTS,
+	{0},
 };
 
 static const struct d_cli_opt storage_scan_opts[] = {
-    {.short_name = 'n',
-     .long_name  = "nvme-health",
-     .help       = "Display NVMe device health statistics instead of the device tables"},
-    {.short_name = 'd', .long_name = "disable-vmd", .help = "Disable VMD-aware scan.",
-     .hidden = true},
-    {0},
+	{.short_name = 'n',
+	 .long_name = "nvme-health",
+	 .help = "Display NVMe device health statistics instead of the device tables"},
+	{.short_name = 'd',
+	 .long_name = "disable-vmd",
+	 .help = "Disable VMD-aware scan.",
+	 .hidden = true},
+	{0},
 };
 
 static const struct d_cli_cmd storage_subcmds[] = {
-    {.name = "prepare",
-     .help = "Prepare SCM and NVMe storage attached to the local server",
-     .opts = storage_prepare_opts,
-     .run  = storage_prepare_run},
-    {.name = "scan",
-     .help = "Scan SCM and NVMe storage attached to the local server",
-     .opts = storage_scan_opts,
-     .run  = storage_scan_run},
-    {0},
+	{.name = "prepare",
+	 .help = "Prepare SCM and NVMe storage attached to the local server",
+	 .opts = storage_prepare_opts,
+	 .run = storage_prepare_run},
+	{.name = "scan",
+	 .help = "Scan SCM and NVMe storage attached to the local server",
+	 .opts = storage_scan_opts,
+	 .run = storage_scan_run},
+	{0},
 };
 
 const struct d_cli_cmd srv_storage_cmd = {
-    .name    = "storage",
-    .help    = "Perform tasks related to locally-attached storage",
-    .subcmds = storage_subcmds,
+	.name = "storage",
+	.help = "Perform tasks related to locally-attached storage",
+	.subcmds = storage_subcmds,
 };

@@ -49,15 +49,16 @@ drop_copy(void)
 static char *
 tree_state(void)
 {
-	char  cmd[8192];
-	char *out = NULL;
-	FILE *p;
-	char  buf[4096];
+	char	      cmd[8192];
+	char	     *out = NULL;
+	FILE	     *p;
+	char	      buf[4096];
 	struct d_sbuf sb;
 
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && find . -printf '%%p %%u %%s\\n' | sort && find . -type f | sort | "
-		 "xargs -d '\\n' cat | md5sum", root);
+		 "xargs -d '\\n' cat | md5sum",
+		 root);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	d_sbuf_init(&sb);
@@ -72,9 +73,9 @@ tree_state(void)
 static uint64_t
 read_u64(const char *rel)
 {
-	char               path[8192];
+	char		   path[8192];
 	unsigned long long v = 0;
-	FILE              *f;
+	FILE		  *f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	f = fopen(path, "r");
@@ -87,7 +88,7 @@ read_u64(const char *rel)
 static uid_t
 owner(const char *rel)
 {
-	char        path[8192];
+	char	    path[8192];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
@@ -116,11 +117,11 @@ setup(void **state)
 static void
 test_scm_prepare_reset(void **state)
 {
-	struct ctl_scm_prepare_req  req  = {.nr_ns_per_socket = 1, .socket = -1};
+	struct ctl_scm_prepare_req  req = {.nr_ns_per_socket = 1, .socket = -1};
 	struct ctl_scm_prepare_resp resp = {0};
-	struct d_errbuf             eb   = {{0}};
-	struct ctl_storage_scan    *s;
-	uint64_t                    region = 6ULL * 539555266560ULL;
+	struct d_errbuf		    eb = {{0}};
+	struct ctl_storage_scan	   *s;
+	uint64_t		    region = 6ULL * 539555266560ULL;
 
 	(void)state;
 	use_copy("states/pmem-freeregions");
@@ -155,7 +156,7 @@ test_scm_prepare_reset(void **state)
 
 	/* Two per socket, on socket 1 only. */
 	req.nr_ns_per_socket = 2;
-	req.socket           = 1;
+	req.socket = 1;
 	assert_int_equal(ctl_scm_prepare(&req, &resp, NULL, &eb), 0);
 	assert_int_equal(resp.nr_namespaces, 2);
 	assert_string_equal(resp.namespaces[0].blockdev, "pmem1");
@@ -169,10 +170,10 @@ test_scm_prepare_reset(void **state)
 static void
 test_scm_prepare_errors(void **state)
 {
-	struct ctl_scm_prepare_req  req  = {.nr_ns_per_socket = 1, .socket = -1};
+	struct ctl_scm_prepare_req  req = {.nr_ns_per_socket = 1, .socket = -1};
 	struct ctl_scm_prepare_resp resp = {0};
-	struct d_errbuf             eb   = {{0}};
-	char                       *before, *after;
+	struct d_errbuf		    eb = {{0}};
+	char			   *before, *after;
 
 	(void)state;
 	use_copy("states/pmem-freeregions");
@@ -184,7 +185,7 @@ test_scm_prepare_errors(void **state)
 	assert_int_equal(ctl_scm_prepare(&req, &resp, NULL, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "want [1-4], got 5"));
 	req.nr_ns_per_socket = 1;
-	req.socket           = 3;
+	req.socket = 3;
 	assert_int_equal(ctl_scm_prepare(&req, &resp, NULL, &eb), -DER_NONEXIST);
 	assert_non_null(strstr(eb.msg, "no PMem region on socket 3"));
 	req.socket = -1;
@@ -224,8 +225,8 @@ static void
 test_nvme_prepare_reset(void **state)
 {
 	struct ctl_nvme_prepare_req req = {.target_user = "nobody"};
-	struct ctl_storage_scan    *s;
-	struct d_errbuf             eb = {{0}};
+	struct ctl_storage_scan	   *s;
+	struct d_errbuf		    eb = {{0}};
 
 	(void)state;
 	use_copy("hosts/wolf");
@@ -268,10 +269,10 @@ static void
 test_nvme_errors(void **state)
 {
 	struct ctl_nvme_prepare_req req = {.target_user = "nobody"};
-	struct d_errbuf             eb  = {{0}};
-	char                        rel[] = "storage/dev/nvme1n1";
-	char                        path[8192];
-	char                       *before, *after;
+	struct d_errbuf		    eb = {{0}};
+	char			    rel[] = "storage/dev/nvme1n1";
+	char			    path[8192];
+	char			   *before, *after;
 
 	(void)state;
 	use_copy("hosts/wolf");
@@ -287,11 +288,11 @@ test_nvme_errors(void **state)
 	req.block_list = "nonsense";
 	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "pci block list"));
-	req.block_list  = NULL;
+	req.block_list = NULL;
 	req.target_user = "no-such-user-xyz";
 	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_NONEXIST);
 	assert_non_null(strstr(eb.msg, "target user \"no-such-user-xyz\" does not exist"));
-	req.target_user  = "nobody";
+	req.target_user = "nobody";
 	req.disable_vfio = true;
 	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "VFIO can not be disabled"));
@@ -333,10 +334,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_scm_prepare_reset, setup),
-	    cmocka_unit_test_setup(test_scm_prepare_errors, setup),
-	    cmocka_unit_test_setup(test_nvme_prepare_reset, setup),
-	    cmocka_unit_test_setup(test_nvme_errors, setup),
+		cmocka_unit_test_setup(test_scm_prepare_reset, setup),
+		cmocka_unit_test_setup(test_scm_prepare_errors, setup),
+		cmocka_unit_test_setup(test_nvme_prepare_reset, setup),
+		cmocka_unit_test_setup(test_nvme_errors, setup),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
 

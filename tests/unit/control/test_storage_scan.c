@@ -39,7 +39,7 @@ static void
 test_health_decode(void **state)
 {
 	struct ctl_nvme_health h = {0};
-	uint8_t                page[512] = {0};
+	uint8_t		       page[512] = {0};
 
 	(void)state;
 	page[0] = CTL_NVME_WARN_TEMP | CTL_NVME_WARN_READ_ONLY;
@@ -82,7 +82,7 @@ static void
 test_intel_decode(void **state)
 {
 	struct ctl_nvme_health h = {0};
-	uint8_t                page[13 * 12] = {0};
+	uint8_t		       page[13 * 12] = {0};
 
 	(void)state;
 	intel_entry(page + 0, 0xab, 100, 3);
@@ -116,7 +116,7 @@ static void
 test_meminfo_parse(void **state)
 {
 	struct ctl_meminfo mi = {0};
-	struct d_errbuf    eb = {{0}};
+	struct d_errbuf	   eb = {{0}};
 
 	(void)state;
 	assert_int_equal(ctl_meminfo_parse("MemTotal:  100 kB\nMemFree: 50 kB\nHugePages_Total: 4\n"
@@ -146,12 +146,11 @@ static void
 test_health_file_parse(void **state)
 {
 	struct ctl_nvme_health h = {0};
-	struct d_errbuf        eb = {{0}};
+	struct d_errbuf	       eb = {{0}};
 
 	(void)state;
-	assert_int_equal(stg_fx_health_parse("# c\ntemperature = 300\n\npower_cycles=2\n", "h", &h,
-					     &eb),
-			 0);
+	assert_int_equal(
+		stg_fx_health_parse("# c\ntemperature = 300\n\npower_cycles=2\n", "h", &h, &eb), 0);
 	assert_int_equal(h.temperature, 300);
 	assert_int_equal(h.power_cycles, 2);
 	assert_false(h.intel_vendor);
@@ -186,8 +185,8 @@ test_pci_and_link(void **state)
 static void
 test_scan_wolf(void **state)
 {
-	struct ctl_storage_scan *s  = NULL;
-	struct d_errbuf          eb = {{0}};
+	struct ctl_storage_scan *s = NULL;
+	struct d_errbuf		 eb = {{0}};
 
 	(void)state;
 	use_fixture("hosts/wolf");
@@ -237,8 +236,8 @@ test_scan_wolf(void **state)
 static void
 test_scan_asym_local(void **state)
 {
-	struct ctl_storage_scan *s  = NULL;
-	struct d_errbuf          eb = {{0}};
+	struct ctl_storage_scan *s = NULL;
+	struct d_errbuf		 eb = {{0}};
 
 	(void)state;
 	use_fixture("hosts/asym");
@@ -278,10 +277,10 @@ mkfile(const char *dir, const char *name, const char *text)
 static void
 test_scan_bad_fixture(void **state)
 {
-	struct ctl_storage_scan *s  = NULL;
-	struct d_errbuf          eb = {{0}};
-	char                     root[] = "/tmp/stgfxXXXXXX";
-	char                     dir[4096], cmd[8192];
+	struct ctl_storage_scan *s = NULL;
+	struct d_errbuf		 eb = {{0}};
+	char			 root[] = "/tmp/stgfxXXXXXX";
+	char			 dir[4096], cmd[8192];
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
@@ -340,9 +339,9 @@ test_scan_bad_fixture(void **state)
 static void
 test_scan_real_machine(void **state)
 {
-	struct ctl_storage_scan *s  = NULL;
-	struct d_errbuf          eb = {{0}};
-	struct stat              st;
+	struct ctl_storage_scan *s = NULL;
+	struct d_errbuf		 eb = {{0}};
+	struct stat		 st;
 
 	(void)state;
 	unsetenv("DAOS_HW_ROOT");
@@ -360,11 +359,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_health_decode),    cmocka_unit_test(test_intel_decode),
-	    cmocka_unit_test(test_meminfo_parse),    cmocka_unit_test(test_health_file_parse),
-	    cmocka_unit_test(test_pci_and_link),     cmocka_unit_test(test_scan_wolf),
-	    cmocka_unit_test(test_scan_asym_local),  cmocka_unit_test(test_scan_bad_fixture),
-	    cmocka_unit_test(test_scan_real_machine),
+		cmocka_unit_test(test_health_decode),	  cmocka_unit_test(test_intel_decode),
+		cmocka_unit_test(test_meminfo_parse),	  cmocka_unit_test(test_health_file_parse),
+		cmocka_unit_test(test_pci_and_link),	  cmocka_unit_test(test_scan_wolf),
+		cmocka_unit_test(test_scan_asym_local),	  cmocka_unit_test(test_scan_bad_fixture),
+		cmocka_unit_test(test_scan_real_machine),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
 
