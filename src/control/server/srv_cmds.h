@@ -10,13 +10,18 @@
 
 #include "common/cli.h"
 
-/* Commands still to come, one per helper (uncomment with the source file):
- * extern const struct d_cli_cmd srv_storage_cmd;   storage scan|prepare (legacy syntax)
- * extern const struct d_cli_cmd srv_scm_cmd;       scm prepare|reset|scan
- * extern const struct d_cli_cmd srv_nvme_cmd;      nvme prepare|reset|scan
- * extern const struct d_cli_cmd srv_config_cmd;    config generate
- */
+extern const struct d_cli_cmd srv_storage_cmd; /* storage scan|prepare (legacy syntax), cmd_storage.c */
+extern const struct d_cli_cmd srv_scm_cmd;     /* scm prepare|reset|scan, cmd_storage.c */
+extern const struct d_cli_cmd srv_nvme_cmd;    /* nvme prepare|reset|scan, cmd_storage.c */
+extern const struct d_cli_cmd srv_network_cmd; /* network scan, cmd_network.c */
 
-extern const struct d_cli_cmd srv_network_cmd; /* network scan (cmd_network.c) */
+/*
+ * Upstream's duplicate-process check (common.CheckDupeProcess): -DER_EXIST
+ * with "another daos_server process is already running (pid: N)" in eb when
+ * another process has our argv[0] basename.  Every command but version calls
+ * it first.  Defined in cmd_storage.c.
+ */
+struct d_errbuf;
+int srv_check_dupe_process(struct d_errbuf *eb);
 
 #endif /* DAOS_CONTROL_SERVER_SRV_CMDS_H */
