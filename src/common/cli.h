@@ -8,11 +8,25 @@
  * command reached so far and returns D_CLI_HELP.
  *
  * Errors (exit status 1 from d_cli_main) are printed to stderr as:
- *   "ERROR: <prog>: unknown flag `x'"
+ *   "ERROR: <prog>: unknown flag `x'"            (short; long: `name')
  *   "ERROR: <prog>: expected argument for flag `-p, --provider'"
+ *   "ERROR: <prog>: expected argument for flag `-p, --provider', but got double dash `--'"
+ *   "ERROR: <prog>: bool flag `-v, --verbose' cannot have an argument"
  *   "ERROR: <prog>: Unknown command `foo'. Please specify one command of: a, b or c"
+ *   "ERROR: <prog>: Unknown command `foo'. You should use the a command"  (one command)
+ *   "ERROR: <prog>: Unknown command `sca', did you mean `scan'?"  (edit distance < half)
  *   "ERROR: <prog>: Please specify one command of: a, b or c"
- * followed by the usage text for the command, as go-flags does.
+ *   "ERROR: <prog>: Please specify the a command"            (one command)
+ *   "ERROR: <prog>: unexpected argument `x'"     (positional, args_usage == NULL)
+ * followed by the usage text for the command reached, as go-flags does.
+ * Hidden commands are not counted in these lists.
+ *
+ * Usage layout is go-flags' help.go: "Usage:\n  <prog> [OPTIONS] cmd
+ * [cmd-OPTIONS] ... <a | b | c>" (or "<command>" beyond three visible
+ * subcommands; "[...]" when the command runs without one), "Application
+ * Options:", "Help Options:", "[cmd command options]" sections with
+ * descriptions aligned and wrapped at 80 columns, then "Available
+ * commands:" sorted by name with "(aliases: ...)".
  */
 #ifndef DAOS_COMMON_CLI_H
 #define DAOS_COMMON_CLI_H
@@ -52,6 +66,20 @@ struct d_cli_cmd {
 	int (*run)(struct d_cli_ctx *ctx);
 	const char *args_usage;             /* e.g. "[pci-allow-list]"; NULL: no positionals */
 	bool        hidden;
+	/*
+	 * Optional, called for every command on the parsed path (root first)
+	 * before the leaf's run(), like go-flags' CommandHandler upstream uses to
+	 * apply global options (log level, proxy scrubbing).  A non-zero return
+	 * is the exit status and the leaf does not run.
+	 */
+	int (*pre_run)(struct d_cli_ctx *ctx);
+	/*
+	 * Subcommands defined in other files, as a NULL-terminated array of
+	 * pointers (C cannot copy an extern struct into a static initializer):
+	 *   static const struct d_cli_cmd *const cmds[] = {&srv_network_cmd, NULL};
+	 * Listed after `subcmds` when both are given.
+	 */
+	const struct d_cli_cmd *const *subcmd_ptrs;
 };
 
 /* Parsed state handed to a command's run(). */

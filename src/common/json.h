@@ -11,7 +11,9 @@
  * Usage: w = d_json_create(); d_json_obj_begin(w, NULL); d_json_str(w,
  * "name", "x"); d_json_obj_end(w); then d_json_envelope_print(stdout, w,
  * NULL, 0).  Keys are ignored inside arrays and required inside objects.
- * Strings are escaped (quotes, backslash, control characters as \uXXXX).
+ * Strings are escaped (quotes, backslash, control characters as \uXXXX)
+ * exactly as Go's encoding/json does (also <, >, &, U+2028/9; invalid UTF-8
+ * becomes \ufffd).
  * Allocation failures are remembered and reported by d_json_finish().
  */
 #ifndef DAOS_COMMON_JSON_H
@@ -42,6 +44,13 @@ int d_json_finish(struct d_json *w);
 
 /* The text so far (valid until the next call on w). */
 const char *d_json_text(const struct d_json *w);
+
+/*
+ * Append `s` as a quoted, escaped JSON string to sb (for one-line JSON such
+ * as log records).  0 or -DER_NOMEM.
+ */
+struct d_sbuf;
+int d_json_quote(struct d_sbuf *sb, const char *s);
 
 /*
  * Print the envelope: `response` is the finished writer (NULL -> null),

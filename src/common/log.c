@@ -11,9 +11,11 @@
 #include <stdarg.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/log.h"
 
 static struct {
@@ -21,7 +23,9 @@ static struct {
 	int              fd;
 	char             ident[64];
 	enum d_log_level level;
-} dlog = {PTHREAD_MUTEX_INITIALIZER, 2, "", D_LL_INFO};
+	bool             json;
+	bool             syslog;
+} dlog = {PTHREAD_MUTEX_INITIALIZER, 2, "", D_LL_INFO, false, false};
 
 static const char *const level_names[] = {
     [D_LL_TRACE] = "TRACE", [D_LL_DEBUG] = "DEBUG", [D_LL_INFO] = "INFO",
@@ -202,32 +206,106 @@ d_log_enabled(enum d_log_level lvl)
 }
 
 void
+d_log_set_json(bool on)
+{
+	dlog.json = on;
+}
+
+void
+d_log_set_syslog(bool on)
+{
+	pthread_mutex_lock(&dlog.lock);
+	if (on && !dlog.syslog)
+		openlog(dlog.ident[0] ? dlog.ident : NULL, LOG_PID, LOG_DAEMON);
+	else if (!on && dlog.syslog)
+		closelog();
+	dlog.syslog = on;
+	pthread_mutex_unlock(&dlog.lock);
+}
+
+/* Upstream's JSON logger only knows the control-plane levels. */
+static const char *
+json_level(enum d_log_level lvl)
+{
+	if (lvl <= D_LL_DEBUG)
+		return "DEBUG";
+	if (lvl == D_LL_INFO)
+		return "INFO";
+	if (lvl == D_LL_NOTE)
+		return "NOTICE";
+	if (lvl == D_LL_WARN)
+		return "WARN";
+	return "ERROR";
+}
+
+static int
+syslog_prio(enum d_log_level lvl)
+{
+	static const int prio[] = {
+	    [D_LL_TRACE] = LOG_DEBUG, [D_LL_DEBUG] = LOG_DEBUG, [D_LL_INFO] = LOG_INFO,
+	    [D_LL_NOTE] = LOG_NOTICE, [D_LL_WARN] = LOG_WARNING, [D_LL_ERROR] = LOG_ERR,
+	    [D_LL_CRIT] = LOG_CRIT,   [D_LL_ALERT] = LOG_ALERT,  [D_LL_EMERG] = LOG_EMERG,
+	};
+
+	return (unsigned)lvl < D_ARRAY_SIZE(prio) ? prio[lvl] : LOG_ERR;
+}
+
+void
 d_log_write(enum d_log_level lvl, const char *fmt, ...)
 {
 	struct d_sbuf  sb;
+	struct d_sbuf  msg;
 	struct timeval tv;
 	struct tm      tm;
 	va_list        ap;
 	ssize_t        n;
+	char           zone[8];
 
 	if (!d_log_enabled(lvl))
 		return;
+	d_sbuf_init(&msg);
+	va_start(ap, fmt);
+	d_sbuf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	while (msg.len > 0 && msg.buf[msg.len - 1] == '\n')
+		msg.buf[--msg.len] = '\0';
+	if (dlog.syslog) {
+		/* syslog supplies the time, ident and pid */
+		syslog(syslog_prio(lvl), "%s", msg.buf != NULL ? msg.buf : "");
+		d_sbuf_fini(&msg);
+		return;
+	}
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	d_sbuf_init(&sb);
-	d_sbuf_printf(&sb, "%s %04d/%02d/%02d %02d:%02d:%02d.%06ld %s%s", d_log_level_name(lvl),
-		      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		      tm.tm_sec, (long)tv.tv_usec, dlog.ident, dlog.ident[0] ? ": " : "");
-	va_start(ap, fmt);
-	d_sbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	if (sb.len == 0 || sb.buf[sb.len - 1] != '\n')
-		d_sbuf_putn(&sb, "\n", 1);
-	if (sb.buf != NULL) {
+	if (dlog.json) {
+		strftime(zone, sizeof(zone), "%z", &tm);
+		d_sbuf_printf(&sb,
+			      "{\"level\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ld%s\"",
+			      json_level(lvl), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			      tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec, zone);
+		if (dlog.ident[0] != '\0') {
+			d_sbuf_printf(&sb, ",\"extra\":");
+			d_json_quote(&sb, dlog.ident);
+		}
+		d_sbuf_printf(&sb, ",\"message\":");
+		d_json_quote(&sb, msg.buf);
+		d_sbuf_printf(&sb, "}");
+	} else {
+		d_sbuf_printf(&sb, "%s %04d/%02d/%02d %02d:%02d:%02d.%06ld %s%s",
+			      d_log_level_name(lvl), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			      tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec, dlog.ident,
+			      dlog.ident[0] ? ": " : "");
+		if (msg.buf != NULL)
+			d_sbuf_putn(&sb, msg.buf, msg.len);
+	}
+	d_sbuf_putn(&sb, "\n", 1);
+	if (sb.buf != NULL && !sb.failed) {
 		pthread_mutex_lock(&dlog.lock);
 		n = write(dlog.fd, sb.buf, sb.len);
 		pthread_mutex_unlock(&dlog.lock);
 		(void)n;
 	}
 	d_sbuf_fini(&sb);
+	d_sbuf_fini(&msg);
 }

@@ -52,6 +52,15 @@ void d_log_set_level(enum d_log_level lvl);
 enum d_log_level d_log_get_level(void);
 bool d_log_enabled(enum d_log_level lvl);
 
+/*
+ * Output format switches of the control-plane `-J/--json-logging` and
+ * `--syslog` options.  JSON: one object per line, as upstream's
+ * {"level","time","extra","message"} (extra = ident).  Syslog: records go
+ * to syslog(3) (facility daemon, ident and pid) instead of the file.
+ */
+void d_log_set_json(bool on);
+void d_log_set_syslog(bool on);
+
 void d_log_write(enum d_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define D_TRACE(...) d_log_write(D_LL_TRACE, __VA_ARGS__)

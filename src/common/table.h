@@ -2,10 +2,12 @@
  * Text output in the layout of upstream's dmg/daos_server:
  *
  *   - tables: a header line of titles, a line of dashes as long as each
- *     *title* (not the column), then rows; columns are padded to the widest
- *     cell plus one space and every cell, the last included, is followed by
- *     its padding, so each line ends with exactly one trailing space; a NULL
- *     cell prints "None";
+ *     *title* (not the column), then rows; a column is as wide as its widest
+ *     cell (title and dashes included) plus one space, and every cell, the
+ *     last included, is padded to that width (Go tabwriter with a tab after
+ *     every cell): all lines of a table have the same length and the widest
+ *     entry of the last column is followed by exactly one space; a NULL cell
+ *     prints "None";
  *   - banners: "-----\nhost1\n-----" with as many dashes as the text;
  *   - everything can be indented by a number of spaces (sub-tables).
  *

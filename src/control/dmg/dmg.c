@@ -1,18 +1,69 @@
 /*
- * dmg: the administrator's command-line tool.
+ * dmg: the administrator's command-line tool.  This file only assembles the
+ * command tree; each subcommand lives in its own dmg_*.c file (see
+ * dmg_cmds.h).
  */
 #include <stdio.h>
-#include <string.h>
 
+#include "common/cli.h"
+#include "control/dmg/dmg_cmds.h"
 #include "control/lib/ctl.h"
+
+static int
+version_run(struct d_cli_ctx *ctx)
+{
+	ctl_version_print(stdout, "DAOS Admin Tool", d_cli_has(ctx, "json"));
+	return 0;
+}
+
+static const struct d_cli_cmd version_cmd = {
+	.name = "version",
+	.help = "Print dmg version",
+	.run = version_run,
+};
+
+/* Global options, accepted before or after any subcommand. */
+static const struct d_cli_opt dmg_global_opts[] = {
+	{.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
+	{.short_name = 'l',
+	 .long_name = "host-list",
+	 .type = D_OPT_STR,
+	 .hidden = true,
+	 .help = "DEPRECATED: A hostlist to override the one in the config file (use the "
+		 "command's -l)"},
+	{.short_name = 'i',
+	 .long_name = "insecure",
+	 .help = "Have dmg attempt to connect without certificates"},
+	{.short_name = 'd', .long_name = "debug", .help = "Enable debug output"},
+	{.long_name = "log-file",
+	 .type = D_OPT_STR,
+	 .help = "Log command output to the specified file"},
+	{.short_name = 'j', .long_name = "json", .help = "Enable JSON output"},
+	{.short_name = 'J',
+	 .long_name = "json-logging",
+	 .help = "Enable JSON-formatted log output"},
+	{.short_name = 'o',
+	 .long_name = "config-path",
+	 .type = D_OPT_STR,
+	 .help = "Client config file path"},
+	{0},
+};
+
+/* One command per line; keep sorted by name. */
+static const struct d_cli_cmd *const dmg_cmds[] = {
+	&version_cmd,
+	NULL,
+};
+
+static const struct d_cli_cmd dmg_root = {
+	.name = "dmg",
+	.opts = dmg_global_opts,
+	.subcmd_ptrs = dmg_cmds,
+	.pre_run = ctl_cli_pre_run,
+};
 
 int
 main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "version") == 0) {
-		ctl_version_print(stdout, "DAOS Admin Tool", 0);
-		return 0;
-	}
-	fprintf(stderr, "Usage: dmg <command>\n\nAvailable commands:\n  version\n");
-	return 1;
+	return d_cli_main(&dmg_root, argc, argv, NULL);
 }

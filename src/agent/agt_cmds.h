@@ -1,0 +1,16 @@
+/*
+ * The subcommands of daos_agent.  Each lives in its own agt_*.c file and is
+ * listed, one entry per line, in the command table of daos_agent.c.  Global
+ * options (-o/--config-path, -j/--json, ...) are read by commands with
+ * d_cli_get(ctx, "config-path") / d_cli_has(ctx, "json").
+ */
+#ifndef DAOS_AGENT_AGT_CMDS_H
+#define DAOS_AGENT_AGT_CMDS_H
+
+#include "common/cli.h"
+
+/* Commands still to come, one per helper (uncomment with the source file):
+ * extern const struct d_cli_cmd agt_config_cmd;    config generate
+ */
+
+#endif /* DAOS_AGENT_AGT_CMDS_H */

@@ -1,0 +1,18 @@
+/*
+ * The subcommands of dmg.  Each lives in its own dmg_*.c file and is
+ * listed, one entry per line, in the command table of dmg.c.  Global
+ * options (-o/--config-path, -j/--json, ...) are read by commands with
+ * d_cli_get(ctx, "config-path") / d_cli_has(ctx, "json").
+ */
+#ifndef DAOS_CONTROL_DMG_DMG_CMDS_H
+#define DAOS_CONTROL_DMG_DMG_CMDS_H
+
+#include "common/cli.h"
+
+/* Commands still to come, one per helper (uncomment with the source file):
+ * extern const struct d_cli_cmd dmg_config_cmd;    config generate
+ * extern const struct d_cli_cmd dmg_storage_cmd;   storage scan|format
+ * extern const struct d_cli_cmd dmg_network_cmd;   network scan
+ */
+
+#endif /* DAOS_CONTROL_DMG_DMG_CMDS_H */
