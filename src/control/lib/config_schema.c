@@ -495,6 +495,11 @@ report_unknown(struct cfg_ctx *cx, const struct cfg_section *sec, const struct d
 	for (i = 0; i < sec->nkeys; i++) {
 		size_t d = edit_distance(kn->str, sec->keys[i].name);
 
+		/* a truncated key ("runtime" for "runtime_dir") is a likely mistake too */
+		if (d >= bestd && strlen(kn->str) >= 4 &&
+		    strncmp(kn->str, sec->keys[i].name, strlen(kn->str)) == 0)
+			d = bestd - 1;
+
 		if (d < bestd) {
 			bestd = d;
 			best  = sec->keys[i].name;

@@ -279,13 +279,13 @@ static const struct vcase cases[] = {
     /* ---- storage tiers ---- */
     {"no storage", SRV, H "- targets: 8\n  fabric_iface: eth0\n  fabric_iface_port: 1\n"
 			  "  log_file: /a\n",
-     ERR, "no storage tiers configured", 4, "engines[0]"},
+     ERR, "no storage tiers configured", 4, "engines[0].storage"},
     {"no scm tier", SRV, H E0 FILE0, ERR, "missing scm storage tier in engine storage config", 9},
     {"scm not first", SRV, H E0 FILE0 RAM0, ERR, "first storage tier is not scm", 9},
     {"two scm tiers", SRV, H E0 RAM0 "  - class: ram\n    scm_mount: /mnt/x\n", ERR,
      "first storage tier is not scm", 9},
-    {"tier without class", SRV, H E0 "  - scm_mount: /mnt/daos0\n", ERR, "no storage class set", 10,
-     "engines[0].storage[0]"},
+    {"tier without class", SRV, H E0 RAM0 "  - bdev_list: [/a]\n", ERR, "no storage class set", 12,
+     "engines[0].storage[1].class"},
     {"missing scm_mount", SRV, H E0 "  - class: ram\n" FILE0, ERR, "no scm_mount set", 10},
     {"dcpm with scm_size", SRV, H E0 DCPM("/dev/pmem0", "/m") "    scm_size: 8\n", ERR,
      "scm_size may not be set when class is dcpm", 13},
