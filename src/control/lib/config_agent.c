@@ -226,6 +226,12 @@ static const struct cfg_key agent_keys[] = {
 static const struct cfg_section agent_section = {"agent", sizeof(struct ctl_agent_config),
 						 agent_keys, D_ARRAY_SIZE(agent_keys)};
 
+const struct cfg_section *
+cfg_agent_section_get(void)
+{
+	return &agent_section;
+}
+
 void
 ctl_agent_config_destroy(struct ctl_agent_config *cfg)
 {

@@ -24,6 +24,12 @@ static const struct cfg_key control_keys[] = {
 static const struct cfg_section control_section = {"control", sizeof(struct ctl_control_config),
 						   control_keys, D_ARRAY_SIZE(control_keys)};
 
+const struct cfg_section *
+cfg_control_section_get(void)
+{
+	return &control_section;
+}
+
 void
 ctl_control_config_destroy(struct ctl_control_config *cfg)
 {

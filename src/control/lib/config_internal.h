@@ -105,6 +105,13 @@ void  cfg_section_emit(struct cfg_emit *em, const struct cfg_section *sec, const
 /* Top-level YAML text of `obj`; caller frees; NULL on allocation failure. */
 char *cfg_section_to_yaml(const struct cfg_section *sec, const void *obj);
 
+/* JSON form of `obj` as member `key` of the current object of `w`. */
+void cfg_section_to_json(const struct cfg_section *sec, const void *obj, struct d_json *w,
+			 const char *key);
+const struct cfg_section *cfg_server_section_get(void);
+const struct cfg_section *cfg_agent_section_get(void);
+const struct cfg_section *cfg_control_section_get(void);
+
 /* Load a file or string into a document; wraps the empty-file policy. */
 int cfg_doc_load(const char *path, const char *name, const char *text,
 		 struct d_yaml_doc **out, struct d_diags *diags);

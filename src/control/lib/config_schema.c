@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "daos_build.h"
 #include "common/log.h"
 #include "control/lib/config_internal.h"
 
@@ -508,13 +509,13 @@ report_unknown(struct cfg_ctx *cx, const struct cfg_section *sec, const struct d
 	if (best != NULL)
 		cfg_err(cx, kn->line, path,
 			"unknown key \"%s\" in %s section (did you mean \"%s\"?); config contains "
-			"invalid parameters and may be out of date, see config examples",
-			kn->str, sec->name, best);
+			"invalid parameters and may be out of date, see the examples in %s/config/examples",
+			kn->str, sec->name, best, DAOS_DATA_DIR);
 	else
 		cfg_err(cx, kn->line, path,
 			"unknown key \"%s\" in %s section; config contains invalid parameters and "
-			"may be out of date, see config examples",
-			kn->str, sec->name);
+			"may be out of date, see the examples in %s/config/examples",
+			kn->str, sec->name, DAOS_DATA_DIR);
 }
 
 void

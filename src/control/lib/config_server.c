@@ -87,6 +87,12 @@ static const struct cfg_key server_keys[] = {
 static const struct cfg_section server_section = {"server", sizeof(struct ctl_server_config),
 						  server_keys, D_ARRAY_SIZE(server_keys)};
 
+const struct cfg_section *
+cfg_server_section_get(void)
+{
+	return &server_section;
+}
+
 void
 ctl_server_config_destroy(struct ctl_server_config *cfg)
 {
@@ -264,18 +270,23 @@ replica_split(const char *addr, char *host, size_t hlen, long *port, struct d_er
 	return 0;
 }
 
+/* After migration the replicas still sit under access_points in the file. */
+static const char *
+replicas_key(const struct ctl_server_config *cfg)
+{
+	if (cfg->doc != NULL && d_yaml_map_get(cfg->doc->root, "mgmt_svc_replicas") == NULL &&
+	    d_yaml_map_get(cfg->doc->root, "access_points") != NULL)
+		return "access_points";
+	return "mgmt_svc_replicas";
+}
+
 static void
 replicas_validate(struct cfg_ctx *cx, struct ctl_server_config *cfg)
 {
 	struct ctl_strlist out = {0};
-	const char        *key = "mgmt_svc_replicas";
+	const char        *key = replicas_key(cfg);
 	size_t             i, j;
 	bool               bad = false;
-
-	/* after migration the replicas still sit under access_points in the file */
-	if (cfg->doc != NULL && d_yaml_map_get(cfg->doc->root, key) == NULL &&
-	    d_yaml_map_get(cfg->doc->root, "access_points") != NULL)
-		key = "access_points";
 
 	for (i = 0; i < cfg->mgmt_svc_replicas.n; i++) {
 		const char     *a = cfg->mgmt_svc_replicas.v[i];
@@ -492,13 +503,13 @@ ctl_server_config_validate(struct ctl_server_config *cfg, struct d_diags *diags)
 
 	/* 6. replica count */
 	if (cfg->mgmt_svc_replicas.n < 1)
-		cfg_verr(&cx, "mgmt_svc_replicas", "invalid list of MS replicas in configuration");
+		cfg_verr(&cx, replicas_key(cfg), "invalid list of MS replicas in configuration");
 	else if (cfg->mgmt_svc_replicas.n % 2 == 0)
-		cfg_verr(&cx, "mgmt_svc_replicas", "non-odd number of MS replicas in configuration; "
+		cfg_verr(&cx, replicas_key(cfg), "non-odd number of MS replicas in configuration; "
 			 "'mgmt_svc_replicas' must contain an odd number (e.g. 1, 3, 5, etc.) of "
 			 "addresses, found %zu", cfg->mgmt_svc_replicas.n);
 	else if (cfg->mgmt_svc_replicas.n == 1)
-		cfg_vnotice(&cx, "mgmt_svc_replicas", "Configuration includes only one MS replica. "
+		cfg_vnotice(&cx, replicas_key(cfg), "Configuration includes only one MS replica. "
 			    "This provides no redundancy in the event of a MS replica failure.");
 
 	/* 7. provider, ports */

@@ -395,6 +395,41 @@ int ctl_calc_ramdisk_size(uint64_t mem_total, uint64_t mem_huge, uint64_t mem_sy
 int ctl_server_set_ramdisk_size(struct ctl_server_config *cfg, uint64_t mem_total_kib,
 				uint64_t hugepage_kib, struct d_diags *diags);
 
+/* ---- `config validate` output ----------------------------------------------------- */
+
+struct d_json;
+
+/* What a validate command found, for ctl_config_report(). */
+struct ctl_config_result {
+	int             rc;    /* load/validate status */
+	struct d_diags *diags; /* file name, notices and problems */
+	const void     *cfg;   /* loaded configuration when rc == 0 */
+	const char     *yaml;  /* its effective YAML */
+	void (*to_json)(const void *cfg, struct d_json *w, const char *key);
+};
+
+/*
+ * Print the outcome: valid -> effective YAML on `out`, notices on `err`,
+ * exit status 0; invalid -> every problem on `err` as
+ * "file:line: key: message", status 1.  With `json`, the
+ * {"response","error","status"} envelope on `out` instead; the response
+ * holds path, valid, config (when valid), notices and errors.
+ */
+int ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out, FILE *err);
+
+/*
+ * The whole of `<binary> config validate`: find the file (opt_path from -o,
+ * else the search order of `kind`), load, validate, report.  Returns the
+ * exit status.
+ */
+int ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, bool json,
+			     FILE *out, FILE *err);
+
+/* JSON objects of the effective configurations (same keys as the YAML). */
+void ctl_server_config_json(const void *cfg, struct d_json *w, const char *key);
+void ctl_agent_config_json(const void *cfg, struct d_json *w, const char *key);
+void ctl_control_config_json(const void *cfg, struct d_json *w, const char *key);
+
 /* ---- helpers shared with the commands ------------------------------------------ */
 
 const char *ctl_tier_class_name(enum ctl_tier_class c);

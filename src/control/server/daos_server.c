@@ -36,6 +36,7 @@ static const struct d_cli_opt srv_global_opts[] = {
 
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const srv_cmds[] = {
+	&srv_config_cmd,
 	&version_cmd,
 	NULL,
 };

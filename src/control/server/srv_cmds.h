@@ -15,7 +15,8 @@
  * extern const struct d_cli_cmd srv_scm_cmd;       scm prepare|reset|scan
  * extern const struct d_cli_cmd srv_nvme_cmd;      nvme prepare|reset|scan
  * extern const struct d_cli_cmd srv_network_cmd;   network scan
- * extern const struct d_cli_cmd srv_config_cmd;    config generate
  */
+
+extern const struct d_cli_cmd srv_config_cmd; /* config validate (generate later) */
 
 #endif /* DAOS_CONTROL_SERVER_SRV_CMDS_H */
