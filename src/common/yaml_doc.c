@@ -381,6 +381,13 @@ d_yaml_load_string(const char *name, const char *text, size_t len, struct d_yaml
 out:
 	if (rc == -DER_NOMEM)
 		d_diags_add(diags, D_DIAG_ERROR, 0, NULL, "out of memory while reading the file");
+	/* a mapping key waiting for its value is not counted in the node yet */
+	while (b.depth > 0) {
+		struct yd_frame *f = &b.stack[--b.depth];
+
+		if (f->have_key)
+			node_free(f->node->items[2 * f->node->count]);
+	}
 	node_free(b.root);
 	d_yaml_doc_destroy(doc);
 	return rc;

@@ -190,7 +190,7 @@ ctl_server_set_ramdisk_size(struct ctl_server_config *cfg, uint64_t mem_total_ki
 	for (i = 0; i < cfg->nengines; i++) {
 		for (j = 0; j < cfg->engines[i].nstorage; j++) {
 			struct ctl_tier *t = &cfg->engines[i].storage[j];
-			char             p[64];
+			char             p[96];
 
 			if (t->class != CTL_CLASS_RAM)
 				continue;
