@@ -9,8 +9,6 @@
 
 #include "common/cli.h"
 
-/* Commands still to come, one per helper (uncomment with the source file):
- * extern const struct d_cli_cmd agt_config_cmd;    config generate
- */
+extern const struct d_cli_cmd agt_config_cmd; /* config validate */
 
 #endif /* DAOS_AGENT_AGT_CMDS_H */

@@ -50,6 +50,7 @@ static const struct d_cli_opt agt_global_opts[] = {
 
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const agt_cmds[] = {
+	&agt_config_cmd,
 	&version_cmd,
 	NULL,
 };

@@ -51,6 +51,7 @@ static const struct d_cli_opt dmg_global_opts[] = {
 
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const dmg_cmds[] = {
+	&dmg_config_cmd,
 	&version_cmd,
 	NULL,
 };

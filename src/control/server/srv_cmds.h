@@ -14,6 +14,7 @@ extern const struct d_cli_cmd srv_storage_cmd; /* storage scan|prepare (legacy s
 extern const struct d_cli_cmd srv_scm_cmd;     /* scm prepare|reset|scan, cmd_storage.c */
 extern const struct d_cli_cmd srv_nvme_cmd;    /* nvme prepare|reset|scan, cmd_storage.c */
 extern const struct d_cli_cmd srv_network_cmd; /* network scan, cmd_network.c */
+extern const struct d_cli_cmd srv_config_cmd;  /* config validate, cmd_config.c */
 
 /*
  * Upstream's duplicate-process check (common.CheckDupeProcess): -DER_EXIST
