@@ -159,6 +159,7 @@ setup(void **state)
 	    .methods = methods,
 	    .nr_methods = (int)D_ARRAY_SIZE(methods),
 	    .idle_timeout_ms = 300,
+	    .handshake_timeout_ms = 300,
 	};
 	struct d_errbuf eb = {{0}};
 
@@ -317,8 +318,27 @@ test_bad_frames(void **state)
 	ctl__rpc_response__free_unpacked(r, NULL);
 	close(fd);
 
-	/* A silent peer is dropped after the idle timeout (300 ms here). */
+	/* A silent peer is dropped after the handshake timeout (300 ms here). */
 	fd = raw_connect(fx->port);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
+	close(fd);
+
+	/* After a request, silence beyond the idle timeout closes the connection. */
+	struct ctl_rpc_req_env req = {"GetVersion", "2.9.100", "admin", NULL, 0};
+	uint8_t		      *f;
+	size_t		       len;
+
+	assert_int_equal(ctl_rpc_frame_request(&req, &f, &len), 0);
+	fd = raw_connect(fx->port);
+	assert_int_equal(write(fd, f, len), (ssize_t)len);
+	free(f);
+	n = recv(fd, buf, 4, MSG_WAITALL);
+	assert_int_equal(n, 4);
+	uint32_t rlen;
+
+	assert_int_equal(ctl_rpc_frame_len(buf, &rlen), 0);
+	assert_true(rlen < sizeof(buf));
+	assert_int_equal(recv(fd, buf, rlen, MSG_WAITALL), (ssize_t)rlen);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
 	close(fd);
 }
