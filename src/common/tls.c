@@ -567,10 +567,18 @@ d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline,
 				ERR_clear_error();
 				goto eof;
 			}
+			if (err == SSL_ERROR_SSL) {
+				char why[256];
+
+				/* TLS 1.3: a peer rejecting our certificate says so here. */
+				ossl_reason(why, sizeof(why), "TLS error");
+				d_errbuf_set(eb, "%s", why);
+				return -DER_PROTO;
+			}
 			if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
 				char why[256];
 
-				ossl_reason(why, sizeof(why), "TLS error");
+				ossl_reason(why, sizeof(why), strerror(errno));
 				d_errbuf_set(eb, "receive failed: %s", why);
 				return -DER_IO;
 			}

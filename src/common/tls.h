@@ -118,8 +118,9 @@ enum d_tls_component d_tls_conn_peer(const struct d_tls_conn *conn);
 /*
  * Read exactly len bytes / write all of buf before `deadline` (-1: none).
  * Errors: -DER_TIMEDOUT, -DER_CANCELED, -DER_SHUTDOWN (the peer closed the
- * stream before the first byte), -DER_IO (closed mid-way, reset, TLS error;
- * eb says which).
+ * stream before the first byte), -DER_PROTO (TLS protocol error or alert,
+ * e.g. the peer rejected our certificate after a TLS 1.3 handshake; eb has
+ * OpenSSL's reason), -DER_IO (closed mid-way, reset; eb says which).
  */
 int d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline,
 	       struct d_errbuf *eb);

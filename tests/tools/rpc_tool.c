@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,26 @@
 #include "control/lib/rpc_conv.h"
 #include "daos_build.h"
 
-static struct ctl_rpc_server *the_server;
+/*
+ * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() here:
+ * libraries loaded by the network scan (libfabric providers) install their
+ * own SIGINT/SIGTERM handlers that exit(1), which would bypass our stop.
+ */
+struct sig_ctx {
+	sigset_t	       set;
+	struct ctl_rpc_server *srv;
+};
 
-static void
-on_signal(int sig)
+static void *
+signal_thread(void *arg)
 {
-	(void)sig;
-	if (the_server != NULL)
-		ctl_rpc_server_stop(the_server);
+	struct sig_ctx *sc = arg;
+	int		sig;
+
+	while (sigwait(&sc->set, &sig) != 0)
+		;
+	ctl_rpc_server_stop(sc->srv);
+	return NULL;
 }
 
 static void
@@ -146,26 +159,36 @@ run_server(const struct opts *o)
 	    .idle_timeout_ms = o->idle_ms,
 	    .version = o->claim_version,
 	};
-	struct d_errbuf	 eb = {{0}};
-	struct sigaction sa = {.sa_handler = on_signal};
-	int		 rc;
+	struct d_errbuf	       eb = {{0}};
+	struct ctl_rpc_server *srv;
+	struct sig_ctx	       sc;
+	pthread_t	       th;
+	int		       rc;
 
-	rc = ctl_rpc_server_create(&cfg, &the_server, &eb);
+	/* Before any thread exists, so that every thread inherits the mask. */
+	sigemptyset(&sc.set);
+	sigaddset(&sc.set, SIGTERM);
+	sigaddset(&sc.set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+
+	rc = ctl_rpc_server_create(&cfg, &srv, &eb);
 	if (rc != 0) {
 		fprintf(stderr, "rpc_tool: %s\n", eb.msg);
 		return 1;
 	}
-	if (ctl_rpc_server_insecure(the_server))
+	sc.srv = srv;
+	if (pthread_create(&th, NULL, signal_thread, &sc) != 0) {
+		ctl_rpc_server_destroy(srv);
+		return 1;
+	}
+	if (ctl_rpc_server_insecure(srv))
 		fprintf(stderr, "WARN allow_insecure: true: the control plane runs without TLS "
 				"and without authorization\n");
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	printf("listening on port %u\n", ctl_rpc_server_port(the_server));
+	printf("listening on port %u\n", ctl_rpc_server_port(srv));
 	fflush(stdout);
-	ctl_rpc_server_run(the_server);
-	ctl_rpc_server_destroy(the_server);
-	the_server = NULL;
+	ctl_rpc_server_run(srv);
+	pthread_join(th, NULL);
+	ctl_rpc_server_destroy(srv);
 	fprintf(stderr, "INFO stopped\n");
 	return 0;
 }
