@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daos_build.h"
@@ -612,6 +613,42 @@ fail:
 	pthread_mutex_unlock(&srv->lock);
 }
 
+static bool
+stop_requested(struct ctl_rpc_server *srv)
+{
+	struct pollfd pfd = {.fd = srv->stop_fd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * At the connection limit, leave new connections in the listen backlog
+ * until a thread finishes, rather than dropping them: a burst from one
+ * client (dmg with many requests) then waits instead of failing.
+ */
+static bool
+wait_for_slot(struct ctl_rpc_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	while (srv->nconns >= srv->cfg.max_conns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&srv->cond, &srv->lock, &ts);
+		if (stop_requested(srv)) {
+			pthread_mutex_unlock(&srv->lock);
+			return false;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return true;
+}
+
 int
 ctl_rpc_server_run(struct ctl_rpc_server *srv)
 {
@@ -619,6 +656,8 @@ ctl_rpc_server_run(struct ctl_rpc_server *srv)
 				{.fd = srv->stop_fd, .events = POLLIN}};
 
 	for (;;) {
+		if (!wait_for_slot(srv))
+			break;
 		int rc = poll(pfd, 2, -1);
 
 		if (rc < 0 && errno == EINTR)

@@ -418,6 +418,54 @@ test_fanout(void **state)
 			 -DER_INVAL);
 }
 
+static void
+test_connection_limit(void **state)
+{
+	struct d_tls_cfg	  tls = {.allow_insecure = true};
+	struct ctl_rpc_server_cfg cfg = {.tls = &tls,
+					 .methods = methods,
+					 .nr_methods = (int)D_ARRAY_SIZE(methods),
+					 .max_conns = 1};
+	struct ctl_rpc_server	 *srv;
+	struct ctl_rpc_client	 *cl;
+	struct ctl_rpc_conn	 *held;
+	struct ctl_rpc_error	  err = {0};
+	struct d_errbuf		  eb = {{0}};
+	pthread_t		  th;
+	uint8_t			 *resp = NULL;
+	size_t			  len = 0;
+
+	(void)state;
+	assert_int_equal(ctl_rpc_server_create(&cfg, &srv, &eb), 0);
+	assert_int_equal(pthread_create(&th, NULL, run_thread, srv), 0);
+	assert_int_equal(ctl_rpc_client_create(&tls, D_COMP_ADMIN, &cl, &eb), 0);
+	uint16_t port = ctl_rpc_server_port(srv);
+
+	assert_int_equal(ctl_rpc_conn_open(cl, "127.0.0.1", port, d_tls_now_ms() + 5000, &held,
+					   &err),
+			 0);
+	/* Make sure the held connection occupies the only slot. */
+	assert_int_equal(ctl_rpc_conn_call(held, "GetVersion", NULL, 0, d_tls_now_ms() + 5000,
+					   &resp, &len, &err),
+			 0);
+	free(resp);
+	/* A second connection waits in the backlog: its own deadline ends it. */
+	assert_int_equal(ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", NULL, 0, 300, &resp,
+				      &len, &err),
+			 -DER_TIMEDOUT);
+	assert_int_equal(err.kind, CTL_RPC_ERR_TIMEOUT);
+	ctl_rpc_conn_close(held);
+	/* Once the slot is free the next one is served. */
+	assert_int_equal(ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", "z", 1, 5000, &resp,
+				      &len, &err),
+			 0);
+	free(resp);
+	ctl_rpc_server_stop(srv);
+	pthread_join(th, NULL);
+	ctl_rpc_server_destroy(srv);
+	ctl_rpc_client_destroy(cl);
+}
+
 int
 main(void)
 {
@@ -429,6 +477,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused_and_deadline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fanout, setup, teardown),
+	    cmocka_unit_test(test_connection_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
