@@ -33,7 +33,7 @@ enum d_tls_component {
 };
 
 /* "undefined", "admin", "agent", "server". */
-const char	    *d_tls_component_name(enum d_tls_component c);
+const char *d_tls_component_name(enum d_tls_component c);
 /* Exact CN match; anything else is D_COMP_UNDEFINED. */
 enum d_tls_component d_tls_component_from_cn(const char *cn);
 
@@ -42,7 +42,7 @@ struct d_tls_cfg {
 	const char *ca_cert;
 	const char *cert;
 	const char *key;
-	const char *client_cert_dir; /* servers: agent certificates; NULL = none */
+	const char *client_cert_dir;	/* servers: agent certificates; NULL = none */
 	bool	    key_group_readable; /* admin key: 0440 allowed instead of 0400 */
 };
 

@@ -126,9 +126,9 @@ h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 }
 
 static const struct ctl_rpc_method methods[] = {
-    {"GetVersion", h_version},
-    {"StorageScan", h_storage_scan},
-    {"NetworkScan", h_net_scan},
+	{"GetVersion", h_version},
+	{"StorageScan", h_storage_scan},
+	{"NetworkScan", h_net_scan},
 };
 
 struct opts {
@@ -149,15 +149,15 @@ static int
 run_server(const struct opts *o)
 {
 	struct ctl_rpc_server_cfg cfg = {
-	    .port = (uint16_t)o->port,
-	    .tls = &o->tls,
-	    .methods = methods,
-	    .nr_methods = (int)D_ARRAY_SIZE(methods),
-	    .arg = (void *)(o->claim_version != NULL ? o->claim_version : DAOS_VERSION),
-	    .notify = on_event,
-	    .handshake_timeout_ms = o->handshake_ms,
-	    .idle_timeout_ms = o->idle_ms,
-	    .version = o->claim_version,
+		.port = (uint16_t)o->port,
+		.tls = &o->tls,
+		.methods = methods,
+		.nr_methods = (int)D_ARRAY_SIZE(methods),
+		.arg = (void *)(o->claim_version != NULL ? o->claim_version : DAOS_VERSION),
+		.notify = on_event,
+		.handshake_timeout_ms = o->handshake_ms,
+		.idle_timeout_ms = o->idle_ms,
+		.version = o->claim_version,
 	};
 	struct d_errbuf	       eb = {{0}};
 	struct ctl_rpc_server *srv;
@@ -336,7 +336,8 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: rpc_tool server [opts] | rpc_tool call [opts] METHOD HOST:PORT...\n");
+	fprintf(stderr,
+		"usage: rpc_tool server [opts] | rpc_tool call [opts] METHOD HOST:PORT...\n");
 	exit(2);
 }
 
@@ -344,23 +345,23 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-	    {"insecure", no_argument, NULL, 'i'},
-	    {"ca", required_argument, NULL, 'a'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"client-cert-dir", required_argument, NULL, 'd'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"timeout-ms", required_argument, NULL, 't'},
-	    {"handshake-ms", required_argument, NULL, 'H'},
-	    {"idle-ms", required_argument, NULL, 'I'},
-	    {"component", required_argument, NULL, 'C'},
-	    {"claim-version", required_argument, NULL, 'V'},
-	    {"admin-key", no_argument, NULL, 'A'},
-	    {"repeat", required_argument, NULL, 'r'},
-	    {"concurrency", required_argument, NULL, 'n'},
-	    {"provider", required_argument, NULL, 'P'},
-	    {"health", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{"insecure", no_argument, NULL, 'i'},
+		{"ca", required_argument, NULL, 'a'},
+		{"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
+		{"client-cert-dir", required_argument, NULL, 'd'},
+		{"port", required_argument, NULL, 'p'},
+		{"timeout-ms", required_argument, NULL, 't'},
+		{"handshake-ms", required_argument, NULL, 'H'},
+		{"idle-ms", required_argument, NULL, 'I'},
+		{"component", required_argument, NULL, 'C'},
+		{"claim-version", required_argument, NULL, 'V'},
+		{"admin-key", no_argument, NULL, 'A'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"concurrency", required_argument, NULL, 'n'},
+		{"provider", required_argument, NULL, 'P'},
+		{"health", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_ms = 5000, .component = D_COMP_ADMIN, .repeat = 1};
 	const char *mode;
@@ -372,23 +373,56 @@ main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'i': o.tls.allow_insecure = true; break;
-		case 'a': o.tls.ca_cert = optarg; break;
-		case 'c': o.tls.cert = optarg; break;
-		case 'k': o.tls.key = optarg; break;
-		case 'd': o.tls.client_cert_dir = optarg; break;
-		case 'A': o.tls.key_group_readable = true; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 't': o.timeout_ms = atoi(optarg); break;
-		case 'H': o.handshake_ms = atoi(optarg); break;
-		case 'I': o.idle_ms = atoi(optarg); break;
-		case 'C': o.component = d_tls_component_from_cn(optarg); break;
-		case 'V': o.claim_version = optarg; break;
-		case 'r': o.repeat = atoi(optarg); break;
-		case 'n': o.concurrency = atoi(optarg); break;
-		case 'P': o.provider = optarg; break;
-		case 'h': o.health = true; break;
-		default: usage();
+		case 'i':
+			o.tls.allow_insecure = true;
+			break;
+		case 'a':
+			o.tls.ca_cert = optarg;
+			break;
+		case 'c':
+			o.tls.cert = optarg;
+			break;
+		case 'k':
+			o.tls.key = optarg;
+			break;
+		case 'd':
+			o.tls.client_cert_dir = optarg;
+			break;
+		case 'A':
+			o.tls.key_group_readable = true;
+			break;
+		case 'p':
+			o.port = atoi(optarg);
+			break;
+		case 't':
+			o.timeout_ms = atoi(optarg);
+			break;
+		case 'H':
+			o.handshake_ms = atoi(optarg);
+			break;
+		case 'I':
+			o.idle_ms = atoi(optarg);
+			break;
+		case 'C':
+			o.component = d_tls_component_from_cn(optarg);
+			break;
+		case 'V':
+			o.claim_version = optarg;
+			break;
+		case 'r':
+			o.repeat = atoi(optarg);
+			break;
+		case 'n':
+			o.concurrency = atoi(optarg);
+			break;
+		case 'P':
+			o.provider = optarg;
+			break;
+		case 'h':
+			o.health = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (strcmp(mode, "server") == 0)

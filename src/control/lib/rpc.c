@@ -25,11 +25,11 @@
 #include "control/lib/rpc_internal.h"
 #include "proto/ctl.pb-c.h"
 
-#define CONN_STACK_SIZE	    (256 * 1024)
-#define DEFAULT_MAX_CONNS   64
+#define CONN_STACK_SIZE	     (256 * 1024)
+#define DEFAULT_MAX_CONNS    64
 #define DEFAULT_HANDSHAKE_MS 10000
-#define DEFAULT_IDLE_MS	    60000
-#define DEFAULT_FANOUT	    64
+#define DEFAULT_IDLE_MS	     60000
+#define DEFAULT_FANOUT	     64
 
 void
 ctl_rpc_ignore_sigpipe(void)
@@ -99,8 +99,8 @@ ctl_rpc_frame_response(const struct ctl_rpc_resp_env *env, uint8_t **frame, size
 int
 ctl_rpc_frame_len(const uint8_t hdr[4], uint32_t *len)
 {
-	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 |
-		     hdr[3];
+	uint32_t n =
+		(uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
 
 	if (n == 0)
 		return -DER_PROTO;
@@ -112,7 +112,7 @@ ctl_rpc_frame_len(const uint8_t hdr[4], uint32_t *len)
 
 int
 ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint8_t **out, size_t *out_len,
-	   struct d_errbuf *eb)
+		   struct d_errbuf *eb)
 {
 	uint8_t	 hdr[4];
 	uint32_t n;
@@ -187,13 +187,13 @@ send_response(struct ctl_rpc_server *srv, struct d_tls_conn *conn, int64_t deadl
 	      const char *error, enum ctl_rpc_refusal refusal, const uint8_t *body, size_t len)
 {
 	struct ctl_rpc_resp_env env = {
-	    .status = status,
-	    .error = error,
-	    .body = body,
-	    .body_len = len,
-	    .version = srv->version,
-	    .component = "server",
-	    .refusal = refusal,
+		.status = status,
+		.error = error,
+		.body = body,
+		.body_len = len,
+		.version = srv->version,
+		.component = "server",
+		.refusal = refusal,
 	};
 	struct d_errbuf eb = {{0}};
 	uint8_t	       *frame;
@@ -248,8 +248,9 @@ serve_request(struct srv_conn *sc, const uint8_t *frame, size_t len, int64_t dea
 
 		/* The role is the certificate's; a header claiming another is refused. */
 		if (comp != cert) {
-			d_errbuf_set(&eb, "%s does not have permission to call %s "
-					  "(request claims component \"%s\")",
+			d_errbuf_set(&eb,
+				     "%s does not have permission to call %s "
+				     "(request claims component \"%s\")",
 				     d_tls_component_name(cert), req->method, req->component);
 			rc = send_response(srv, sc->conn, deadline, -DER_NO_PERM, eb.msg,
 					   CTL_RPC_REFUSE_PERM, NULL, 0);
@@ -463,8 +464,8 @@ srv_listen(struct ctl_rpc_server *srv, struct d_errbuf *eb)
 
 			getsockname(fd, (struct sockaddr *)&ss, &sl);
 			srv->port = ntohs(ss.ss_family == AF_INET
-					      ? ((struct sockaddr_in *)&ss)->sin_port
-					      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+						  ? ((struct sockaddr_in *)&ss)->sin_port
+						  : ((struct sockaddr_in6 *)&ss)->sin6_port);
 			srv->lfd = fd;
 			freeaddrinfo(res);
 			return 0;
@@ -474,8 +475,9 @@ srv_listen(struct ctl_rpc_server *srv, struct d_errbuf *eb)
 	}
 	freeaddrinfo(res);
 	if (err == EADDRINUSE) {
-		d_errbuf_set(eb, "port %u is already in use (EADDRINUSE): another daos_server or "
-				 "another program listens on it; stop it or set a different `port`",
+		d_errbuf_set(eb,
+			     "port %u is already in use (EADDRINUSE): another daos_server or "
+			     "another program listens on it; stop it or set a different `port`",
 			     srv->cfg.port);
 		return -DER_EXIST;
 	}
@@ -493,8 +495,9 @@ ctl_rpc_server_create(const struct ctl_rpc_server_cfg *cfg, struct ctl_rpc_serve
 
 	for (int i = 0; i < cfg->nr_methods; i++) {
 		if (ctl_rpc_auth_find(cfg->methods[i].name) == NULL) {
-			d_errbuf_set(eb, "method %s has a handler but no entry in the "
-					 "authorization table (rpc_auth.c)",
+			d_errbuf_set(eb,
+				     "method %s has a handler but no entry in the "
+				     "authorization table (rpc_auth.c)",
 				     cfg->methods[i].name);
 			return -DER_INVAL;
 		}

@@ -27,17 +27,17 @@
 #define DEFAULT_FANOUT	  64
 
 static const char *const kind_names[] = {
-    [CTL_RPC_ERR_NONE] = "ok",
-    [CTL_RPC_ERR_RESOLVE] = "no such host",
-    [CTL_RPC_ERR_REFUSED] = "connection refused",
-    [CTL_RPC_ERR_TIMEOUT] = "timed out",
-    [CTL_RPC_ERR_UNREACHABLE] = "unreachable",
-    [CTL_RPC_ERR_TLS] = "TLS handshake failed",
-    [CTL_RPC_ERR_PERM] = "permission denied",
-    [CTL_RPC_ERR_VERSION] = "version mismatch",
-    [CTL_RPC_ERR_PROTO] = "protocol error",
-    [CTL_RPC_ERR_REMOTE] = "remote error",
-    [CTL_RPC_ERR_LOCAL] = "local error",
+	[CTL_RPC_ERR_NONE] = "ok",
+	[CTL_RPC_ERR_RESOLVE] = "no such host",
+	[CTL_RPC_ERR_REFUSED] = "connection refused",
+	[CTL_RPC_ERR_TIMEOUT] = "timed out",
+	[CTL_RPC_ERR_UNREACHABLE] = "unreachable",
+	[CTL_RPC_ERR_TLS] = "TLS handshake failed",
+	[CTL_RPC_ERR_PERM] = "permission denied",
+	[CTL_RPC_ERR_VERSION] = "version mismatch",
+	[CTL_RPC_ERR_PROTO] = "protocol error",
+	[CTL_RPC_ERR_REMOTE] = "remote error",
+	[CTL_RPC_ERR_LOCAL] = "local error",
 };
 
 const char *
@@ -366,11 +366,11 @@ ctl_rpc_conn_call(struct ctl_rpc_conn *conn, const char *method, const void *req
 		  int64_t deadline, uint8_t **resp, size_t *resp_len, struct ctl_rpc_error *err)
 {
 	struct ctl_rpc_req_env env = {
-	    .method = method,
-	    .version = conn->cl->version,
-	    .component = d_tls_component_name(conn->cl->component),
-	    .body = req,
-	    .body_len = req_len,
+		.method = method,
+		.version = conn->cl->version,
+		.component = d_tls_component_name(conn->cl->component),
+		.body = req,
+		.body_len = req_len,
 	};
 	struct d_errbuf	  eb = {{0}};
 	Ctl__RpcResponse *r;
@@ -460,8 +460,8 @@ fanout_worker(void *arg)
 
 int
 ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
-	       const char *method, const void *req, size_t req_len, int timeout_ms,
-	       int concurrency, struct ctl_rpc_result *results)
+	       const char *method, const void *req, size_t req_len, int timeout_ms, int concurrency,
+	       struct ctl_rpc_result *results)
 {
 	struct fanout  f = {.cl = cl,
 			    .targets = targets,
