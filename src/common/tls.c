@@ -48,6 +48,8 @@ struct d_tls_conn {
 	size_t		     nfirst;
 };
 
+static int wait_fd(struct d_tls_conn *conn, short events, int64_t deadline);
+
 static const char *const comp_names[] = {
 	[D_COMP_UNDEFINED] = "undefined",
 	[D_COMP_ADMIN] = "admin",
@@ -385,6 +387,28 @@ d_tls_conn_plain(struct d_tls_conn *conn)
 	SSL_free(conn->ssl);
 	conn->ssl = NULL;
 	ERR_clear_error();
+}
+
+void
+d_tls_conn_linger(struct d_tls_conn *conn, int64_t deadline)
+{
+	char buf[4096];
+
+	if (shutdown(conn->fd, SHUT_WR) != 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+
+		if (n == 0)
+			return;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    wait_fd(conn, POLLIN, deadline) != 0)
+			return;
+	}
 }
 
 int

@@ -112,6 +112,13 @@ int d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_p
  */
 void d_tls_conn_plain(struct d_tls_conn *conn);
 
+/*
+ * After refusing a peer: finish sending (FIN after any alert) and discard
+ * what it still sends until it closes or `deadline`, so that closing does
+ * not reset the connection and destroy the alert before the peer reads it.
+ */
+void d_tls_conn_linger(struct d_tls_conn *conn, int64_t deadline);
+
 /* Verified peer role (UNDEFINED when insecure or before the handshake). */
 enum d_tls_component d_tls_conn_peer(const struct d_tls_conn *conn);
 

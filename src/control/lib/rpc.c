@@ -366,6 +366,7 @@ conn_thread(void *arg)
 			} else if (rc != -DER_CANCELED) {
 				notify(srv, CTL_RPC_EV_WARN, "TLS handshake with %s failed: %s",
 				       sc->addr, eb.msg);
+				d_tls_conn_linger(sc->conn, d_tls_now_ms() + 1000);
 			}
 			goto out;
 		}

@@ -325,8 +325,19 @@ io_error(struct ctl_rpc_conn *conn, int rc, const struct d_errbuf *eb, struct ct
 		return set_err(err, CTL_RPC_ERR_TIMEOUT, rc, "timed out");
 	if (rc == -DER_NOMEM)
 		return set_err(err, CTL_RPC_ERR_LOCAL, rc, "out of memory");
-	if (!conn->exchanged && !d_tls_ctx_insecure(conn->cl->tls) && rc == -DER_PROTO)
-		return set_err(err, CTL_RPC_ERR_TLS, rc, "TLS handshake failed: %s", eb->msg);
+	if (!conn->exchanged && !d_tls_ctx_insecure(conn->cl->tls)) {
+		if (rc == -DER_PROTO)
+			return set_err(err, CTL_RPC_ERR_TLS, rc, "TLS handshake failed: %s",
+				       eb->msg);
+		/*
+		 * TLS 1.3 servers judge our certificate after our handshake
+		 * ended; a close before any response is most likely that.
+		 */
+		if (rc == -DER_SHUTDOWN || rc == -DER_IO)
+			return set_err(err, CTL_RPC_ERR_TLS, rc,
+				       "TLS handshake failed: the server closed the connection "
+				       "(does it trust this client's certificate and CA?)");
+	}
 	if (rc == -DER_SHUTDOWN)
 		return set_err(err, CTL_RPC_ERR_PROTO, rc, "connection closed by the server");
 	return set_err(err, CTL_RPC_ERR_PROTO, rc, "%s", eb->msg[0] ? eb->msg : d_errstr(rc));

@@ -114,7 +114,8 @@ h_echo(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t re
 	*resp = malloc(req_len + 1);
 	if (*resp == NULL)
 		return -DER_NOMEM;
-	memcpy(*resp, req, req_len);
+	if (req_len > 0)
+		memcpy(*resp, req, req_len);
 	(*resp)[req_len] = (uint8_t)peer->component;
 	*resp_len = req_len + 1;
 	return 0;
