@@ -398,3 +398,49 @@ def test_server_identity(pki):
                "certificate purpose" in r.stdout, r.stdout
     finally:
         s.stop()
+
+
+# ---------------------------------------------------------------------------
+# Protocol policy, checked with openssl s_client against our server.
+
+def s_client(pki, port, *extra):
+    c = pki["one"] / "certs"
+    r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                        "-CAfile", str(c / "daosCA.crt"), "-cert", str(c / "admin.crt"),
+                        "-key", str(c / "admin.key"), "-brief", *extra],
+                       input="", capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_tls_policy(pki, secure_server):
+    port = secure_server.port
+    rc, out = s_client(pki, port)
+    assert rc == 0 and "Protocol version: TLSv1.3" in out, out
+    assert "Ciphersuite: TLS_AES_256_GCM_SHA384" in out, out
+    rc, out = s_client(pki, port, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256")
+    assert rc == 0 and "Ciphersuite: TLS_AES_128_GCM_SHA256" in out, out
+    rc, out = s_client(pki, port, "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256")
+    assert rc != 0, out
+    rc, out = s_client(pki, port, "-tls1_2")
+    assert rc == 0 and "Protocol version: TLSv1.2" in out, out
+    assert "Ciphersuite: ECDHE-RSA-AES256-GCM-SHA384" in out, out
+    rc, out = s_client(pki, port, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
+    assert rc == 0 and "Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256" in out, out
+    # RSA key exchange (upstream's TLS_RSA_WITH_AES_256_GCM_SHA384), CBC, ChaCha: refused
+    for cipher in ("AES256-GCM-SHA384", "ECDHE-RSA-AES256-SHA384",
+                   "ECDHE-RSA-CHACHA20-POLY1305"):
+        rc, out = s_client(pki, port, "-tls1_2", "-cipher", cipher)
+        assert rc != 0, (cipher, out)
+    rc, out = s_client(pki, port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0")
+    assert rc != 0, out
+
+
+def test_client_certificate_required(pki, secure_server):
+    c = pki["one"] / "certs"
+    r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{secure_server.port}",
+                        "-CAfile", str(c / "daosCA.crt"), "-brief"],
+                       input="x", capture_output=True, text=True, timeout=30)
+    err = secure_server.stop()
+    secure_server.stop = lambda: None
+    assert "failed: peer did not return a certificate" in err, err
+    assert "alert certificate required" in r.stdout + r.stderr
