@@ -333,6 +333,20 @@ out:
 	return failed;
 }
 
+static int
+num_arg(const char *s, const char *opt, int max)
+{
+	char *end;
+	long  v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > max) {
+		fprintf(stderr, "rpc_tool: --%s wants a number from 0 to %d, not \"%s\"\n", opt,
+			max, s);
+		exit(2);
+	}
+	return (int)v;
+}
+
 static void
 usage(void)
 {
@@ -392,16 +406,16 @@ main(int argc, char **argv)
 			o.tls.key_group_readable = true;
 			break;
 		case 'p':
-			o.port = atoi(optarg);
+			o.port = num_arg(optarg, "port", 65535);
 			break;
 		case 't':
-			o.timeout_ms = atoi(optarg);
+			o.timeout_ms = num_arg(optarg, "timeout-ms", INT32_MAX);
 			break;
 		case 'H':
-			o.handshake_ms = atoi(optarg);
+			o.handshake_ms = num_arg(optarg, "handshake-ms", INT32_MAX);
 			break;
 		case 'I':
-			o.idle_ms = atoi(optarg);
+			o.idle_ms = num_arg(optarg, "idle-ms", INT32_MAX);
 			break;
 		case 'C':
 			o.component = d_tls_component_from_cn(optarg);
@@ -410,10 +424,10 @@ main(int argc, char **argv)
 			o.claim_version = optarg;
 			break;
 		case 'r':
-			o.repeat = atoi(optarg);
+			o.repeat = num_arg(optarg, "repeat", 1000000);
 			break;
 		case 'n':
-			o.concurrency = atoi(optarg);
+			o.concurrency = num_arg(optarg, "concurrency", 4096);
 			break;
 		case 'P':
 			o.provider = optarg;

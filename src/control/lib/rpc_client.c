@@ -144,7 +144,7 @@ resolve(const char *host, uint16_t port, int64_t deadline, struct addrinfo **res
 	strcpy(r->host, host);
 	memcpy(r->port, pstr, sizeof(pstr));
 	r->hints.ai_socktype = SOCK_STREAM;
-	r->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	r->hints.ai_flags = AI_NUMERICSERV;
 	r->cb.ar_name = r->host;
 	r->cb.ar_service = r->port;
 	r->cb.ar_request = &r->hints;
