@@ -198,9 +198,10 @@ uint16_t ctl_rpc_server_port(const struct ctl_rpc_server *srv);
 struct ctl_rpc_client;
 
 /*
- * `component` is what the client calls itself in requests ("admin",
- * "agent", "server"); with TLS it must match the certificate's CN, which
- * the server enforces.  The SSL_CTX is built here, once.
+ * Load the TLS material (all load-time checks of tls.h; errors in eb) and
+ * build the SSL_CTX once for every later call.  `component` is what an
+ * insecure client calls itself in requests; with TLS the client always
+ * sends its certificate's CN (the server refuses any other claim).
  */
 int  ctl_rpc_client_create(const struct d_tls_cfg *tls, enum d_tls_component component,
 			   struct ctl_rpc_client **out, struct d_errbuf *eb);
