@@ -12,7 +12,7 @@
 static int
 validate_run(struct d_cli_ctx *ctx)
 {
-	return ctl_config_validate_main(CTL_CFG_SERVER, d_cli_get(ctx, "config"),
+	return ctl_config_validate_main(CTL_CFG_SERVER, d_cli_get(ctx, "config"), NULL,
 					d_cli_has(ctx, "json"), stdout, stderr);
 }
 
