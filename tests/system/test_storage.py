@@ -403,7 +403,8 @@ def test_duplicate_process_refused(tmp_path):
     p = subprocess.Popen([str(fake), "60"])
     try:
         # Popen returns once exec has succeeded, so /proc shows the new name.
-        for args in (["storage", "scan"], ["scm", "scan"], ["nvme", "prepare"]):
+        for args in (["storage", "scan"], ["scm", "scan"], ["nvme", "prepare"],
+                     ["network", "scan"]):
             r = real(*args)
             assert r.returncode == 1
             assert f"another daos_server process is already running (pid: {p.pid})" in r.stderr

@@ -20,7 +20,7 @@ extern const struct d_cli_cmd srv_config_cmd;  /* config validate, cmd_config.c 
  * Upstream's duplicate-process check (common.CheckDupeProcess): -DER_EXIST
  * with "another daos_server process is already running (pid: N)" in eb when
  * another process has our argv[0] basename.  Every command but version calls
- * it first.  Defined in cmd_storage.c.
+ * it first.  Defined in srv_proc.c.
  */
 struct d_errbuf;
 int srv_check_dupe_process(struct d_errbuf *eb);
