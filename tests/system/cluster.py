@@ -85,16 +85,20 @@ def netns_support():
             return False, f"`{tool}` not found (install iproute2/util-linux)"
     if not os.path.exists("/proc/self/ns/net") or not os.path.exists("/proc/self/ns/uts"):
         return False, "kernel without network/UTS namespace support"
-    probe = f"{PREFIX}probe{os.getpid()}"
+    # Named after our pid, so no live process uses these names; a dead one
+    # that had our pid may have left them, hence the deletes first.
+    probe = "%sp%x" % (PREFIX, os.getpid())
+    _sh(["ip", "netns", "del", probe], check=False)
+    _sh(["ip", "link", "del", probe], check=False)
     try:
         r = _sh(["ip", "netns", "add", probe], check=False)
         if r.returncode != 0:
             return False, f"cannot create a network namespace: {r.stderr.strip()}"
-        for kind in ("bridge", "veth peer name %sq" % probe[:12]):
-            r = _sh(["ip", "link", "add", probe[:12], "type"] + kind.split(), check=False)
+        for kind in (["bridge"], ["veth", "peer", "name", probe + "q"]):
+            r = _sh(["ip", "link", "add", probe, "type"] + kind, check=False)
             if r.returncode != 0:
-                return False, f"cannot create a {kind.split()[0]} link: {r.stderr.strip()}"
-            _sh(["ip", "link", "del", probe[:12]], check=False)
+                return False, f"cannot create a {kind[0]} link: {r.stderr.strip()}"
+            _sh(["ip", "link", "del", probe], check=False)
     finally:
         _sh(["ip", "netns", "del", probe], check=False)
     return True, ""
@@ -241,6 +245,9 @@ class _Cluster:
 
     def _env(self, h, env):
         full = dict(os.environ)
+        # A host without a fixture scans the real machine, whatever the
+        # environment of the test runner says.
+        full.pop("DAOS_HW_ROOT", None)
         if h.fixture is not None:
             full["DAOS_HW_ROOT"] = h.fixture
         if env:
@@ -458,9 +465,11 @@ def remove_stale():
     return stale
 
 
-def subnet_users(subnet=SUBNET):
-    """Where `subnet` is already in use: addresses and routes overlapping it
-    in the root namespace and in namespaces not created by this harness."""
+def subnet_users(subnet=None):
+    """Where `subnet` (default SUBNET) is already in use: addresses and
+    routes overlapping it in the root namespace and in namespaces not created
+    by this harness."""
+    subnet = subnet or SUBNET
     found = []
     namespaces = [None]
     if os.path.isdir(NETNS_DIR):
@@ -559,7 +568,7 @@ class NetnsCluster(_Cluster):
 
     def _setup(self, names, fixtures, port):
         self.stale_removed = remove_stale()
-        users = subnet_users()
+        users = subnet_users(SUBNET)
         if users:
             raise ClusterError(
                 f"test subnet {SUBNET} is already in use on this machine: "
