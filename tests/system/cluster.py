@@ -46,7 +46,7 @@ MAX_HOSTS = 254 - FIRST_HOST_OCTET + 1
 
 # Every namespace, link and lock file of the harness starts with this prefix.
 # Interface names are limited to 15 characters: "dnt" + 6-hex run id + 1 kind
-# letter + up to 3-digit index + "p" = 14.
+# letter + up to 3-digit index = 13.
 PREFIX = "dnt"
 NETNS_DIR = "/run/netns"
 ETC_NETNS = "/etc/netns"
@@ -67,6 +67,16 @@ def _sh(argv, check=True, timeout=WAIT_TIMEOUT, **kw):
         raise ClusterError(f"`{' '.join(argv)}` failed (exit {r.returncode}): "
                            f"{r.stderr.strip() or r.stdout.strip()}")
     return r
+
+
+def _batch(cmds, netns=None):
+    """Run ip commands (one per line, without the leading `ip`) in one
+    process; stops at and reports the first failing line."""
+    argv = ["ip"] + (["-n", netns] if netns else []) + ["-batch", "-"]
+    r = subprocess.run(argv, input="\n".join(cmds) + "\n", capture_output=True,
+                       text=True, timeout=WAIT_TIMEOUT)
+    if r.returncode != 0:
+        raise ClusterError(f"`{' '.join(argv)}` failed: {r.stderr.strip()}")
 
 
 def _ip_json(*args, netns=None):
@@ -411,26 +421,56 @@ def _lock_is_free(path):
 _RUN_RX = re.compile(r"^" + PREFIX + r"([0-9a-f]{6})")
 
 
-def _kill_netns_pids(ns):
-    r = _sh(["ip", "netns", "pids", ns], check=False)
-    for pid in r.stdout.split():
+def _kill_netns_pids(namespaces):
+    """SIGKILL every process in the named namespaces (what `ip netns pids`
+    finds, in one pass over /proc for all of them)."""
+    ids = set()
+    for ns in namespaces:
         try:
-            os.kill(int(pid), signal.SIGKILL)
-        except (ProcessLookupError, ValueError):
+            st = os.stat(os.path.join(NETNS_DIR, ns))
+            ids.add((st.st_dev, st.st_ino))
+        except OSError:
             pass
+    if not ids:
+        return
+    killed = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            st = os.stat(f"/proc/{pid}/ns/net")
+            if (st.st_dev, st.st_ino) in ids:
+                os.kill(int(pid), signal.SIGKILL)
+                killed.append(pid)
+        except (OSError, ProcessLookupError):
+            pass
+    # SIGKILL takes effect asynchronously; wait until each is dead (gone or
+    # a zombie) so that callers can rely on it.
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    for pid in killed:
+        while time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] in "ZX":
+                        break
+            except OSError:
+                break
+            time.sleep(0.005)
 
 
 def remove_run(run_id):
     """Remove every namespace, link, /etc/netns dir and lock of one run."""
     tag = PREFIX + run_id
+    namespaces = []
     if os.path.isdir(NETNS_DIR):
-        for ns in os.listdir(NETNS_DIR):
-            if ns.startswith(tag):
-                _kill_netns_pids(ns)
-                _sh(["ip", "netns", "del", ns], check=False)
-    for link in _ip_json("link", "show"):
-        if link.get("ifname", "").startswith(tag):
-            _sh(["ip", "link", "del", link["ifname"]], check=False)
+        namespaces = [ns for ns in os.listdir(NETNS_DIR) if ns.startswith(tag)]
+    _kill_netns_pids(namespaces)
+    # Links first: deleting a veth end removes its peer at once, while a
+    # deleted namespace takes its links down asynchronously.
+    # -force: go on past a line that fails (something already gone).
+    cmds = [f"link del {link['ifname']}" for link in _ip_json("link", "show")
+            if link.get("ifname", "").startswith(tag)]
+    cmds += [f"netns del {ns}" for ns in namespaces]
+    if cmds:
+        _sh(["ip", "-force", "-batch", "-"], check=False, input="\n".join(cmds) + "\n")
     if os.path.isdir(ETC_NETNS):
         for d in os.listdir(ETC_NETNS):
             if d.startswith(tag):
@@ -588,6 +628,7 @@ class NetnsCluster(_Cluster):
             addr = str(SUBNET[FIRST_HOST_OCTET + i])
             hosts_lines.append(f"{addr}\t{name}")
         hosts_text = "\n".join(hosts_lines) + "\n"
+        root_cmds = []
         for i, name in enumerate(names):
             addr = str(SUBNET[FIRST_HOST_OCTET + i])
             ns = f"{tag}-{name}"
@@ -602,17 +643,18 @@ class NetnsCluster(_Cluster):
                 os.makedirs(d, exist_ok=True)
             self.hosts[name] = h
             self._etc(ns, hosts_text)
-            _sh(["ip", "netns", "add", ns])
-            outer, inner = f"{tag}v{i}", f"{tag}v{i}p"
-            _sh(["ip", "link", "add", outer, "type", "veth", "peer", "name", inner])
-            _sh(["ip", "link", "set", outer, "addrgenmode", "none"])
-            _sh(["ip", "link", "set", outer, "master", self.bridge])
-            _sh(["ip", "link", "set", outer, "up"])
-            _sh(["ip", "link", "set", inner, "netns", ns])
-            _sh(["ip", "-n", ns, "link", "set", inner, "name", "eth0"])
-            _sh(["ip", "-n", ns, "addr", "add", f"{addr}/{self.prefixlen}", "dev", "eth0"])
-            _sh(["ip", "-n", ns, "link", "set", "eth0", "up"])
-            _sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+            # The veth's inner end is created in the namespace as eth0.
+            root_cmds += [f"netns add {ns}",
+                          f"link add {tag}v{i} type veth peer name eth0 netns {ns}",
+                          f"link set {tag}v{i} addrgenmode none",
+                          f"link set {tag}v{i} master {self.bridge}",
+                          f"link set {tag}v{i} up"]
+        # One `ip -batch` for the root namespace and one per host namespace:
+        # a process per command would make large clusters slow to build.
+        _batch(root_cmds)
+        for h in self.hosts.values():
+            _batch([f"addr add {h.address}/{self.prefixlen} dev eth0",
+                    "link set eth0 up", "link set lo up"], netns=h.netns)
 
     def _etc(self, ns, hosts_text):
         """/etc/netns/<ns>: `ip netns exec` bind-mounts each file over /etc.

@@ -22,13 +22,12 @@ NAMES = ["wolf-71", "wolf-72", "wolf-73"]
 
 
 def alive(pid):
+    """True while pid runs (a zombie or a vanished pid does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
         return False
-    # a zombie still answers kill(0); it no longer runs anything
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.fixture
@@ -155,10 +154,15 @@ def test_netns_bad_arguments():
 def test_netns_teardown_leaves_nothing(netns_cluster):
     c = netns_cluster(NAMES)
     sleeper = c.start("wolf-72", ["sleep", "1000"])
+    # a daemon that left the process group is found through its namespace
+    r = c.run("wolf-73", ["sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!"])
+    daemon = int(r.stdout)
+    assert alive(daemon)
     assert len(c.leftovers()) == 3 + 1 + 3 + 3 + 1     # netns, bridge, veths, etc dirs, lock
     c.teardown()
     assert c.leftovers() == []
     assert not alive(sleeper.pid)
+    assert not alive(daemon)
     c.teardown()                                         # idempotent
 
 
