@@ -4,6 +4,7 @@ Network-namespace tests skip (with the reason) when the machine cannot run
 namespaces; everything else about them must hold."""
 import errno
 import ipaddress
+import json
 import os
 import signal
 import socket
@@ -82,7 +83,6 @@ CONNECT = textwrap.dedent("""
 
 def root_addresses():
     out = subprocess.run(["ip", "-j", "addr", "show"], capture_output=True, text=True).stdout
-    import json
     return [a["local"] for link in json.loads(out) for a in link.get("addr_info", [])
             if not a["local"].startswith(("127.", "::1", "fe80:"))]
 
@@ -100,7 +100,6 @@ def test_netns_reaches_nothing_outside(three):
     # the bridge has no address: the root namespace is not on the test network
     r = subprocess.run(["ip", "-j", "addr", "show", "dev", f"{cluster.PREFIX}{three.run_id}b"],
                        capture_output=True, text=True, check=True)
-    import json
     assert [a for link in json.loads(r.stdout) for a in link.get("addr_info", [])] == []
     # names outside the cluster do not resolve (no DNS inside)
     r = three.run("wolf-71", ["getent", "hosts", "localhost", "example.com"])
@@ -114,7 +113,7 @@ def test_netns_per_host_run_dir_and_fixture(netns_cluster, tmp_path):
     assert r.stdout == fix + "\n"
     r = c.run("wolf-72", ["sh", "-c", 'echo "${DAOS_HW_ROOT-unset}"'])
     assert r.stdout == "unset\n"
-    h71, h72 = c.host("wolf-71"), c.host("wolf-72")
+    h71 = c.host("wolf-71")
     assert h71.socket_dir == "/var/run/daos_server"
     r = c.run("wolf-71", ["sh", "-c", "echo 71 > /var/run/daos_server/mark"])
     assert r.returncode == 0, r
