@@ -624,10 +624,10 @@ syn_init(struct syn *s, unsigned nodes, const unsigned *ssds, bool vmd)
 
 			if (vmd)
 				snprintf(x->pci_addr, sizeof(x->pci_addr), "%02x0505:%02x:00.0",
-					 0x5d + n, k + 1);
+					 (0x5d + n) & 0xff, (k + 1) & 0xff);
 			else
 				snprintf(x->pci_addr, sizeof(x->pci_addr), "0000:%02x:00.0",
-					 0x10 * (n + 1) + (ssds[n] - k)); /* reverse: tests sorting */
+					 (0x10 * (n + 1) + (ssds[n] - k)) & 0xff); /* reverse: sorting */
 			x->socket_id = (int32_t)n;
 		}
 	}
@@ -894,7 +894,7 @@ test_numa_choice_matches_enumeration(void **state)
 
 			for (c = 0; c < nssd[a]; c++, i++) {
 				snprintf(s.ctrlrs[i].pci_addr, sizeof(s.ctrlrs[i].pci_addr),
-					 "0000:%02x:%02x.0", a + 1, c);
+					 "0000:%02x:%02x.0", (a + 1) & 0xff, c & 0xff);
 				s.ctrlrs[i].socket_id = a;
 			}
 			if (scm[a]) {
@@ -957,8 +957,9 @@ hetero(struct th *hs, const char *const *names, size_t n)
 static void
 want_in(const char *msg, const char *want)
 {
+	assert_non_null(msg);
 	if (strstr(msg, want) == NULL)
-		fail_msg("expected \"%s\" in:\n%s", want, msg);
+		fail_msg("expected \"%s\" in:\n%s", want ? want : "", msg ? msg : "");
 }
 
 static void
