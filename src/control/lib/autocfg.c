@@ -31,9 +31,9 @@
 #define MAX_NUMA CTL_AUTOCFG_MAX_NUMA
 
 static const char *const net_class_names[] = {
-    [CTL_AUTOCFG_NET_BEST]  = "best-available",
-    [CTL_AUTOCFG_NET_ETHER] = "ethernet",
-    [CTL_AUTOCFG_NET_IB]    = "infiniband",
+	[CTL_AUTOCFG_NET_BEST] = "best-available",
+	[CTL_AUTOCFG_NET_ETHER] = "ethernet",
+	[CTL_AUTOCFG_NET_IB] = "infiniband",
 };
 
 const char *
@@ -52,8 +52,10 @@ ctl_autocfg_net_class_parse(const char *s, enum ctl_autocfg_net_class *out, stru
 			*out = (enum ctl_autocfg_net_class)i;
 			return 0;
 		}
-	d_errbuf_set(eb, "unsupported net dev class in request: %s; use best-available, ethernet "
-		     "or infiniband", s ? s : "(none)");
+	d_errbuf_set(eb,
+		     "unsupported net dev class in request: %s; use best-available, ethernet "
+		     "or infiniband",
+		     s ? s : "(none)");
 	return -DER_INVAL;
 }
 
@@ -63,10 +65,10 @@ ctl_autocfg_req_init(struct ctl_autocfg_req *req)
 	static const char *const localhost[] = {"localhost"};
 
 	memset(req, 0, sizeof(*req));
-	req->ms_replicas    = localhost;
+	req->ms_replicas = localhost;
 	req->nr_ms_replicas = 1;
-	req->min_ssds       = 1;
-	req->net_class      = CTL_AUTOCFG_NET_BEST;
+	req->min_ssds = 1;
+	req->net_class = CTL_AUTOCFG_NET_BEST;
 }
 
 /* ---- pure helpers -------------------------------------------------------------- */
@@ -91,7 +93,7 @@ ctl_autocfg_thread_counts(unsigned cores_per_numa, unsigned nr_ssds, int *target
 		if (per_ssd == 0) {
 			tgts = nr_ssds < cores ? nr_ssds : cores;
 		} else {
-			tgts  = per_ssd * nr_ssds;
+			tgts = per_ssd * nr_ssds;
 			hlprs = tgts / 4;
 		}
 	}
@@ -131,15 +133,15 @@ pci_parse(const char *s, struct pci *p)
 	p->dom = strtoul(s, &end, 16);
 	if (end == s || *end != ':')
 		return false;
-	s      = end + 1;
+	s = end + 1;
 	p->bus = (unsigned)strtoul(s, &end, 16);
 	if (end == s || *end != ':')
 		return false;
-	s      = end + 1;
+	s = end + 1;
 	p->dev = (unsigned)strtoul(s, &end, 16);
 	if (end == s || *end != '.')
 		return false;
-	s     = end + 1;
+	s = end + 1;
 	p->fn = (unsigned)strtoul(s, &end, 16);
 	return end != s && *end == '\0';
 }
@@ -185,32 +187,31 @@ pci_vmd_addr(const char *s, char *buf, size_t len)
 /* ---- generator state ------------------------------------------------------------- */
 
 struct numa_dev {
-	bool         scm;   /* PMem namespace or tmpfs slot */
-	const char  *pmem;  /* first PMem block device (dcpm), NULL for ram */
-	const char **ssds;  /* PCI addresses, sorted */
+	bool	     scm;  /* PMem namespace or tmpfs slot */
+	const char  *pmem; /* first PMem block device (dcpm), NULL for ram */
+	const char **ssds; /* PCI addresses, sorted */
 	unsigned     nssds;
 	unsigned     cap;
 };
 
 struct gen {
-	const struct ctl_autocfg_req   *req;
-	const struct ctl_net_scan      *net;
-	const struct ctl_storage_scan  *st;
-	struct d_sbuf                  *err;
-	int                             nprov;
-	int                             prov_filter; /* -1: any provider */
+	const struct ctl_autocfg_req  *req;
+	const struct ctl_net_scan     *net;
+	const struct ctl_storage_scan *st;
+	struct d_sbuf		      *err;
+	int			       nprov;
+	int			       prov_filter; /* -1: any provider */
 	/* best interface per (provider priority, NUMA node) of the requested class */
 	const struct ctl_fabric_iface **best;
-	struct numa_dev                 numa[MAX_NUMA];
-	bool                            ram;
-	int                             nr_engines;
-	int                             prov;            /* chosen provider priority */
-	int                             nodes[MAX_NUMA]; /* chosen NUMA nodes, ascending */
-	unsigned                        nssds;           /* SSDs per engine after balancing */
+	struct numa_dev			numa[MAX_NUMA];
+	bool				ram;
+	int				nr_engines;
+	int				prov;		 /* chosen provider priority */
+	int				nodes[MAX_NUMA]; /* chosen NUMA nodes, ascending */
+	unsigned			nssds;		 /* SSDs per engine after balancing */
 };
 
-static int
-fail(struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Append one error (message line(s) then what to do) and return -DER_INVAL. */
 static int
@@ -280,32 +281,39 @@ static int
 check_request(struct gen *g)
 {
 	const struct ctl_autocfg_req *req = g->req;
-	size_t                        i;
+	size_t			      i;
 
 	if (req->nr_ms_replicas == 0)
 		return fail(g, "no MS replicas specified\nList the management service replicas "
-			    "with --ms-replicas (-r) or --access-points (-a), e.g. -r wolf-71.");
+			       "with --ms-replicas (-r) or --access-points (-a), e.g. -r wolf-71.");
 	if (req->nr_engines < 0 || req->nr_engines > MAX_NUMA)
-		return fail(g, "invalid number of engines %d\nUse --num-engines (-e) between 0 "
-			    "(one per NUMA node) and %d.", req->nr_engines, MAX_NUMA);
+		return fail(g,
+			    "invalid number of engines %d\nUse --num-engines (-e) between 0 "
+			    "(one per NUMA node) and %d.",
+			    req->nr_engines, MAX_NUMA);
 	if (req->min_ssds < 0)
-		return fail(g, "invalid minimum number of SSDs %d\nUse --min-ssds (-s) 0 (no "
-			    "NVMe) or more.", req->min_ssds);
+		return fail(g,
+			    "invalid minimum number of SSDs %d\nUse --min-ssds (-s) 0 (no "
+			    "NVMe) or more.",
+			    req->min_ssds);
 	if ((unsigned)req->net_class >= D_ARRAY_SIZE(net_class_names))
-		return fail(g, "unsupported net dev class in request: %d\nUse best-available, "
-			    "ethernet or infiniband.", (int)req->net_class);
+		return fail(g,
+			    "unsupported net dev class in request: %d\nUse best-available, "
+			    "ethernet or infiniband.",
+			    (int)req->net_class);
 	g->prov_filter = -1;
 	if (req->provider != NULL && req->provider[0] != '\0' &&
 	    strcasecmp(req->provider, "all") != 0) {
 		g->prov_filter = ctl_net_provider_priority(req->provider);
 		if (g->prov_filter < 0) {
 			struct d_sbuf sb;
-			int           p;
+			int	      p;
 
 			d_sbuf_init(&sb);
 			for (p = 0; p < g->nprov; p++)
 				d_sbuf_printf(&sb, "%s%s", p ? ", " : "", ctl_net_provider_name(p));
-			fail(g, "unsupported fabric provider \"%s\"\nUse one of %s with "
+			fail(g,
+			     "unsupported fabric provider \"%s\"\nUse one of %s with "
 			     "--net-provider (-p), or leave it out for the best available.",
 			     req->provider, sb.buf ? sb.buf : "");
 			d_sbuf_fini(&sb);
@@ -314,14 +322,18 @@ check_request(struct gen *g)
 	}
 	for (i = 0; i < req->nr_fabric_ports; i++)
 		if (req->fabric_ports[i] <= 0 || req->fabric_ports[i] > 65535)
-			return fail(g, "invalid fabric port %lld\nGive --fabric-ports (-f) as "
+			return fail(g,
+				    "invalid fabric port %lld\nGive --fabric-ports (-f) as "
 				    "comma-separated port numbers between 1 and 65535, one per "
-				    "engine.", (long long)req->fabric_ports[i]);
+				    "engine.",
+				    (long long)req->fabric_ports[i]);
 	if (req->control_metadata_path != NULL && req->control_metadata_path[0] != '\0' &&
 	    req->control_metadata_path[0] != '/')
-		return fail(g, "control metadata path \"%s\" is not absolute\nGive "
+		return fail(g,
+			    "control metadata path \"%s\" is not absolute\nGive "
 			    "--control-metadata-path (-m) as an absolute directory on persistent "
-			    "storage, e.g. /var/daos/config.", req->control_metadata_path);
+			    "storage, e.g. /var/daos/config.",
+			    req->control_metadata_path);
 	return 0;
 }
 
@@ -343,9 +355,11 @@ network_details(struct gen *g)
 		if (g->prov_filter >= 0 && (int)f->priority != g->prov_filter)
 			continue;
 		if (f->numa >= MAX_NUMA)
-			return fail(g, "fabric interface %s is on NUMA node %u, beyond the %d nodes "
+			return fail(g,
+				    "fabric interface %s is on NUMA node %u, beyond the %d nodes "
 				    "config generate handles\nWrite the configuration by hand for "
-				    "this host.", f->device, f->numa, MAX_NUMA);
+				    "this host.",
+				    f->device, f->numa, MAX_NUMA);
 		if (*best_at(g, (int)f->priority, f->numa) == NULL)
 			*best_at(g, (int)f->priority, f->numa) = f;
 	}
@@ -357,12 +371,12 @@ ssd_add(struct numa_dev *n, const char *addr)
 {
 	if (n->nssds == n->cap) {
 		unsigned     cap = n->cap ? n->cap * 2 : 4;
-		const char **v   = d_realloc(n->ssds, cap * sizeof(*v));
+		const char **v = d_realloc(n->ssds, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -DER_NOMEM;
 		n->ssds = v;
-		n->cap  = cap;
+		n->cap = cap;
 	}
 	n->ssds[n->nssds++] = addr;
 	return 0;
@@ -373,12 +387,12 @@ static int
 storage_details(struct gen *g)
 {
 	const struct ctl_storage_scan *st = g->st;
-	int                            i, rc;
+	int			       i, rc;
 
 	if (st->mem.hugepage_size_kb == 0)
 		return fail(g, "requires nonzero HugepageSizeKiB: the host reports no hugepage "
-			    "size\nCheck that the kernel supports hugepages (Hugepagesize in "
-			    "/proc/meminfo).");
+			       "size\nCheck that the kernel supports hugepages (Hugepagesize in "
+			       "/proc/meminfo).");
 	for (i = 0; i < st->nr_ctrlrs; i++) {
 		const struct ctl_nvme_ctrlr *c = &st->ctrlrs[i];
 
@@ -386,9 +400,11 @@ storage_details(struct gen *g)
 		if (c->socket_id < 0)
 			continue;
 		if (c->socket_id >= MAX_NUMA)
-			return fail(g, "NVMe %s is on NUMA node %d, beyond the %d nodes config "
+			return fail(g,
+				    "NVMe %s is on NUMA node %d, beyond the %d nodes config "
 				    "generate handles\nWrite the configuration by hand for this "
-				    "host.", c->pci_addr, c->socket_id, MAX_NUMA);
+				    "host.",
+				    c->pci_addr, c->socket_id, MAX_NUMA);
 		rc = ssd_add(&g->numa[c->socket_id], c->pci_addr);
 		if (rc != 0)
 			return rc;
@@ -400,10 +416,10 @@ storage_details(struct gen *g)
 	if (g->req->use_tmpfs_scm) {
 		if (g->net->numa_count == 0)
 			return fail(g, "zero numa nodes reported on hosts\nCheck the hardware "
-				    "topology (lstopo) of the hosts.");
+				       "topology (lstopo) of the hosts.");
 		if (st->mem.mem_total_kb == 0)
 			return fail(g, "requires nonzero MemTotalKiB: the host reports no memory "
-				    "for tmpfs SCM\nCheck /proc/meminfo on the hosts.");
+				       "for tmpfs SCM\nCheck /proc/meminfo on the hosts.");
 		for (i = 0; i < (int)g->net->numa_count && i < MAX_NUMA; i++)
 			g->numa[i].scm = true;
 		g->ram = true;
@@ -414,11 +430,13 @@ storage_details(struct gen *g)
 		const struct ctl_scm_namespace *ns = &st->namespaces[i];
 
 		if (ns->numa_node >= MAX_NUMA)
-			return fail(g, "PMem namespace %s is on NUMA node %u, beyond the %d nodes "
+			return fail(g,
+				    "PMem namespace %s is on NUMA node %u, beyond the %d nodes "
 				    "config generate handles\nWrite the configuration by hand for "
-				    "this host.", ns->blockdev, ns->numa_node, MAX_NUMA);
+				    "this host.",
+				    ns->blockdev, ns->numa_node, MAX_NUMA);
 		if (!g->numa[ns->numa_node].scm) {
-			g->numa[ns->numa_node].scm  = true;
+			g->numa[ns->numa_node].scm = true;
 			g->numa[ns->numa_node].pmem = ns->blockdev;
 		}
 	}
@@ -440,21 +458,23 @@ static int
 storage_checks(struct gen *g)
 {
 	unsigned want = (unsigned)g->req->min_ssds;
-	int      i, pass = 0;
+	int	 i, pass = 0;
 
 	g->nr_engines = g->req->nr_engines ? g->req->nr_engines : (int)g->net->numa_count;
 	if (g->nr_engines == 0)
 		return fail(g, "zero numa nodes reported on hosts\nCheck the hardware topology "
-			    "(lstopo) of the hosts, or give --num-engines (-e).");
+			       "(lstopo) of the hosts, or give --num-engines (-e).");
 	if (nr_scm_nodes(g) < g->nr_engines) {
 		struct d_sbuf sb;
 
 		d_sbuf_init(&sb);
 		scm_map_str(g, &sb);
-		fail(g, "insufficient number of pmem device numa groups %s, want %d got %d\nEach "
+		fail(g,
+		     "insufficient number of pmem device numa groups %s, want %d got %d\nEach "
 		     "engine needs SCM on its own NUMA node: create PMem namespaces with "
 		     "`daos_server scm prepare`, use tmpfs with --use-tmpfs-scm (-t), or lower "
-		     "--num-engines (-e).", sb.buf ? sb.buf : "", g->nr_engines, nr_scm_nodes(g));
+		     "--num-engines (-e).",
+		     sb.buf ? sb.buf : "", g->nr_engines, nr_scm_nodes(g));
 		d_sbuf_fini(&sb);
 		return -DER_INVAL;
 	}
@@ -471,7 +491,8 @@ storage_checks(struct gen *g)
 		for (i = 0; i < MAX_NUMA; i++)
 			if (g->numa[i].scm && g->numa[i].nssds < want)
 				break;
-		return fail(g, "insufficient number of ssds for numa %d, want %u got %u\nEach "
+		return fail(g,
+			    "insufficient number of ssds for numa %d, want %u got %u\nEach "
 			    "engine needs --min-ssds (-s) NVMe SSDs on its NUMA node: attach SSDs "
 			    "there, lower --min-ssds, use --min-ssds=0 (--scm-only) for a "
 			    "configuration without NVMe, or lower --num-engines (-e).",
@@ -487,7 +508,7 @@ storage_checks(struct gen *g)
 static void
 ifaces_str(struct gen *g, struct d_sbuf *sb)
 {
-	int      p, n = 0;
+	int	 p, n = 0;
 	unsigned numa;
 
 	d_sbuf_printf(sb, "[");
@@ -505,7 +526,7 @@ ifaces_str(struct gen *g, struct d_sbuf *sb)
 static int
 choose_numa_nodes(struct gen *g)
 {
-	int      k = g->nr_engines, p, i, cover, ncand = 0, max_cover = 0;
+	int	 k = g->nr_engines, p, i, cover, ncand = 0, max_cover = 0;
 	unsigned counts[MAX_NUMA], m;
 
 	for (p = 0; p < g->nprov; p++) {
@@ -519,10 +540,12 @@ choose_numa_nodes(struct gen *g)
 
 		d_sbuf_init(&sb);
 		ifaces_str(g, &sb);
-		fail(g, "insufficient matching fabric interfaces, want %d got %d %s\nEach engine "
+		fail(g,
+		     "insufficient matching fabric interfaces, want %d got %d %s\nEach engine "
 		     "needs a fabric interface of class %s%s%s on its own NUMA node: choose "
 		     "another --net-class (-c) or --net-provider (-p), or lower --num-engines "
-		     "(-e).", k, max_cover, sb.buf ? sb.buf : "",
+		     "(-e).",
+		     k, max_cover, sb.buf ? sb.buf : "",
 		     ctl_autocfg_net_class_name(g->req->net_class),
 		     g->prov_filter >= 0 ? " with provider " : "",
 		     g->prov_filter >= 0 ? ctl_net_provider_name(g->prov_filter) : "");
@@ -540,17 +563,19 @@ choose_numa_nodes(struct gen *g)
 			break;
 	}
 	if (p == g->nprov)
-		return fail(g, "none of the provider-ifaces sets match the numa node sets that "
+		return fail(g,
+			    "none of the provider-ifaces sets match the numa node sets that "
 			    "meet storage requirements\nThe NUMA nodes with the required SCM and "
 			    "SSDs have no common fabric provider of class %s: choose another "
 			    "--net-class (-c) or --net-provider (-p), lower --min-ssds (-s) or "
-			    "--num-engines (-e).", ctl_autocfg_net_class_name(g->req->net_class));
+			    "--num-engines (-e).",
+			    ctl_autocfg_net_class_name(g->req->net_class));
 	g->prov = p;
 
 	/* best lowest-common SSD count of a k-set: the k-th largest count */
 	for (i = 1; i < ncand; i++) {
 		unsigned v = counts[i];
-		int      j = i;
+		int	 j = i;
 
 		for (; j > 0 && counts[j - 1] < v; j--)
 			counts[j] = counts[j - 1];
@@ -569,7 +594,7 @@ static int
 balance_ssds(struct gen *g)
 {
 	unsigned min = UINT32_MAX;
-	int      i;
+	int	 i;
 
 	if (g->req->min_ssds == 0) {
 		g->nssds = 0;
@@ -580,13 +605,14 @@ balance_ssds(struct gen *g)
 			min = g->numa[g->nodes[i]].nssds;
 	for (i = 0; i < g->nr_engines; i++) {
 		struct numa_dev *n = &g->numa[g->nodes[i]];
-		unsigned         j;
+		unsigned	 j;
 
 		if (n->nssds <= min)
 			continue;
 		for (j = 0; j < n->nssds; j++)
 			if (pci_is_vmd_backing(n->ssds[j]))
-				return fail(g, "different number of backing devices behind each "
+				return fail(g,
+					    "different number of backing devices behind each "
 					    "engine's VMD addresses (NUMA node %d has %u, the "
 					    "lowest is %u)\nAssign an equal number of NVMe SSDs to "
 					    "each VMD when configuring in BIOS.",
@@ -618,7 +644,7 @@ yq(struct d_sbuf *sb, const char *s)
 static void
 bdev_list(struct d_sbuf *sb, const char **ssds, unsigned n)
 {
-	char     vmd[32], prev[32] = "";
+	char	 vmd[32], prev[32] = "";
 	unsigned i;
 
 	d_sbuf_printf(sb, "      bdev_list:\n");
@@ -641,18 +667,18 @@ bdev_list(struct d_sbuf *sb, const char **ssds, unsigned n)
 static void
 engine_yaml(struct gen *g, struct d_sbuf *sb, int idx, int targets, int helpers, bool md)
 {
-	const struct ctl_autocfg_req *req  = g->req;
-	int                           numa = g->nodes[idx];
-	struct numa_dev              *n    = &g->numa[numa];
-	const struct ctl_fabric_iface *f   = *best_at(g, g->prov, (unsigned)numa);
-	int64_t                        port;
-	unsigned                       sizes[2], off = 0;
-	int                            nt, t;
-	char                           buf[64];
+	const struct ctl_autocfg_req  *req = g->req;
+	int			       numa = g->nodes[idx];
+	struct numa_dev		      *n = &g->numa[numa];
+	const struct ctl_fabric_iface *f = *best_at(g, g->prov, (unsigned)numa);
+	int64_t			       port;
+	unsigned		       sizes[2], off = 0;
+	int			       nt, t;
+	char			       buf[64];
 
 	port = req->nr_fabric_ports > 0
-		   ? req->fabric_ports[idx]
-		   : CTL_AUTOCFG_FABRIC_PORT + (int64_t)idx * CTL_AUTOCFG_FABRIC_PORT_STEP;
+		       ? req->fabric_ports[idx]
+		       : CTL_AUTOCFG_FABRIC_PORT + (int64_t)idx * CTL_AUTOCFG_FABRIC_PORT_STEP;
 	d_sbuf_printf(sb, "- targets: %d\n  nr_xs_helpers: %d\n  pinned_numa_node: %d\n", targets,
 		      helpers, numa);
 	d_sbuf_printf(sb, "  provider: ");
@@ -686,7 +712,9 @@ engine_yaml(struct gen *g, struct d_sbuf *sb, int idx, int targets, int helpers,
 		off += sizes[t];
 		/* roles as upstream AssignBdevTierRoles: one tier all, two wal | meta+data */
 		d_sbuf_printf(sb, "      bdev_roles: [%s]\n",
-			      nt == 1 ? "wal, meta, data" : t == 0 ? "wal" : "meta, data");
+			      nt == 1  ? "wal, meta, data"
+			      : t == 0 ? "wal"
+				       : "meta, data");
 	}
 }
 
@@ -699,7 +727,7 @@ replica_port(struct gen *g, long *out)
 
 	for (i = 0; i < g->req->nr_ms_replicas; i++) {
 		const char *a = g->req->ms_replicas[i], *c;
-		char       *end;
+		char	   *end;
 
 		c = a[0] == '[' ? strstr(a, "]:") : strrchr(a, ':');
 		if (c != NULL && a[0] == '[')
@@ -709,14 +737,18 @@ replica_port(struct gen *g, long *out)
 		v = 0;
 		if (c != NULL) {
 			errno = 0;
-			v     = strtol(c + 1, &end, 10);
+			v = strtol(c + 1, &end, 10);
 			if (c[1] == '\0' || *end != '\0' || errno != 0 || v <= 0 || v > 65535)
-				return fail(g, "invalid control port in configuration: MS replica "
-					    "\"%s\"\nGive replicas as host or host:port with a port "
-					    "between 1 and 65535.", a);
+				return fail(
+					g,
+					"invalid control port in configuration: MS replica "
+					"\"%s\"\nGive replicas as host or host:port with a port "
+					"between 1 and 65535.",
+					a);
 		}
 		if (port != -1 && v != port)
-			return fail(g, "MS replica port numbers do not match\nGive every replica "
+			return fail(g,
+				    "MS replica port numbers do not match\nGive every replica "
 				    "the same port (e.g. -r wolf-71:10001,wolf-72:10001) or none "
 				    "(the default 10001).");
 		port = v;
@@ -729,17 +761,19 @@ static int
 build_yaml(struct gen *g, char **out)
 {
 	const struct ctl_autocfg_req *req = g->req;
-	struct d_errbuf               eb;
-	struct d_sbuf                 sb;
-	bool                          md;
-	long                          port = 0;
-	size_t                        i;
-	int                           targets, helpers, e, rc;
+	struct d_errbuf		      eb;
+	struct d_sbuf		      sb;
+	bool			      md;
+	long			      port = 0;
+	size_t			      i;
+	int			      targets, helpers, e, rc;
 
 	rc = ctl_autocfg_thread_counts(g->net->cores_per_numa, g->nssds, &targets, &helpers, &eb);
 	if (rc != 0)
-		return fail(g, "%s\nThe hosts' topology reports too few cores per NUMA node for "
-			    "a DAOS engine; check it with lstopo.", eb.msg);
+		return fail(g,
+			    "%s\nThe hosts' topology reports too few cores per NUMA node for "
+			    "a DAOS engine; check it with lstopo.",
+			    eb.msg);
 	rc = replica_port(g, &port);
 	if (rc != 0)
 		return rc;
@@ -794,8 +828,8 @@ static int
 load_and_validate(struct gen *g, const char *yaml, struct ctl_server_config **out)
 {
 	struct ctl_server_config *cfg = NULL;
-	struct d_diags            dg;
-	int                       rc;
+	struct d_diags		  dg;
+	int			  rc;
 
 	d_diags_init(&dg, "generated configuration");
 	rc = ctl_server_config_load_string("generated configuration", yaml, &cfg, &dg);
@@ -808,7 +842,7 @@ load_and_validate(struct gen *g, const char *yaml, struct ctl_server_config **ou
 		diags_append(g, &dg);
 		if (g->err != NULL)
 			d_sbuf_printf(g->err, "Correct the request (replicas, ports, paths) named "
-				      "above.\n");
+					      "above.\n");
 	}
 	d_diags_fini(&dg);
 	if (rc != 0) {
@@ -824,21 +858,21 @@ ctl_autocfg_generate(const struct ctl_autocfg_req *req, const struct ctl_autocfg
 		     size_t nhosts, struct ctl_server_config **out, struct d_sbuf *err)
 {
 	struct gen g;
-	char      *yaml = NULL;
-	int        rc;
+	char	  *yaml = NULL;
+	int	   rc;
 
 	memset(&g, 0, sizeof(g));
-	g.req   = req;
-	g.err   = err;
+	g.req = req;
+	g.err = err;
 	g.nprov = ctl_net_provider_count();
-	rc      = check_request(&g);
+	rc = check_request(&g);
 	if (rc != 0)
 		goto out;
 	rc = ctl_autocfg_check_hosts(hosts, nhosts, err);
 	if (rc != 0)
 		goto out;
 	g.net = hosts[0].net;
-	g.st  = hosts[0].storage;
+	g.st = hosts[0].storage;
 
 	rc = network_details(&g);
 	if (rc == 0)
@@ -850,16 +884,16 @@ ctl_autocfg_generate(const struct ctl_autocfg_req *req, const struct ctl_autocfg
 	if (rc != 0)
 		goto out;
 	if (req->nr_fabric_ports > 0 && req->nr_fabric_ports < (size_t)g.nr_engines) {
-		rc = fail(&g, "insufficient fabric ports for nr engines, want %d got %zu\nGive one "
+		rc = fail(&g,
+			  "insufficient fabric ports for nr engines, want %d got %zu\nGive one "
 			  "port per engine with --fabric-ports (-f), e.g. -f 31416,32416.",
 			  g.nr_engines, req->nr_fabric_ports);
 		goto out;
 	}
-	if (req->control_metadata_path != NULL && req->control_metadata_path[0] != '\0' &&
-	    !g.ram) {
+	if (req->control_metadata_path != NULL && req->control_metadata_path[0] != '\0' && !g.ram) {
 		rc = fail(&g, "md-on-ssd mode is only supported with scm class ram\nAdd "
-			  "--use-tmpfs-scm (-t) to put SCM on tmpfs, or leave out "
-			  "--control-metadata-path (-m).");
+			      "--use-tmpfs-scm (-t) to put SCM on tmpfs, or leave out "
+			      "--control-metadata-path (-m).");
 		goto out;
 	}
 	rc = balance_ssds(&g);

@@ -23,16 +23,16 @@
 
 /* One group of hosts with the same key. */
 struct hw_group {
-	const char       *key;   /* owned by the key array */
-	size_t            first; /* index of a representative host */
-	size_t            nhosts;
+	const char	 *key;	 /* owned by the key array */
+	size_t		  first; /* index of a representative host */
+	size_t		  nhosts;
 	struct d_hostset *hs;
-	char             *hosts; /* ranged hostset text */
+	char		 *hosts; /* ranged hostset text */
 };
 
 struct hw_groups {
 	struct hw_group *v;
-	size_t           n;
+	size_t		 n;
 };
 
 /* ---- canonical keys ---------------------------------------------------------- */
@@ -42,7 +42,7 @@ iface_cmp(const void *a, const void *b)
 {
 	const struct ctl_fabric_iface *x = *(const struct ctl_fabric_iface *const *)a;
 	const struct ctl_fabric_iface *y = *(const struct ctl_fabric_iface *const *)b;
-	int                            rc = strcmp(x->device, y->device);
+	int			       rc = strcmp(x->device, y->device);
 
 	if (rc != 0)
 		return rc;
@@ -56,7 +56,7 @@ static int
 ifaces_sorted(const struct ctl_net_scan *s, const struct ctl_fabric_iface ***out)
 {
 	const struct ctl_fabric_iface **v = NULL;
-	int                             i;
+	int				i;
 
 	if (s->nifaces > 0) {
 		D_ALLOC_ARRAY(v, (size_t)s->nifaces);
@@ -74,8 +74,8 @@ static char *
 net_key(const struct ctl_net_scan *s)
 {
 	const struct ctl_fabric_iface **v;
-	struct d_sbuf                   sb;
-	int                             i;
+	struct d_sbuf			sb;
+	int				i;
 
 	if (ifaces_sorted(s, &v) != 0)
 		return NULL;
@@ -96,7 +96,7 @@ static char *
 storage_key(const struct ctl_storage_scan *s)
 {
 	struct d_sbuf sb;
-	int           i;
+	int	      i;
 
 	d_sbuf_init(&sb);
 	d_sbuf_printf(&sb, "hugepage %llu\n", (unsigned long long)s->mem.hugepage_size_kb);
@@ -146,9 +146,9 @@ groups_build(const struct ctl_autocfg_host *hosts, char **keys, size_t nhosts,
 	     struct hw_groups *out, struct d_sbuf *err)
 {
 	struct hw_groups g = {0};
-	struct d_errbuf  eb;
-	size_t           i, j;
-	int              rc = 0;
+	struct d_errbuf	 eb;
+	size_t		 i, j;
+	int		 rc = 0;
 
 	D_ALLOC_ARRAY(g.v, nhosts);
 	if (g.v == NULL)
@@ -158,9 +158,9 @@ groups_build(const struct ctl_autocfg_host *hosts, char **keys, size_t nhosts,
 			if (strcmp(g.v[j].key, keys[i]) == 0)
 				break;
 		if (j == g.n) {
-			g.v[j].key   = keys[i];
+			g.v[j].key = keys[i];
 			g.v[j].first = i;
-			rc           = d_hostset_create(&g.v[j].hs);
+			rc = d_hostset_create(&g.v[j].hs);
 			if (rc != 0)
 				goto out;
 			g.n++;
@@ -168,14 +168,14 @@ groups_build(const struct ctl_autocfg_host *hosts, char **keys, size_t nhosts,
 		rc = d_hostset_insert(g.v[j].hs, hosts[i].hostname, NULL, &eb);
 		if (rc != 0) {
 			if (rc != -DER_NOMEM && err != NULL)
-				d_sbuf_printf(err, "invalid host name \"%s\": %s\n", hosts[i].hostname,
-					      eb.msg);
+				d_sbuf_printf(err, "invalid host name \"%s\": %s\n",
+					      hosts[i].hostname, eb.msg);
 			goto out;
 		}
 	}
 	for (j = 0; j < g.n; j++) {
 		g.v[j].nhosts = d_hostset_count(g.v[j].hs);
-		rc            = d_hostset_ranged(g.v[j].hs, &g.v[j].hosts);
+		rc = d_hostset_ranged(g.v[j].hs, &g.v[j].hosts);
 		if (rc != 0)
 			goto out;
 	}
@@ -193,12 +193,12 @@ out:
 
 struct diffs {
 	struct d_sbuf *out;
-	int            shown;
-	int            total;
+	int	       shown;
+	int	       total;
 	const char    *g;  /* the group compared */
-	size_t         gn; /* its host count, for verb agreement */
+	size_t	       gn; /* its host count, for verb agreement */
 	const char    *r;  /* the reference group */
-	size_t         rn;
+	size_t	       rn;
 };
 
 static const char *
@@ -213,8 +213,7 @@ does_not(size_t n)
 	return n == 1 ? "does not" : "do not";
 }
 
-static void
-diff_add(struct diffs *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void diff_add(struct diffs *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 diff_add(struct diffs *d, const char *fmt, ...)
@@ -262,15 +261,15 @@ static void
 iface_only(struct diffs *d, const struct ctl_fabric_iface **v, int lo, int hi, bool in_ref)
 {
 	struct d_sbuf sb;
-	char          cls[32];
+	char	      cls[32];
 
 	d_sbuf_init(&sb);
 	providers_str(&sb, v, lo, hi);
 	if (in_ref)
 		diff_add(d, "%s %s fabric interface %s (NUMA node %u, %s: %s) but %s %s", d->r,
 			 has(d->rn), v[lo]->device, v[lo]->numa,
-			 class_str(v[lo]->net_class, cls, sizeof(cls)), sb.buf ? sb.buf : "",
-			 d->g, does_not(d->gn));
+			 class_str(v[lo]->net_class, cls, sizeof(cls)), sb.buf ? sb.buf : "", d->g,
+			 does_not(d->gn));
 	else
 		diff_add(d, "%s %s fabric interface %s (NUMA node %u, %s: %s) that %s %s have",
 			 d->g, has(d->gn), v[lo]->device, v[lo]->numa,
@@ -319,7 +318,7 @@ static int
 net_diff(struct diffs *d, const struct ctl_net_scan *g, const struct ctl_net_scan *r)
 {
 	const struct ctl_fabric_iface **gv = NULL, **rv = NULL;
-	int                             i = 0, j = 0, c, rc;
+	int				i = 0, j = 0, c, rc;
 
 	if (g->numa_count != r->numa_count)
 		diff_add(d, "NUMA node count is %u on %s but %u on %s", g->numa_count, d->g,
@@ -384,8 +383,8 @@ numa_listed(const struct ctl_storage_scan *s, int upto, unsigned numa)
 }
 
 static void
-pmem_diff_numa(struct diffs *d, const struct ctl_storage_scan *g,
-	       const struct ctl_storage_scan *r, unsigned numa)
+pmem_diff_numa(struct diffs *d, const struct ctl_storage_scan *g, const struct ctl_storage_scan *r,
+	       unsigned numa)
 {
 	struct d_sbuf gs, rs;
 
@@ -409,8 +408,8 @@ pmem_diff_numa(struct diffs *d, const struct ctl_storage_scan *g,
 static void
 storage_diff(struct diffs *d, const struct ctl_storage_scan *g, const struct ctl_storage_scan *r)
 {
-	char     s1[D_SIZE_BUFLEN], s2[D_SIZE_BUFLEN];
-	int      i = 0, j = 0, c;
+	char	 s1[D_SIZE_BUFLEN], s2[D_SIZE_BUFLEN];
+	int	 i = 0, j = 0, c;
 	unsigned numa, max = 0;
 
 	if (g->mem.hugepage_size_kb != r->mem.hugepage_size_kb)
@@ -432,7 +431,8 @@ storage_diff(struct diffs *d, const struct ctl_storage_scan *g, const struct ctl
 			j++;
 		} else {
 			if (gc->socket_id != rf->socket_id)
-				diff_add(d, "NVMe %s is on NUMA node %d on %s but NUMA node %d on %s",
+				diff_add(d,
+					 "NVMe %s is on NUMA node %d on %s but NUMA node %d on %s",
 					 gc->pci_addr, gc->socket_id, d->g, rf->socket_id, d->r);
 			i++;
 			j++;
@@ -454,26 +454,28 @@ storage_diff(struct diffs *d, const struct ctl_storage_scan *g, const struct ctl
 /* ---- the check --------------------------------------------------------------- */
 
 static void
-explain(const char *what, const struct ctl_autocfg_host *hosts, const struct hw_groups *g,
-	bool net, struct diffs *d, struct d_sbuf *err)
+explain(const char *what, const struct ctl_autocfg_host *hosts, const struct hw_groups *g, bool net,
+	struct diffs *d, struct d_sbuf *err)
 {
 	size_t i;
 
 	if (err != NULL) {
-		d_sbuf_printf(err, "%s hardware not consistent across hosts: %zu sets of hosts "
-			      "have different %s hardware:", what, g->n, what);
+		d_sbuf_printf(err,
+			      "%s hardware not consistent across hosts: %zu sets of hosts "
+			      "have different %s hardware:",
+			      what, g->n, what);
 		for (i = 0; i < g->n; i++)
 			d_sbuf_printf(err, "%s %s (%zu host%s)", i ? "," : "", g->v[i].hosts,
 				      g->v[i].nhosts, g->v[i].nhosts == 1 ? "" : "s");
 		d_sbuf_printf(err, "\n");
 	}
-	d->r  = g->v[0].hosts;
+	d->r = g->v[0].hosts;
 	d->rn = g->v[0].nhosts;
 	for (i = 1; i < g->n; i++) {
 		const struct ctl_autocfg_host *gh = &hosts[g->v[i].first];
 		const struct ctl_autocfg_host *rh = &hosts[g->v[0].first];
 
-		d->g  = g->v[i].hosts;
+		d->g = g->v[i].hosts;
 		d->gn = g->v[i].nhosts;
 		if (err != NULL && d->shown < CTL_AUTOCFG_MAX_DIFFS)
 			d_sbuf_printf(err, "  %s differs from %s:\n", d->g, d->r);
@@ -488,10 +490,10 @@ int
 ctl_autocfg_check_hosts(const struct ctl_autocfg_host *hosts, size_t nhosts, struct d_sbuf *err)
 {
 	struct hw_groups ng = {0}, sg = {0}, all = {0};
-	struct diffs     d  = {.out = err};
-	char           **nk = NULL, **sk = NULL, **ak = NULL;
-	size_t           i;
-	int              rc = 0;
+	struct diffs	 d = {.out = err};
+	char	       **nk = NULL, **sk = NULL, **ak = NULL;
+	size_t		 i;
+	int		 rc = 0;
 
 	if (nhosts == 0) {
 		if (err != NULL)
@@ -499,10 +501,10 @@ ctl_autocfg_check_hosts(const struct ctl_autocfg_host *hosts, size_t nhosts, str
 		return -DER_INVAL;
 	}
 	for (i = 0; i < nhosts; i++)
-		if (hosts[i].hostname == NULL || hosts[i].net == NULL ||
-		    hosts[i].storage == NULL) {
+		if (hosts[i].hostname == NULL || hosts[i].net == NULL || hosts[i].storage == NULL) {
 			if (err != NULL)
-				d_sbuf_printf(err, "missing %s scan of host %s\nScan every host "
+				d_sbuf_printf(err,
+					      "missing %s scan of host %s\nScan every host "
 					      "before generating a configuration.\n",
 					      hosts[i].net == NULL ? "network" : "storage",
 					      hosts[i].hostname ? hosts[i].hostname : "(unnamed)");
@@ -542,9 +544,11 @@ ctl_autocfg_check_hosts(const struct ctl_autocfg_host *hosts, size_t nhosts, str
 		if (d.total > d.shown)
 			d_sbuf_printf(err, "  and %d more difference%s\n", d.total - d.shown,
 				      d.total - d.shown == 1 ? "" : "s");
-		d_sbuf_printf(err, "Generate the configuration for hosts with identical hardware "
+		d_sbuf_printf(err,
+			      "Generate the configuration for hosts with identical hardware "
 			      "(for example -l %s), or make the hardware of the other hosts "
-			      "match.\n", all.v[0].hosts);
+			      "match.\n",
+			      all.v[0].hosts);
 	}
 	rc = -DER_INVAL;
 out:

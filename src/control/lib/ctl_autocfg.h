@@ -32,38 +32,38 @@
 /* Fabric network class wanted (`-c/--net-class`). */
 enum ctl_autocfg_net_class {
 	CTL_AUTOCFG_NET_BEST = 0, /* best-available: Ethernet or InfiniBand, best provider wins */
-	CTL_AUTOCFG_NET_ETHER,    /* ethernet */
-	CTL_AUTOCFG_NET_IB,       /* infiniband (upstream's default) */
+	CTL_AUTOCFG_NET_ETHER,	  /* ethernet */
+	CTL_AUTOCFG_NET_IB,	  /* infiniband (upstream's default) */
 };
 
 /* Parse "best-available", "ethernet", "infiniband"; -DER_INVAL with the choices in eb. */
-int         ctl_autocfg_net_class_parse(const char *s, enum ctl_autocfg_net_class *out,
+int	    ctl_autocfg_net_class_parse(const char *s, enum ctl_autocfg_net_class *out,
 					struct d_errbuf *eb);
 const char *ctl_autocfg_net_class_name(enum ctl_autocfg_net_class c);
 
 /* Upstream's constants, exposed for tests and help texts. */
-#define CTL_AUTOCFG_FABRIC_PORT       31416 /* engine i listens on 31416 + 1000 * i */
+#define CTL_AUTOCFG_FABRIC_PORT	      31416 /* engine i listens on 31416 + 1000 * i */
 #define CTL_AUTOCFG_FABRIC_PORT_STEP  1000
 #define CTL_AUTOCFG_DEFAULT_TARGETS   16
 #define CTL_AUTOCFG_RESERVED_CORES    2 /* per engine, for the system */
 #define CTL_AUTOCFG_SCM_MOUNT_PREFIX  "/mnt/daos"
 #define CTL_AUTOCFG_ENGINE_LOG_PREFIX "/var/log/daos/daos_engine"
 #define CTL_AUTOCFG_CONTROL_LOG_FILE  "/var/log/daos/daos_server.log"
-#define CTL_AUTOCFG_MAX_NUMA          64 /* NUMA node ids handled: 0 .. 63 */
-#define CTL_AUTOCFG_MAX_DIFFS         10 /* hardware differences listed before "and N more" */
+#define CTL_AUTOCFG_MAX_NUMA	      64 /* NUMA node ids handled: 0 .. 63 */
+#define CTL_AUTOCFG_MAX_DIFFS	      10 /* hardware differences listed before "and N more" */
 
 struct ctl_autocfg_req {
-	const char *const *ms_replicas; /* "host[:port]"; at least one */
-	size_t             nr_ms_replicas;
-	int                nr_engines; /* 0: the NUMA node count */
-	int                min_ssds;   /* SSDs each engine needs (guide's -s); 0: no NVMe */
+	const char *const	  *ms_replicas; /* "host[:port]"; at least one */
+	size_t			   nr_ms_replicas;
+	int			   nr_engines; /* 0: the NUMA node count */
+	int			   min_ssds;   /* SSDs each engine needs (guide's -s); 0: no NVMe */
 	enum ctl_autocfg_net_class net_class;
-	const char        *provider;        /* NULL, "" or "all": any; else one DAOS provider */
-	bool               use_tmpfs_scm;   /* ram SCM on every NUMA node instead of PMem */
-	const char        *control_metadata_path; /* with use_tmpfs_scm: MD-on-SSD */
-	const int64_t     *fabric_ports;    /* one per engine, or none (31416 + 1000 * i) */
-	size_t             nr_fabric_ports;
-	const char        *helper_log_file; /* NULL: not set */
+	const char		  *provider; /* NULL, "" or "all": any; else one DAOS provider */
+	bool			   use_tmpfs_scm; /* ram SCM on every NUMA node instead of PMem */
+	const char		  *control_metadata_path; /* with use_tmpfs_scm: MD-on-SSD */
+	const int64_t		  *fabric_ports; /* one per engine, or none (31416 + 1000 * i) */
+	size_t			   nr_fabric_ports;
+	const char		  *helper_log_file; /* NULL: not set */
 };
 
 /* Fill `req` with the defaults of the command line (localhost, 1 SSD, best-available). */
@@ -71,9 +71,9 @@ void ctl_autocfg_req_init(struct ctl_autocfg_req *req);
 
 /* What one host reported. */
 struct ctl_autocfg_host {
-	const char                    *hostname; /* as listed by the caller, e.g. "wolf-71" */
-	const struct ctl_net_scan     *net;      /* network scan with provider "all" */
-	const struct ctl_storage_scan *storage;  /* CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM */
+	const char		      *hostname; /* as listed by the caller, e.g. "wolf-71" */
+	const struct ctl_net_scan     *net;	 /* network scan with provider "all" */
+	const struct ctl_storage_scan *storage;	 /* CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM */
 };
 
 /*
@@ -107,8 +107,8 @@ int ctl_autocfg_check_hosts(const struct ctl_autocfg_host *hosts, size_t nhosts,
  * 2-core host runs one engine instead of failing validation).
  * cores_per_numa < 2: -DER_INVAL with upstream's message in eb.
  */
-int ctl_autocfg_thread_counts(unsigned cores_per_numa, unsigned nr_ssds, int *targets,
-			      int *helpers, struct d_errbuf *eb);
+int ctl_autocfg_thread_counts(unsigned cores_per_numa, unsigned nr_ssds, int *targets, int *helpers,
+			      struct d_errbuf *eb);
 
 /*
  * MD-on-SSD split of `nr_ssds` SSDs into bdev tiers (upstream getBdevTiers):

@@ -36,9 +36,9 @@ parse_replicas(const char *s, const char *flag, struct d_hostlist **hl, char ***
 	       struct d_errbuf *eb)
 {
 	struct d_errbuf pe;
-	char          **out;
-	size_t          i, cnt;
-	int             rc;
+	char	      **out;
+	size_t		i, cnt;
+	int		rc;
 
 	rc = d_hostlist_parse(s, hl, &pe);
 	if (rc != 0) {
@@ -66,10 +66,10 @@ parse_replicas(const char *s, const char *flag, struct d_hostlist **hl, char ***
 static int
 parse_ports(const char *s, int64_t **ports, size_t *n, struct d_errbuf *eb)
 {
-	int64_t    *v;
-	size_t      cnt = 1, i = 0;
+	int64_t	   *v;
+	size_t	    cnt = 1, i = 0;
 	const char *p;
-	char       *end;
+	char	   *end;
 
 	for (p = s; *p; p++)
 		cnt += *p == ',';
@@ -80,53 +80,56 @@ parse_ports(const char *s, int64_t **ports, size_t *n, struct d_errbuf *eb)
 		long long x;
 
 		errno = 0;
-		x     = strtoll(p, &end, 10);
+		x = strtoll(p, &end, 10);
 		if (end == p || (*end != ',' && *end != '\0') || errno != 0 || x <= 0 ||
 		    x > 65535) {
-			d_errbuf_set(eb, "invalid --fabric-ports \"%s\": item %zu is not a port "
+			d_errbuf_set(eb,
+				     "invalid --fabric-ports \"%s\": item %zu is not a port "
 				     "number between 1 and 65535; give comma-separated ports, one "
-				     "per engine, e.g. 31416,32416", s, i + 1);
+				     "per engine, e.g. 31416,32416",
+				     s, i + 1);
 			free(v);
 			return -DER_INVAL;
 		}
 		v[i] = x;
-		p    = end + (*end == ',');
+		p = end + (*end == ',');
 	}
 	*ports = v;
-	*n     = cnt;
+	*n = cnt;
 	return 0;
 }
 
 static int
 generate_run(struct d_cli_ctx *ctx)
 {
-	bool                      json = d_cli_has(ctx, "json");
-	struct ctl_autocfg_req    req;
-	struct ctl_autocfg_host   host;
-	struct ctl_net_scan      *net = NULL;
-	struct ctl_storage_scan  *st  = NULL;
+	bool			  json = d_cli_has(ctx, "json");
+	struct ctl_autocfg_req	  req;
+	struct ctl_autocfg_host	  host;
+	struct ctl_net_scan	 *net = NULL;
+	struct ctl_storage_scan	 *st = NULL;
 	struct ctl_server_config *cfg = NULL;
-	struct d_hostlist        *hl  = NULL;
-	struct d_errbuf           eb  = {{0}};
-	struct d_sbuf             err;
-	const char               *replicas, *flag, *v;
-	char                    **reps  = NULL, *yaml;
-	int64_t                  *ports = NULL;
-	size_t                    nreps = 0, i;
-	long                      num;
-	int                       rc, status = 1;
+	struct d_hostlist	 *hl = NULL;
+	struct d_errbuf		  eb = {{0}};
+	struct d_sbuf		  err;
+	const char		 *replicas, *flag, *v;
+	char			**reps = NULL, *yaml;
+	int64_t			 *ports = NULL;
+	size_t			  nreps = 0, i;
+	long			  num;
+	int			  rc, status = 1;
 
 	d_sbuf_init(&err);
 	ctl_autocfg_req_init(&req);
 
 	/* arguments first: a typo should not wait for a scan */
 	if (d_cli_has(ctx, "access-points") && d_cli_has(ctx, "ms-replicas")) {
-		status = gen_fail(ctx, json, -DER_INVAL, "--access-points and --ms-replicas both "
+		status = gen_fail(ctx, json, -DER_INVAL,
+				  "--access-points and --ms-replicas both "
 				  "given; use --ms-replicas (-r) alone (--access-points is its "
 				  "deprecated alias)");
 		goto out;
 	}
-	flag     = d_cli_has(ctx, "access-points") ? "--access-points" : "--ms-replicas";
+	flag = d_cli_has(ctx, "access-points") ? "--access-points" : "--ms-replicas";
 	replicas = d_cli_has(ctx, "access-points") ? d_cli_get(ctx, "access-points")
 						   : d_cli_get(ctx, "ms-replicas");
 	rc = parse_replicas(replicas, flag, &hl, &reps, &nreps, &eb);
@@ -134,7 +137,7 @@ generate_run(struct d_cli_ctx *ctx)
 		status = gen_fail(ctx, json, rc, rc == -DER_NOMEM ? "out of memory" : eb.msg);
 		goto out;
 	}
-	req.ms_replicas    = (const char *const *)reps;
+	req.ms_replicas = (const char *const *)reps;
 	req.nr_ms_replicas = nreps;
 
 	if (d_cli_get_long(ctx, "num-engines", 0, CTL_AUTOCFG_MAX_NUMA, 0, &num) != 0)
@@ -145,7 +148,8 @@ generate_run(struct d_cli_ctx *ctx)
 	req.min_ssds = (int)num;
 	if (d_cli_has(ctx, "scm-only")) {
 		if (d_cli_has(ctx, "min-ssds") && req.min_ssds != 0) {
-			status = gen_fail(ctx, json, -DER_INVAL, "--scm-only means --min-ssds=0 "
+			status = gen_fail(ctx, json, -DER_INVAL,
+					  "--scm-only means --min-ssds=0 "
 					  "but --min-ssds is given too; give one of them");
 			goto out;
 		}
@@ -156,15 +160,15 @@ generate_run(struct d_cli_ctx *ctx)
 		status = gen_fail(ctx, json, -DER_INVAL, eb.msg);
 		goto out;
 	}
-	req.provider              = d_cli_get(ctx, "net-provider");
-	req.use_tmpfs_scm         = d_cli_has(ctx, "use-tmpfs-scm");
+	req.provider = d_cli_get(ctx, "net-provider");
+	req.use_tmpfs_scm = d_cli_has(ctx, "use-tmpfs-scm");
 	req.control_metadata_path = d_cli_get(ctx, "control-metadata-path");
-	req.helper_log_file       = d_cli_get(ctx, "helper-log-file");
+	req.helper_log_file = d_cli_get(ctx, "helper-log-file");
 	if (d_cli_has(ctx, "fabric-ports")) {
-		rc = parse_ports(d_cli_get(ctx, "fabric-ports"), &ports, &req.nr_fabric_ports,
-				 &eb);
+		rc = parse_ports(d_cli_get(ctx, "fabric-ports"), &ports, &req.nr_fabric_ports, &eb);
 		if (rc != 0) {
-			status = gen_fail(ctx, json, rc, rc == -DER_NOMEM ? "out of memory" : eb.msg);
+			status = gen_fail(ctx, json, rc,
+					  rc == -DER_NOMEM ? "out of memory" : eb.msg);
 			goto out;
 		}
 		req.fabric_ports = ports;
@@ -192,9 +196,9 @@ generate_run(struct d_cli_ctx *ctx)
 		goto out;
 	}
 	host.hostname = "localhost";
-	host.net      = net;
-	host.storage  = st;
-	rc            = ctl_autocfg_generate(&req, &host, 1, &cfg, &err);
+	host.net = net;
+	host.storage = st;
+	rc = ctl_autocfg_generate(&req, &host, 1, &cfg, &err);
 	if (rc != 0) {
 		status = gen_fail(ctx, json, rc,
 				  rc == -DER_NOMEM ? "out of memory" : (err.buf ? err.buf : ""));
@@ -234,80 +238,80 @@ out:
 }
 
 static const struct d_cli_opt generate_opts[] = {
-    {.short_name = 'a',
-     .long_name  = "access-points",
-     .type       = D_OPT_STR,
-     .arg_name   = "HOSTS",
-     .help       = "Comma separated list of access point addresses <ipv4addr/hostname> "
-		   "(deprecated alias of --ms-replicas)"},
-    {.short_name = 'r',
-     .long_name  = "ms-replicas",
-     .type       = D_OPT_STR,
-     .arg_name   = "HOSTS",
-     .deflt      = "localhost",
-     .help       = "Comma separated list of MS replica addresses <ipv4addr/hostname> to host "
-		   "management service"},
-    {.short_name = 'e',
-     .long_name  = "num-engines",
-     .type       = D_OPT_STR,
-     .arg_name   = "N",
-     .help       = "Set the number of DAOS Engine sections to be populated in the config file "
-		   "output. If unset then the value will be set to the number of NUMA nodes "
-		   "on storage hosts in the DAOS system."},
-    {.short_name = 's',
-     .long_name  = "min-ssds",
-     .type       = D_OPT_STR,
-     .arg_name   = "N",
-     .deflt      = "1",
-     .help       = "Minimum number of NVMe SSDs required per DAOS Engine (SSDs must reside on "
-		   "the host that is managing the engine). Set to 0 to generate a config with "
-		   "no NVMe."},
-    {.long_name = "scm-only",
-     .type      = D_OPT_BOOL,
-     .help      = "Create a SCM-only config without NVMe SSDs (same as --min-ssds=0)"},
-    {.short_name = 'c',
-     .long_name  = "net-class",
-     .type       = D_OPT_STR,
-     .arg_name   = "best-available|ethernet|infiniband",
-     .deflt      = "best-available",
-     .help       = "Network class preferred"},
-    {.short_name = 'p',
-     .long_name  = "net-provider",
-     .type       = D_OPT_STR,
-     .arg_name   = "PROVIDER",
-     .help       = "Set the network fabric provider to be used (default: best available)"},
-    {.short_name = 't',
-     .long_name  = "use-tmpfs-scm",
-     .type       = D_OPT_BOOL,
-     .help       = "Use tmpfs for scm rather than PMem"},
-    {.short_name = 'm',
-     .long_name  = "control-metadata-path",
-     .type       = D_OPT_STR,
-     .arg_name   = "PATH",
-     .help       = "External storage path to store control metadata. Set this to a persistent "
-		   "location and specify --use-tmpfs-scm to create an MD-on-SSD config"},
-    {.short_name = 'f',
-     .long_name  = "fabric-ports",
-     .type       = D_OPT_STR,
-     .arg_name   = "PORTS",
-     .help       = "Allow custom fabric interface ports to be specified for each engine "
-		   "config section. Comma separated port numbers, one per engine"},
-    {.long_name = "skip-prep",
-     .type      = D_OPT_BOOL,
-     .help      = "Skip preparation of devices during scan (the scan never prepares)"},
-    {.short_name = 'l',
-     .long_name  = "helper-log-file",
-     .type       = D_OPT_STR,
-     .arg_name   = "PATH",
-     .help       = "Log file location for debug from daos_server_helper binary"},
-    {0},
+	{.short_name = 'a',
+	 .long_name = "access-points",
+	 .type = D_OPT_STR,
+	 .arg_name = "HOSTS",
+	 .help = "Comma separated list of access point addresses <ipv4addr/hostname> "
+		 "(deprecated alias of --ms-replicas)"},
+	{.short_name = 'r',
+	 .long_name = "ms-replicas",
+	 .type = D_OPT_STR,
+	 .arg_name = "HOSTS",
+	 .deflt = "localhost",
+	 .help = "Comma separated list of MS replica addresses <ipv4addr/hostname> to host "
+		 "management service"},
+	{.short_name = 'e',
+	 .long_name = "num-engines",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .help = "Set the number of DAOS Engine sections to be populated in the config file "
+		 "output. If unset then the value will be set to the number of NUMA nodes "
+		 "on storage hosts in the DAOS system."},
+	{.short_name = 's',
+	 .long_name = "min-ssds",
+	 .type = D_OPT_STR,
+	 .arg_name = "N",
+	 .deflt = "1",
+	 .help = "Minimum number of NVMe SSDs required per DAOS Engine (SSDs must reside on "
+		 "the host that is managing the engine). Set to 0 to generate a config with "
+		 "no NVMe."},
+	{.long_name = "scm-only",
+	 .type = D_OPT_BOOL,
+	 .help = "Create a SCM-only config without NVMe SSDs (same as --min-ssds=0)"},
+	{.short_name = 'c',
+	 .long_name = "net-class",
+	 .type = D_OPT_STR,
+	 .arg_name = "best-available|ethernet|infiniband",
+	 .deflt = "best-available",
+	 .help = "Network class preferred"},
+	{.short_name = 'p',
+	 .long_name = "net-provider",
+	 .type = D_OPT_STR,
+	 .arg_name = "PROVIDER",
+	 .help = "Set the network fabric provider to be used (default: best available)"},
+	{.short_name = 't',
+	 .long_name = "use-tmpfs-scm",
+	 .type = D_OPT_BOOL,
+	 .help = "Use tmpfs for scm rather than PMem"},
+	{.short_name = 'm',
+	 .long_name = "control-metadata-path",
+	 .type = D_OPT_STR,
+	 .arg_name = "PATH",
+	 .help = "External storage path to store control metadata. Set this to a persistent "
+		 "location and specify --use-tmpfs-scm to create an MD-on-SSD config"},
+	{.short_name = 'f',
+	 .long_name = "fabric-ports",
+	 .type = D_OPT_STR,
+	 .arg_name = "PORTS",
+	 .help = "Allow custom fabric interface ports to be specified for each engine "
+		 "config section. Comma separated port numbers, one per engine"},
+	{.long_name = "skip-prep",
+	 .type = D_OPT_BOOL,
+	 .help = "Skip preparation of devices during scan (the scan never prepares)"},
+	{.short_name = 'l',
+	 .long_name = "helper-log-file",
+	 .type = D_OPT_STR,
+	 .arg_name = "PATH",
+	 .help = "Log file location for debug from daos_server_helper binary"},
+	{0},
 };
 
 const struct d_cli_cmd srv_config_generate_cmd = {
-    .name    = "generate",
-    .aliases = {"gen", NULL},
-    .help    = "Generate DAOS server configuration file based on discoverable locally-attached "
-	       "hardware devices",
-    .opts    = generate_opts,
-    .run     = generate_run,
+	.name = "generate",
+	.aliases = {"gen", NULL},
+	.help = "Generate DAOS server configuration file based on discoverable locally-attached "
+		"hardware devices",
+	.opts = generate_opts,
+	.run = generate_run,
 };

@@ -25,16 +25,16 @@ static char fixtures[PATH_MAX / 2];
 /* ---- fixture hosts --------------------------------------------------------------- */
 
 struct th {
-	struct ctl_net_scan     *net;
+	struct ctl_net_scan	*net;
 	struct ctl_storage_scan *st;
-	int                      nif, nctl, nns; /* counts as loaded, restored before free */
+	int			 nif, nctl, nns; /* counts as loaded, restored before free */
 };
 
 static void
 th_load(struct th *h, const char *fixture)
 {
 	struct d_errbuf eb = {{0}};
-	char            root[PATH_MAX];
+	char		root[PATH_MAX];
 
 	snprintf(root, sizeof(root), "%s/%s", fixtures, fixture);
 	setenv("DAOS_HW_ROOT", root, 1);
@@ -42,16 +42,16 @@ th_load(struct th *h, const char *fixture)
 	assert_int_equal(ctl_storage_scan(CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM, &h->st, &eb),
 			 0);
 	unsetenv("DAOS_HW_ROOT");
-	h->nif  = h->net->nifaces;
+	h->nif = h->net->nifaces;
 	h->nctl = h->st->nr_ctrlrs;
-	h->nns  = h->st->nr_namespaces;
+	h->nns = h->st->nr_namespaces;
 }
 
 static void
 th_free(struct th *h)
 {
-	h->net->nifaces      = h->nif;
-	h->st->nr_ctrlrs     = h->nctl;
+	h->net->nifaces = h->nif;
+	h->st->nr_ctrlrs = h->nctl;
 	h->st->nr_namespaces = h->nns;
 	ctl_net_scan_free(h->net);
 	ctl_storage_scan_free(h->st);
@@ -148,19 +148,19 @@ gen_hosts(const struct ctl_autocfg_req *req, struct th *hs, const char *const *n
 	  struct ctl_server_config **cfg, char **msg)
 {
 	struct ctl_autocfg_host hosts[8];
-	struct d_sbuf           err;
-	size_t                  i;
-	int                     rc;
+	struct d_sbuf		err;
+	size_t			i;
+	int			rc;
 
 	assert_true(n <= 8);
 	for (i = 0; i < n; i++) {
 		hosts[i].hostname = names[i];
-		hosts[i].net      = hs[i].net;
-		hosts[i].storage  = hs[i].st;
+		hosts[i].net = hs[i].net;
+		hosts[i].storage = hs[i].st;
 	}
 	d_sbuf_init(&err);
 	*cfg = NULL;
-	rc   = ctl_autocfg_generate(req, hosts, n, cfg, &err);
+	rc = ctl_autocfg_generate(req, hosts, n, cfg, &err);
 	*msg = d_sbuf_take(&err);
 	if (rc != 0)
 		assert_null(*cfg);
@@ -182,7 +182,7 @@ static void
 expect_fail(const struct ctl_autocfg_req *req, struct th *h, const char *want)
 {
 	struct ctl_server_config *cfg;
-	char                     *msg;
+	char			 *msg;
 
 	assert_int_equal(gen1(req, h, &cfg, &msg), -DER_INVAL);
 	if (strstr(msg, want) == NULL)
@@ -196,8 +196,8 @@ static struct ctl_server_config *
 expect_ok(const struct ctl_autocfg_req *req, struct th *h)
 {
 	struct ctl_server_config *cfg, *back = NULL;
-	struct d_diags            dg;
-	char                     *msg, *yaml;
+	struct d_diags		  dg;
+	char			 *msg, *yaml;
 
 	if (gen1(req, h, &cfg, &msg) != 0)
 		fail_msg("generate failed:\n%s", msg);
@@ -229,10 +229,10 @@ assert_list(const struct ctl_strlist *l, const char *const *want, size_t n)
 static void
 test_wolf_default(void **state)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct th                 h;
-	size_t                    i;
+	struct th		  h;
+	size_t			  i;
 
 	(void)state;
 	th_load(&h, "wolf");
@@ -246,7 +246,7 @@ test_wolf_default(void **state)
 	assert_null(cfg->control_metadata.path);
 	for (i = 0; i < 2; i++) {
 		const struct ctl_engine *e = &cfg->engines[i];
-		char                     buf[64];
+		char			 buf[64];
 
 		/* 24 cores - 2 reserved = 22; floor(22 * 0.8 / 1) = 17 targets, 17 / 4 helpers */
 		assert_int_equal(e->targets, 17);
@@ -277,16 +277,16 @@ test_wolf_default(void **state)
 static void
 test_wolf_single_engine(void **state)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct th                 h;
+	struct th		  h;
 
 	(void)state;
 	th_load(&h, "wolf");
 	ctl_autocfg_req_init(&req);
 	/* equal verbs scores on both nodes: the larger SSD count (NUMA 0, two) wins */
 	req.nr_engines = 1;
-	cfg            = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_int_equal(cfg->nengines, 1);
 	assert_int_equal(cfg->engines[0].pinned_numa_node, 0);
 	assert_list(&cfg->engines[0].storage[1].bdev_list,
@@ -298,16 +298,16 @@ test_wolf_single_engine(void **state)
 
 	/* two SSDs per engine required: only NUMA 0 qualifies */
 	req.min_ssds = 2;
-	cfg          = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_int_equal(cfg->engines[0].pinned_numa_node, 0);
 	ctl_server_config_destroy(cfg);
 	req.nr_engines = 0;
 	expect_fail(&req, &h, "insufficient number of ssds for numa 1, want 2 got 1");
 
 	/* no NVMe: SCM only, 16 targets, no helpers */
-	req.min_ssds   = 0;
+	req.min_ssds = 0;
 	req.nr_engines = 1;
-	cfg            = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_int_equal(cfg->engines[0].nstorage, 1);
 	assert_int_equal(cfg->engines[0].targets, 16);
 	assert_int_equal(cfg->engines[0].nr_xs_helpers, 0);
@@ -318,9 +318,9 @@ test_wolf_single_engine(void **state)
 static void
 test_wolf_network(void **state)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct th                 h;
+	struct th		  h;
 
 	(void)state;
 	th_load(&h, "wolf");
@@ -328,18 +328,19 @@ test_wolf_network(void **state)
 
 	/* Ethernet: only eth0 (NUMA 0; eth1 is down) */
 	req.net_class = CTL_AUTOCFG_NET_ETHER;
-	expect_fail(&req, &h, "insufficient matching fabric interfaces, want 2 got 1 [eth0 (NUMA 0");
+	expect_fail(&req, &h,
+		    "insufficient matching fabric interfaces, want 2 got 1 [eth0 (NUMA 0");
 	req.nr_engines = 1;
-	cfg            = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_string_equal(cfg->engines[0].fabric.fabric_iface, "eth0");
 	assert_string_equal(cfg->engines[0].fabric.provider, "ofi+tcp");
 	ctl_server_config_destroy(cfg);
 
 	/* InfiniBand with a provider given: IPoIB tcp on ib0 and ib1 */
 	req.nr_engines = 0;
-	req.net_class  = CTL_AUTOCFG_NET_IB;
-	req.provider   = "ofi+tcp;ofi_rxm";
-	cfg            = expect_ok(&req, &h);
+	req.net_class = CTL_AUTOCFG_NET_IB;
+	req.provider = "ofi+tcp;ofi_rxm";
+	cfg = expect_ok(&req, &h);
 	assert_string_equal(cfg->fabric.provider, "ofi+tcp;ofi_rxm");
 	assert_string_equal(cfg->engines[0].fabric.fabric_iface, "ib0");
 	assert_string_equal(cfg->engines[1].fabric.fabric_iface, "ib1");
@@ -347,7 +348,7 @@ test_wolf_network(void **state)
 
 	/* "all" means any provider */
 	req.provider = "all";
-	cfg          = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_string_equal(cfg->fabric.provider, "ofi+verbs;ofi_rxm");
 	ctl_server_config_destroy(cfg);
 
@@ -355,7 +356,7 @@ test_wolf_network(void **state)
 	expect_fail(&req, &h, "unsupported fabric provider \"ofi+psm3\"");
 	req.provider = "ofi+cxi";
 	expect_fail(&req, &h, "insufficient matching fabric interfaces, want 2 got 0");
-	req.provider  = NULL;
+	req.provider = NULL;
 	req.net_class = (enum ctl_autocfg_net_class)7;
 	expect_fail(&req, &h, "unsupported net dev class in request");
 	th_free(&h);
@@ -365,7 +366,7 @@ static void
 test_net_class_parse(void **state)
 {
 	enum ctl_autocfg_net_class c;
-	struct d_errbuf            eb = {{0}};
+	struct d_errbuf		   eb = {{0}};
 
 	(void)state;
 	assert_int_equal(ctl_autocfg_net_class_parse("ethernet", &c, &eb), 0);
@@ -383,16 +384,16 @@ test_net_class_parse(void **state)
 static void
 test_wolf_tmpfs_md(void **state)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct th                 h;
-	size_t                    i;
+	struct th		  h;
+	size_t			  i;
 
 	(void)state;
 	th_load(&h, "wolf");
 	ctl_autocfg_req_init(&req);
 	req.use_tmpfs_scm = true;
-	cfg               = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(cfg->engines[i].storage[0].class, CTL_CLASS_RAM);
 		assert_int_equal(cfg->engines[i].storage[0].scm_list.n, 0);
@@ -403,7 +404,7 @@ test_wolf_tmpfs_md(void **state)
 
 	/* MD-on-SSD, one SSD per engine: one tier with every role */
 	req.control_metadata_path = "/var/daos/config";
-	cfg                       = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_string_equal(cfg->control_metadata.path, "/var/daos/config");
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(cfg->engines[i].nstorage, 2);
@@ -414,14 +415,14 @@ test_wolf_tmpfs_md(void **state)
 
 	/* MD-on-SSD without SSDs: no roles, so no control_metadata */
 	req.min_ssds = 0;
-	cfg          = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	assert_null(cfg->control_metadata.path);
 	assert_int_equal(cfg->engines[0].nstorage, 1);
 	ctl_server_config_destroy(cfg);
 
 	req.control_metadata_path = "var/daos";
 	expect_fail(&req, &h, "control metadata path \"var/daos\" is not absolute");
-	req.use_tmpfs_scm         = false;
+	req.use_tmpfs_scm = false;
 	req.control_metadata_path = "/var/daos/config";
 	expect_fail(&req, &h, "md-on-ssd mode is only supported with scm class ram");
 	th_free(&h);
@@ -432,9 +433,9 @@ test_wolf_tmpfs_md(void **state)
 static void
 test_asym(void **state)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct th                 h;
+	struct th		  h;
 
 	(void)state;
 	th_load(&h, "asym");
@@ -445,7 +446,7 @@ test_asym(void **state)
 	req.nr_engines = 1;
 	expect_fail(&req, &h, "insufficient number of ssds for numa 0, want 1 got 0");
 	req.min_ssds = 0;
-	cfg          = expect_ok(&req, &h);
+	cfg = expect_ok(&req, &h);
 	/* node 0 has 8 cores: 6 after the reservation, fewer than 16 */
 	assert_int_equal(cfg->engines[0].targets, 6);
 	assert_int_equal(cfg->engines[0].nr_xs_helpers, 0);
@@ -454,15 +455,16 @@ test_asym(void **state)
 	ctl_server_config_destroy(cfg);
 
 	req.use_tmpfs_scm = true;
-	req.min_ssds      = 1;
-	req.nr_engines    = 0;
+	req.min_ssds = 1;
+	req.nr_engines = 0;
 	expect_fail(&req, &h, "insufficient number of ssds for numa 0, want 1 got 0");
 	/* the SSDs are on node 1, every interface on node 0 */
 	req.nr_engines = 1;
-	expect_fail(&req, &h, "none of the provider-ifaces sets match the numa node sets that "
-			      "meet storage requirements");
+	expect_fail(&req, &h,
+		    "none of the provider-ifaces sets match the numa node sets that "
+		    "meet storage requirements");
 	req.nr_engines = 0;
-	req.min_ssds   = 0;
+	req.min_ssds = 0;
 	expect_fail(&req, &h, "insufficient matching fabric interfaces, want 2 got 1");
 	th_free(&h);
 }
@@ -471,7 +473,7 @@ static void
 test_host_data_errors(void **state)
 {
 	struct ctl_autocfg_req req;
-	struct th              h;
+	struct th	       h;
 
 	(void)state;
 	th_load(&h, "wolf");
@@ -511,8 +513,8 @@ static void
 test_request_errors(void **state)
 {
 	struct ctl_autocfg_req req;
-	struct th              h;
-	const int64_t          bad_port[] = {31416, 0};
+	struct th	       h;
+	const int64_t	       bad_port[] = {31416, 0};
 
 	(void)state;
 	th_load(&h, "wolf");
@@ -530,7 +532,7 @@ test_request_errors(void **state)
 	req.min_ssds = -2;
 	expect_fail(&req, &h, "invalid minimum number of SSDs -2");
 	ctl_autocfg_req_init(&req);
-	req.fabric_ports    = bad_port;
+	req.fabric_ports = bad_port;
 	req.nr_fabric_ports = 2;
 	expect_fail(&req, &h, "invalid fabric port 0");
 	th_free(&h);
@@ -543,20 +545,20 @@ test_thread_counts(void **state)
 {
 	static const struct {
 		unsigned cores, ssds;
-		int      tgts, hlprs;
+		int	 tgts, hlprs;
 	} cases[] = {
-	    {18, 0, 16, 0}, {16, 0, 14, 0}, {12, 8, 8, 2},  {10, 8, 8, 0},  {8, 8, 6, 0},
-	    {26, 1, 19, 4}, {16, 2, 10, 2}, {26, 2, 18, 4}, {26, 8, 16, 4}, {24, 1, 17, 4},
-	    {3, 0, 1, 0},   {2, 0, 1, 0},   {2, 4, 1, 0},   {7, 1, 4, 1},
+		{18, 0, 16, 0}, {16, 0, 14, 0}, {12, 8, 8, 2},	{10, 8, 8, 0},	{8, 8, 6, 0},
+		{26, 1, 19, 4}, {16, 2, 10, 2}, {26, 2, 18, 4}, {26, 8, 16, 4}, {24, 1, 17, 4},
+		{3, 0, 1, 0},	{2, 0, 1, 0},	{2, 4, 1, 0},	{7, 1, 4, 1},
 	};
 	struct d_errbuf eb = {{0}};
-	size_t          i;
-	int             t, h;
+	size_t		i;
+	int		t, h;
 
 	(void)state;
 	for (i = 0; i < D_ARRAY_SIZE(cases); i++) {
-		assert_int_equal(ctl_autocfg_thread_counts(cases[i].cores, cases[i].ssds, &t, &h,
-							   &eb), 0);
+		assert_int_equal(
+			ctl_autocfg_thread_counts(cases[i].cores, cases[i].ssds, &t, &h, &eb), 0);
 		if (t != cases[i].tgts || h != cases[i].hlprs)
 			fail_msg("%u cores %u ssds: got %d/%d want %d/%d", cases[i].cores,
 				 cases[i].ssds, t, h, cases[i].tgts, cases[i].hlprs);
@@ -595,12 +597,12 @@ test_md_split(void **state)
 #define SYN_MAX 64
 
 struct syn {
-	struct ctl_net_scan     net;
-	struct ctl_fabric_iface ifaces[SYN_MAX];
-	struct ctl_storage_scan st;
-	struct ctl_nvme_ctrlr   ctrlrs[SYN_MAX];
+	struct ctl_net_scan	 net;
+	struct ctl_fabric_iface	 ifaces[SYN_MAX];
+	struct ctl_storage_scan	 st;
+	struct ctl_nvme_ctrlr	 ctrlrs[SYN_MAX];
 	struct ctl_scm_namespace ns[8];
-	char                    dev[SYN_MAX][16];
+	char			 dev[SYN_MAX][16];
 };
 
 /* `nodes` NUMA nodes with 26 cores, ib<n> with verbs on each, ssds[n] SSDs on node n. */
@@ -610,15 +612,17 @@ syn_init(struct syn *s, unsigned nodes, const unsigned *ssds, bool vmd)
 	unsigned n, k, c = 0;
 
 	memset(s, 0, sizeof(*s));
-	s->net.ifaces         = s->ifaces;
-	s->net.numa_count     = nodes;
+	s->net.ifaces = s->ifaces;
+	s->net.numa_count = nodes;
 	s->net.cores_per_numa = 26;
 	for (n = 0; n < nodes; n++) {
 		snprintf(s->dev[n], sizeof(s->dev[n]), "ib%u", n);
-		s->ifaces[n] = (struct ctl_fabric_iface){
-		    .provider = (char *)"ofi+verbs;ofi_rxm", .device = s->dev[n],
-		    .domain = s->dev[n], .numa = n, .priority = 0,
-		    .net_class = CTL_NET_CLASS_INFINIBAND};
+		s->ifaces[n] = (struct ctl_fabric_iface){.provider = (char *)"ofi+verbs;ofi_rxm",
+							 .device = s->dev[n],
+							 .domain = s->dev[n],
+							 .numa = n,
+							 .priority = 0,
+							 .net_class = CTL_NET_CLASS_INFINIBAND};
 		for (k = 0; k < ssds[n]; k++, c++) {
 			struct ctl_nvme_ctrlr *x = &s->ctrlrs[c];
 
@@ -627,16 +631,17 @@ syn_init(struct syn *s, unsigned nodes, const unsigned *ssds, bool vmd)
 					 (0x5d + n) & 0xff, (k + 1) & 0xff);
 			else
 				snprintf(x->pci_addr, sizeof(x->pci_addr), "0000:%02x:00.0",
-					 (0x10 * (n + 1) + (ssds[n] - k)) & 0xff); /* reverse: sorting */
+					 (0x10 * (n + 1) + (ssds[n] - k)) &
+						 0xff); /* reverse: sorting */
 			x->socket_id = (int32_t)n;
 		}
 	}
-	s->net.nifaces         = (int)nodes;
-	s->st.ctrlrs           = s->ctrlrs;
-	s->st.nr_ctrlrs        = (int)c;
-	s->st.namespaces       = s->ns;
+	s->net.nifaces = (int)nodes;
+	s->st.ctrlrs = s->ctrlrs;
+	s->st.nr_ctrlrs = (int)c;
+	s->st.namespaces = s->ns;
 	s->st.mem.hugepage_size_kb = 2048;
-	s->st.mem.mem_total_kb     = 64 << 20;
+	s->st.mem.mem_total_kb = 64 << 20;
 }
 
 static int
@@ -644,11 +649,11 @@ syn_gen(const struct ctl_autocfg_req *req, struct syn *s, struct ctl_server_conf
 	char **msg)
 {
 	struct ctl_autocfg_host h = {.hostname = "syn-1", .net = &s->net, .storage = &s->st};
-	struct d_sbuf           err;
-	int                     rc;
+	struct d_sbuf		err;
+	int			rc;
 
 	d_sbuf_init(&err);
-	rc   = ctl_autocfg_generate(req, &h, 1, cfg, &err);
+	rc = ctl_autocfg_generate(req, &h, 1, cfg, &err);
 	*msg = d_sbuf_take(&err);
 	return rc;
 }
@@ -656,21 +661,21 @@ syn_gen(const struct ctl_autocfg_req *req, struct syn *s, struct ctl_server_conf
 static void
 test_md_tiers(void **state)
 {
-	static const unsigned counts[] = {1, 2, 3, 6};
+	static const unsigned  counts[] = {1, 2, 3, 6};
 	struct ctl_autocfg_req req;
-	size_t                 i;
+	size_t		       i;
 
 	(void)state;
 	for (i = 0; i < D_ARRAY_SIZE(counts); i++) {
-		unsigned                  ssds[2] = {counts[i], counts[i] + 1};
+		unsigned		  ssds[2] = {counts[i], counts[i] + 1};
 		struct ctl_server_config *cfg;
-		struct syn                s;
-		char                     *msg;
-		size_t                    e;
+		struct syn		  s;
+		char			 *msg;
+		size_t			  e;
 
 		syn_init(&s, 2, ssds, false);
 		ctl_autocfg_req_init(&req);
-		req.use_tmpfs_scm         = true;
+		req.use_tmpfs_scm = true;
 		req.control_metadata_path = "/mnt/daos_md";
 		assert_int_equal(syn_gen(&req, &s, &cfg, &msg), 0);
 		free(msg);
@@ -679,14 +684,16 @@ test_md_tiers(void **state)
 
 			if (counts[i] == 1) {
 				assert_int_equal(en->nstorage, 2);
-				assert_int_equal(en->storage[1].bdev_roles, CTL_BDEV_ROLE_WAL |
-						 CTL_BDEV_ROLE_META | CTL_BDEV_ROLE_DATA);
+				assert_int_equal(en->storage[1].bdev_roles,
+						 CTL_BDEV_ROLE_WAL | CTL_BDEV_ROLE_META |
+							 CTL_BDEV_ROLE_DATA);
 				continue;
 			}
 			assert_int_equal(en->nstorage, 3);
 			assert_int_equal(en->storage[1].bdev_list.n, counts[i] < 6 ? 1 : 2);
 			/* balanced to the lowest common count */
-			assert_int_equal(en->storage[2].bdev_list.n, counts[i] - (counts[i] < 6 ? 1 : 2));
+			assert_int_equal(en->storage[2].bdev_list.n,
+					 counts[i] - (counts[i] < 6 ? 1 : 2));
 			assert_int_equal(en->storage[1].bdev_roles, CTL_BDEV_ROLE_WAL);
 			assert_int_equal(en->storage[2].bdev_roles,
 					 CTL_BDEV_ROLE_META | CTL_BDEV_ROLE_DATA);
@@ -703,27 +710,27 @@ test_md_tiers(void **state)
 static void
 test_ports_and_replicas(void **state)
 {
-	static const unsigned ssds[2] = {1, 1};
-	const int64_t         ports[] = {40000, 40100, 40200};
-	const char *const     reps3[] = {"hostX:10002", "hostY:10002", "hostZ:10002"};
-	const char *const     mixed[] = {"bob:1", "joe"};
-	const char *const     diff[]  = {"bob:1", "joe:2"};
-	const char *const     neg[]   = {"hostX:-10001"};
-	const char *const     two[]   = {"hostX", "hostY"};
-	const char *const     v6[]    = {"[fd00::1]:10003"};
-	struct ctl_autocfg_req    req;
+	static const unsigned	  ssds[2] = {1, 1};
+	const int64_t		  ports[] = {40000, 40100, 40200};
+	const char *const	  reps3[] = {"hostX:10002", "hostY:10002", "hostZ:10002"};
+	const char *const	  mixed[] = {"bob:1", "joe"};
+	const char *const	  diff[] = {"bob:1", "joe:2"};
+	const char *const	  neg[] = {"hostX:-10001"};
+	const char *const	  two[] = {"hostX", "hostY"};
+	const char *const	  v6[] = {"[fd00::1]:10003"};
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct syn                s;
-	char                     *msg;
+	struct syn		  s;
+	char			 *msg;
 
 	(void)state;
 	syn_init(&s, 2, ssds, false);
 	ctl_autocfg_req_init(&req);
-	req.use_tmpfs_scm   = true; /* synthetic hosts have no PMem */
-	req.fabric_ports    = ports;
+	req.use_tmpfs_scm = true; /* synthetic hosts have no PMem */
+	req.fabric_ports = ports;
 	req.nr_fabric_ports = 3; /* extra ports are ignored */
-	req.ms_replicas     = reps3;
-	req.nr_ms_replicas  = 3;
+	req.ms_replicas = reps3;
+	req.nr_ms_replicas = 3;
 	if (syn_gen(&req, &s, &cfg, &msg) != 0)
 		fail_msg("%s", msg);
 	free(msg);
@@ -739,7 +746,7 @@ test_ports_and_replicas(void **state)
 	free(msg);
 	req.nr_fabric_ports = 0;
 
-	req.ms_replicas    = mixed;
+	req.ms_replicas = mixed;
 	req.nr_ms_replicas = 2;
 	assert_int_equal(syn_gen(&req, &s, &cfg, &msg), -DER_INVAL);
 	assert_non_null(strstr(msg, "MS replica port numbers do not match"));
@@ -748,20 +755,20 @@ test_ports_and_replicas(void **state)
 	assert_int_equal(syn_gen(&req, &s, &cfg, &msg), -DER_INVAL);
 	assert_non_null(strstr(msg, "MS replica port numbers do not match"));
 	free(msg);
-	req.ms_replicas    = neg;
+	req.ms_replicas = neg;
 	req.nr_ms_replicas = 1;
 	assert_int_equal(syn_gen(&req, &s, &cfg, &msg), -DER_INVAL);
 	assert_non_null(strstr(msg, "invalid control port in configuration: MS replica "
 				    "\"hostX:-10001\""));
 	free(msg);
 	/* an even replica count is caught by the full validation */
-	req.ms_replicas    = two;
+	req.ms_replicas = two;
 	req.nr_ms_replicas = 2;
 	assert_int_equal(syn_gen(&req, &s, &cfg, &msg), -DER_INVAL);
 	assert_non_null(strstr(msg, "validating engine config"));
 	assert_non_null(strstr(msg, "non-odd number of MS replicas"));
 	free(msg);
-	req.ms_replicas    = v6;
+	req.ms_replicas = v6;
 	req.nr_ms_replicas = 1;
 	assert_int_equal(syn_gen(&req, &s, &cfg, &msg), 0);
 	free(msg);
@@ -769,8 +776,8 @@ test_ports_and_replicas(void **state)
 	ctl_server_config_destroy(cfg);
 
 	req.helper_log_file = "/var/log/daos/helper.log";
-	req.ms_replicas     = two;
-	req.nr_ms_replicas  = 1;
+	req.ms_replicas = two;
+	req.nr_ms_replicas = 1;
 	assert_int_equal(syn_gen(&req, &s, &cfg, &msg), 0);
 	free(msg);
 	assert_string_equal(cfg->helper_log_file, "/var/log/daos/helper.log");
@@ -781,11 +788,11 @@ test_ports_and_replicas(void **state)
 static void
 test_vmd(void **state)
 {
-	unsigned                  even[2] = {2, 2}, odd[2] = {2, 3};
-	struct ctl_autocfg_req    req;
+	unsigned		  even[2] = {2, 2}, odd[2] = {2, 3};
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct syn                s;
-	char                     *msg;
+	struct syn		  s;
+	char			 *msg;
 
 	(void)state;
 	ctl_autocfg_req_init(&req);
@@ -813,8 +820,8 @@ test_vmd(void **state)
  * count.
  */
 static int
-brute_force_lex(const bool *scm, const unsigned *nssd, const bool cover[][8], int nprov,
-		int nodes, int k, int *best_set)
+brute_force_lex(const bool *scm, const unsigned *nssd, const bool cover[][8], int nprov, int nodes,
+		int k, int *best_set)
 {
 	int best_score = INT32_MAX, best_min = -1, found = 0, idx[8], i, j;
 
@@ -834,10 +841,11 @@ brute_force_lex(const bool *scm, const unsigned *nssd, const bool cover[][8], in
 		if (ok && score >= 0) {
 			for (i = 0; i < k; i++)
 				mn = (int)nssd[idx[i]] < mn ? (int)nssd[idx[i]] : mn;
-			if (!found || score < best_score || (score == best_score && mn > best_min)) {
-				found      = 1;
+			if (!found || score < best_score ||
+			    (score == best_score && mn > best_min)) {
+				found = 1;
 				best_score = score;
-				best_min   = mn;
+				best_min = mn;
 				memcpy(best_set, idx, sizeof(int) * (size_t)k);
 			}
 		}
@@ -857,35 +865,37 @@ static void
 test_numa_choice_matches_enumeration(void **state)
 {
 	static const char *const provs[] = {"ofi+verbs;ofi_rxm", "ofi+tcp", "ofi+tcp;ofi_rxm"};
-	unsigned                 seed    = 12345;
-	int                      iter, agree = 0;
+	unsigned		 seed = 12345;
+	int			 iter, agree = 0;
 
 	(void)state;
 	for (iter = 0; iter < 400; iter++) {
-		struct ctl_autocfg_req    req;
+		struct ctl_autocfg_req	  req;
 		struct ctl_server_config *cfg;
-		struct syn                s;
-		unsigned                  nssd[8], zero[8] = {0};
-		bool                      scm[8], cover[3][8], ssd_ok[8];
-		int                       nodes, k, n, p, want[8], a, b, rc, i;
-		char                     *msg;
+		struct syn		  s;
+		unsigned		  nssd[8], zero[8] = {0};
+		bool			  scm[8], cover[3][8], ssd_ok[8];
+		int			  nodes, k, n, p, want[8], a, b, rc, i;
+		char			 *msg;
 
 #define RND() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff)
 		nodes = 1 + (int)(RND() % 6);
-		k     = 1 + (int)(RND() % (unsigned)nodes);
+		k = 1 + (int)(RND() % (unsigned)nodes);
 		syn_init(&s, (unsigned)nodes, zero, false);
 		s.net.nifaces = 0;
 		for (n = 0; n < nodes; n++) {
 			nssd[n] = RND() % 4;
-			scm[n]  = RND() % 4 != 0;
+			scm[n] = RND() % 4 != 0;
 			for (p = 0; p < 3; p++) {
 				cover[p][n] = RND() % 3 != 0;
 				if (cover[p][n])
 					s.ifaces[s.net.nifaces++] = (struct ctl_fabric_iface){
-					    .provider = (char *)provs[p], .device = s.dev[n],
-					    .domain = s.dev[n], .numa = (unsigned)n,
-					    .priority = (unsigned)p,
-					    .net_class = CTL_NET_CLASS_INFINIBAND};
+						.provider = (char *)provs[p],
+						.device = s.dev[n],
+						.domain = s.dev[n],
+						.numa = (unsigned)n,
+						.priority = (unsigned)p,
+						.net_class = CTL_NET_CLASS_INFINIBAND};
 			}
 		}
 		/* the scan's order: NUMA node, then priority */
@@ -900,7 +910,7 @@ test_numa_choice_matches_enumeration(void **state)
 			if (scm[a]) {
 				snprintf(s.ns[s.st.nr_namespaces].blockdev, 32, "pmem%d", a);
 				s.ns[s.st.nr_namespaces].numa_node = (uint32_t)a;
-				s.ns[s.st.nr_namespaces].size      = 1ULL << 40;
+				s.ns[s.st.nr_namespaces].size = 1ULL << 40;
 				s.st.nr_namespaces++;
 			}
 		}
@@ -909,7 +919,7 @@ test_numa_choice_matches_enumeration(void **state)
 			ssd_ok[n] = scm[n] && nssd[n] >= 1;
 		ctl_autocfg_req_init(&req);
 		req.nr_engines = k;
-		rc             = syn_gen(&req, &s, &cfg, &msg);
+		rc = syn_gen(&req, &s, &cfg, &msg);
 		free(msg);
 		{
 			int enough = 0;
@@ -945,9 +955,9 @@ static const char *const wolves[] = {"wolf-71", "wolf-72", "wolf-73"};
 static char *
 hetero(struct th *hs, const char *const *names, size_t n)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	char                     *msg;
+	char			 *msg;
 
 	ctl_autocfg_req_init(&req);
 	assert_int_equal(gen_hosts(&req, hs, names, n, &cfg, &msg), -DER_INVAL);
@@ -981,10 +991,10 @@ free3(struct th *hs)
 static void
 test_hosts_identical(void **state)
 {
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg;
-	struct th                 hs[3];
-	char                     *msg;
+	struct th		  hs[3];
+	char			 *msg;
 
 	(void)state;
 	load3(hs, "wolf", "wolf", "wolf");
@@ -1002,7 +1012,7 @@ static void
 test_hosts_nvme_numa(void **state)
 {
 	struct th hs[2];
-	char     *msg;
+	char	 *msg;
 
 	(void)state;
 	th_load(&hs[0], "wolf");
@@ -1026,7 +1036,7 @@ static void
 test_hosts_pmem(void **state)
 {
 	struct th hs[3];
-	char     *msg;
+	char	 *msg;
 
 	(void)state;
 	load3(hs, "wolf", "wolf", "wolf");
@@ -1057,7 +1067,7 @@ static void
 test_hosts_network(void **state)
 {
 	struct th hs[3];
-	char     *msg;
+	char	 *msg;
 
 	(void)state;
 	load3(hs, "wolf", "wolf", "wolf");
@@ -1108,7 +1118,7 @@ static void
 test_hosts_nvme_sets(void **state)
 {
 	struct th hs[3];
-	char     *msg;
+	char	 *msg;
 
 	(void)state;
 	load3(hs, "wolf", "wolf", "wolf");
@@ -1133,12 +1143,12 @@ static void
 test_hosts_many_differences(void **state)
 {
 	static const char *const order2[] = {"wolf-73", "wolf-71", "wolf-72"};
-	struct th                hs[3], rev[3];
-	char                    *msg, *msg2;
+	struct th		 hs[3], rev[3];
+	char			*msg, *msg2;
 
 	(void)state;
 	load3(hs, "wolf", "wolf", "asym");
-	hs[2].net->numa_count          = 4;
+	hs[2].net->numa_count = 4;
 	hs[2].st->mem.hugepage_size_kb = 1048576;
 	drop_iface(&hs[2], "eth0", NULL);
 	msg = hetero(hs, wolves, 3);
@@ -1148,7 +1158,7 @@ test_hosts_many_differences(void **state)
 	/* at most CTL_AUTOCFG_MAX_DIFFS listed */
 	{
 		const char *p = msg;
-		int         n = 0;
+		int	    n = 0;
 
 		while ((p = strstr(p, "    - ")) != NULL) {
 			n++;
@@ -1158,7 +1168,7 @@ test_hosts_many_differences(void **state)
 	}
 	/* the same hosts given in another order explain the same way */
 	load3(rev, "asym", "wolf", "wolf");
-	rev[0].net->numa_count          = 4;
+	rev[0].net->numa_count = 4;
 	rev[0].st->mem.hugepage_size_kb = 1048576;
 	drop_iface(&rev[0], "eth0", NULL);
 	msg2 = hetero(rev, order2, 3);
@@ -1172,11 +1182,11 @@ test_hosts_many_differences(void **state)
 static void
 test_hosts_input_errors(void **state)
 {
-	struct ctl_autocfg_host   h[2];
-	struct ctl_autocfg_req    req;
+	struct ctl_autocfg_host	  h[2];
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg = NULL;
-	struct d_sbuf             err;
-	struct th                 t;
+	struct d_sbuf		  err;
+	struct th		  t;
 
 	(void)state;
 	th_load(&t, "wolf");
@@ -1195,7 +1205,7 @@ test_hosts_input_errors(void **state)
 	d_sbuf_fini(&err);
 
 	h[1].hostname = "wolf-72";
-	h[1].storage  = NULL;
+	h[1].storage = NULL;
 	d_sbuf_init(&err);
 	assert_int_equal(ctl_autocfg_check_hosts(h, 2, &err), -DER_INVAL);
 	assert_non_null(strstr(err.buf, "missing storage scan of host wolf-72"));
@@ -1204,7 +1214,7 @@ test_hosts_input_errors(void **state)
 	assert_int_equal(ctl_autocfg_check_hosts(h, 2, NULL), -DER_INVAL);
 
 	/* no error buffer: still refused */
-	h[1].net     = t.net;
+	h[1].net = t.net;
 	h[1].storage = t.st;
 	assert_int_equal(ctl_autocfg_check_hosts(h, 2, NULL), 0);
 	t.st->mem.hugepage_size_kb = 0;
@@ -1215,25 +1225,28 @@ test_hosts_input_errors(void **state)
 
 /* ---- out of memory -------------------------------------------------------------------- */
 
-/* Synthetic scans only: the first d_calloc() reads D_FI_ALLOC_FAIL, so nothing may allocate before. */
+/* Synthetic scans only: the first d_calloc() reads D_FI_ALLOC_FAIL, so nothing may allocate before.
+ */
 static int
 oom_child(void)
 {
-	static const unsigned     ssds[2] = {3, 2};
-	struct ctl_autocfg_host   h[2];
-	struct ctl_autocfg_req    req;
+	static const unsigned	  ssds[2] = {3, 2};
+	struct ctl_autocfg_host	  h[2];
+	struct ctl_autocfg_req	  req;
 	struct ctl_server_config *cfg = NULL;
-	struct d_sbuf             err;
-	static struct syn         s[2];
-	int                       rc;
+	struct d_sbuf		  err;
+	static struct syn	  s[2];
+	int			  rc;
 
 	syn_init(&s[0], 2, ssds, false);
 	syn_init(&s[1], 2, ssds, false);
 	s[1].ctrlrs[0].socket_id = 1;
-	h[0] = (struct ctl_autocfg_host){.hostname = "wolf-71", .net = &s[0].net, .storage = &s[0].st};
-	h[1] = (struct ctl_autocfg_host){.hostname = "wolf-72", .net = &s[1].net, .storage = &s[1].st};
+	h[0] = (struct ctl_autocfg_host){
+		.hostname = "wolf-71", .net = &s[0].net, .storage = &s[0].st};
+	h[1] = (struct ctl_autocfg_host){
+		.hostname = "wolf-72", .net = &s[1].net, .storage = &s[1].st};
 	ctl_autocfg_req_init(&req);
-	req.use_tmpfs_scm         = true;
+	req.use_tmpfs_scm = true;
 	req.control_metadata_path = "/var/daos/config";
 	d_sbuf_init(&err);
 	/* heterogeneous pair: the explanation paths */
@@ -1281,30 +1294,30 @@ test_out_of_memory(void **state)
 int
 main(int argc, char **argv)
 {
-	const char             *src     = getenv("DAOS_SOURCE_DIR");
+	const char	       *src = getenv("DAOS_SOURCE_DIR");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_wolf_default),
-	    cmocka_unit_test(test_wolf_single_engine),
-	    cmocka_unit_test(test_wolf_network),
-	    cmocka_unit_test(test_net_class_parse),
-	    cmocka_unit_test(test_wolf_tmpfs_md),
-	    cmocka_unit_test(test_asym),
-	    cmocka_unit_test(test_host_data_errors),
-	    cmocka_unit_test(test_request_errors),
-	    cmocka_unit_test(test_thread_counts),
-	    cmocka_unit_test(test_md_split),
-	    cmocka_unit_test(test_md_tiers),
-	    cmocka_unit_test(test_ports_and_replicas),
-	    cmocka_unit_test(test_vmd),
-	    cmocka_unit_test(test_numa_choice_matches_enumeration),
-	    cmocka_unit_test(test_hosts_identical),
-	    cmocka_unit_test(test_hosts_nvme_numa),
-	    cmocka_unit_test(test_hosts_pmem),
-	    cmocka_unit_test(test_hosts_network),
-	    cmocka_unit_test(test_hosts_nvme_sets),
-	    cmocka_unit_test(test_hosts_many_differences),
-	    cmocka_unit_test(test_hosts_input_errors),
-	    cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_wolf_default),
+		cmocka_unit_test(test_wolf_single_engine),
+		cmocka_unit_test(test_wolf_network),
+		cmocka_unit_test(test_net_class_parse),
+		cmocka_unit_test(test_wolf_tmpfs_md),
+		cmocka_unit_test(test_asym),
+		cmocka_unit_test(test_host_data_errors),
+		cmocka_unit_test(test_request_errors),
+		cmocka_unit_test(test_thread_counts),
+		cmocka_unit_test(test_md_split),
+		cmocka_unit_test(test_md_tiers),
+		cmocka_unit_test(test_ports_and_replicas),
+		cmocka_unit_test(test_vmd),
+		cmocka_unit_test(test_numa_choice_matches_enumeration),
+		cmocka_unit_test(test_hosts_identical),
+		cmocka_unit_test(test_hosts_nvme_numa),
+		cmocka_unit_test(test_hosts_pmem),
+		cmocka_unit_test(test_hosts_network),
+		cmocka_unit_test(test_hosts_nvme_sets),
+		cmocka_unit_test(test_hosts_many_differences),
+		cmocka_unit_test(test_hosts_input_errors),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/hosts", src ? src : ".");
