@@ -1,0 +1,377 @@
+/*
+ * Test-only front end to the control RPC library (not installed), so system
+ * tests can exercise TLS, authorization, version checks and deadlines with
+ * real sockets before daos_server and dmg use them.
+ *
+ *   rpc_tool server [opts]   serve GetVersion, StorageScan and NetworkScan
+ *                            (scans of this host or DAOS_HW_ROOT); prints
+ *                            "listening on port N" once ready; SIGTERM/SIGINT stop
+ *   rpc_tool call [opts] METHOD HOST:PORT...
+ *                            call METHOD on every host (fan-out); one line per
+ *                            host: "HOST:PORT ok <summary>" or
+ *                            "HOST:PORT error <kind>: <message>"
+ * Options: --insecure, --ca F, --cert F, --key F, --client-cert-dir D,
+ *          --port N, --timeout-ms N, --handshake-ms N, --idle-ms N,
+ *          --component admin|agent|server (insecure clients),
+ *          --claim-version V (pretend another version: version tests only),
+ *          --admin-key (accept a 0440 key), --repeat N (calls per connection,
+ *          single host), --concurrency N, --provider P, --health.
+ * Exit status: 0 all ok, 1 some call failed or setup failed, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/lib/ctl_net.h"
+#include "control/lib/ctl_storage.h"
+#include "control/lib/rpc.h"
+#include "control/lib/rpc_conv.h"
+#include "daos_build.h"
+
+static struct ctl_rpc_server *the_server;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (the_server != NULL)
+		ctl_rpc_server_stop(the_server);
+}
+
+static void
+on_event(void *arg, enum ctl_rpc_event ev, const char *msg)
+{
+	static const char *const lvl[] = {"INFO", "WARN", "ERROR"};
+
+	(void)arg;
+	fprintf(stderr, "%s %s\n", lvl[ev], msg);
+}
+
+static int
+h_version(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+	  uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+{
+	char			  host[256] = "";
+	struct ctl_server_version v = {.name = (char *)"DAOS Control Server",
+				       .version = (char *)arg,
+				       .revision = (char *)DAOS_REVISION,
+				       .hostname = host};
+
+	(void)peer;
+	(void)req;
+	(void)req_len;
+	(void)eb;
+	gethostname(host, sizeof(host) - 1);
+	return ctl_server_version_pack(&v, resp, resp_len);
+}
+
+static int
+h_storage_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+	       uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+{
+	struct ctl_storage_scan *scan;
+	unsigned int		 flags;
+	int			 rc;
+
+	(void)arg;
+	(void)peer;
+	rc = ctl_storage_scan_req_unpack(req, req_len, &flags, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_storage_scan(flags, &scan, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_storage_scan_pack(scan, resp, resp_len);
+	ctl_storage_scan_free(scan);
+	return rc;
+}
+
+static int
+h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+	   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+{
+	struct ctl_net_scan *scan;
+	char		    *provider;
+	int		     rc;
+
+	(void)arg;
+	(void)peer;
+	rc = ctl_net_scan_req_unpack(req, req_len, &provider, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_net_scan(provider, NULL, &scan, eb);
+	free(provider);
+	if (rc != 0)
+		return rc;
+	rc = ctl_net_scan_pack(scan, resp, resp_len);
+	ctl_net_scan_free(scan);
+	return rc;
+}
+
+static const struct ctl_rpc_method methods[] = {
+    {"GetVersion", h_version},
+    {"StorageScan", h_storage_scan},
+    {"NetworkScan", h_net_scan},
+};
+
+struct opts {
+	struct d_tls_cfg     tls;
+	int		     port;
+	int		     timeout_ms;
+	int		     handshake_ms;
+	int		     idle_ms;
+	int		     repeat;
+	int		     concurrency;
+	const char	    *claim_version;
+	const char	    *provider;
+	bool		     health;
+	enum d_tls_component component;
+};
+
+static int
+run_server(const struct opts *o)
+{
+	struct ctl_rpc_server_cfg cfg = {
+	    .port = (uint16_t)o->port,
+	    .tls = &o->tls,
+	    .methods = methods,
+	    .nr_methods = (int)D_ARRAY_SIZE(methods),
+	    .arg = (void *)(o->claim_version != NULL ? o->claim_version : DAOS_VERSION),
+	    .notify = on_event,
+	    .handshake_timeout_ms = o->handshake_ms,
+	    .idle_timeout_ms = o->idle_ms,
+	    .version = o->claim_version,
+	};
+	struct d_errbuf	 eb = {{0}};
+	struct sigaction sa = {.sa_handler = on_signal};
+	int		 rc;
+
+	rc = ctl_rpc_server_create(&cfg, &the_server, &eb);
+	if (rc != 0) {
+		fprintf(stderr, "rpc_tool: %s\n", eb.msg);
+		return 1;
+	}
+	if (ctl_rpc_server_insecure(the_server))
+		fprintf(stderr, "WARN allow_insecure: true: the control plane runs without TLS "
+				"and without authorization\n");
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("listening on port %u\n", ctl_rpc_server_port(the_server));
+	fflush(stdout);
+	ctl_rpc_server_run(the_server);
+	ctl_rpc_server_destroy(the_server);
+	the_server = NULL;
+	fprintf(stderr, "INFO stopped\n");
+	return 0;
+}
+
+/* One-line summary of a successful response. */
+static void
+summarize(const char *method, const uint8_t *body, size_t len, char *out, size_t outlen)
+{
+	struct d_errbuf eb = {{0}};
+
+	if (strcmp(method, "GetVersion") == 0) {
+		struct ctl_server_version v;
+
+		if (ctl_server_version_unpack(body, len, &v, &eb) == 0) {
+			snprintf(out, outlen, "%s version %s host %s", v.name, v.version,
+				 v.hostname);
+			ctl_server_version_fini(&v);
+			return;
+		}
+	} else if (strcmp(method, "StorageScan") == 0) {
+		struct ctl_storage_scan *s;
+
+		if (ctl_storage_scan_unpack(body, len, &s, &eb) == 0) {
+			snprintf(out, outlen, "%d modules %d namespaces %d controllers",
+				 s->nr_modules, s->nr_namespaces, s->nr_ctrlrs);
+			ctl_storage_scan_free(s);
+			return;
+		}
+	} else if (strcmp(method, "NetworkScan") == 0) {
+		struct ctl_net_scan *s;
+
+		if (ctl_net_scan_unpack(body, len, &s, &eb) == 0) {
+			snprintf(out, outlen, "%d interfaces %u numa", s->nifaces, s->numa_count);
+			ctl_net_scan_free(s);
+			return;
+		}
+	} else {
+		snprintf(out, outlen, "%zu bytes", len);
+		return;
+	}
+	snprintf(out, outlen, "undecodable: %s", eb.msg);
+}
+
+static int
+split_target(char *arg, struct ctl_rpc_target *t)
+{
+	char *colon = strrchr(arg, ':');
+	long  port;
+
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	port = strtol(colon + 1, NULL, 10);
+	if (port <= 0 || port > 65535)
+		return -1;
+	if (arg[0] == '[' && colon[-1] == ']') { /* [v6]:port */
+		colon[-1] = '\0';
+		arg++;
+	}
+	t->host = arg;
+	t->port = (uint16_t)port;
+	return 0;
+}
+
+static int
+run_call(const struct opts *o, const char *method, int ntargets, char **argv)
+{
+	struct ctl_rpc_client *cl;
+	struct ctl_rpc_target *targets;
+	struct ctl_rpc_result *results;
+	struct d_errbuf	       eb = {{0}};
+	uint8_t		      *req = NULL;
+	size_t		       req_len = 0;
+	int		       failed = 0, rc;
+
+	rc = ctl_rpc_client_create(&o->tls, o->component, &cl, &eb);
+	if (rc != 0) {
+		fprintf(stderr, "rpc_tool: %s\n", eb.msg);
+		return 1;
+	}
+	if (o->claim_version != NULL)
+		ctl_rpc_client_set_version(cl, o->claim_version);
+	if (strcmp(method, "StorageScan") == 0)
+		rc = ctl_storage_scan_req_pack(CTL_SCAN_ALL & ~(o->health ? 0 : CTL_SCAN_HEALTH),
+					       &req, &req_len);
+	else if (strcmp(method, "NetworkScan") == 0)
+		rc = ctl_net_scan_req_pack(o->provider, &req, &req_len);
+	if (rc != 0) {
+		ctl_rpc_client_destroy(cl);
+		return 1;
+	}
+	targets = calloc((size_t)ntargets, sizeof(*targets));
+	results = calloc((size_t)ntargets, sizeof(*results));
+	if (targets == NULL || results == NULL)
+		goto out;
+	for (int i = 0; i < ntargets; i++) {
+		if (split_target(argv[i], &targets[i]) != 0) {
+			fprintf(stderr, "rpc_tool: bad target \"%s\" (expected HOST:PORT)\n",
+				argv[i]);
+			failed = 1;
+			goto out;
+		}
+	}
+	if (o->repeat > 1 && ntargets == 1) {
+		/* Several calls on one connection. */
+		struct ctl_rpc_conn *conn;
+		int64_t		     deadline = d_tls_now_ms() + o->timeout_ms;
+
+		rc = ctl_rpc_conn_open(cl, targets[0].host, targets[0].port, deadline, &conn,
+				       &results[0].err);
+		for (int i = 0; rc == 0 && i < o->repeat; i++) {
+			free(results[0].body);
+			results[0].body = NULL;
+			rc = ctl_rpc_conn_call(conn, method, req, req_len, deadline,
+					       &results[0].body, &results[0].body_len,
+					       &results[0].err);
+		}
+		ctl_rpc_conn_close(conn);
+		results[0].rc = rc;
+	} else {
+		ctl_rpc_fanout(cl, targets, ntargets, method, req, req_len, o->timeout_ms,
+			       o->concurrency, results);
+	}
+	for (int i = 0; i < ntargets; i++) {
+		char sum[1200];
+
+		if (results[i].rc == 0) {
+			summarize(method, results[i].body, results[i].body_len, sum, sizeof(sum));
+			printf("%s:%u ok %s\n", targets[i].host, targets[i].port, sum);
+		} else {
+			printf("%s:%u error %s\n", targets[i].host, targets[i].port,
+			       results[i].err.msg);
+			failed = 1;
+		}
+	}
+	ctl_rpc_results_fini(results, ntargets);
+out:
+	free(targets);
+	free(results);
+	free(req);
+	ctl_rpc_client_destroy(cl);
+	return failed;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: rpc_tool server [opts] | rpc_tool call [opts] METHOD HOST:PORT...\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+	    {"insecure", no_argument, NULL, 'i'},
+	    {"ca", required_argument, NULL, 'a'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"client-cert-dir", required_argument, NULL, 'd'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"timeout-ms", required_argument, NULL, 't'},
+	    {"handshake-ms", required_argument, NULL, 'H'},
+	    {"idle-ms", required_argument, NULL, 'I'},
+	    {"component", required_argument, NULL, 'C'},
+	    {"claim-version", required_argument, NULL, 'V'},
+	    {"admin-key", no_argument, NULL, 'A'},
+	    {"repeat", required_argument, NULL, 'r'},
+	    {"concurrency", required_argument, NULL, 'n'},
+	    {"provider", required_argument, NULL, 'P'},
+	    {"health", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct opts o = {.timeout_ms = 5000, .component = D_COMP_ADMIN, .repeat = 1};
+	const char *mode;
+	int	    c;
+
+	if (argc < 2)
+		usage();
+	mode = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o.tls.allow_insecure = true; break;
+		case 'a': o.tls.ca_cert = optarg; break;
+		case 'c': o.tls.cert = optarg; break;
+		case 'k': o.tls.key = optarg; break;
+		case 'd': o.tls.client_cert_dir = optarg; break;
+		case 'A': o.tls.key_group_readable = true; break;
+		case 'p': o.port = atoi(optarg); break;
+		case 't': o.timeout_ms = atoi(optarg); break;
+		case 'H': o.handshake_ms = atoi(optarg); break;
+		case 'I': o.idle_ms = atoi(optarg); break;
+		case 'C': o.component = d_tls_component_from_cn(optarg); break;
+		case 'V': o.claim_version = optarg; break;
+		case 'r': o.repeat = atoi(optarg); break;
+		case 'n': o.concurrency = atoi(optarg); break;
+		case 'P': o.provider = optarg; break;
+		case 'h': o.health = true; break;
+		default: usage();
+		}
+	}
+	if (strcmp(mode, "server") == 0)
+		return run_server(&o);
+	if (strcmp(mode, "call") == 0 && argc - optind >= 2)
+		return run_call(&o, argv[optind], argc - optind - 1, argv + optind + 1);
+	usage();
+	return 2;
+}

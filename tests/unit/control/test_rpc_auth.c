@@ -1,0 +1,226 @@
+/*
+ * Unit tests for rpc_auth.c: the method table covers every method of the
+ * proto service and every handler a server registers, roles are enforced
+ * with upstream's message, and the version compatibility rules hold
+ * (table test).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control/lib/rpc.h"
+#include "proto/ctl.pb-c.h"
+
+static void
+test_proto_methods_in_table(void **state)
+{
+	const ProtobufCServiceDescriptor *d = &ctl__ctl_svc__descriptor;
+
+	(void)state;
+	assert_true(d->n_methods >= 3);
+	for (unsigned i = 0; i < d->n_methods; i++) {
+		if (ctl_rpc_auth_find(d->methods[i].name) == NULL)
+			fail_msg("proto method %s is not in ctl_rpc_auth_table", d->methods[i].name);
+	}
+}
+
+static void
+test_table_sane(void **state)
+{
+	int n = 0;
+
+	(void)state;
+	for (const struct ctl_rpc_auth *a = ctl_rpc_auth_table; a->method != NULL; a++, n++) {
+		assert_int_not_equal(a->roles, 0);
+		assert_int_equal(a->roles & CTL_ROLE(D_COMP_UNDEFINED), 0);
+		for (const struct ctl_rpc_auth *b = a + 1; b->method != NULL; b++)
+			if (strcmp(a->method, b->method) == 0)
+				fail_msg("duplicate method %s", a->method);
+	}
+	/* upstream's CtlSvc + MgmtSvc + raft methods, plus GetVersion */
+	assert_true(n >= 60);
+	assert_null(ctl_rpc_auth_find("NoSuchMethod"));
+	assert_null(ctl_rpc_auth_find(NULL));
+}
+
+static void
+test_authorize(void **state)
+{
+	static const struct {
+		enum d_tls_component comp;
+		const char	    *method;
+		int		     rc;
+	} cases[] = {
+	    {D_COMP_ADMIN, "StorageScan", 0},
+	    {D_COMP_ADMIN, "StorageFormat", 0},
+	    {D_COMP_AGENT, "StorageFormat", -DER_NO_PERM},
+	    {D_COMP_SERVER, "StorageScan", -DER_NO_PERM},
+	    {D_COMP_ADMIN, "NetworkScan", 0},
+	    {D_COMP_AGENT, "NetworkScan", -DER_NO_PERM},
+	    {D_COMP_SERVER, "Join", 0},
+	    {D_COMP_ADMIN, "Join", -DER_NO_PERM},
+	    {D_COMP_SERVER, "RaftAppendEntries", 0},
+	    {D_COMP_AGENT, "RaftAppendEntries", -DER_NO_PERM},
+	    {D_COMP_AGENT, "GetAttachInfo", 0},
+	    {D_COMP_ADMIN, "GetAttachInfo", 0},
+	    {D_COMP_AGENT, "PoolEvict", 0},
+	    {D_COMP_AGENT, "SystemCleanup", 0},
+	    {D_COMP_AGENT, "PoolCreate", -DER_NO_PERM},
+	    {D_COMP_AGENT, "GetVersion", 0},
+	    {D_COMP_SERVER, "GetVersion", 0},
+	    {D_COMP_ADMIN, "GetVersion", 0},
+	    {D_COMP_UNDEFINED, "GetVersion", -DER_NO_PERM},
+	    {D_COMP_ADMIN, "NoSuchMethod", -DER_NO_PERM},
+	};
+	struct d_errbuf eb;
+
+	(void)state;
+	for (size_t i = 0; i < D_ARRAY_SIZE(cases); i++) {
+		memset(&eb, 0, sizeof(eb));
+		if (ctl_rpc_authorize(cases[i].comp, cases[i].method, &eb) != cases[i].rc)
+			fail_msg("%s calling %s", d_tls_component_name(cases[i].comp),
+				 cases[i].method);
+	}
+	ctl_rpc_authorize(D_COMP_AGENT, "StorageFormat", &eb);
+	assert_string_equal(eb.msg, "agent does not have permission to call StorageFormat");
+	ctl_rpc_authorize(D_COMP_UNDEFINED, "GetVersion", &eb);
+	assert_string_equal(eb.msg, "undefined does not have permission to call GetVersion");
+}
+
+static void
+test_components(void **state)
+{
+	(void)state;
+	assert_int_equal(d_tls_component_from_cn("admin"), D_COMP_ADMIN);
+	assert_int_equal(d_tls_component_from_cn("agent"), D_COMP_AGENT);
+	assert_int_equal(d_tls_component_from_cn("server"), D_COMP_SERVER);
+	assert_int_equal(d_tls_component_from_cn("Server"), D_COMP_UNDEFINED);
+	assert_int_equal(d_tls_component_from_cn("DAOS CA"), D_COMP_UNDEFINED);
+	assert_int_equal(d_tls_component_from_cn(NULL), D_COMP_UNDEFINED);
+	assert_string_equal(d_tls_component_name(D_COMP_SERVER), "server");
+	assert_string_equal(d_tls_component_name((enum d_tls_component)99), "undefined");
+}
+
+static void
+test_interop(void **state)
+{
+	static const struct {
+		const char *self_comp, *self_ver, *other_comp, *other_ver;
+		int	    rc;
+	} cases[] = {
+	    /* equal versions */
+	    {"server", "2.9.100", "admin", "2.9.100", 0},
+	    {"server", "1.2.0", "admin", "1.2.0", 0},
+	    /* same major.minor, patch differs */
+	    {"server", "2.6.1", "admin", "2.6.3", 0},
+	    {"server", "2.6.1", "server", "2.6.0", 0},
+	    /* minor differs: only server<->agent within 2 */
+	    {"server", "2.6.0", "admin", "2.4.0", -DER_MISMATCH},
+	    {"server", "2.6.0", "server", "2.5.0", -DER_MISMATCH},
+	    {"server", "2.6.0", "agent", "2.4.0", 0},
+	    {"agent", "2.4.0", "server", "2.6.3", 0},
+	    {"server", "2.6.0", "agent", "2.3.9", -DER_MISMATCH},
+	    {"server", "3.0.0", "agent", "2.8.0", -DER_MISMATCH},
+	    /* nothing < 2.0 with >= 2.0 */
+	    {"server", "2.0.0", "agent", "1.2.0", -DER_MISMATCH},
+	    {"server", "1.2.0", "admin", "2.0.0", -DER_MISMATCH},
+	    {"server", "1.2.0", "admin", "1.2.1", 0},
+	    /* suffixes */
+	    {"server", "2.9.100", "admin", "2.9.101-rc1", 0},
+	    /* garbage */
+	    {"server", "2.9.100", "admin", "two", -DER_INVAL},
+	    {"server", "2.9", "admin", "2.9.0", -DER_INVAL},
+	    {"server", "2.9.100", "admin", "", -DER_INVAL},
+	    {"server", "2.9.100", "admin", "2.9.1x", -DER_INVAL},
+	};
+	struct d_errbuf eb;
+
+	(void)state;
+	for (size_t i = 0; i < D_ARRAY_SIZE(cases); i++) {
+		memset(&eb, 0, sizeof(eb));
+		int rc = ctl_version_compat(cases[i].self_comp, cases[i].self_ver,
+					    cases[i].other_comp, cases[i].other_ver, &eb);
+
+		if (rc != cases[i].rc)
+			fail_msg("case %zu: %s %s vs %s %s: %d", i, cases[i].self_comp,
+				 cases[i].self_ver, cases[i].other_comp, cases[i].other_ver, rc);
+	}
+	ctl_version_compat("server", "2.9.100", "admin", "2.4.0", &eb);
+	assert_string_equal(eb.msg, "admin 2.4.0 is incompatible with server 2.9.100");
+	ctl_version_compat("server", "2.9.100", "admin", "two", &eb);
+	assert_string_equal(eb.msg, "invalid version \"two\" (expected MAJOR.MINOR.PATCH)");
+}
+
+static int
+h_dummy(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+	uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+{
+	(void)arg, (void)peer, (void)req, (void)req_len, (void)eb;
+	*resp = NULL;
+	*resp_len = 0;
+	return 0;
+}
+
+static void
+test_server_refuses_unlisted_handler(void **state)
+{
+	struct d_tls_cfg	    tls = {.allow_insecure = true};
+	struct ctl_rpc_method	    m[] = {{"GetVersion", h_dummy}, {"MakeCoffee", h_dummy}};
+	struct ctl_rpc_server_cfg   cfg = {.tls = &tls, .methods = m, .nr_methods = 2};
+	struct ctl_rpc_server	   *srv = NULL;
+	struct d_errbuf		    eb = {{0}};
+
+	(void)state;
+	assert_int_equal(ctl_rpc_server_create(&cfg, &srv, &eb), -DER_INVAL);
+	assert_null(srv);
+	assert_string_equal(eb.msg, "method MakeCoffee has a handler but no entry in the "
+				    "authorization table (rpc_auth.c)");
+	ctl_rpc_server_destroy(NULL);
+}
+
+static void
+test_server_port_taken(void **state)
+{
+	struct d_tls_cfg	  tls = {.allow_insecure = true};
+	struct ctl_rpc_method	  m[] = {{"GetVersion", h_dummy}};
+	struct ctl_rpc_server_cfg cfg = {.tls = &tls, .methods = m, .nr_methods = 1};
+	struct ctl_rpc_server	 *srv = NULL, *srv2 = NULL;
+	struct d_errbuf		  eb = {{0}};
+	char			  want[128];
+
+	(void)state;
+	assert_int_equal(ctl_rpc_server_create(&cfg, &srv, &eb), 0);
+	assert_true(ctl_rpc_server_insecure(srv));
+	cfg.port = ctl_rpc_server_port(srv);
+	assert_int_not_equal(cfg.port, 0);
+	assert_int_equal(ctl_rpc_server_create(&cfg, &srv2, &eb), -DER_EXIST);
+	snprintf(want, sizeof(want), "port %u is already in use (EADDRINUSE)", cfg.port);
+	assert_non_null(strstr(eb.msg, want));
+	assert_null(srv2);
+	ctl_rpc_server_destroy(srv);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_proto_methods_in_table),
+	    cmocka_unit_test(test_table_sane),
+	    cmocka_unit_test(test_authorize),
+	    cmocka_unit_test(test_components),
+	    cmocka_unit_test(test_interop),
+	    cmocka_unit_test(test_server_refuses_unlisted_handler),
+	    cmocka_unit_test(test_server_port_taken),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
