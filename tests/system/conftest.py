@@ -31,3 +31,45 @@ def top():
 @pytest.fixture(scope="session")
 def build_dir():
     return BUILD
+
+
+# Multi-host clusters (tests/system/cluster.py, documented in README.md).
+# Both fixtures are factories so a test chooses its host names; every cluster
+# made is torn down when the test ends, passed or failed.
+
+@pytest.fixture
+def netns_cluster(tmp_path):
+    """make(names, fixtures=None, port=10001) -> NetnsCluster; skips the
+    test when this machine cannot run network namespaces (not root, ...)."""
+    import cluster
+    ok, why = cluster.netns_support()
+    if not ok:
+        pytest.skip(why)
+    made = []
+
+    def make(names, fixtures=None, **kw):
+        c = cluster.NetnsCluster(names, fixtures=fixtures,
+                                 workdir=str(tmp_path / f"netns{len(made)}"), **kw)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.teardown()
+
+
+@pytest.fixture
+def local_cluster(tmp_path):
+    """make(n, fixtures=None) -> LocalCluster of n loopback hosts."""
+    import cluster
+    made = []
+
+    def make(n, fixtures=None, **kw):
+        c = cluster.LocalCluster(n, fixtures=fixtures,
+                                 workdir=str(tmp_path / f"local{len(made)}"), **kw)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.teardown()

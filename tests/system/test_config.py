@@ -232,3 +232,31 @@ def test_uncommented_server_template(tmp_path):
     res = validate("server", str(path))
     assert res.returncode == 0, res.stderr
     assert "- storage-1:10001" in res.stdout
+
+
+def test_agent_flags_override_file(tmp_path):
+    """Global flags -i, -s and -l take precedence over daos_agent.yml."""
+    path = os.path.join(TOP, "utils", "config", "examples", "daos_agent.yml")
+    r = run_bin("daos_agent", "-o", path, "-i", "-s", str(tmp_path), "-l",
+                str(tmp_path / "agent.log"), "-j", "config", "validate")
+    assert r.returncode == 0, r.stderr
+    cfg = json.loads(r.stdout)["response"]["config"]
+    assert cfg["runtime_dir"] == str(tmp_path)
+    assert cfg["log_file"] == str(tmp_path / "agent.log")
+    assert cfg["transport_config"]["allow_insecure"] is True
+
+
+def test_dmg_flags_override_file():
+    path = os.path.join(TOP, "utils", "config", "examples", "daos_control.yml")
+    r = run_bin("dmg", "-o", path, "-i", "-l", "wolf-[71,72]", "-j", "config", "validate")
+    assert r.returncode == 0, r.stderr
+    cfg = json.loads(r.stdout)["response"]["config"]
+    assert cfg["hostlist"] == ["wolf-[71,72]"]
+    assert cfg["transport_config"]["allow_insecure"] is True
+
+
+def test_dmg_bad_hostlist_flag():
+    path = os.path.join(TOP, "utils", "config", "examples", "daos_control.yml")
+    r = run_bin("dmg", "-o", path, "-l", "wolf-[71", "config", "validate")
+    assert r.returncode == 1
+    assert "-l/--host-list: " in r.stderr and "wolf-[71" in r.stderr

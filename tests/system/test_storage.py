@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -403,11 +404,35 @@ def test_duplicate_process_refused(tmp_path):
     p = subprocess.Popen([str(fake), "60"])
     try:
         # Popen returns once exec has succeeded, so /proc shows the new name.
-        for args in (["storage", "scan"], ["scm", "scan"], ["nvme", "prepare"]):
+        for args in (["storage", "scan"], ["scm", "scan"], ["nvme", "prepare"],
+                     ["network", "scan"]):
             r = real(*args)
             assert r.returncode == 1
             assert f"another daos_server process is already running (pid: {p.pid})" in r.stderr
         assert real("version").returncode == 0
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_duplicate_in_other_netns_is_another_host(tmp_path):
+    """A daos_server in another network namespace is another host, not a duplicate."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to create a network namespace")
+    fake = tmp_path / "daos_server"
+    os.symlink(shutil.which("sleep"), fake)
+    p = subprocess.Popen(["unshare", "--net", str(fake), "60"])
+    try:
+        for _ in range(100):  # wait until the exec of the fake happened
+            try:
+                if os.path.basename(open(f"/proc/{p.pid}/cmdline").read().split("\0")[0]) \
+                        == "daos_server":
+                    break
+            except OSError:
+                pass
+            time.sleep(0.01)
+        r = real("storage", "scan")
+        assert r.returncode == 0, r.stderr
     finally:
         p.kill()
         p.wait()

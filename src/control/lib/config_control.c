@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daos_build.h"
+#include "common/hostlist.h"
 #include "control/lib/config_internal.h"
 
 #define CK(f) offsetof(struct ctl_control_config, f)
@@ -139,31 +140,22 @@ ctl_control_config_override(struct ctl_control_config *cfg,
 			    const struct ctl_control_overrides *ov, struct d_errbuf *eb)
 {
 	if (ov->hostlist != NULL) {
-		struct ctl_strlist l = {0};
-		const char        *p = ov->hostlist;
+		struct ctl_strlist  l  = {0};
+		struct d_hostlist  *hl = NULL;
+		struct d_errbuf     heb;
+		int                 rc;
 
-		while (*p != '\0') {
-			size_t len = strcspn(p, ",");
-			char  *h;
-
-			if (len > 0) {
-				D_STRNDUP(h, p, len);
-				if (h == NULL || cfg_strlist_add(&l, h) != 0) {
-					D_FREE(h);
-					cfg_strlist_fini(&l);
-					d_errbuf_set(eb, "out of memory applying the host list");
-					return -DER_NOMEM;
-				}
-				D_FREE(h);
-			}
-			p += len;
-			if (*p == ',')
-				p++;
+		/* Check the whole list with the hostlist grammar; keep it as given. */
+		rc = d_hostlist_parse(ov->hostlist, &hl, &heb);
+		d_hostlist_destroy(hl);
+		if (rc != 0) {
+			d_errbuf_set(eb, "-l/--host-list: %s", heb.msg);
+			return rc;
 		}
-		if (l.n == 0) {
-			d_errbuf_set(eb, "empty host list given with -l; list hosts as host1,host2 "
-				     "or host[1-4]");
-			return -DER_INVAL;
+		if (cfg_strlist_add(&l, ov->hostlist) != 0) {
+			cfg_strlist_fini(&l);
+			d_errbuf_set(eb, "out of memory applying the host list");
+			return -DER_NOMEM;
 		}
 		cfg_strlist_fini(&cfg->hostlist);
 		cfg->hostlist = l;

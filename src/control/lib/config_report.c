@@ -178,9 +178,18 @@ ctl_control_config_json(const void *cfg, struct d_json *w, const char *key)
 	cfg_section_to_json(cfg_control_section_get(), cfg, w, key);
 }
 
+/* Record a failed command-line override as a problem of the run. */
+static int
+config_apply_override(struct d_diags *dg, int rc, const struct d_errbuf *eb)
+{
+	if (rc != 0)
+		d_diags_add(dg, D_DIAG_ERROR, 0, NULL, "%s", eb->msg);
+	return rc;
+}
+
 int
-ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, bool json, FILE *out,
-			 FILE *err)
+ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const void *overrides,
+			 bool json, FILE *out, FILE *err)
 {
 	static const char *const names[] = {"daos_server.yml", "daos_agent.yml",
 					    "daos_control.yml"};
@@ -202,6 +211,8 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, bool j
 	switch (kind) {
 	case CTL_CFG_SERVER:
 		rc = ctl_server_config_load(path, &s, &dg);
+		if (rc == 0 && overrides != NULL)
+			rc = config_apply_override(&dg, ctl_server_config_override(s, overrides, &eb), &eb);
 		if (rc == 0)
 			rc = ctl_server_config_validate(s, &dg);
 		res.cfg     = s;
@@ -211,6 +222,8 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, bool j
 		break;
 	case CTL_CFG_AGENT:
 		rc          = ctl_agent_config_load(path, &a, &dg);
+		if (rc == 0 && overrides != NULL)
+			rc = config_apply_override(&dg, ctl_agent_config_override(a, overrides, &eb), &eb);
 		res.cfg     = a;
 		res.to_json = ctl_agent_config_json;
 		if (rc == 0)
@@ -222,6 +235,9 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, bool j
 				    "no daos_control.yml found (looked in ~/.daos_control.yml and "
 				    "the config directories); using built-in defaults");
 		rc          = ctl_control_config_load(path, &c, &dg);
+		if (rc == 0 && overrides != NULL)
+			rc = config_apply_override(&dg, ctl_control_config_override(c, overrides, &eb),
+						   &eb);
 		res.cfg     = c;
 		res.to_json = ctl_control_config_json;
 		if (rc == 0)

@@ -420,10 +420,13 @@ int ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out,
 /*
  * The whole of `<binary> config validate`: find the file (opt_path from -o,
  * else the search order of `kind`), load, validate, report.  Returns the
- * exit status.
+ * exit status.  `overrides` (may be NULL) points to the kind's override
+ * struct (ctl_server_overrides, ctl_agent_overrides or
+ * ctl_control_overrides) holding the command-line flags, applied after
+ * loading exactly as the daemon or tool would apply them.
  */
-int ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, bool json,
-			     FILE *out, FILE *err);
+int ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path,
+			     const void *overrides, bool json, FILE *out, FILE *err);
 
 /* JSON objects of the effective configurations (same keys as the YAML). */
 void ctl_server_config_json(const void *cfg, struct d_json *w, const char *key);

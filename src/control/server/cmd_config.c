@@ -2,7 +2,7 @@
  * `daos_server config`: configuration file commands.  `validate` checks a
  * daos_server.yml (given with -o, else found in the config directory or
  * /etc/daos) and prints the effective configuration or every problem.
- * `config generate` is added by a later issue.
+ * `generate` lives in cmd_config_gen.c.
  */
 #include <stdio.h>
 
@@ -12,7 +12,7 @@
 static int
 validate_run(struct d_cli_ctx *ctx)
 {
-	return ctl_config_validate_main(CTL_CFG_SERVER, d_cli_get(ctx, "config"),
+	return ctl_config_validate_main(CTL_CFG_SERVER, d_cli_get(ctx, "config"), NULL,
 					d_cli_has(ctx, "json"), stdout, stderr);
 }
 
@@ -34,8 +34,11 @@ static const struct d_cli_cmd config_subcmds[] = {
 	{0},
 };
 
+static const struct d_cli_cmd *const config_subcmd_ptrs[] = {&srv_config_generate_cmd, NULL};
+
 const struct d_cli_cmd srv_config_cmd = {
 	.name = "config",
 	.help = "Check configuration files",
 	.subcmds = config_subcmds,
+	.subcmd_ptrs = config_subcmd_ptrs,
 };

@@ -34,7 +34,9 @@ network_scan_run(struct d_cli_ctx *ctx)
 	struct d_json		 *w;
 	int			  rc;
 
-	rc = ctl_net_scan(provider, NULL, &scan, &eb);
+	rc = srv_check_dupe_process(&eb);
+	if (rc == 0)
+		rc = ctl_net_scan(provider, NULL, &scan, &eb);
 	if (rc != 0) {
 		network_error(ctx, json, eb.msg, rc);
 		return 1;

@@ -6,8 +6,6 @@
  * The work is done by src/control/lib (ctl_storage.h); this file parses
  * options, asks for consent, and prints text or the -j JSON envelope.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -74,60 +72,6 @@ json_done(struct d_json *w)
 	d_json_envelope_print(stdout, w, NULL, 0);
 	d_json_destroy(w);
 	return 0;
-}
-
-/* The basename of argv[0] of a process, from /proc/<pid>/cmdline. */
-static int
-proc_name(const char *pid, char *buf, size_t len)
-{
-	char	path[64];
-	char	cmd[4096];
-	ssize_t n;
-	int	fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, cmd, sizeof(cmd) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	cmd[n] = '\0';
-	snprintf(buf, len, "%s", basename(cmd));
-	return 0;
-}
-
-int
-srv_check_dupe_process(struct d_errbuf *eb)
-{
-	char	       self[256], other[256], me[32];
-	DIR	      *d;
-	struct dirent *de;
-	int	       rc = 0;
-
-	snprintf(me, sizeof(me), "%d", (int)getpid());
-	if (proc_name(me, self, sizeof(self)) != 0) {
-		d_errbuf_set(eb, "failed to get process name: cannot read /proc/%s/cmdline", me);
-		return -DER_IO;
-	}
-	d = opendir("/proc");
-	if (d == NULL) {
-		d_errbuf_set(eb, "failed to read process list: %s", strerror(errno));
-		return -DER_IO;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]) || strcmp(de->d_name, me) == 0)
-			continue;
-		if (proc_name(de->d_name, other, sizeof(other)) != 0 || strcmp(other, self) != 0)
-			continue;
-		d_errbuf_set(eb, "another %s process is already running (pid: %s)", self,
-			     de->d_name);
-		rc = -DER_EXIST;
-		break;
-	}
-	closedir(d);
-	return rc;
 }
 
 /* Common start of every storage command; returns 0 or the exit status. */

@@ -15,12 +15,13 @@ extern const struct d_cli_cmd srv_scm_cmd;     /* scm prepare|reset|scan, cmd_st
 extern const struct d_cli_cmd srv_nvme_cmd;    /* nvme prepare|reset|scan, cmd_storage.c */
 extern const struct d_cli_cmd srv_network_cmd; /* network scan, cmd_network.c */
 extern const struct d_cli_cmd srv_config_cmd;  /* config validate, cmd_config.c */
+extern const struct d_cli_cmd srv_config_generate_cmd; /* config generate, cmd_config_gen.c */
 
 /*
  * Upstream's duplicate-process check (common.CheckDupeProcess): -DER_EXIST
  * with "another daos_server process is already running (pid: N)" in eb when
  * another process has our argv[0] basename.  Every command but version calls
- * it first.  Defined in cmd_storage.c.
+ * it first.  Defined in srv_proc.c.
  */
 struct d_errbuf;
 int srv_check_dupe_process(struct d_errbuf *eb);

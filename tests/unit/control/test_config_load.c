@@ -532,10 +532,15 @@ test_overrides(void **state)
 
 	assert_int_equal(ctl_control_config_default(&c), 0);
 	assert_int_equal(ctl_control_config_override(
-			     c, &(struct ctl_control_overrides){.hostlist = "a,b[1-2],,c"}, &eb),
+			     c, &(struct ctl_control_overrides){.hostlist = "a,wolf-[71,72],c"}, &eb),
 			 0);
-	assert_int_equal(c->hostlist.n, 3);
-	assert_string_equal(c->hostlist.v[1], "b[1-2]");
+	/* kept whole: a split on ',' would cut the bracketed range apart */
+	assert_int_equal(c->hostlist.n, 1);
+	assert_string_equal(c->hostlist.v[0], "a,wolf-[71,72],c");
+	assert_int_equal(ctl_control_config_override(
+			     c, &(struct ctl_control_overrides){.hostlist = "wolf-[72-71]"}, &eb),
+			 -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "-l/--host-list: "));
 	assert_int_equal(ctl_control_config_override(
 			     c, &(struct ctl_control_overrides){.hostlist = ","}, &eb),
 			 -DER_INVAL);
