@@ -27,8 +27,8 @@
 #define TLS13_SUITES "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
 
 /* First byte of a TLS record: content types change_cipher_spec..application_data. */
-#define TLS_CT_MIN 20
-#define TLS_CT_MAX 23
+#define TLS_CT_MIN	 20
+#define TLS_CT_MAX	 23
 #define TLS_CT_HANDSHAKE 22
 
 struct d_tls_ctx {
@@ -48,11 +48,13 @@ struct d_tls_conn {
 	size_t		     nfirst;
 };
 
+static int wait_fd(struct d_tls_conn *conn, short events, int64_t deadline);
+
 static const char *const comp_names[] = {
-    [D_COMP_UNDEFINED] = "undefined",
-    [D_COMP_ADMIN] = "admin",
-    [D_COMP_AGENT] = "agent",
-    [D_COMP_SERVER] = "server",
+	[D_COMP_UNDEFINED] = "undefined",
+	[D_COMP_ADMIN] = "admin",
+	[D_COMP_AGENT] = "agent",
+	[D_COMP_SERVER] = "server",
 };
 
 const char *
@@ -106,8 +108,9 @@ d_tls_check_file(const char *path, unsigned int max_mode, struct d_errbuf *eb)
 	struct stat st;
 
 	if (path == NULL || path[0] == '\0') {
-		d_errbuf_set(eb, "certificates are enabled, but a certificate or key path is empty; "
-				 "set it in transport_config or set allow_insecure");
+		d_errbuf_set(eb,
+			     "certificates are enabled, but a certificate or key path is empty; "
+			     "set it in transport_config or set allow_insecure");
 		return -DER_INVAL;
 	}
 	if (stat(path, &st) != 0) {
@@ -177,8 +180,8 @@ cert_component(X509 *x)
 {
 	char cn[64];
 
-	if (x == NULL || X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
-						   sizeof(cn)) < 0)
+	if (x == NULL ||
+	    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn)) < 0)
 		return D_COMP_UNDEFINED;
 	return d_tls_component_from_cn(cn);
 }
@@ -193,17 +196,17 @@ ctx_load(struct d_tls_ctx *ctx, const struct d_tls_cfg *cfg, struct d_errbuf *eb
 	if (rc == 0)
 		rc = d_tls_check_file(cfg->cert, D_TLS_MODE_CERT, eb);
 	if (rc == 0)
-		rc = d_tls_check_file(cfg->key, cfg->key_group_readable ? D_TLS_MODE_ADMIN_KEY
-									: D_TLS_MODE_KEY,
-				      eb);
+		rc = d_tls_check_file(
+			cfg->key, cfg->key_group_readable ? D_TLS_MODE_ADMIN_KEY : D_TLS_MODE_KEY,
+			eb);
 	if (rc == 0 && ctx->side == D_TLS_SERVER && cfg->client_cert_dir != NULL &&
 	    cfg->client_cert_dir[0] != '\0')
 		rc = d_tls_check_file(cfg->client_cert_dir, D_TLS_MODE_CERT_DIR, eb);
 	if (rc != 0)
 		return rc;
 
-	ctx->ssl_ctx = SSL_CTX_new(ctx->side == D_TLS_SERVER ? TLS_server_method()
-							     : TLS_client_method());
+	ctx->ssl_ctx =
+		SSL_CTX_new(ctx->side == D_TLS_SERVER ? TLS_server_method() : TLS_client_method());
 	if (ctx->ssl_ctx == NULL)
 		return -DER_NOMEM;
 	SSL_CTX_set_min_proto_version(ctx->ssl_ctx, TLS1_2_VERSION);
@@ -229,8 +232,9 @@ ctx_load(struct d_tls_ctx *ctx, const struct d_tls_cfg *cfg, struct d_errbuf *eb
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx->ssl_ctx, cfg->key, SSL_FILETYPE_PEM) != 1) {
 		ERR_clear_error();
-		d_errbuf_set(eb, "private key at path \"%s\" is invalid or does not match the "
-				 "certificate \"%s\"",
+		d_errbuf_set(eb,
+			     "private key at path \"%s\" is invalid or does not match the "
+			     "certificate \"%s\"",
 			     cfg->key, cfg->cert);
 		return -DER_BAD_CERT;
 	}
@@ -315,8 +319,7 @@ record_first_bytes(BIO *bio, int oper, const char *argp, size_t len, int argi, l
 	(void)len;
 	(void)argi;
 	(void)argl;
-	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL &&
-	    conn != NULL) {
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL && conn != NULL) {
 		size_t n = *processed;
 
 		while (n > 0 && conn->nfirst < sizeof(conn->first)) {
@@ -384,6 +387,28 @@ d_tls_conn_plain(struct d_tls_conn *conn)
 	SSL_free(conn->ssl);
 	conn->ssl = NULL;
 	ERR_clear_error();
+}
+
+void
+d_tls_conn_linger(struct d_tls_conn *conn, int64_t deadline)
+{
+	char buf[4096];
+
+	if (shutdown(conn->fd, SHUT_WR) != 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+
+		if (n == 0)
+			return;
+		if (n > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    wait_fd(conn, POLLIN, deadline) != 0)
+			return;
+	}
 }
 
 int
@@ -515,7 +540,8 @@ d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_peer,
 			}
 			continue;
 		}
-		if (conn->nfirst > 0 && (conn->first[0] < TLS_CT_MIN || conn->first[0] > TLS_CT_MAX)) {
+		if (conn->nfirst > 0 &&
+		    (conn->first[0] < TLS_CT_MIN || conn->first[0] > TLS_CT_MAX)) {
 			ERR_clear_error();
 			if (plaintext_peer != NULL)
 				*plaintext_peer = true;
@@ -543,8 +569,7 @@ d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_peer,
 }
 
 int
-d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline,
-	   struct d_errbuf *eb)
+d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline, struct d_errbuf *eb)
 {
 	size_t done = 0;
 	int    rc;
@@ -567,10 +592,18 @@ d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline,
 				ERR_clear_error();
 				goto eof;
 			}
+			if (err == SSL_ERROR_SSL) {
+				char why[256];
+
+				/* TLS 1.3: a peer rejecting our certificate says so here. */
+				ossl_reason(why, sizeof(why), "TLS error");
+				d_errbuf_set(eb, "%s", why);
+				return -DER_PROTO;
+			}
 			if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
 				char why[256];
 
-				ossl_reason(why, sizeof(why), "TLS error");
+				ossl_reason(why, sizeof(why), strerror(errno));
 				d_errbuf_set(eb, "receive failed: %s", why);
 				return -DER_IO;
 			}
@@ -633,7 +666,7 @@ d_tls_write(struct d_tls_conn *conn, const void *buf, size_t len, int64_t deadli
 			ev = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
 		} else {
 			ssize_t n =
-			    send(conn->fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
+				send(conn->fd, (const char *)buf + done, len - done, MSG_NOSIGNAL);
 
 			if (n >= 0) {
 				done += (size_t)n;

@@ -33,7 +33,7 @@ enum d_tls_component {
 };
 
 /* "undefined", "admin", "agent", "server". */
-const char	    *d_tls_component_name(enum d_tls_component c);
+const char *d_tls_component_name(enum d_tls_component c);
 /* Exact CN match; anything else is D_COMP_UNDEFINED. */
 enum d_tls_component d_tls_component_from_cn(const char *cn);
 
@@ -42,7 +42,7 @@ struct d_tls_cfg {
 	const char *ca_cert;
 	const char *cert;
 	const char *key;
-	const char *client_cert_dir; /* servers: agent certificates; NULL = none */
+	const char *client_cert_dir;	/* servers: agent certificates; NULL = none */
 	bool	    key_group_readable; /* admin key: 0440 allowed instead of 0400 */
 };
 
@@ -112,14 +112,22 @@ int d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_p
  */
 void d_tls_conn_plain(struct d_tls_conn *conn);
 
+/*
+ * After refusing a peer: finish sending (FIN after any alert) and discard
+ * what it still sends until it closes or `deadline`, so that closing does
+ * not reset the connection and destroy the alert before the peer reads it.
+ */
+void d_tls_conn_linger(struct d_tls_conn *conn, int64_t deadline);
+
 /* Verified peer role (UNDEFINED when insecure or before the handshake). */
 enum d_tls_component d_tls_conn_peer(const struct d_tls_conn *conn);
 
 /*
  * Read exactly len bytes / write all of buf before `deadline` (-1: none).
  * Errors: -DER_TIMEDOUT, -DER_CANCELED, -DER_SHUTDOWN (the peer closed the
- * stream before the first byte), -DER_IO (closed mid-way, reset, TLS error;
- * eb says which).
+ * stream before the first byte), -DER_PROTO (TLS protocol error or alert,
+ * e.g. the peer rejected our certificate after a TLS 1.3 handshake; eb has
+ * OpenSSL's reason), -DER_IO (closed mid-way, reset; eb says which).
  */
 int d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline,
 	       struct d_errbuf *eb);

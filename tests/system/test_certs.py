@@ -131,3 +131,17 @@ def test_default_dir_and_usage(tmp_path):
     r = subprocess.run([SCRIPT], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "daosCA/certs/admin.crt").is_file()
+
+
+def test_installed(tmp_path):
+    from conftest import BUILD
+    dest = tmp_path / "root"
+    r = subprocess.run(["meson", "install", "-C", BUILD, "--no-rebuild", "--quiet",
+                        "--destdir", str(dest)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    found = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs
+             if f == "gen_certificates.sh"]
+    assert len(found) == 1 and found[0].endswith("/share/daos/certgen/gen_certificates.sh")
+    assert mode(found[0]) == 0o755
+    r = subprocess.run([found[0], str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr

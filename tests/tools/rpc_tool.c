@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,26 @@
 #include "control/lib/rpc_conv.h"
 #include "daos_build.h"
 
-static struct ctl_rpc_server *the_server;
+/*
+ * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() here:
+ * libraries loaded by the network scan (libfabric providers) install their
+ * own SIGINT/SIGTERM handlers that exit(1), which would bypass our stop.
+ */
+struct sig_ctx {
+	sigset_t	       set;
+	struct ctl_rpc_server *srv;
+};
 
-static void
-on_signal(int sig)
+static void *
+signal_thread(void *arg)
 {
-	(void)sig;
-	if (the_server != NULL)
-		ctl_rpc_server_stop(the_server);
+	struct sig_ctx *sc = arg;
+	int		sig;
+
+	while (sigwait(&sc->set, &sig) != 0)
+		;
+	ctl_rpc_server_stop(sc->srv);
+	return NULL;
 }
 
 static void
@@ -113,9 +126,9 @@ h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 }
 
 static const struct ctl_rpc_method methods[] = {
-    {"GetVersion", h_version},
-    {"StorageScan", h_storage_scan},
-    {"NetworkScan", h_net_scan},
+	{"GetVersion", h_version},
+	{"StorageScan", h_storage_scan},
+	{"NetworkScan", h_net_scan},
 };
 
 struct opts {
@@ -136,36 +149,46 @@ static int
 run_server(const struct opts *o)
 {
 	struct ctl_rpc_server_cfg cfg = {
-	    .port = (uint16_t)o->port,
-	    .tls = &o->tls,
-	    .methods = methods,
-	    .nr_methods = (int)D_ARRAY_SIZE(methods),
-	    .arg = (void *)(o->claim_version != NULL ? o->claim_version : DAOS_VERSION),
-	    .notify = on_event,
-	    .handshake_timeout_ms = o->handshake_ms,
-	    .idle_timeout_ms = o->idle_ms,
-	    .version = o->claim_version,
+		.port = (uint16_t)o->port,
+		.tls = &o->tls,
+		.methods = methods,
+		.nr_methods = (int)D_ARRAY_SIZE(methods),
+		.arg = (void *)(o->claim_version != NULL ? o->claim_version : DAOS_VERSION),
+		.notify = on_event,
+		.handshake_timeout_ms = o->handshake_ms,
+		.idle_timeout_ms = o->idle_ms,
+		.version = o->claim_version,
 	};
-	struct d_errbuf	 eb = {{0}};
-	struct sigaction sa = {.sa_handler = on_signal};
-	int		 rc;
+	struct d_errbuf	       eb = {{0}};
+	struct ctl_rpc_server *srv;
+	struct sig_ctx	       sc;
+	pthread_t	       th;
+	int		       rc;
 
-	rc = ctl_rpc_server_create(&cfg, &the_server, &eb);
+	/* Before any thread exists, so that every thread inherits the mask. */
+	sigemptyset(&sc.set);
+	sigaddset(&sc.set, SIGTERM);
+	sigaddset(&sc.set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+
+	rc = ctl_rpc_server_create(&cfg, &srv, &eb);
 	if (rc != 0) {
 		fprintf(stderr, "rpc_tool: %s\n", eb.msg);
 		return 1;
 	}
-	if (ctl_rpc_server_insecure(the_server))
+	sc.srv = srv;
+	if (pthread_create(&th, NULL, signal_thread, &sc) != 0) {
+		ctl_rpc_server_destroy(srv);
+		return 1;
+	}
+	if (ctl_rpc_server_insecure(srv))
 		fprintf(stderr, "WARN allow_insecure: true: the control plane runs without TLS "
 				"and without authorization\n");
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	printf("listening on port %u\n", ctl_rpc_server_port(the_server));
+	printf("listening on port %u\n", ctl_rpc_server_port(srv));
 	fflush(stdout);
-	ctl_rpc_server_run(the_server);
-	ctl_rpc_server_destroy(the_server);
-	the_server = NULL;
+	ctl_rpc_server_run(srv);
+	pthread_join(th, NULL);
+	ctl_rpc_server_destroy(srv);
 	fprintf(stderr, "INFO stopped\n");
 	return 0;
 }
@@ -310,10 +333,25 @@ out:
 	return failed;
 }
 
+static int
+num_arg(const char *s, const char *opt, int max)
+{
+	char *end;
+	long  v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0 || v > max) {
+		fprintf(stderr, "rpc_tool: --%s wants a number from 0 to %d, not \"%s\"\n", opt,
+			max, s);
+		exit(2);
+	}
+	return (int)v;
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: rpc_tool server [opts] | rpc_tool call [opts] METHOD HOST:PORT...\n");
+	fprintf(stderr,
+		"usage: rpc_tool server [opts] | rpc_tool call [opts] METHOD HOST:PORT...\n");
 	exit(2);
 }
 
@@ -321,23 +359,23 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-	    {"insecure", no_argument, NULL, 'i'},
-	    {"ca", required_argument, NULL, 'a'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"client-cert-dir", required_argument, NULL, 'd'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"timeout-ms", required_argument, NULL, 't'},
-	    {"handshake-ms", required_argument, NULL, 'H'},
-	    {"idle-ms", required_argument, NULL, 'I'},
-	    {"component", required_argument, NULL, 'C'},
-	    {"claim-version", required_argument, NULL, 'V'},
-	    {"admin-key", no_argument, NULL, 'A'},
-	    {"repeat", required_argument, NULL, 'r'},
-	    {"concurrency", required_argument, NULL, 'n'},
-	    {"provider", required_argument, NULL, 'P'},
-	    {"health", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{"insecure", no_argument, NULL, 'i'},
+		{"ca", required_argument, NULL, 'a'},
+		{"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
+		{"client-cert-dir", required_argument, NULL, 'd'},
+		{"port", required_argument, NULL, 'p'},
+		{"timeout-ms", required_argument, NULL, 't'},
+		{"handshake-ms", required_argument, NULL, 'H'},
+		{"idle-ms", required_argument, NULL, 'I'},
+		{"component", required_argument, NULL, 'C'},
+		{"claim-version", required_argument, NULL, 'V'},
+		{"admin-key", no_argument, NULL, 'A'},
+		{"repeat", required_argument, NULL, 'r'},
+		{"concurrency", required_argument, NULL, 'n'},
+		{"provider", required_argument, NULL, 'P'},
+		{"health", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_ms = 5000, .component = D_COMP_ADMIN, .repeat = 1};
 	const char *mode;
@@ -349,23 +387,56 @@ main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'i': o.tls.allow_insecure = true; break;
-		case 'a': o.tls.ca_cert = optarg; break;
-		case 'c': o.tls.cert = optarg; break;
-		case 'k': o.tls.key = optarg; break;
-		case 'd': o.tls.client_cert_dir = optarg; break;
-		case 'A': o.tls.key_group_readable = true; break;
-		case 'p': o.port = atoi(optarg); break;
-		case 't': o.timeout_ms = atoi(optarg); break;
-		case 'H': o.handshake_ms = atoi(optarg); break;
-		case 'I': o.idle_ms = atoi(optarg); break;
-		case 'C': o.component = d_tls_component_from_cn(optarg); break;
-		case 'V': o.claim_version = optarg; break;
-		case 'r': o.repeat = atoi(optarg); break;
-		case 'n': o.concurrency = atoi(optarg); break;
-		case 'P': o.provider = optarg; break;
-		case 'h': o.health = true; break;
-		default: usage();
+		case 'i':
+			o.tls.allow_insecure = true;
+			break;
+		case 'a':
+			o.tls.ca_cert = optarg;
+			break;
+		case 'c':
+			o.tls.cert = optarg;
+			break;
+		case 'k':
+			o.tls.key = optarg;
+			break;
+		case 'd':
+			o.tls.client_cert_dir = optarg;
+			break;
+		case 'A':
+			o.tls.key_group_readable = true;
+			break;
+		case 'p':
+			o.port = num_arg(optarg, "port", 65535);
+			break;
+		case 't':
+			o.timeout_ms = num_arg(optarg, "timeout-ms", INT32_MAX);
+			break;
+		case 'H':
+			o.handshake_ms = num_arg(optarg, "handshake-ms", INT32_MAX);
+			break;
+		case 'I':
+			o.idle_ms = num_arg(optarg, "idle-ms", INT32_MAX);
+			break;
+		case 'C':
+			o.component = d_tls_component_from_cn(optarg);
+			break;
+		case 'V':
+			o.claim_version = optarg;
+			break;
+		case 'r':
+			o.repeat = num_arg(optarg, "repeat", 1000000);
+			break;
+		case 'n':
+			o.concurrency = num_arg(optarg, "concurrency", 4096);
+			break;
+		case 'P':
+			o.provider = optarg;
+			break;
+		case 'h':
+			o.health = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (strcmp(mode, "server") == 0)

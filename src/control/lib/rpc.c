@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daos_build.h"
@@ -24,11 +25,11 @@
 #include "control/lib/rpc_internal.h"
 #include "proto/ctl.pb-c.h"
 
-#define CONN_STACK_SIZE	    (256 * 1024)
-#define DEFAULT_MAX_CONNS   64
+#define CONN_STACK_SIZE	     (256 * 1024)
+#define DEFAULT_MAX_CONNS    64
 #define DEFAULT_HANDSHAKE_MS 10000
-#define DEFAULT_IDLE_MS	    60000
-#define DEFAULT_FANOUT	    64
+#define DEFAULT_IDLE_MS	     60000
+#define DEFAULT_FANOUT	     64
 
 void
 ctl_rpc_ignore_sigpipe(void)
@@ -98,8 +99,8 @@ ctl_rpc_frame_response(const struct ctl_rpc_resp_env *env, uint8_t **frame, size
 int
 ctl_rpc_frame_len(const uint8_t hdr[4], uint32_t *len)
 {
-	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 |
-		     hdr[3];
+	uint32_t n =
+		(uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
 
 	if (n == 0)
 		return -DER_PROTO;
@@ -111,7 +112,7 @@ ctl_rpc_frame_len(const uint8_t hdr[4], uint32_t *len)
 
 int
 ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint8_t **out, size_t *out_len,
-	   struct d_errbuf *eb)
+		   struct d_errbuf *eb)
 {
 	uint8_t	 hdr[4];
 	uint32_t n;
@@ -186,13 +187,13 @@ send_response(struct ctl_rpc_server *srv, struct d_tls_conn *conn, int64_t deadl
 	      const char *error, enum ctl_rpc_refusal refusal, const uint8_t *body, size_t len)
 {
 	struct ctl_rpc_resp_env env = {
-	    .status = status,
-	    .error = error,
-	    .body = body,
-	    .body_len = len,
-	    .version = srv->version,
-	    .component = "server",
-	    .refusal = refusal,
+		.status = status,
+		.error = error,
+		.body = body,
+		.body_len = len,
+		.version = srv->version,
+		.component = "server",
+		.refusal = refusal,
 	};
 	struct d_errbuf eb = {{0}};
 	uint8_t	       *frame;
@@ -247,8 +248,9 @@ serve_request(struct srv_conn *sc, const uint8_t *frame, size_t len, int64_t dea
 
 		/* The role is the certificate's; a header claiming another is refused. */
 		if (comp != cert) {
-			d_errbuf_set(&eb, "%s does not have permission to call %s "
-					  "(request claims component \"%s\")",
+			d_errbuf_set(&eb,
+				     "%s does not have permission to call %s "
+				     "(request claims component \"%s\")",
 				     d_tls_component_name(cert), req->method, req->component);
 			rc = send_response(srv, sc->conn, deadline, -DER_NO_PERM, eb.msg,
 					   CTL_RPC_REFUSE_PERM, NULL, 0);
@@ -364,6 +366,7 @@ conn_thread(void *arg)
 			} else if (rc != -DER_CANCELED) {
 				notify(srv, CTL_RPC_EV_WARN, "TLS handshake with %s failed: %s",
 				       sc->addr, eb.msg);
+				d_tls_conn_linger(sc->conn, d_tls_now_ms() + 1000);
 			}
 			goto out;
 		}
@@ -462,8 +465,8 @@ srv_listen(struct ctl_rpc_server *srv, struct d_errbuf *eb)
 
 			getsockname(fd, (struct sockaddr *)&ss, &sl);
 			srv->port = ntohs(ss.ss_family == AF_INET
-					      ? ((struct sockaddr_in *)&ss)->sin_port
-					      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+						  ? ((struct sockaddr_in *)&ss)->sin_port
+						  : ((struct sockaddr_in6 *)&ss)->sin6_port);
 			srv->lfd = fd;
 			freeaddrinfo(res);
 			return 0;
@@ -473,8 +476,9 @@ srv_listen(struct ctl_rpc_server *srv, struct d_errbuf *eb)
 	}
 	freeaddrinfo(res);
 	if (err == EADDRINUSE) {
-		d_errbuf_set(eb, "port %u is already in use (EADDRINUSE): another daos_server or "
-				 "another program listens on it; stop it or set a different `port`",
+		d_errbuf_set(eb,
+			     "port %u is already in use (EADDRINUSE): another daos_server or "
+			     "another program listens on it; stop it or set a different `port`",
 			     srv->cfg.port);
 		return -DER_EXIST;
 	}
@@ -492,8 +496,9 @@ ctl_rpc_server_create(const struct ctl_rpc_server_cfg *cfg, struct ctl_rpc_serve
 
 	for (int i = 0; i < cfg->nr_methods; i++) {
 		if (ctl_rpc_auth_find(cfg->methods[i].name) == NULL) {
-			d_errbuf_set(eb, "method %s has a handler but no entry in the "
-					 "authorization table (rpc_auth.c)",
+			d_errbuf_set(eb,
+				     "method %s has a handler but no entry in the "
+				     "authorization table (rpc_auth.c)",
 				     cfg->methods[i].name);
 			return -DER_INVAL;
 		}
@@ -612,6 +617,42 @@ fail:
 	pthread_mutex_unlock(&srv->lock);
 }
 
+static bool
+stop_requested(struct ctl_rpc_server *srv)
+{
+	struct pollfd pfd = {.fd = srv->stop_fd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * At the connection limit, leave new connections in the listen backlog
+ * until a thread finishes, rather than dropping them: a burst from one
+ * client (dmg with many requests) then waits instead of failing.
+ */
+static bool
+wait_for_slot(struct ctl_rpc_server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	while (srv->nconns >= srv->cfg.max_conns) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&srv->cond, &srv->lock, &ts);
+		if (stop_requested(srv)) {
+			pthread_mutex_unlock(&srv->lock);
+			return false;
+		}
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return true;
+}
+
 int
 ctl_rpc_server_run(struct ctl_rpc_server *srv)
 {
@@ -619,6 +660,8 @@ ctl_rpc_server_run(struct ctl_rpc_server *srv)
 				{.fd = srv->stop_fd, .events = POLLIN}};
 
 	for (;;) {
+		if (!wait_for_slot(srv))
+			break;
 		int rc = poll(pfd, 2, -1);
 
 		if (rc < 0 && errno == EINTR)

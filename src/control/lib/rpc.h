@@ -30,7 +30,7 @@
 #include "common/tls.h"
 
 /* Largest frame accepted or sent (envelope included). */
-#define CTL_RPC_MAX_FRAME (64u << 20)
+#define CTL_RPC_MAX_FRAME    (64u << 20)
 #define CTL_RPC_DEFAULT_PORT 10001
 
 /* ---------------------------------------------------------------------- */
@@ -43,16 +43,16 @@ enum ctl_rpc_err_kind {
 	CTL_RPC_ERR_TIMEOUT,	 /* "timed out" */
 	CTL_RPC_ERR_UNREACHABLE, /* "network is unreachable", other connect errors */
 	CTL_RPC_ERR_TLS,	 /* "TLS handshake failed: <reason>" (incl. insecure mismatch) */
-	CTL_RPC_ERR_PERM,	 /* "permission denied: <comp> does not have permission to call <m>" */
-	CTL_RPC_ERR_VERSION,	 /* "version mismatch: ..." */
-	CTL_RPC_ERR_PROTO,	 /* connection closed, malformed or oversized frame */
-	CTL_RPC_ERR_REMOTE,	 /* the handler failed: status + its text */
-	CTL_RPC_ERR_LOCAL,	 /* out of memory, bad arguments */
+	CTL_RPC_ERR_PERM,    /* "permission denied: <comp> does not have permission to call <m>" */
+	CTL_RPC_ERR_VERSION, /* "version mismatch: ..." */
+	CTL_RPC_ERR_PROTO,   /* connection closed, malformed or oversized frame */
+	CTL_RPC_ERR_REMOTE,  /* the handler failed: status + its text */
+	CTL_RPC_ERR_LOCAL,   /* out of memory, bad arguments */
 };
 
 struct ctl_rpc_error {
 	enum ctl_rpc_err_kind kind;
-	int		      status; /* -DER_* (remote status for CTL_RPC_ERR_REMOTE) */
+	int		      status;	/* -DER_* (remote status for CTL_RPC_ERR_REMOTE) */
 	char		      msg[512]; /* short reason, as printed in dmg's error table */
 };
 
@@ -162,7 +162,7 @@ typedef void (*ctl_rpc_notify_t)(void *arg, enum ctl_rpc_event ev, const char *m
 
 struct ctl_rpc_server_cfg {
 	const char		    *addr; /* bind address; NULL or "" = all (IPv6 + IPv4) */
-	uint16_t		     port;		/* 0: ephemeral (tests) */
+	uint16_t		     port; /* 0: ephemeral (tests) */
 	const struct d_tls_cfg	    *tls;
 	const struct ctl_rpc_method *methods;
 	int			     nr_methods;
@@ -182,10 +182,10 @@ struct ctl_rpc_server;
  * Insecure: the server works, and the caller must log a warning
  * (ctl_rpc_server_insecure()).
  */
-int	 ctl_rpc_server_create(const struct ctl_rpc_server_cfg *cfg, struct ctl_rpc_server **out,
-			       struct d_errbuf *eb);
+int ctl_rpc_server_create(const struct ctl_rpc_server_cfg *cfg, struct ctl_rpc_server **out,
+			  struct d_errbuf *eb);
 /* Serve until ctl_rpc_server_stop(); returns 0 after waiting for connection threads. */
-int	 ctl_rpc_server_run(struct ctl_rpc_server *srv);
+int ctl_rpc_server_run(struct ctl_rpc_server *srv);
 /* Async-signal-safe: wakes run() and every connection thread. */
 void	 ctl_rpc_server_stop(struct ctl_rpc_server *srv);
 void	 ctl_rpc_server_destroy(struct ctl_rpc_server *srv);
@@ -198,22 +198,23 @@ uint16_t ctl_rpc_server_port(const struct ctl_rpc_server *srv);
 struct ctl_rpc_client;
 
 /*
- * `component` is what the client calls itself in requests ("admin",
- * "agent", "server"); with TLS it must match the certificate's CN, which
- * the server enforces.  The SSL_CTX is built here, once.
+ * Load the TLS material (all load-time checks of tls.h; errors in eb) and
+ * build the SSL_CTX once for every later call.  `component` is what an
+ * insecure client calls itself in requests; with TLS the client always
+ * sends its certificate's CN (the server refuses any other claim).
  */
 int  ctl_rpc_client_create(const struct d_tls_cfg *tls, enum d_tls_component component,
 			   struct ctl_rpc_client **out, struct d_errbuf *eb);
 void ctl_rpc_client_destroy(struct ctl_rpc_client *cl);
 /* Claim another version in requests (tests of version checks only). */
-int  ctl_rpc_client_set_version(struct ctl_rpc_client *cl, const char *version);
+int ctl_rpc_client_set_version(struct ctl_rpc_client *cl, const char *version);
 
 /* A connection for several requests. */
 struct ctl_rpc_conn;
 
 /* Resolve, connect and handshake before `deadline` (d_tls_now_ms() based). */
-int  ctl_rpc_conn_open(struct ctl_rpc_client *cl, const char *host, uint16_t port,
-		       int64_t deadline, struct ctl_rpc_conn **out, struct ctl_rpc_error *err);
+int ctl_rpc_conn_open(struct ctl_rpc_client *cl, const char *host, uint16_t port, int64_t deadline,
+		      struct ctl_rpc_conn **out, struct ctl_rpc_error *err);
 /* One request; the response body (malloc()ed, may be NULL) goes to *resp. */
 int  ctl_rpc_conn_call(struct ctl_rpc_conn *conn, const char *method, const void *req,
 		       size_t req_len, int64_t deadline, uint8_t **resp, size_t *resp_len,

@@ -27,17 +27,17 @@
 #define DEFAULT_FANOUT	  64
 
 static const char *const kind_names[] = {
-    [CTL_RPC_ERR_NONE] = "ok",
-    [CTL_RPC_ERR_RESOLVE] = "no such host",
-    [CTL_RPC_ERR_REFUSED] = "connection refused",
-    [CTL_RPC_ERR_TIMEOUT] = "timed out",
-    [CTL_RPC_ERR_UNREACHABLE] = "unreachable",
-    [CTL_RPC_ERR_TLS] = "TLS handshake failed",
-    [CTL_RPC_ERR_PERM] = "permission denied",
-    [CTL_RPC_ERR_VERSION] = "version mismatch",
-    [CTL_RPC_ERR_PROTO] = "protocol error",
-    [CTL_RPC_ERR_REMOTE] = "remote error",
-    [CTL_RPC_ERR_LOCAL] = "local error",
+	[CTL_RPC_ERR_NONE] = "ok",
+	[CTL_RPC_ERR_RESOLVE] = "no such host",
+	[CTL_RPC_ERR_REFUSED] = "connection refused",
+	[CTL_RPC_ERR_TIMEOUT] = "timed out",
+	[CTL_RPC_ERR_UNREACHABLE] = "unreachable",
+	[CTL_RPC_ERR_TLS] = "TLS handshake failed",
+	[CTL_RPC_ERR_PERM] = "permission denied",
+	[CTL_RPC_ERR_VERSION] = "version mismatch",
+	[CTL_RPC_ERR_PROTO] = "protocol error",
+	[CTL_RPC_ERR_REMOTE] = "remote error",
+	[CTL_RPC_ERR_LOCAL] = "local error",
 };
 
 const char *
@@ -144,7 +144,7 @@ resolve(const char *host, uint16_t port, int64_t deadline, struct addrinfo **res
 	strcpy(r->host, host);
 	memcpy(r->port, pstr, sizeof(pstr));
 	r->hints.ai_socktype = SOCK_STREAM;
-	r->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	r->hints.ai_flags = AI_NUMERICSERV;
 	r->cb.ar_name = r->host;
 	r->cb.ar_service = r->port;
 	r->cb.ar_request = &r->hints;
@@ -325,8 +325,19 @@ io_error(struct ctl_rpc_conn *conn, int rc, const struct d_errbuf *eb, struct ct
 		return set_err(err, CTL_RPC_ERR_TIMEOUT, rc, "timed out");
 	if (rc == -DER_NOMEM)
 		return set_err(err, CTL_RPC_ERR_LOCAL, rc, "out of memory");
-	if (!conn->exchanged && !d_tls_ctx_insecure(conn->cl->tls) && rc == -DER_PROTO)
-		return set_err(err, CTL_RPC_ERR_TLS, rc, "TLS handshake failed: %s", eb->msg);
+	if (!conn->exchanged && !d_tls_ctx_insecure(conn->cl->tls)) {
+		if (rc == -DER_PROTO)
+			return set_err(err, CTL_RPC_ERR_TLS, rc, "TLS handshake failed: %s",
+				       eb->msg);
+		/*
+		 * TLS 1.3 servers judge our certificate after our handshake
+		 * ended; a close before any response is most likely that.
+		 */
+		if (rc == -DER_SHUTDOWN || rc == -DER_IO)
+			return set_err(err, CTL_RPC_ERR_TLS, rc,
+				       "TLS handshake failed: the server closed the connection "
+				       "(does it trust this client's certificate and CA?)");
+	}
 	if (rc == -DER_SHUTDOWN)
 		return set_err(err, CTL_RPC_ERR_PROTO, rc, "connection closed by the server");
 	return set_err(err, CTL_RPC_ERR_PROTO, rc, "%s", eb->msg[0] ? eb->msg : d_errstr(rc));
@@ -366,11 +377,11 @@ ctl_rpc_conn_call(struct ctl_rpc_conn *conn, const char *method, const void *req
 		  int64_t deadline, uint8_t **resp, size_t *resp_len, struct ctl_rpc_error *err)
 {
 	struct ctl_rpc_req_env env = {
-	    .method = method,
-	    .version = conn->cl->version,
-	    .component = d_tls_component_name(conn->cl->component),
-	    .body = req,
-	    .body_len = req_len,
+		.method = method,
+		.version = conn->cl->version,
+		.component = d_tls_component_name(conn->cl->component),
+		.body = req,
+		.body_len = req_len,
 	};
 	struct d_errbuf	  eb = {{0}};
 	Ctl__RpcResponse *r;
@@ -460,8 +471,8 @@ fanout_worker(void *arg)
 
 int
 ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
-	       const char *method, const void *req, size_t req_len, int timeout_ms,
-	       int concurrency, struct ctl_rpc_result *results)
+	       const char *method, const void *req, size_t req_len, int timeout_ms, int concurrency,
+	       struct ctl_rpc_result *results)
 {
 	struct fanout  f = {.cl = cl,
 			    .targets = targets,

@@ -52,7 +52,7 @@
 	X(link_neg_speed)                                                                          \
 	X(link_neg_width)
 
-#define S(field) ((char *)(field))
+#define S(field)	   ((char *)(field))
 #define COPY_STR(dst, src) snprintf((dst), sizeof(dst), "%s", (src) != NULL ? (src) : "")
 
 /* Allocate an array of n pointers to n zeroed messages (one block each). */
@@ -132,7 +132,7 @@ ctrlr_to_pb(const struct ctl_nvme_ctrlr *c, Ctl__NvmeController *p)
 	p->info = S(c->info != NULL ? c->info : "");
 	if (c->nr_ns > 0) {
 		p->namespaces = (Ctl__NvmeController__Namespace **)msg_array(
-		    (size_t)c->nr_ns, sizeof(Ctl__NvmeController__Namespace));
+			(size_t)c->nr_ns, sizeof(Ctl__NvmeController__Namespace));
 		if (p->namespaces == NULL)
 			return -DER_NOMEM;
 		p->n_namespaces = (size_t)c->nr_ns;
@@ -188,7 +188,7 @@ ctl_storage_scan_to_pb(const struct ctl_storage_scan *s, Ctl__StorageScanResp **
 
 	if (s->nr_modules > 0) {
 		m->scm->modules =
-		    (Ctl__ScmModule **)msg_array((size_t)s->nr_modules, sizeof(Ctl__ScmModule));
+			(Ctl__ScmModule **)msg_array((size_t)s->nr_modules, sizeof(Ctl__ScmModule));
 		if (m->scm->modules == NULL)
 			goto fail;
 		m->scm->n_modules = (size_t)s->nr_modules;
@@ -211,7 +211,7 @@ ctl_storage_scan_to_pb(const struct ctl_storage_scan *s, Ctl__StorageScanResp **
 	}
 	if (s->nr_regions > 0) {
 		m->scm->regions =
-		    (Ctl__ScmRegion **)msg_array((size_t)s->nr_regions, sizeof(Ctl__ScmRegion));
+			(Ctl__ScmRegion **)msg_array((size_t)s->nr_regions, sizeof(Ctl__ScmRegion));
 		if (m->scm->regions == NULL)
 			goto fail;
 		m->scm->n_regions = (size_t)s->nr_regions;
@@ -561,8 +561,7 @@ ctl_net_scan_pack(const struct ctl_net_scan *scan, uint8_t **buf, size_t *len)
 }
 
 int
-ctl_net_scan_unpack(const uint8_t *buf, size_t len, struct ctl_net_scan **out,
-		    struct d_errbuf *eb)
+ctl_net_scan_unpack(const uint8_t *buf, size_t len, struct ctl_net_scan **out, struct d_errbuf *eb)
 {
 	Ctl__NetworkScanResp *m = ctl__network_scan_resp__unpack(NULL, len, buf);
 	int		      rc;

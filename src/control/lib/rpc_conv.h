@@ -43,8 +43,7 @@ int ctl_storage_scan_req_unpack(const uint8_t *buf, size_t len, unsigned int *fl
 
 /* NetworkScanReq <-> provider ("" = all); *provider is malloc()ed. */
 int ctl_net_scan_req_pack(const char *provider, uint8_t **buf, size_t *len);
-int ctl_net_scan_req_unpack(const uint8_t *buf, size_t len, char **provider,
-			    struct d_errbuf *eb);
+int ctl_net_scan_req_unpack(const uint8_t *buf, size_t len, char **provider, struct d_errbuf *eb);
 
 /* GetVersionResp. */
 struct ctl_server_version {

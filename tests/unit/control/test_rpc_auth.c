@@ -29,7 +29,8 @@ test_proto_methods_in_table(void **state)
 	assert_true(d->n_methods >= 3);
 	for (unsigned i = 0; i < d->n_methods; i++) {
 		if (ctl_rpc_auth_find(d->methods[i].name) == NULL)
-			fail_msg("proto method %s is not in ctl_rpc_auth_table", d->methods[i].name);
+			fail_msg("proto method %s is not in ctl_rpc_auth_table",
+				 d->methods[i].name);
 	}
 }
 
@@ -60,26 +61,26 @@ test_authorize(void **state)
 		const char	    *method;
 		int		     rc;
 	} cases[] = {
-	    {D_COMP_ADMIN, "StorageScan", 0},
-	    {D_COMP_ADMIN, "StorageFormat", 0},
-	    {D_COMP_AGENT, "StorageFormat", -DER_NO_PERM},
-	    {D_COMP_SERVER, "StorageScan", -DER_NO_PERM},
-	    {D_COMP_ADMIN, "NetworkScan", 0},
-	    {D_COMP_AGENT, "NetworkScan", -DER_NO_PERM},
-	    {D_COMP_SERVER, "Join", 0},
-	    {D_COMP_ADMIN, "Join", -DER_NO_PERM},
-	    {D_COMP_SERVER, "RaftAppendEntries", 0},
-	    {D_COMP_AGENT, "RaftAppendEntries", -DER_NO_PERM},
-	    {D_COMP_AGENT, "GetAttachInfo", 0},
-	    {D_COMP_ADMIN, "GetAttachInfo", 0},
-	    {D_COMP_AGENT, "PoolEvict", 0},
-	    {D_COMP_AGENT, "SystemCleanup", 0},
-	    {D_COMP_AGENT, "PoolCreate", -DER_NO_PERM},
-	    {D_COMP_AGENT, "GetVersion", 0},
-	    {D_COMP_SERVER, "GetVersion", 0},
-	    {D_COMP_ADMIN, "GetVersion", 0},
-	    {D_COMP_UNDEFINED, "GetVersion", -DER_NO_PERM},
-	    {D_COMP_ADMIN, "NoSuchMethod", -DER_NO_PERM},
+		{D_COMP_ADMIN, "StorageScan", 0},
+		{D_COMP_ADMIN, "StorageFormat", 0},
+		{D_COMP_AGENT, "StorageFormat", -DER_NO_PERM},
+		{D_COMP_SERVER, "StorageScan", -DER_NO_PERM},
+		{D_COMP_ADMIN, "NetworkScan", 0},
+		{D_COMP_AGENT, "NetworkScan", -DER_NO_PERM},
+		{D_COMP_SERVER, "Join", 0},
+		{D_COMP_ADMIN, "Join", -DER_NO_PERM},
+		{D_COMP_SERVER, "RaftAppendEntries", 0},
+		{D_COMP_AGENT, "RaftAppendEntries", -DER_NO_PERM},
+		{D_COMP_AGENT, "GetAttachInfo", 0},
+		{D_COMP_ADMIN, "GetAttachInfo", 0},
+		{D_COMP_AGENT, "PoolEvict", 0},
+		{D_COMP_AGENT, "SystemCleanup", 0},
+		{D_COMP_AGENT, "PoolCreate", -DER_NO_PERM},
+		{D_COMP_AGENT, "GetVersion", 0},
+		{D_COMP_SERVER, "GetVersion", 0},
+		{D_COMP_ADMIN, "GetVersion", 0},
+		{D_COMP_UNDEFINED, "GetVersion", -DER_NO_PERM},
+		{D_COMP_ADMIN, "NoSuchMethod", -DER_NO_PERM},
 	};
 	struct d_errbuf eb;
 
@@ -117,30 +118,30 @@ test_interop(void **state)
 		const char *self_comp, *self_ver, *other_comp, *other_ver;
 		int	    rc;
 	} cases[] = {
-	    /* equal versions */
-	    {"server", "2.9.100", "admin", "2.9.100", 0},
-	    {"server", "1.2.0", "admin", "1.2.0", 0},
-	    /* same major.minor, patch differs */
-	    {"server", "2.6.1", "admin", "2.6.3", 0},
-	    {"server", "2.6.1", "server", "2.6.0", 0},
-	    /* minor differs: only server<->agent within 2 */
-	    {"server", "2.6.0", "admin", "2.4.0", -DER_MISMATCH},
-	    {"server", "2.6.0", "server", "2.5.0", -DER_MISMATCH},
-	    {"server", "2.6.0", "agent", "2.4.0", 0},
-	    {"agent", "2.4.0", "server", "2.6.3", 0},
-	    {"server", "2.6.0", "agent", "2.3.9", -DER_MISMATCH},
-	    {"server", "3.0.0", "agent", "2.8.0", -DER_MISMATCH},
-	    /* nothing < 2.0 with >= 2.0 */
-	    {"server", "2.0.0", "agent", "1.2.0", -DER_MISMATCH},
-	    {"server", "1.2.0", "admin", "2.0.0", -DER_MISMATCH},
-	    {"server", "1.2.0", "admin", "1.2.1", 0},
-	    /* suffixes */
-	    {"server", "2.9.100", "admin", "2.9.101-rc1", 0},
-	    /* garbage */
-	    {"server", "2.9.100", "admin", "two", -DER_INVAL},
-	    {"server", "2.9", "admin", "2.9.0", -DER_INVAL},
-	    {"server", "2.9.100", "admin", "", -DER_INVAL},
-	    {"server", "2.9.100", "admin", "2.9.1x", -DER_INVAL},
+		/* equal versions */
+		{"server", "2.9.100", "admin", "2.9.100", 0},
+		{"server", "1.2.0", "admin", "1.2.0", 0},
+		/* same major.minor, patch differs */
+		{"server", "2.6.1", "admin", "2.6.3", 0},
+		{"server", "2.6.1", "server", "2.6.0", 0},
+		/* minor differs: only server<->agent within 2 */
+		{"server", "2.6.0", "admin", "2.4.0", -DER_MISMATCH},
+		{"server", "2.6.0", "server", "2.5.0", -DER_MISMATCH},
+		{"server", "2.6.0", "agent", "2.4.0", 0},
+		{"agent", "2.4.0", "server", "2.6.3", 0},
+		{"server", "2.6.0", "agent", "2.3.9", -DER_MISMATCH},
+		{"server", "3.0.0", "agent", "2.8.0", -DER_MISMATCH},
+		/* nothing < 2.0 with >= 2.0 */
+		{"server", "2.0.0", "agent", "1.2.0", -DER_MISMATCH},
+		{"server", "1.2.0", "admin", "2.0.0", -DER_MISMATCH},
+		{"server", "1.2.0", "admin", "1.2.1", 0},
+		/* suffixes */
+		{"server", "2.9.100", "admin", "2.9.101-rc1", 0},
+		/* garbage */
+		{"server", "2.9.100", "admin", "two", -DER_INVAL},
+		{"server", "2.9", "admin", "2.9.0", -DER_INVAL},
+		{"server", "2.9.100", "admin", "", -DER_INVAL},
+		{"server", "2.9.100", "admin", "2.9.1x", -DER_INVAL},
 	};
 	struct d_errbuf eb;
 
@@ -173,11 +174,11 @@ h_dummy(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t r
 static void
 test_server_refuses_unlisted_handler(void **state)
 {
-	struct d_tls_cfg	    tls = {.allow_insecure = true};
-	struct ctl_rpc_method	    m[] = {{"GetVersion", h_dummy}, {"MakeCoffee", h_dummy}};
-	struct ctl_rpc_server_cfg   cfg = {.tls = &tls, .methods = m, .nr_methods = 2};
-	struct ctl_rpc_server	   *srv = NULL;
-	struct d_errbuf		    eb = {{0}};
+	struct d_tls_cfg	  tls = {.allow_insecure = true};
+	struct ctl_rpc_method	  m[] = {{"GetVersion", h_dummy}, {"MakeCoffee", h_dummy}};
+	struct ctl_rpc_server_cfg cfg = {.tls = &tls, .methods = m, .nr_methods = 2};
+	struct ctl_rpc_server	 *srv = NULL;
+	struct d_errbuf		  eb = {{0}};
 
 	(void)state;
 	assert_int_equal(ctl_rpc_server_create(&cfg, &srv, &eb), -DER_INVAL);
@@ -213,13 +214,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_proto_methods_in_table),
-	    cmocka_unit_test(test_table_sane),
-	    cmocka_unit_test(test_authorize),
-	    cmocka_unit_test(test_components),
-	    cmocka_unit_test(test_interop),
-	    cmocka_unit_test(test_server_refuses_unlisted_handler),
-	    cmocka_unit_test(test_server_port_taken),
+		cmocka_unit_test(test_proto_methods_in_table),
+		cmocka_unit_test(test_table_sane),
+		cmocka_unit_test(test_authorize),
+		cmocka_unit_test(test_components),
+		cmocka_unit_test(test_interop),
+		cmocka_unit_test(test_server_refuses_unlisted_handler),
+		cmocka_unit_test(test_server_port_taken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,8 +89,7 @@ test_storage_round_trip(void **state)
 		for (int i = 0; i < scan->nr_ctrlrs; i++) {
 			assert_int_equal(back->ctrlrs[i].nr_ns, scan->ctrlrs[i].nr_ns);
 			if (scan->ctrlrs[i].health != NULL)
-				assert_memory_equal(back->ctrlrs[i].health,
-						    scan->ctrlrs[i].health,
+				assert_memory_equal(back->ctrlrs[i].health, scan->ctrlrs[i].health,
 						    sizeof(struct ctl_nvme_health));
 		}
 		assert_memory_equal(&back->mem, &scan->mem, sizeof(scan->mem));
@@ -200,7 +199,7 @@ static void
 test_malformed(void **state)
 {
 	/* Field 1 as a length-delimited record longer than the buffer. */
-	static const uint8_t bad[] = {0x0a, 0x7f, 0x01};
+	static const uint8_t	  bad[] = {0x0a, 0x7f, 0x01};
 	struct ctl_storage_scan	 *s = NULL;
 	struct ctl_net_scan	 *n = NULL;
 	struct ctl_server_version v;
@@ -223,10 +222,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_storage_round_trip),
-	    cmocka_unit_test(test_net_round_trip),
-	    cmocka_unit_test(test_requests),
-	    cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_storage_round_trip),
+		cmocka_unit_test(test_net_round_trip),
+		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,9 +131,9 @@ h_fail(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t re
 }
 
 static const struct ctl_rpc_method methods[] = {
-    {"GetVersion", h_echo},
-    {"StorageScan", h_fail},
-    {"GetAttachInfo", h_echo},
+	{"GetVersion", h_echo},
+	{"StorageScan", h_fail},
+	{"GetAttachInfo", h_echo},
 };
 
 struct fixture {
@@ -156,11 +156,11 @@ setup(void **state)
 {
 	struct fixture		 *fx = calloc(1, sizeof(*fx));
 	struct ctl_rpc_server_cfg cfg = {
-	    .tls = &fx->tls,
-	    .methods = methods,
-	    .nr_methods = (int)D_ARRAY_SIZE(methods),
-	    .idle_timeout_ms = 300,
-	    .handshake_timeout_ms = 300,
+		.tls = &fx->tls,
+		.methods = methods,
+		.nr_methods = (int)D_ARRAY_SIZE(methods),
+		.idle_timeout_ms = 300,
+		.handshake_timeout_ms = 300,
 	};
 	struct d_errbuf eb = {{0}};
 
@@ -214,14 +214,14 @@ test_calls_on_one_connection(void **state)
 	uint8_t *resp = NULL;
 	size_t	 len = 0;
 
-	assert_int_equal(ctl_rpc_conn_call(conn, "StorageScan", NULL, 0, deadline, &resp, &len,
-					   &err),
-			 -DER_NOSPACE);
+	assert_int_equal(
+		ctl_rpc_conn_call(conn, "StorageScan", NULL, 0, deadline, &resp, &len, &err),
+		-DER_NOSPACE);
 	assert_int_equal(err.kind, CTL_RPC_ERR_REMOTE);
 	assert_string_equal(err.msg, "no room on /mnt/daos0");
-	assert_int_equal(ctl_rpc_conn_call(conn, "PoolCreate", NULL, 0, deadline, &resp, &len,
-					   &err),
-			 -DER_NOSYS);
+	assert_int_equal(
+		ctl_rpc_conn_call(conn, "PoolCreate", NULL, 0, deadline, &resp, &len, &err),
+		-DER_NOSYS);
 	assert_int_equal(err.kind, CTL_RPC_ERR_REMOTE);
 	assert_string_equal(err.msg, "method PoolCreate is not served by this daos_server");
 	assert_int_equal(ctl_rpc_conn_call(conn, "Bogus", NULL, 0, deadline, &resp, &len, &err),
@@ -229,8 +229,7 @@ test_calls_on_one_connection(void **state)
 	assert_int_equal(err.kind, CTL_RPC_ERR_PERM);
 	assert_string_equal(err.msg, "permission denied: admin does not have permission to call "
 				     "Bogus");
-	assert_int_equal(ctl_rpc_conn_call(conn, "GetVersion", "x", 1, deadline, &resp, &len,
-					   &err),
+	assert_int_equal(ctl_rpc_conn_call(conn, "GetVersion", "x", 1, deadline, &resp, &len, &err),
 			 0);
 	free(resp);
 	ctl_rpc_conn_close(conn);
@@ -254,14 +253,14 @@ test_role_and_version_refusals(void **state)
 	assert_int_equal(err.kind, CTL_RPC_ERR_PERM);
 	assert_string_equal(err.msg, "permission denied: agent does not have permission to call "
 				     "StorageScan");
-	assert_int_equal(ctl_rpc_call(agent, "localhost", fx->port, "GetAttachInfo", NULL, 0,
-				      5000, &resp, &len, &err),
+	assert_int_equal(ctl_rpc_call(agent, "localhost", fx->port, "GetAttachInfo", NULL, 0, 5000,
+				      &resp, &len, &err),
 			 0);
 	free(resp);
 	/* server <-> agent tolerate 2 minor versions, admin does not */
 	assert_int_equal(ctl_rpc_client_set_version(agent, "2.7.0"), 0);
-	assert_int_equal(ctl_rpc_call(agent, "localhost", fx->port, "GetAttachInfo", NULL, 0,
-				      5000, &resp, &len, &err),
+	assert_int_equal(ctl_rpc_call(agent, "localhost", fx->port, "GetAttachInfo", NULL, 0, 5000,
+				      &resp, &len, &err),
 			 0);
 	free(resp);
 	assert_int_equal(ctl_rpc_client_set_version(fx->cl, "2.7.0"), 0);
@@ -347,21 +346,21 @@ test_bad_frames(void **state)
 static void
 test_refused_and_deadline(void **state)
 {
-	struct fixture	  *fx = *state;
+	struct fixture	    *fx = *state;
 	struct ctl_rpc_error err = {0};
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t	   sl = sizeof(a);
-	uint8_t		  *resp = NULL;
-	size_t		   len = 0;
-	int		   fd;
+	struct sockaddr_in   a = {.sin_family = AF_INET};
+	socklen_t	     sl = sizeof(a);
+	uint8_t		    *resp = NULL;
+	size_t		     len = 0;
+	int		     fd;
 
 	/* A port nobody listens on: bind without listen keeps it ours and closed. */
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	getsockname(fd, (struct sockaddr *)&a, &sl);
-	assert_int_equal(ctl_rpc_call(fx->cl, "127.0.0.1", ntohs(a.sin_port), "GetVersion", NULL,
-				      0, 5000, &resp, &len, &err),
+	assert_int_equal(ctl_rpc_call(fx->cl, "127.0.0.1", ntohs(a.sin_port), "GetVersion", NULL, 0,
+				      5000, &resp, &len, &err),
 			 -DER_UNREACH);
 	assert_int_equal(err.kind, CTL_RPC_ERR_REFUSED);
 	assert_string_equal(err.msg, "connection refused");
@@ -370,28 +369,28 @@ test_refused_and_deadline(void **state)
 	assert_int_equal(listen(fd, 8), 0);
 	int64_t start = d_tls_now_ms();
 
-	assert_int_equal(ctl_rpc_call(fx->cl, "127.0.0.1", ntohs(a.sin_port), "GetVersion", NULL,
-				      0, 200, &resp, &len, &err),
+	assert_int_equal(ctl_rpc_call(fx->cl, "127.0.0.1", ntohs(a.sin_port), "GetVersion", NULL, 0,
+				      200, &resp, &len, &err),
 			 -DER_TIMEDOUT);
 	assert_int_equal(err.kind, CTL_RPC_ERR_TIMEOUT);
 	assert_string_equal(err.msg, "timed out");
 	assert_true(d_tls_now_ms() - start < 5000);
 	close(fd);
 
-	assert_int_equal(ctl_rpc_call(fx->cl, "no-such-host.invalid", 10001, "GetVersion", NULL,
-				      0, 5000, &resp, &len, &err),
+	assert_int_equal(ctl_rpc_call(fx->cl, "no-such-host.invalid", 10001, "GetVersion", NULL, 0,
+				      5000, &resp, &len, &err),
 			 -DER_NONEXIST);
 	assert_int_equal(err.kind, CTL_RPC_ERR_RESOLVE);
-	assert_int_equal(ctl_rpc_call(fx->cl, "", 10001, "GetVersion", NULL, 0, 5000, &resp, &len,
-				      &err),
-			 -DER_INVAL);
+	assert_int_equal(
+		ctl_rpc_call(fx->cl, "", 10001, "GetVersion", NULL, 0, 5000, &resp, &len, &err),
+		-DER_INVAL);
 	assert_int_equal(err.kind, CTL_RPC_ERR_LOCAL);
 }
 
 static void
 test_fanout(void **state)
 {
-	struct fixture	     *fx = *state;
+	struct fixture *fx = *state;
 	enum { N = 40 };
 	struct ctl_rpc_target t[N];
 	struct ctl_rpc_result r[N];
@@ -419,17 +418,65 @@ test_fanout(void **state)
 			 -DER_INVAL);
 }
 
+static void
+test_connection_limit(void **state)
+{
+	struct d_tls_cfg	  tls = {.allow_insecure = true};
+	struct ctl_rpc_server_cfg cfg = {.tls = &tls,
+					 .methods = methods,
+					 .nr_methods = (int)D_ARRAY_SIZE(methods),
+					 .max_conns = 1};
+	struct ctl_rpc_server	 *srv;
+	struct ctl_rpc_client	 *cl;
+	struct ctl_rpc_conn	 *held;
+	struct ctl_rpc_error	  err = {0};
+	struct d_errbuf		  eb = {{0}};
+	pthread_t		  th;
+	uint8_t			 *resp = NULL;
+	size_t			  len = 0;
+
+	(void)state;
+	assert_int_equal(ctl_rpc_server_create(&cfg, &srv, &eb), 0);
+	assert_int_equal(pthread_create(&th, NULL, run_thread, srv), 0);
+	assert_int_equal(ctl_rpc_client_create(&tls, D_COMP_ADMIN, &cl, &eb), 0);
+	uint16_t port = ctl_rpc_server_port(srv);
+
+	assert_int_equal(
+		ctl_rpc_conn_open(cl, "127.0.0.1", port, d_tls_now_ms() + 5000, &held, &err), 0);
+	/* Make sure the held connection occupies the only slot. */
+	assert_int_equal(ctl_rpc_conn_call(held, "GetVersion", NULL, 0, d_tls_now_ms() + 5000,
+					   &resp, &len, &err),
+			 0);
+	free(resp);
+	/* A second connection waits in the backlog: its own deadline ends it. */
+	assert_int_equal(
+		ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", NULL, 0, 300, &resp, &len, &err),
+		-DER_TIMEDOUT);
+	assert_int_equal(err.kind, CTL_RPC_ERR_TIMEOUT);
+	ctl_rpc_conn_close(held);
+	/* Once the slot is free the next one is served. */
+	assert_int_equal(
+		ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", "z", 1, 5000, &resp, &len, &err),
+		0);
+	free(resp);
+	ctl_rpc_server_stop(srv);
+	pthread_join(th, NULL);
+	ctl_rpc_server_destroy(srv);
+	ctl_rpc_client_destroy(cl);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_frame_round_trip),
-	    cmocka_unit_test(test_frame_limits),
-	    cmocka_unit_test_setup_teardown(test_calls_on_one_connection, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_role_and_version_refusals, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refused_and_deadline, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fanout, setup, teardown),
+		cmocka_unit_test(test_frame_round_trip),
+		cmocka_unit_test(test_frame_limits),
+		cmocka_unit_test_setup_teardown(test_calls_on_one_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role_and_version_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_and_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fanout, setup, teardown),
+		cmocka_unit_test(test_connection_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
