@@ -165,7 +165,9 @@ gen_leaf server daos_server
 gen_leaf agent daos_agent
 gen_leaf admin ""
 
-mkdir -m 0755 "$CLIENTS"
+# 0750, not upstream's 0755: daos_server refuses a client certificate directory
+# readable by others, so the directory must be usable as generated.
+mkdir -m 0750 "$CLIENTS"
 cp "$CERTS/agent.crt" "$CERTS/admin.crt" "$CLIENTS/"
 chmod 0644 "$CLIENTS/agent.crt" "$CLIENTS/admin.crt"
 set_owner daos_server daos_daemons "$CLIENTS" "$CLIENTS/agent.crt" "$CLIENTS/admin.crt"
