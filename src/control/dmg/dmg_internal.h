@@ -8,7 +8,7 @@
  *
  * Limits, overridable through the environment (tests and benchmarks):
  *   DMG_CONNECT_TIMEOUT_MS  resolve + connect + TLS handshake per host [5000]
- *   DMG_RPC_TIMEOUT_MS      the call itself once connected            [60000]
+ *   DMG_RPC_TIMEOUT_MS      the call itself once connected            [30000]
  *   DMG_CONCURRENCY         hosts contacted at once                   [64]
  * A host that accepts a connection but stays silent costs at most the
  * connect timeout (the handshake is part of it), or the call timeout after
@@ -29,7 +29,7 @@
 #include "control/lib/rpc.h"
 
 #define DMG_DEFAULT_CONNECT_MS 5000
-#define DMG_DEFAULT_CALL_MS    60000
+#define DMG_DEFAULT_CALL_MS    30000
 #define DMG_DEFAULT_CONCURRENCY 64
 
 struct dmg_conn {
