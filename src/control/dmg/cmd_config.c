@@ -22,8 +22,8 @@ static int
 validate_run(struct d_cli_ctx *ctx)
 {
 	struct ctl_control_overrides ov = {
-	    .hostlist = d_cli_get(ctx, "host-list"),
-	    .insecure = d_cli_has(ctx, "insecure"),
+		.hostlist = d_cli_get(ctx, "host-list"),
+		.insecure = d_cli_has(ctx, "insecure"),
 	};
 
 	return ctl_config_validate_main(CTL_CFG_CONTROL, d_cli_get(ctx, "config-path"), &ov,

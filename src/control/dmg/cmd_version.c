@@ -40,8 +40,9 @@ print_versions(const struct dmg_groups *ok, const struct ctl_server_version *v)
 		const struct ctl_server_version *sv = &v[ok->v[g].rep];
 		char				*ver;
 
-		ver = sv->revision && sv->revision[0] ? d_asprintf("%s-g%s", sv->version, sv->revision)
-						      : strdup(sv->version);
+		ver = sv->revision && sv->revision[0]
+			      ? d_asprintf("%s-g%s", sv->version, sv->revision)
+			      : strdup(sv->version);
 		d_table_add(t, ok->v[g].hosts, sv->name, ver);
 		free(ver);
 	}
@@ -84,8 +85,10 @@ server_version_run(struct d_cli_ctx *ctx)
 		}
 		/* the host name is not part of the key: it differs on every host */
 		key = d_asprintf("%s\n%s\n%s", v[i].name ? v[i].name : "",
-				 v[i].version ? v[i].version : "", v[i].revision ? v[i].revision : "");
-		if (key == NULL || dmg_groups_add(&ok, key, strlen(key), c->display[i], (int)i) != 0) {
+				 v[i].version ? v[i].version : "",
+				 v[i].revision ? v[i].revision : "");
+		if (key == NULL ||
+		    dmg_groups_add(&ok, key, strlen(key), c->display[i], (int)i) != 0) {
 			free(key);
 			goto nomem;
 		}

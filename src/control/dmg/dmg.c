@@ -37,6 +37,7 @@ static const struct d_cli_opt dmg_global_opts[] = {
 };
 
 /* One command per line; keep sorted by name. */
+/* clang-format off */
 static const struct d_cli_cmd *const dmg_cmds[] = {
 	&dmg_config_cmd,
 	&dmg_network_cmd,
@@ -45,6 +46,7 @@ static const struct d_cli_cmd *const dmg_cmds[] = {
 	&dmg_version_cmd,
 	NULL,
 };
+/* clang-format on */
 
 static const struct d_cli_cmd dmg_root = {
 	.name = "dmg",

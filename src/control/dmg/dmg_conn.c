@@ -54,8 +54,8 @@ static int
 load_config(const struct d_cli_ctx *ctx, struct ctl_control_config **out, struct d_errbuf *eb)
 {
 	struct ctl_control_overrides ov = {
-	    .hostlist = d_cli_get(ctx, "host-list"),
-	    .insecure = d_cli_has(ctx, "insecure"),
+		.hostlist = d_cli_get(ctx, "host-list"),
+		.insecure = d_cli_has(ctx, "insecure"),
 	};
 	struct ctl_control_config *cfg = NULL;
 	struct d_diags		   diags;
@@ -119,8 +119,10 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 	}
 	if (sb.buf == NULL || sb.buf[0] == '\0') {
 		d_sbuf_fini(&sb);
-		d_errbuf_set(eb, "no hosts to contact: give -l/--host-list or set hostlist: in "
-				 "%s", c->cfg->path ? c->cfg->path : "daos_control.yml");
+		d_errbuf_set(eb,
+			     "no hosts to contact: give -l/--host-list or set hostlist: in "
+			     "%s",
+			     c->cfg->path ? c->cfg->path : "daos_control.yml");
 		return -DER_INVAL;
 	}
 	rc = d_host_addrs_parse(sb.buf, port, &addrs, &naddrs, eb);
@@ -142,8 +144,9 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 
 		p = colon != NULL ? strtol(colon + 1, &end, 10) : -1;
 		if (colon == NULL || colon == addrs[i] || *end != '\0' || p <= 0 || p > 65535) {
-			d_errbuf_set(eb, "invalid host address \"%s\" in the host list: hosts "
-					 "must be hostname[:port] with a port between 1 and 65535",
+			d_errbuf_set(eb,
+				     "invalid host address \"%s\" in the host list: hosts "
+				     "must be hostname[:port] with a port between 1 and 65535",
 				     addrs[i]);
 			rc = -DER_INVAL;
 			goto out;

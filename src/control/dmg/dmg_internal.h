@@ -28,8 +28,8 @@
 #include "control/lib/ctl_config.h"
 #include "control/lib/rpc.h"
 
-#define DMG_DEFAULT_CONNECT_MS 5000
-#define DMG_DEFAULT_CALL_MS    30000
+#define DMG_DEFAULT_CONNECT_MS	5000
+#define DMG_DEFAULT_CALL_MS	30000
 #define DMG_DEFAULT_CONCURRENCY 64
 
 struct dmg_conn {
@@ -49,7 +49,7 @@ struct dmg_conn {
  * {"response": null, "error": msg, "status": rc} on stdout.  Returns 1.
  */
 int dmg_fail(const struct d_cli_ctx *ctx, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * Load the configuration (-o, else ~/.daos_control.yml, the config
@@ -77,7 +77,7 @@ int dmg_env_int(const char *name, int deflt);
 struct dmg_group {
 	uint8_t		 *key;
 	size_t		  key_len;
-	int		  rep;	 /* index of the first member (its result is shown) */
+	int		  rep; /* index of the first member (its result is shown) */
 	struct d_hostset *hs;
 	char		 *hosts; /* ranged string, after dmg_groups_finish() */
 };
@@ -90,7 +90,7 @@ struct dmg_groups {
 };
 
 /* Add host `host` (result index `idx`) to the group whose key equals key[0..len). */
-int  dmg_groups_add(struct dmg_groups *g, const void *key, size_t len, const char *host, int idx);
+int dmg_groups_add(struct dmg_groups *g, const void *key, size_t len, const char *host, int idx);
 /* Compute the ranged hostsets and sort the groups by them. */
 int  dmg_groups_finish(struct dmg_groups *g);
 void dmg_groups_fini(struct dmg_groups *g);
@@ -105,7 +105,7 @@ int dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res,
 
 /* Mark a result failed with rc and a reason (e.g. an undecodable response). */
 void dmg_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* "Errors:" and the "Hosts Error" table, indented by 2 (nothing when no errors). */
 void dmg_errors_print(FILE *out, const struct dmg_groups *errs);

@@ -82,8 +82,9 @@ ctl_autocfg_args_parse(const struct d_cli_ctx *ctx, const char *default_replicas
 	ctl_autocfg_req_init(&a->req);
 
 	if (d_cli_has(ctx, "access-points") && d_cli_has(ctx, "ms-replicas")) {
-		d_errbuf_set(eb, "--access-points and --ms-replicas both given; use "
-				 "--ms-replicas (-r) alone (--access-points is its deprecated alias)");
+		d_errbuf_set(eb,
+			     "--access-points and --ms-replicas both given; use "
+			     "--ms-replicas (-r) alone (--access-points is its deprecated alias)");
 		rc = -DER_INVAL;
 		goto out;
 	}

@@ -25,58 +25,63 @@
  * `replicas_deflt` is the default shown for -r ("localhost" for
  * daos_server; NULL for dmg, whose default is the first host of -l).
  */
-#define CTL_AUTOCFG_CLI_OPTS(replicas_deflt, replicas_help)                                       \
+#define CTL_AUTOCFG_CLI_OPTS(replicas_deflt, replicas_help)                                        \
 	{.short_name = 'a',                                                                        \
 	 .long_name = "access-points",                                                             \
 	 .type = D_OPT_STR,                                                                        \
 	 .arg_name = "HOSTS",                                                                      \
-	 .help = "Comma separated list of access point addresses <ipv4addr/hostname> "            \
+	 .help = "Comma separated list of access point addresses <ipv4addr/hostname> "             \
 		 "(deprecated alias of --ms-replicas)"},                                           \
-	    {.short_name = 'r',                                                                    \
-	     .long_name = "ms-replicas",                                                           \
-	     .type = D_OPT_STR,                                                                    \
-	     .arg_name = "HOSTS",                                                                  \
-	     .deflt = (replicas_deflt),                                                            \
-	     .help = (replicas_help)},                                                             \
-	    {.short_name = 'e',                                                                    \
-	     .long_name = "num-engines",                                                           \
-	     .type = D_OPT_STR,                                                                    \
-	     .arg_name = "N",                                                                      \
-	     .help = "Set the number of DAOS Engine sections to be populated in the config file "  \
-		     "output. If unset then the value will be set to the number of NUMA nodes "    \
-		     "on storage hosts in the DAOS system."},                                      \
-	    {.short_name = 's',                                                                    \
-	     .long_name = "min-ssds",                                                              \
-	     .type = D_OPT_STR,                                                                    \
-	     .arg_name = "N",                                                                      \
-	     .deflt = "1",                                                                         \
-	     .help = "Minimum number of NVMe SSDs required per DAOS Engine (SSDs must reside on "  \
-		     "the host that is managing the engine). Set to 0 to generate a config with "  \
-		     "no NVMe."},                                                                  \
-	    {.long_name = "scm-only",                                                              \
-	     .type = D_OPT_BOOL,                                                                   \
-	     .help = "Create a SCM-only config without NVMe SSDs (same as --min-ssds=0)"},         \
-	    {.short_name = 'c',                                                                    \
-	     .long_name = "net-class",                                                             \
-	     .type = D_OPT_STR,                                                                    \
-	     .arg_name = "best-available|ethernet|infiniband",                                     \
-	     .deflt = "best-available",                                                            \
-	     .help = "Network class preferred"},                                                   \
-	    {.short_name = 'p',                                                                    \
-	     .long_name = "net-provider",                                                          \
-	     .type = D_OPT_STR,                                                                    \
-	     .arg_name = "PROVIDER",                                                               \
-	     .help = "Set the network fabric provider to be used (default: best available)"},      \
-	    {.short_name = 't',                                                                    \
-	     .long_name = "use-tmpfs-scm",                                                         \
-	     .type = D_OPT_BOOL,                                                                   \
-	     .help = "Use tmpfs for scm rather than PMem"},                                        \
-	    {.short_name = 'm',                                                                    \
-	     .long_name = "control-metadata-path",                                                 \
-	     .type = D_OPT_STR,                                                                    \
-	     .arg_name = "PATH",                                                                   \
-	     .help = "External storage path to store control metadata. Set this to a persistent "  \
-		     "location and specify --use-tmpfs-scm to create an MD-on-SSD config"},        \
+		{.short_name = 'r',                                                                \
+		 .long_name = "ms-replicas",                                                       \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "HOSTS",                                                              \
+		 .deflt = (replicas_deflt),                                                        \
+		 .help = (replicas_help)},                                                         \
+		{.short_name = 'e',                                                                \
+		 .long_name = "num-engines",                                                       \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "N",                                                                  \
+		 .help = "Set the number of DAOS Engine sections to be populated in the config "   \
+			 "file "                                                                   \
+			 "output. If unset then the value will be set to the number of NUMA "      \
+			 "nodes "                                                                  \
+			 "on storage hosts in the DAOS system."},                                  \
+		{.short_name = 's',                                                                \
+		 .long_name = "min-ssds",                                                          \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "N",                                                                  \
+		 .deflt = "1",                                                                     \
+		 .help = "Minimum number of NVMe SSDs required per DAOS Engine (SSDs must reside " \
+			 "on "                                                                     \
+			 "the host that is managing the engine). Set to 0 to generate a config "   \
+			 "with "                                                                   \
+			 "no NVMe."},                                                              \
+		{.long_name = "scm-only",                                                          \
+		 .type = D_OPT_BOOL,                                                               \
+		 .help = "Create a SCM-only config without NVMe SSDs (same as --min-ssds=0)"},     \
+		{.short_name = 'c',                                                                \
+		 .long_name = "net-class",                                                         \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "best-available|ethernet|infiniband",                                 \
+		 .deflt = "best-available",                                                        \
+		 .help = "Network class preferred"},                                               \
+		{.short_name = 'p',                                                                \
+		 .long_name = "net-provider",                                                      \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "PROVIDER",                                                           \
+		 .help = "Set the network fabric provider to be used (default: best available)"},  \
+		{.short_name = 't',                                                                \
+		 .long_name = "use-tmpfs-scm",                                                     \
+		 .type = D_OPT_BOOL,                                                               \
+		 .help = "Use tmpfs for scm rather than PMem"},                                    \
+		{.short_name = 'm',                                                                \
+		 .long_name = "control-metadata-path",                                             \
+		 .type = D_OPT_STR,                                                                \
+		 .arg_name = "PATH",                                                               \
+		 .help = "External storage path to store control metadata. Set this to a "         \
+			 "persistent "                                                             \
+			 "location and specify --use-tmpfs-scm to create an MD-on-SSD config"},    \
 	{                                                                                          \
 		.short_name = 'f', .long_name = "fabric-ports", .type = D_OPT_STR,                 \
 		.arg_name = "PORTS",                                                               \
