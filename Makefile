@@ -5,7 +5,7 @@ ASAN    ?= build-asan
 PREFIX  ?= /usr/local
 PYTHON  ?= /usr/bin/python3
 
-.PHONY: all deps build run test unit asan system install clean
+.PHONY: bench all deps build run test unit asan system install clean
 
 all: build
 
@@ -29,6 +29,9 @@ unit: build
 
 system: build
 	$(PYTHON) -m pytest -q tests/system
+
+bench: build
+	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_scan.py
 
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)

@@ -9,19 +9,6 @@
 #include "control/dmg/dmg_cmds.h"
 #include "control/lib/ctl.h"
 
-static int
-version_run(struct d_cli_ctx *ctx)
-{
-	ctl_version_print(stdout, "DAOS Admin Tool", d_cli_has(ctx, "json"));
-	return 0;
-}
-
-static const struct d_cli_cmd version_cmd = {
-	.name = "version",
-	.help = "Print dmg version",
-	.run = version_run,
-};
-
 /* Global options, accepted before or after any subcommand. */
 static const struct d_cli_opt dmg_global_opts[] = {
 	{.long_name = "allow-proxy", .help = "Allow proxy configuration via environment"},
@@ -50,11 +37,16 @@ static const struct d_cli_opt dmg_global_opts[] = {
 };
 
 /* One command per line; keep sorted by name. */
+/* clang-format off */
 static const struct d_cli_cmd *const dmg_cmds[] = {
 	&dmg_config_cmd,
-	&version_cmd,
+	&dmg_network_cmd,
+	&dmg_server_version_cmd,
+	&dmg_storage_cmd,
+	&dmg_version_cmd,
 	NULL,
 };
+/* clang-format on */
 
 static const struct d_cli_cmd dmg_root = {
 	.name = "dmg",

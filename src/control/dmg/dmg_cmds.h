@@ -9,11 +9,10 @@
 
 #include "common/cli.h"
 
-/* Commands still to come, one per helper (uncomment with the source file):
-  * extern const struct d_cli_cmd dmg_storage_cmd;   storage scan|format
- * extern const struct d_cli_cmd dmg_network_cmd;   network scan
- */
-
-extern const struct d_cli_cmd dmg_config_cmd; /* config validate (generate later) */
+extern const struct d_cli_cmd dmg_config_cmd;	      /* config validate|generate */
+extern const struct d_cli_cmd dmg_network_cmd;	      /* network scan */
+extern const struct d_cli_cmd dmg_server_version_cmd; /* server-version */
+extern const struct d_cli_cmd dmg_storage_cmd;	      /* storage scan */
+extern const struct d_cli_cmd dmg_version_cmd;	      /* version */
 
 #endif /* DAOS_CONTROL_DMG_DMG_CMDS_H */

@@ -1,0 +1,490 @@
+/*
+ * dmg's connection to the servers (dmg_internal.h): configuration and host
+ * list, the TLS client, the fan-out over a bounded pool of threads with a
+ * connect deadline and a call deadline per host, grouping of identical
+ * results and the host error table.  Nothing here knows what a method
+ * returns; the commands decode and render.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/table.h"
+#include "control/dmg/dmg_internal.h"
+
+int
+dmg_fail(const struct d_cli_ctx *ctx, int rc, const char *fmt, ...)
+{
+	char	msg[2048];
+	va_list ap;
+	size_t	len;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	if (d_cli_has(ctx, "json"))
+		d_json_envelope_print(stdout, NULL, msg, rc != 0 ? rc : -DER_MISC);
+	fprintf(stderr, "ERROR: %s: %s\n", ctx->prog, msg);
+	return 1;
+}
+
+int
+dmg_env_int(const char *name, int deflt)
+{
+	const char *v = getenv(name);
+	char	   *end;
+	long	    x;
+
+	if (v == NULL || *v == '\0')
+		return deflt;
+	x = strtol(v, &end, 10);
+	if (*end != '\0' || x <= 0 || x > 86400000)
+		return deflt;
+	return (int)x;
+}
+
+/* ---- configuration and host list --------------------------------------------------------- */
+
+static int
+load_config(const struct d_cli_ctx *ctx, struct ctl_control_config **out, struct d_errbuf *eb)
+{
+	struct ctl_control_overrides ov = {
+		.hostlist = d_cli_get(ctx, "host-list"),
+		.insecure = d_cli_has(ctx, "insecure"),
+	};
+	struct ctl_control_config *cfg = NULL;
+	struct d_diags		   diags;
+	char			  *path = NULL;
+	int			   rc;
+
+	rc = ctl_config_find(CTL_CFG_CONTROL, d_cli_get(ctx, "config-path"), NULL, &path, eb);
+	if (rc != 0)
+		return rc;
+	d_diags_init(&diags, path != NULL ? path : "defaults");
+	rc = ctl_control_config_load(path, &cfg, &diags);
+	if (rc != 0) {
+		struct d_sbuf sb;
+		size_t	      i, nerr = 0;
+
+		d_sbuf_init(&sb);
+		for (i = 0; i < diags.n; i++) {
+			char *line;
+
+			if (diags.v[i].sev != D_DIAG_ERROR)
+				continue;
+			line = d_diag_format(&diags, &diags.v[i]);
+			d_sbuf_printf(&sb, "%s%s", nerr++ ? "\n" : "", line ? line : "?");
+			free(line);
+		}
+		if (nerr == 0)
+			d_errbuf_set(eb, "cannot load %s: %s", path ? path : "the dmg config",
+				     d_errstr(rc));
+		else
+			d_errbuf_set(eb, "%s", sb.buf);
+		d_sbuf_fini(&sb);
+		goto out;
+	}
+	rc = ctl_control_config_override(cfg, &ov, eb);
+	if (rc != 0)
+		goto out;
+	*out = cfg;
+	cfg = NULL;
+out:
+	ctl_control_config_destroy(cfg);
+	d_diags_fini(&diags);
+	free(path);
+	return rc;
+}
+
+static int
+expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
+{
+	struct d_sbuf sb;
+	char	    **addrs = NULL;
+	size_t	      naddrs = 0, i;
+	unsigned int  port = (unsigned int)c->cfg->port;
+	int	      rc;
+
+	d_sbuf_init(&sb);
+	for (i = 0; i < c->cfg->hostlist.n; i++)
+		d_sbuf_printf(&sb, "%s%s", i ? "," : "", c->cfg->hostlist.v[i]);
+	if (sb.failed) {
+		d_sbuf_fini(&sb);
+		return -DER_NOMEM;
+	}
+	if (sb.buf == NULL || sb.buf[0] == '\0') {
+		d_sbuf_fini(&sb);
+		d_errbuf_set(eb,
+			     "no hosts to contact: give -l/--host-list or set hostlist: in "
+			     "%s",
+			     c->cfg->path ? c->cfg->path : "daos_control.yml");
+		return -DER_INVAL;
+	}
+	rc = d_host_addrs_parse(sb.buf, port, &addrs, &naddrs, eb);
+	d_sbuf_fini(&sb);
+	if (rc != 0)
+		return rc;
+
+	D_ALLOC_ARRAY(c->targets, naddrs);
+	D_ALLOC_ARRAY(c->names, naddrs);
+	D_ALLOC_ARRAY(c->display, naddrs);
+	if (c->targets == NULL || c->names == NULL || c->display == NULL) {
+		rc = -DER_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < naddrs; i++) {
+		char *colon = strrchr(addrs[i], ':');
+		char *end;
+		long  p;
+
+		p = colon != NULL ? strtol(colon + 1, &end, 10) : -1;
+		if (colon == NULL || colon == addrs[i] || *end != '\0' || p <= 0 || p > 65535) {
+			d_errbuf_set(eb,
+				     "invalid host address \"%s\" in the host list: hosts "
+				     "must be hostname[:port] with a port between 1 and 65535",
+				     addrs[i]);
+			rc = -DER_INVAL;
+			goto out;
+		}
+		c->names[i] = strndup(addrs[i], (size_t)(colon - addrs[i]));
+		/* the port is shown only where it is not the configured one */
+		c->display[i] = (unsigned int)p == port ? strdup(c->names[i]) : strdup(addrs[i]);
+		if (c->names[i] == NULL || c->display[i] == NULL) {
+			c->n = i + 1;
+			rc = -DER_NOMEM;
+			goto out;
+		}
+		c->targets[i].host = c->names[i];
+		c->targets[i].port = (uint16_t)p;
+		c->n = i + 1;
+	}
+out:
+	d_host_addrs_free(addrs, naddrs);
+	return rc;
+}
+
+int
+dmg_conn_open(const struct d_cli_ctx *ctx, struct dmg_conn **out, struct d_errbuf *eb)
+{
+	struct dmg_conn *c;
+	struct d_tls_cfg tls = {0};
+	struct d_errbuf	 teb;
+	int		 rc;
+
+	D_ALLOC_PTR(c);
+	if (c == NULL)
+		return -DER_NOMEM;
+	rc = load_config(ctx, &c->cfg, eb);
+	if (rc != 0)
+		goto out;
+	rc = expand_hosts(c, eb);
+	if (rc != 0)
+		goto out;
+	c->connect_ms = dmg_env_int("DMG_CONNECT_TIMEOUT_MS", DMG_DEFAULT_CONNECT_MS);
+	c->call_ms = dmg_env_int("DMG_RPC_TIMEOUT_MS", DMG_DEFAULT_CALL_MS);
+	c->concurrency = dmg_env_int("DMG_CONCURRENCY", DMG_DEFAULT_CONCURRENCY);
+
+	tls.allow_insecure = c->cfg->transport.allow_insecure;
+	tls.ca_cert = c->cfg->transport.ca_cert;
+	tls.cert = c->cfg->transport.cert;
+	tls.key = c->cfg->transport.key;
+	tls.key_group_readable = true; /* admin keys may be shared with a group (0440) */
+	rc = ctl_rpc_client_create(&tls, D_COMP_ADMIN, &c->cl, &teb);
+	if (rc != 0) {
+		d_errbuf_set(eb, "Unable to load Certificate Data: %s", teb.msg);
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+out:
+	if (rc == -DER_NOMEM)
+		d_errbuf_set(eb, "out of memory setting up the connection to the servers");
+	dmg_conn_close(c);
+	return rc;
+}
+
+void
+dmg_conn_close(struct dmg_conn *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->names[i]);
+		free(c->display[i]);
+	}
+	free(c->names);
+	free(c->display);
+	free(c->targets);
+	ctl_rpc_client_destroy(c->cl);
+	ctl_control_config_destroy(c->cfg);
+	free(c);
+}
+
+const char *
+dmg_conn_first_host(const struct dmg_conn *c)
+{
+	return c->n > 0 ? c->display[0] : "localhost";
+}
+
+/* ---- fan-out ------------------------------------------------------------------------------ */
+
+struct fanout {
+	struct dmg_conn	      *c;
+	const char	      *method;
+	const void	      *req;
+	size_t		       req_len;
+	struct ctl_rpc_result *res;
+	atomic_size_t	       next;
+};
+
+static void
+call_one(struct fanout *f, size_t i)
+{
+	struct ctl_rpc_result *r = &f->res[i];
+	struct ctl_rpc_conn   *conn = NULL;
+	int64_t		       now = d_tls_now_ms();
+
+	/* separate deadlines: a host that never answers the handshake costs connect_ms */
+	r->rc = ctl_rpc_conn_open(f->c->cl, f->c->targets[i].host, f->c->targets[i].port,
+				  now + f->c->connect_ms, &conn, &r->err);
+	if (r->rc != 0)
+		return;
+	r->rc = ctl_rpc_conn_call(conn, f->method, f->req, f->req_len,
+				  d_tls_now_ms() + f->c->call_ms, &r->body, &r->body_len, &r->err);
+	ctl_rpc_conn_close(conn);
+}
+
+static void *
+fanout_worker(void *arg)
+{
+	struct fanout *f = arg;
+	size_t	       i;
+
+	while ((i = atomic_fetch_add(&f->next, 1)) < f->c->n)
+		call_one(f, i);
+	return NULL;
+}
+
+int
+dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
+	   struct ctl_rpc_result **results)
+{
+	struct fanout  f = {.c = c, .method = method, .req = req, .req_len = req_len};
+	pthread_attr_t attr;
+	pthread_t     *th;
+	size_t	       nth, started = 0;
+
+	D_ALLOC_ARRAY(f.res, c->n > 0 ? c->n : 1);
+	if (f.res == NULL)
+		return -DER_NOMEM;
+	atomic_init(&f.next, 0);
+	nth = (size_t)c->concurrency < c->n ? (size_t)c->concurrency : c->n;
+	D_ALLOC_ARRAY(th, nth > 0 ? nth : 1);
+	if (th == NULL) {
+		free(f.res);
+		return -DER_NOMEM;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (size_t i = 0; i < nth; i++) {
+		if (pthread_create(&th[started], &attr, fanout_worker, &f) != 0)
+			break;
+		started++;
+	}
+	pthread_attr_destroy(&attr);
+	if (started == 0)
+		fanout_worker(&f); /* no thread could start: call the hosts one by one */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	*results = f.res;
+	return 0;
+}
+
+void
+dmg_results_free(struct ctl_rpc_result *results, size_t n)
+{
+	if (results == NULL)
+		return;
+	ctl_rpc_results_fini(results, (int)n);
+	free(results);
+}
+
+void
+dmg_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+	r->rc = rc;
+	r->err.kind = CTL_RPC_ERR_PROTO;
+	r->err.status = rc;
+	va_start(ap, fmt);
+	vsnprintf(r->err.msg, sizeof(r->err.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- grouping ----------------------------------------------------------------------------- */
+
+int
+dmg_groups_add(struct dmg_groups *g, const void *key, size_t len, const char *host, int idx)
+{
+	struct dmg_group *grp = NULL;
+	struct d_errbuf	  eb;
+
+	/* few groups in practice (identical hardware): a linear search is enough */
+	for (int i = 0; i < g->n; i++) {
+		if (g->v[i].key_len == len && memcmp(g->v[i].key, key, len) == 0) {
+			grp = &g->v[i];
+			break;
+		}
+	}
+	if (grp == NULL) {
+		if (g->n == g->cap) {
+			int		  cap = g->cap ? g->cap * 2 : 8;
+			struct dmg_group *v = realloc(g->v, sizeof(*v) * (size_t)cap);
+
+			if (v == NULL)
+				return -DER_NOMEM;
+			g->v = v;
+			g->cap = cap;
+		}
+		grp = &g->v[g->n];
+		memset(grp, 0, sizeof(*grp));
+		grp->key = malloc(len > 0 ? len : 1);
+		if (grp->key == NULL || d_hostset_create(&grp->hs) != 0) {
+			free(grp->key);
+			return -DER_NOMEM;
+		}
+		memcpy(grp->key, key, len);
+		grp->key_len = len;
+		grp->rep = idx;
+		g->n++;
+	}
+	g->members++;
+	return d_hostset_insert(grp->hs, host, NULL, &eb);
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct dmg_group *x = a, *y = b;
+
+	return strcmp(x->hosts, y->hosts);
+}
+
+int
+dmg_groups_finish(struct dmg_groups *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		if (g->v[i].hosts == NULL && d_hostset_ranged(g->v[i].hs, &g->v[i].hosts) != 0)
+			return -DER_NOMEM;
+	}
+	if (g->n > 1)
+		qsort(g->v, (size_t)g->n, sizeof(*g->v), group_cmp);
+	return 0;
+}
+
+void
+dmg_groups_fini(struct dmg_groups *g)
+{
+	if (g == NULL)
+		return;
+	for (int i = 0; i < g->n; i++) {
+		free(g->v[i].key);
+		free(g->v[i].hosts);
+		d_hostset_destroy(g->v[i].hs);
+	}
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ---- host errors -------------------------------------------------------------------------- */
+
+int
+dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res, struct dmg_groups *errs)
+{
+	int nfailed = 0, rc;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const char *msg = res[i].err.msg[0] ? res[i].err.msg : d_errstr(res[i].rc);
+
+		if (res[i].rc == 0)
+			continue;
+		rc = dmg_groups_add(errs, msg, strlen(msg), c->display[i], (int)i);
+		if (rc != 0)
+			return rc;
+		nfailed++;
+	}
+	rc = dmg_groups_finish(errs);
+	return rc != 0 ? rc : nfailed;
+}
+
+void
+dmg_errors_print(FILE *out, const struct dmg_groups *errs)
+{
+	static const char *const titles[] = {"Hosts", "Error"};
+	struct d_table		*t;
+
+	if (errs->n == 0)
+		return;
+	t = d_table_create(2, titles);
+	if (t == NULL)
+		return;
+	for (int i = 0; i < errs->n; i++) {
+		char *msg = strndup((const char *)errs->v[i].key, errs->v[i].key_len);
+
+		d_table_add(t, errs->v[i].hosts, msg ? msg : "out of memory");
+		free(msg);
+	}
+	fprintf(out, "Errors:\n");
+	d_table_print(t, out, 2);
+	d_table_destroy(t);
+}
+
+void
+dmg_errors_json(struct d_json *w, const struct dmg_groups *errs)
+{
+	d_json_obj_begin(w, "host_errors");
+	for (int i = 0; i < errs->n; i++) {
+		char *msg = strndup((const char *)errs->v[i].key, errs->v[i].key_len);
+
+		d_json_str(w, msg ? msg : "out of memory", errs->v[i].hosts);
+		free(msg);
+	}
+	d_json_obj_end(w);
+}
+
+const char *
+dmg_failed_str(int nfailed, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d host%s had errors", nfailed, nfailed == 1 ? "" : "s");
+	return buf;
+}
+
+int
+dmg_finish(const struct d_cli_ctx *ctx, int nfailed, struct d_json *response)
+{
+	char msg[64];
+
+	if (nfailed > 0)
+		dmg_failed_str(nfailed, msg, sizeof(msg));
+	if (d_cli_has(ctx, "json")) {
+		if (response != NULL && d_json_finish(response) != 0)
+			return dmg_fail(ctx, -DER_NOMEM, "out of memory writing JSON");
+		d_json_envelope_print(stdout, response, nfailed > 0 ? msg : NULL,
+				      nfailed > 0 ? -DER_MISC : 0);
+	}
+	if (nfailed > 0) {
+		fprintf(stderr, "ERROR: %s: %s\n", ctx->prog, msg);
+		return 1;
+	}
+	return 0;
+}
