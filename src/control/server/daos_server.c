@@ -39,6 +39,7 @@ static const struct d_cli_cmd *const srv_cmds[] = {
 	&srv_network_cmd,
 	&srv_nvme_cmd,
 	&srv_scm_cmd,
+	&srv_start_cmd,
 	&srv_storage_cmd,
 	&srv_config_cmd,
 	&version_cmd,

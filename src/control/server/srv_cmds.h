@@ -16,6 +16,7 @@ extern const struct d_cli_cmd srv_nvme_cmd;    /* nvme prepare|reset|scan, cmd_s
 extern const struct d_cli_cmd srv_network_cmd; /* network scan, cmd_network.c */
 extern const struct d_cli_cmd srv_config_cmd;  /* config validate, cmd_config.c */
 extern const struct d_cli_cmd srv_config_generate_cmd; /* config generate, cmd_config_gen.c */
+extern const struct d_cli_cmd srv_start_cmd;   /* start (the daemon), srv_start.c */
 
 /*
  * Upstream's duplicate-process check (common.CheckDupeProcess): -DER_EXIST

@@ -1,0 +1,56 @@
+/*
+ * Internals of the `daos_server start` daemon shared by its files:
+ * srv_start.c (command and lifecycle), srv_handlers.c (control RPC
+ * handlers), srv_lock.c (single instance per socket_dir, port owner lookup,
+ * SCM formatted check).  Not included outside src/control/server.
+ */
+#ifndef DAOS_CONTROL_SERVER_SRV_INTERNAL_H
+#define DAOS_CONTROL_SERVER_SRV_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/common.h"
+#include "control/lib/ctl_config.h"
+#include "control/lib/rpc.h"
+
+/* What the handlers need of the running daemon; read-only once serving. */
+struct srv_state {
+	const struct ctl_server_config *cfg;
+	char				hostname[256];
+};
+
+/* The methods `daos_server start` serves (srv_handlers.c). */
+extern const struct ctl_rpc_method srv_methods[];
+extern const int		   srv_nr_methods;
+
+/* Name of the lock file in socket_dir. */
+#define SRV_LOCK_NAME "daos_server.lock"
+
+/*
+ * Take the instance lock <socket_dir>/daos_server.lock (flock, held for the
+ * life of the process) and write our pid into it.  Another live holder:
+ * -DER_EXIST with "another daos_server (pid N) is already running with
+ * socket_dir X".  *fd_out is the open lock file.
+ */
+int  srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb);
+/* Remove the lock file and release the lock; fd < 0 is a no-op. */
+void srv_lock_release(const char *socket_dir, int fd);
+
+/*
+ * Which process listens on TCP `port` in this network namespace
+ * (/proc/net/tcp{,6} then /proc/<pid>/fd).  0 with *pid and comm[] set, or
+ * -DER_NONEXIST when /proc does not show it.
+ */
+int srv_port_owner(uint16_t port, int *pid, char *comm, size_t comm_len);
+
+/*
+ * Does the SCM tier of an engine need a format before its engine can start
+ * (as upstream's awaitStorageReady decides, without MD-on-SSD metadata):
+ * NULL when formatted; "SCM" when `scm_mount` is not mounted (ram: not a
+ * tmpfs) or, for ram, holds no `superblock`; "Metadata" when a mounted dcpm
+ * file system has no `superblock`.  *why says what is missing.
+ */
+const char *srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len);
+
+#endif /* DAOS_CONTROL_SERVER_SRV_INTERNAL_H */

@@ -1,0 +1,428 @@
+/*
+ * `daos_server start`: the control-plane daemon.  Loads daos_server.yml
+ * (search order, command-line overrides, validation), opens the control log,
+ * takes the instance lock in socket_dir, starts the control RPC server
+ * (TLS from transport_config) on `port`, saves the active configuration and
+ * serves StorageScan, NetworkScan and GetVersion until SIGTERM/SIGINT.
+ *
+ * Without engines it runs in discovery (listening) mode.  With engines it
+ * checks each engine's SCM and reports the format it needs, as upstream
+ * does before `dmg storage format`; it does not format or start engines
+ * (later issues), it keeps serving scans.
+ *
+ * The duplicate-process check of the local commands is not used here: the
+ * lock in socket_dir lets several daemons with distinct socket dirs and
+ * ports share one machine (tests, benchmarks).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daos_build.h"
+#include "common/cli.h"
+#include "common/log.h"
+#include "common/tls.h"
+#include "control/lib/ctl_config.h"
+#include "control/lib/rpc.h"
+#include "control/server/srv_cmds.h"
+#include "control/server/srv_internal.h"
+
+static struct ctl_rpc_server *volatile start_server;
+static volatile sig_atomic_t	       start_signal;
+
+static void
+on_stop_signal(int sig)
+{
+	struct ctl_rpc_server *srv = start_server;
+
+	start_signal = sig;
+	if (srv != NULL)
+		ctl_rpc_server_stop(srv); /* async-signal-safe */
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	/* No configuration reload yet; a stray hangup must not kill the daemon. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* A start failure: on stderr for whoever started us, and in the log when it is a file. */
+static void __attribute__((format(printf, 2, 3)))
+start_fail(const struct d_cli_ctx *ctx, const char *fmt, ...)
+{
+	char	msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ERROR: %s: %s\n", ctx->prog, msg);
+	D_ERROR("%s", msg);
+}
+
+static void
+on_rpc_event(void *arg, enum ctl_rpc_event ev, const char *msg)
+{
+	(void)arg;
+	if (ev == CTL_RPC_EV_ERROR)
+		D_ERROR("%s", msg);
+	else if (ev == CTL_RPC_EV_WARN)
+		D_WARN("%s", msg);
+	else
+		D_DEBUG("%s", msg);
+}
+
+/* mkdir -p with mode 0755 for every directory created. */
+static int
+mkdir_p(const char *dir, struct d_errbuf *eb)
+{
+	char  *p = d_asprintf("%s", dir);
+	char  *s;
+	int    rc = 0;
+
+	if (p == NULL) {
+		d_errbuf_set(eb, "out of memory");
+		return -DER_NOMEM;
+	}
+	for (s = p + 1;; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			rc = d_errno2der(errno);
+			d_errbuf_set(eb, "cannot create socket_dir %s: %s (at %s)", dir,
+				     strerror(errno), p);
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	if (rc == 0) {
+		struct stat st;
+
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			d_errbuf_set(eb, "socket_dir %s is not a directory", dir);
+			rc = -DER_NOTDIR;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+/* First IPv4 address of `iface`, into buf. */
+static int
+iface_ipv4(const char *iface, char *buf, size_t len, struct d_errbuf *eb)
+{
+	struct ifaddrs *ifa, *i;
+	bool		seen = false;
+	int		rc   = -DER_NONEXIST;
+
+	if (getifaddrs(&ifa) != 0) {
+		d_errbuf_set(eb, "cannot list network interfaces: %s", strerror(errno));
+		return d_errno2der(errno);
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (strcmp(i->ifa_name, iface) != 0)
+			continue;
+		seen = true;
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, len);
+		rc = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	if (rc != 0)
+		d_errbuf_set(eb, "control_iface %s %s; set control_iface to an interface with an "
+			     "IPv4 address or remove it to listen on all addresses", iface,
+			     seen ? "has no IPv4 address" : "does not exist on this host");
+	return rc;
+}
+
+/*
+ * Load, override and validate; every problem printed, one per line.  On
+ * success the notices stay in *notes (caller finishes it) for the log.
+ */
+static int
+start_config(struct d_cli_ctx *ctx, struct ctl_server_config **out, char **path_out,
+	     struct d_diags *notes)
+{
+	struct ctl_server_overrides ov = {
+	    .port	= d_cli_get(ctx, "port"),
+	    .scm_mount	= d_cli_get(ctx, "storage"),
+	    .modules	= d_cli_get(ctx, "modules"),
+	    .targets	= d_cli_get(ctx, "targets"),
+	    .xs_helpers = d_cli_get(ctx, "xshelpernr"),
+	    .first_core = d_cli_get(ctx, "firstcore"),
+	    .group	= d_cli_get(ctx, "group"),
+	    .socket_dir = d_cli_get(ctx, "socket_dir"),
+	    .insecure	= d_cli_has(ctx, "insecure"),
+	};
+	struct ctl_server_config *cfg  = NULL;
+	struct d_errbuf		  eb   = {{0}};
+	struct d_diags		  dg;
+	char			 *path = NULL;
+	int			  rc;
+
+	rc = ctl_config_find(CTL_CFG_SERVER, d_cli_get(ctx, "config"), NULL, &path, &eb);
+	if (rc != 0) {
+		start_fail(ctx, "%s", eb.msg);
+		return rc;
+	}
+	d_diags_init(&dg, path);
+	rc = ctl_server_config_load(path, &cfg, &dg);
+	if (rc == 0) {
+		rc = ctl_server_config_override(cfg, &ov, &eb);
+		if (rc != 0)
+			d_diags_add(&dg, D_DIAG_ERROR, 0, NULL, "%s", eb.msg);
+	}
+	if (rc == 0)
+		rc = ctl_server_config_validate(cfg, &dg);
+	/* Validation stops at "discovery mode" before the port rule; the listener needs it. */
+	if (rc == 0 && (cfg->port <= 0 || cfg->port > 65535)) {
+		d_diags_add(&dg, D_DIAG_ERROR,
+			    cfg->doc ? d_yaml_path_line(cfg->doc->root, "port") : 0, "port",
+			    "port %lld is out of range; set a TCP port between 1 and 65535 "
+			    "(default 10001)", (long long)cfg->port);
+		rc = -DER_INVAL;
+	}
+	if (rc != 0) {
+		d_diags_print(&dg, D_DIAG_NOTICE, stderr);
+		d_diags_print(&dg, D_DIAG_ERROR, stderr);
+		fprintf(stderr, "ERROR: %s: %s: the configuration is not valid; fix the problems "
+			"above\n", ctx->prog, path);
+		ctl_server_config_destroy(cfg);
+		d_diags_fini(&dg);
+		free(path);
+		return rc;
+	}
+	*out	  = cfg;
+	*path_out = path;
+	*notes	  = dg;
+	return 0;
+}
+
+/* Open the control log as the configuration says; -b/--debug forces DEBUG. */
+static int
+start_logging(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
+{
+	enum d_log_level lvl = D_LL_INFO;
+	struct d_errbuf	 eb  = {{0}};
+
+	if (cfg->control_log_mask != NULL &&
+	    d_log_control_mask_parse(cfg->control_log_mask, &lvl, &eb) != 0) {
+		start_fail(ctx, "control_log_mask: %s", eb.msg);
+		return -DER_INVAL;
+	}
+	if (d_cli_has(ctx, "debug"))
+		lvl = D_LL_DEBUG;
+	if (d_log_open(ctx->prog, cfg->control_log_file, lvl) != 0) {
+		start_fail(ctx, "cannot open control_log_file \"%s\": %s; check that its "
+			   "directory exists and is writable", cfg->control_log_file,
+			   strerror(errno));
+		return -DER_IO;
+	}
+	if (cfg->control_log_json)
+		d_log_set_json(true);
+	return 0;
+}
+
+/* Upstream's per-engine storage check before format; format itself comes later. */
+static void
+start_check_engines(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nengines; i++) {
+		const struct ctl_engine *e = &cfg->engines[i];
+		const char		*need = "SCM";
+		char			 why[512] = "the engine has no SCM tier";
+
+		D_INFO("Checking DAOS I/O Engine instance %zu storage ...", i);
+		if (e->nstorage > 0 && (e->storage[0].class == CTL_CLASS_RAM ||
+					e->storage[0].class == CTL_CLASS_DCPM))
+			need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));
+		if (need == NULL) {
+			D_INFO("instance %zu: storage is formatted (superblock in %s); the DAOS "
+			       "I/O Engine is not started by this version of daos_server", i,
+			       e->storage[0].scm_mount);
+			continue;
+		}
+		D_DEBUG("instance %zu: %s", i, why);
+		D_INFO("%s format required on instance %zu", need, i);
+		if (d_cli_has(ctx, "auto-format"))
+			D_WARN("instance %zu: --auto-format given, but this version of "
+			       "daos_server cannot format storage; instance %zu keeps waiting",
+			       i, i);
+	}
+}
+
+static int
+start_run(struct d_cli_ctx *ctx)
+{
+	struct ctl_server_config *cfg	 = NULL;
+	struct ctl_rpc_server	 *srv	 = NULL;
+	struct srv_state	  st	 = {0};
+	struct d_errbuf		  eb	 = {{0}};
+	struct d_diags		  notes;
+	char			 *path	 = NULL, *active = NULL;
+	char			  addr[INET_ADDRSTRLEN] = "0.0.0.0";
+	int			  lock_fd = -1, rc;
+
+	install_signals();
+	if (start_config(ctx, &cfg, &path, &notes) != 0)
+		return 1;
+	rc = start_logging(ctx, cfg);
+	if (rc == 0) {
+		/* Notices of validation: deprecations, the discovery-mode line. */
+		D_INFO("DAOS Server config loaded from %s", path);
+		for (size_t i = 0; i < notes.n; i++)
+			D_INFO("%s%s%s", notes.v[i].key ? notes.v[i].key : "",
+			       notes.v[i].key ? ": " : "", notes.v[i].msg);
+	}
+	d_diags_fini(&notes);
+	if (rc != 0)
+		goto out;
+
+	rc = mkdir_p(cfg->socket_dir, &eb);
+	if (rc == 0)
+		rc = srv_lock_take(cfg->socket_dir, &lock_fd, &eb);
+	if (rc == 0 && cfg->control_iface != NULL)
+		rc = iface_ipv4(cfg->control_iface, addr, sizeof(addr), &eb);
+	if (rc != 0) {
+		start_fail(ctx, "%s", eb.msg);
+		goto out;
+	}
+
+	{
+		struct d_tls_cfg tls = {
+		    .allow_insecure  = cfg->transport.allow_insecure,
+		    .ca_cert	     = cfg->transport.ca_cert,
+		    .cert	     = cfg->transport.cert,
+		    .key	     = cfg->transport.key,
+		    .client_cert_dir = cfg->transport.client_cert_dir,
+		};
+		struct ctl_rpc_server_cfg rcfg = {
+		    .addr	= cfg->control_iface != NULL ? addr : NULL,
+		    .port	= (uint16_t)cfg->port,
+		    .tls	= &tls,
+		    .methods	= srv_methods,
+		    .nr_methods = srv_nr_methods,
+		    .arg	= &st,
+		    .notify	= on_rpc_event,
+		};
+
+		st.cfg = cfg;
+		gethostname(st.hostname, sizeof(st.hostname) - 1);
+		rc = ctl_rpc_server_create(&rcfg, &srv, &eb);
+	}
+	if (rc == -DER_EXIST) {
+		char comm[64];
+		int  pid;
+
+		if (srv_port_owner((uint16_t)cfg->port, &pid, comm, sizeof(comm)) == 0)
+			start_fail(ctx, "port %lld is already in use by %s (pid %d); stop it or "
+				   "set a different `port` (-p)", (long long)cfg->port, comm, pid);
+		else
+			start_fail(ctx, "%s", eb.msg);
+		goto out;
+	} else if (rc != 0) {
+		start_fail(ctx, "%s", eb.msg);
+		goto out;
+	}
+
+	rc = ctl_server_config_save_active(cfg, cfg->socket_dir, &active, &eb);
+	if (rc != 0) {
+		start_fail(ctx, "%s", eb.msg);
+		goto out;
+	}
+	D_INFO("active config saved to %s (read-only)", active);
+	if (ctl_rpc_server_insecure(srv))
+		D_WARN("transport_config: allow_insecure is true: the control plane runs without "
+		       "TLS and without authorization; anyone who reaches port %lld can manage "
+		       "this server. Never use this in production", (long long)cfg->port);
+
+	start_check_engines(ctx, cfg);
+
+	start_server = srv;
+	if (start_signal != 0) /* a stop request arrived before the handler could act */
+		ctl_rpc_server_stop(srv);
+	D_INFO("DAOS Control Server v%s (pid %d) listening on %s:%u", DAOS_VERSION, (int)getpid(),
+	       addr, ctl_rpc_server_port(srv));
+	ctl_rpc_server_run(srv);
+	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
+	       (int)start_signal);
+	start_server = NULL;
+	rc	     = 0;
+out:
+	ctl_rpc_server_destroy(srv);
+	if (cfg != NULL)
+		srv_lock_release(cfg->socket_dir, lock_fd);
+	free(active);
+	free(path);
+	ctl_server_config_destroy(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
+static const struct d_cli_opt start_opts[] = {
+    {.short_name = 'o',
+     .long_name	 = "config",
+     .type	 = D_OPT_STR,
+     .arg_name	 = "PATH",
+     .help	 = "Server config file path"},
+    {.short_name = 'p', .long_name = "port", .type = D_OPT_STR, .help = "Port for the gRPC service"},
+    {.short_name = 's',
+     .long_name	 = "storage",
+     .type	 = D_OPT_STR,
+     .help	 = "Storage path (deprecated: overrides engine 0's scm_mount)"},
+    {.short_name = 'm',
+     .long_name	 = "modules",
+     .type	 = D_OPT_STR,
+     .help	 = "List of server modules to load"},
+    {.short_name = 't',
+     .long_name	 = "targets",
+     .type	 = D_OPT_STR,
+     .help	 = "Number of targets to use (default use all cores)"},
+    {.short_name = 'x',
+     .long_name	 = "xshelpernr",
+     .type	 = D_OPT_STR,
+     .help	 = "Number of helper XS per VOS target"},
+    {.short_name = 'f',
+     .long_name	 = "firstcore",
+     .type	 = D_OPT_STR,
+     .help	 = "Index of first core for service thread"},
+    {.short_name = 'g', .long_name = "group", .type = D_OPT_STR, .help = "Server group name"},
+    {.short_name = 'd',
+     .long_name	 = "socket_dir",
+     .type	 = D_OPT_STR,
+     .help	 = "Location for all daos_server & daos_engine sockets"},
+    {.short_name = 'i', .long_name = "insecure", .help = "Allow for insecure connections"},
+    {.long_name = "auto-format",
+     .help	= "Automatically format storage on server start to bring-up engines without "
+		  "requiring dmg storage format command"},
+    {0},
+};
+
+const struct d_cli_cmd srv_start_cmd = {
+    .name = "start",
+    .help = "Start daos_server",
+    .opts = start_opts,
+    .run  = start_run,
+};
