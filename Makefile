@@ -5,7 +5,7 @@ ASAN    ?= build-asan
 PREFIX  ?= /usr/local
 PYTHON  ?= /usr/bin/python3
 
-.PHONY: bench all deps build run test unit asan system install clean
+.PHONY: bench all deps build run stop test unit asan system install clean
 
 all: build
 
@@ -21,7 +21,13 @@ build: deps $(BUILD)/build.ninja
 run: build
 	@./utils/quickstart.sh $(BUILD)
 
+stop:
+	@./utils/quickstart.sh $(BUILD) stop
+
+# A `make run` server is stopped first: the local daos_server commands under
+# test refuse to run next to another daos_server, as upstream's do.
 test: build
+	@./utils/quickstart.sh $(BUILD) stop
 	@$(PYTHON) tests/run_all.py --build $(BUILD) --asan $(ASAN)
 
 unit: build
