@@ -359,13 +359,13 @@ start_run(struct d_cli_ctx *ctx)
 		       "TLS and without authorization; anyone who reaches port %lld can manage "
 		       "this server. Never use this in production", (long long)cfg->port);
 
-	start_check_engines(ctx, cfg);
-
 	start_server = srv;
 	if (start_signal != 0) /* a stop request arrived before the handler could act */
 		ctl_rpc_server_stop(srv);
 	D_INFO("DAOS Control Server v%s (pid %d) listening on %s:%u", DAOS_VERSION, (int)getpid(),
 	       addr, ctl_rpc_server_port(srv));
+	/* As upstream: engines' storage is checked once the control plane listens. */
+	start_check_engines(ctx, cfg);
 	ctl_rpc_server_run(srv);
 	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
 	       (int)start_signal);
