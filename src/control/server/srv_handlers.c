@@ -5,11 +5,12 @@
  * rpc.c; handlers only decode, scan and encode.  Format and system methods
  * come with later issues.
  *
- * A network scan of the real machine runs in a forked child: libfabric and
- * the provider libraries it loads stay mapped until exit (~4.5 MiB resident
- * here), and PSM's constructor replaces the SIGINT/SIGTERM handlers with its
- * own, which would turn a clean stop into exit(1).  The child scans, sends
- * the packed response (or the error) through a pipe and exits.
+ * A network scan runs in a forked child: libfabric and the provider
+ * libraries it loads stay mapped until exit (~4.5 MiB resident here), hwloc
+ * and its plugins another ~1.5 MiB, and PSM's constructor replaces the
+ * SIGINT/SIGTERM handlers with its own, which would turn a clean stop into
+ * exit(1).  The child scans, sends the packed response (or the error)
+ * through a pipe and exits; the daemon stays small.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,6 @@
 #include "common/log.h"
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_storage.h"
-#include "control/lib/hw_root.h"
 #include "control/lib/rpc_conv.h"
 #include "control/server/srv_internal.h"
 
@@ -114,19 +114,18 @@ write_all(int fd, const void *buf, size_t len)
  * other threads may have held (the log), so it never logs.  Message:
  * int32 rc, uint32 length, then the response body or the error text.
  */
-static void __attribute__((noreturn))
-net_scan_child(int fd, const char *prov)
+static void __attribute__((noreturn)) net_scan_child(int fd, const char *prov)
 {
 	struct d_errbuf eb = {{0}};
 	uint8_t	       *body = NULL;
-	size_t		len  = 0;
+	size_t		len = 0;
 	int32_t		rc;
 	uint32_t	n;
 
 	rc = net_scan_packed(prov, &body, &len, &eb);
 	if (rc != 0) {
 		body = (uint8_t *)eb.msg;
-		len  = strlen(eb.msg);
+		len = strlen(eb.msg);
 	}
 	n = (uint32_t)len;
 	if (!write_all(fd, &rc, sizeof(rc)) || !write_all(fd, &n, sizeof(n)) ||
@@ -140,12 +139,12 @@ static int
 read_child(int fd, uint8_t **buf, size_t *len, int64_t deadline)
 {
 	size_t	 cap = 4096, off = 0;
-	uint8_t *b   = malloc(cap);
+	uint8_t *b = malloc(cap);
 
 	if (b == NULL)
 		return -DER_NOMEM;
 	for (;;) {
-		struct pollfd pfd  = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int64_t	      left = deadline - d_tls_now_ms();
 		ssize_t	      n;
 
@@ -219,8 +218,10 @@ net_scan_in_child(const char *prov, uint8_t **resp, size_t *resp_len, struct d_e
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (rc == -DER_TIMEDOUT) {
-		d_errbuf_set(eb, "network scan did not finish within %d s (libfabric provider "
-			     "hung?); it was stopped", NET_SCAN_CHILD_MS / 1000);
+		d_errbuf_set(eb,
+			     "network scan did not finish within %d s (libfabric provider "
+			     "hung?); it was stopped",
+			     NET_SCAN_CHILD_MS / 1000);
 		goto out;
 	}
 	if (rc != 0) {
@@ -274,10 +275,7 @@ h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 	if (prov != NULL && strcasecmp(prov, "all") == 0)
 		prov = NULL;
 	D_DEBUG("NetworkScan from %s (provider %s)", peer->addr, prov ? prov : "all");
-	if (ctl_hw_root() != NULL) /* fixtures never load libfabric */
-		rc = net_scan_packed(prov, resp, resp_len, eb);
-	else
-		rc = net_scan_in_child(prov, resp, resp_len, eb);
+	rc = net_scan_in_child(prov, resp, resp_len, eb);
 	free(provider);
 	if (rc != 0)
 		D_ERROR("network scan for %s failed: %s", peer->addr, eb->msg);
@@ -288,12 +286,12 @@ h_version(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t
 	  uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
 	const struct srv_state	 *st = arg;
-	struct ctl_server_version v  = {
-	     .name     = (char *)"DAOS Control Server",
-	     .version  = (char *)DAOS_VERSION,
-	     .revision = (char *)DAOS_REVISION,
-	     .hostname = (char *)st->hostname,
-	 };
+	struct ctl_server_version v = {
+		.name = (char *)"DAOS Control Server",
+		.version = (char *)DAOS_VERSION,
+		.revision = (char *)DAOS_REVISION,
+		.hostname = (char *)st->hostname,
+	};
 	int rc;
 
 	(void)req;
@@ -306,8 +304,8 @@ h_version(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t
 }
 
 const struct ctl_rpc_method srv_methods[] = {
-    {"GetVersion", h_version},
-    {"NetworkScan", h_net_scan},
-    {"StorageScan", h_storage_scan},
+	{"GetVersion", h_version},
+	{"NetworkScan", h_net_scan},
+	{"StorageScan", h_storage_scan},
 };
 const int srv_nr_methods = (int)D_ARRAY_SIZE(srv_methods);

@@ -33,7 +33,7 @@ extern const int		   srv_nr_methods;
  * -DER_EXIST with "another daos_server (pid N) is already running with
  * socket_dir X".  *fd_out is the open lock file.
  */
-int  srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb);
+int srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb);
 /* Remove the lock file and release the lock; fd < 0 is a no-op. */
 void srv_lock_release(const char *socket_dir, int fd);
 

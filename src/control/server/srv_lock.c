@@ -39,10 +39,10 @@ lock_file_pid(int fd)
 int
 srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb)
 {
-	char	    *path = d_asprintf("%s/%s", socket_dir, SRV_LOCK_NAME);
-	struct stat  st_fd, st_path;
-	char	     pid[32];
-	int	     fd = -1, rc = 0, len;
+	char	   *path = d_asprintf("%s/%s", socket_dir, SRV_LOCK_NAME);
+	struct stat st_fd, st_path;
+	char	    pid[32];
+	int	    fd = -1, rc = 0, len;
 
 	if (path == NULL) {
 		d_errbuf_set(eb, "out of memory");
@@ -57,13 +57,16 @@ srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb)
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot open lock file %s: %s; check that socket_dir %s is "
-				     "writable", path, strerror(errno), socket_dir);
+			d_errbuf_set(eb,
+				     "cannot open lock file %s: %s; check that socket_dir %s is "
+				     "writable",
+				     path, strerror(errno), socket_dir);
 			goto out;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 			if (errno == EWOULDBLOCK) {
-				d_errbuf_set(eb, "another daos_server (pid %d) is already running "
+				d_errbuf_set(eb,
+					     "another daos_server (pid %d) is already running "
 					     "with socket_dir %s; stop it, or give this one its "
 					     "own socket_dir (-d) and port (-p)",
 					     lock_file_pid(fd), socket_dir);
@@ -87,7 +90,7 @@ srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb)
 		goto out;
 	}
 	*fd_out = fd;
-	fd	= -1;
+	fd = -1;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -130,7 +133,8 @@ listen_inode(const char *table, uint16_t port)
 		char	     *colon;
 
 		if (sscanf(line, "%*s %63s %63s %x %*s %*s %*s %*s %*s %lu", local, remote, &st,
-			   &ino) != 4 || st != 0x0A)
+			   &ino) != 4 ||
+		    st != 0x0A)
 			continue;
 		colon = strrchr(local, ':');
 		if (colon == NULL || sscanf(colon + 1, "%x", &lport) != 1 || lport != port)
@@ -167,7 +171,7 @@ pid_has_socket(const char *pid, unsigned long inode)
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
-		found	  = strcmp(target, want) == 0;
+		found = strcmp(target, want) == 0;
 	}
 	closedir(d);
 	return found;
@@ -216,7 +220,7 @@ is_mount_point(const char *path)
 {
 	struct stat st, pst;
 	char	   *parent = d_asprintf("%s/..", path);
-	bool	    rc	   = false;
+	bool	    rc = false;
 
 	if (parent != NULL && stat(path, &st) == 0 && stat(parent, &pst) == 0)
 		rc = st.st_dev != pst.st_dev || st.st_ino == pst.st_ino;
@@ -247,6 +251,7 @@ srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
 	if (have_sb)
 		return NULL;
 	snprintf(why, why_len, "no superblock in %s", mnt);
-	/* The tmpfs content is rebuilt by an SCM format; a dcpm file system only needs its superblock. */
+	/* The tmpfs content is rebuilt by an SCM format; a dcpm file system only needs its
+	 * superblock. */
 	return scm->class == CTL_CLASS_RAM ? "SCM" : "Metadata";
 }

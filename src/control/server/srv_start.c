@@ -35,7 +35,7 @@
 #include "control/server/srv_internal.h"
 
 static struct ctl_rpc_server *volatile start_server;
-static volatile sig_atomic_t	       start_signal;
+static volatile sig_atomic_t start_signal;
 
 static void
 on_stop_signal(int sig)
@@ -92,9 +92,9 @@ on_rpc_event(void *arg, enum ctl_rpc_event ev, const char *msg)
 static int
 mkdir_p(const char *dir, struct d_errbuf *eb)
 {
-	char  *p = d_asprintf("%s", dir);
-	char  *s;
-	int    rc = 0;
+	char *p = d_asprintf("%s", dir);
+	char *s;
+	int   rc = 0;
 
 	if (p == NULL) {
 		d_errbuf_set(eb, "out of memory");
@@ -134,7 +134,7 @@ iface_ipv4(const char *iface, char *buf, size_t len, struct d_errbuf *eb)
 {
 	struct ifaddrs *ifa, *i;
 	bool		seen = false;
-	int		rc   = -DER_NONEXIST;
+	int		rc = -DER_NONEXIST;
 
 	if (getifaddrs(&ifa) != 0) {
 		d_errbuf_set(eb, "cannot list network interfaces: %s", strerror(errno));
@@ -152,9 +152,10 @@ iface_ipv4(const char *iface, char *buf, size_t len, struct d_errbuf *eb)
 	}
 	freeifaddrs(ifa);
 	if (rc != 0)
-		d_errbuf_set(eb, "control_iface %s %s; set control_iface to an interface with an "
-			     "IPv4 address or remove it to listen on all addresses", iface,
-			     seen ? "has no IPv4 address" : "does not exist on this host");
+		d_errbuf_set(eb,
+			     "control_iface %s %s; set control_iface to an interface with an "
+			     "IPv4 address or remove it to listen on all addresses",
+			     iface, seen ? "has no IPv4 address" : "does not exist on this host");
 	return rc;
 }
 
@@ -167,18 +168,18 @@ start_config(struct d_cli_ctx *ctx, struct ctl_server_config **out, char **path_
 	     struct d_diags *notes)
 {
 	struct ctl_server_overrides ov = {
-	    .port	= d_cli_get(ctx, "port"),
-	    .scm_mount	= d_cli_get(ctx, "storage"),
-	    .modules	= d_cli_get(ctx, "modules"),
-	    .targets	= d_cli_get(ctx, "targets"),
-	    .xs_helpers = d_cli_get(ctx, "xshelpernr"),
-	    .first_core = d_cli_get(ctx, "firstcore"),
-	    .group	= d_cli_get(ctx, "group"),
-	    .socket_dir = d_cli_get(ctx, "socket_dir"),
-	    .insecure	= d_cli_has(ctx, "insecure"),
+		.port = d_cli_get(ctx, "port"),
+		.scm_mount = d_cli_get(ctx, "storage"),
+		.modules = d_cli_get(ctx, "modules"),
+		.targets = d_cli_get(ctx, "targets"),
+		.xs_helpers = d_cli_get(ctx, "xshelpernr"),
+		.first_core = d_cli_get(ctx, "firstcore"),
+		.group = d_cli_get(ctx, "group"),
+		.socket_dir = d_cli_get(ctx, "socket_dir"),
+		.insecure = d_cli_has(ctx, "insecure"),
 	};
-	struct ctl_server_config *cfg  = NULL;
-	struct d_errbuf		  eb   = {{0}};
+	struct ctl_server_config *cfg = NULL;
+	struct d_errbuf		  eb = {{0}};
 	struct d_diags		  dg;
 	char			 *path = NULL;
 	int			  rc;
@@ -202,22 +203,25 @@ start_config(struct d_cli_ctx *ctx, struct ctl_server_config **out, char **path_
 		d_diags_add(&dg, D_DIAG_ERROR,
 			    cfg->doc ? d_yaml_path_line(cfg->doc->root, "port") : 0, "port",
 			    "port %lld is out of range; set a TCP port between 1 and 65535 "
-			    "(default 10001)", (long long)cfg->port);
+			    "(default 10001)",
+			    (long long)cfg->port);
 		rc = -DER_INVAL;
 	}
 	if (rc != 0) {
 		d_diags_print(&dg, D_DIAG_NOTICE, stderr);
 		d_diags_print(&dg, D_DIAG_ERROR, stderr);
-		fprintf(stderr, "ERROR: %s: %s: the configuration is not valid; fix the problems "
-			"above\n", ctx->prog, path);
+		fprintf(stderr,
+			"ERROR: %s: %s: the configuration is not valid; fix the problems "
+			"above\n",
+			ctx->prog, path);
 		ctl_server_config_destroy(cfg);
 		d_diags_fini(&dg);
 		free(path);
 		return rc;
 	}
-	*out	  = cfg;
+	*out = cfg;
 	*path_out = path;
-	*notes	  = dg;
+	*notes = dg;
 	return 0;
 }
 
@@ -226,7 +230,7 @@ static int
 start_logging(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 {
 	enum d_log_level lvl = D_LL_INFO;
-	struct d_errbuf	 eb  = {{0}};
+	struct d_errbuf	 eb = {{0}};
 
 	if (cfg->control_log_mask != NULL &&
 	    d_log_control_mask_parse(cfg->control_log_mask, &lvl, &eb) != 0) {
@@ -236,9 +240,10 @@ start_logging(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 	if (d_cli_has(ctx, "debug"))
 		lvl = D_LL_DEBUG;
 	if (d_log_open(ctx->prog, cfg->control_log_file, lvl) != 0) {
-		start_fail(ctx, "cannot open control_log_file \"%s\": %s; check that its "
-			   "directory exists and is writable", cfg->control_log_file,
-			   strerror(errno));
+		start_fail(ctx,
+			   "cannot open control_log_file \"%s\": %s; check that its "
+			   "directory exists and is writable",
+			   cfg->control_log_file, strerror(errno));
 		return -DER_IO;
 	}
 	if (cfg->control_log_json)
@@ -256,13 +261,13 @@ start_check_engines(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 		char			 why[512] = "the engine has no SCM tier";
 
 		D_INFO("Checking DAOS I/O Engine instance %zu storage ...", i);
-		if (e->nstorage > 0 && (e->storage[0].class == CTL_CLASS_RAM ||
-					e->storage[0].class == CTL_CLASS_DCPM))
+		if (e->nstorage > 0 &&
+		    (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM))
 			need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));
 		if (need == NULL) {
 			D_INFO("instance %zu: storage is formatted (superblock in %s); the DAOS "
-			       "I/O Engine is not started by this version of daos_server", i,
-			       e->storage[0].scm_mount);
+			       "I/O Engine is not started by this version of daos_server",
+			       i, e->storage[0].scm_mount);
 			continue;
 		}
 		D_DEBUG("instance %zu: %s", i, why);
@@ -277,12 +282,12 @@ start_check_engines(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 static int
 start_run(struct d_cli_ctx *ctx)
 {
-	struct ctl_server_config *cfg	 = NULL;
-	struct ctl_rpc_server	 *srv	 = NULL;
-	struct srv_state	  st	 = {0};
-	struct d_errbuf		  eb	 = {{0}};
+	struct ctl_server_config *cfg = NULL;
+	struct ctl_rpc_server	 *srv = NULL;
+	struct srv_state	  st = {0};
+	struct d_errbuf		  eb = {{0}};
 	struct d_diags		  notes;
-	char			 *path	 = NULL, *active = NULL;
+	char			 *path = NULL, *active = NULL;
 	char			  addr[INET_ADDRSTRLEN] = "0.0.0.0";
 	int			  lock_fd = -1, rc;
 
@@ -313,20 +318,20 @@ start_run(struct d_cli_ctx *ctx)
 
 	{
 		struct d_tls_cfg tls = {
-		    .allow_insecure  = cfg->transport.allow_insecure,
-		    .ca_cert	     = cfg->transport.ca_cert,
-		    .cert	     = cfg->transport.cert,
-		    .key	     = cfg->transport.key,
-		    .client_cert_dir = cfg->transport.client_cert_dir,
+			.allow_insecure = cfg->transport.allow_insecure,
+			.ca_cert = cfg->transport.ca_cert,
+			.cert = cfg->transport.cert,
+			.key = cfg->transport.key,
+			.client_cert_dir = cfg->transport.client_cert_dir,
 		};
 		struct ctl_rpc_server_cfg rcfg = {
-		    .addr	= cfg->control_iface != NULL ? addr : NULL,
-		    .port	= (uint16_t)cfg->port,
-		    .tls	= &tls,
-		    .methods	= srv_methods,
-		    .nr_methods = srv_nr_methods,
-		    .arg	= &st,
-		    .notify	= on_rpc_event,
+			.addr = cfg->control_iface != NULL ? addr : NULL,
+			.port = (uint16_t)cfg->port,
+			.tls = &tls,
+			.methods = srv_methods,
+			.nr_methods = srv_nr_methods,
+			.arg = &st,
+			.notify = on_rpc_event,
 		};
 
 		st.cfg = cfg;
@@ -338,8 +343,10 @@ start_run(struct d_cli_ctx *ctx)
 		int  pid;
 
 		if (srv_port_owner((uint16_t)cfg->port, &pid, comm, sizeof(comm)) == 0)
-			start_fail(ctx, "port %lld is already in use by %s (pid %d); stop it or "
-				   "set a different `port` (-p)", (long long)cfg->port, comm, pid);
+			start_fail(ctx,
+				   "port %lld is already in use by %s (pid %d); stop it or "
+				   "set a different `port` (-p)",
+				   (long long)cfg->port, comm, pid);
 		else
 			start_fail(ctx, "%s", eb.msg);
 		goto out;
@@ -357,20 +364,21 @@ start_run(struct d_cli_ctx *ctx)
 	if (ctl_rpc_server_insecure(srv))
 		D_WARN("transport_config: allow_insecure is true: the control plane runs without "
 		       "TLS and without authorization; anyone who reaches port %lld can manage "
-		       "this server. Never use this in production", (long long)cfg->port);
-
-	start_check_engines(ctx, cfg);
+		       "this server. Never use this in production",
+		       (long long)cfg->port);
 
 	start_server = srv;
 	if (start_signal != 0) /* a stop request arrived before the handler could act */
 		ctl_rpc_server_stop(srv);
 	D_INFO("DAOS Control Server v%s (pid %d) listening on %s:%u", DAOS_VERSION, (int)getpid(),
 	       addr, ctl_rpc_server_port(srv));
+	/* As upstream: engines' storage is checked once the control plane listens. */
+	start_check_engines(ctx, cfg);
 	ctl_rpc_server_run(srv);
 	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
 	       (int)start_signal);
 	start_server = NULL;
-	rc	     = 0;
+	rc = 0;
 out:
 	ctl_rpc_server_destroy(srv);
 	if (cfg != NULL)
@@ -382,47 +390,50 @@ out:
 }
 
 static const struct d_cli_opt start_opts[] = {
-    {.short_name = 'o',
-     .long_name	 = "config",
-     .type	 = D_OPT_STR,
-     .arg_name	 = "PATH",
-     .help	 = "Server config file path"},
-    {.short_name = 'p', .long_name = "port", .type = D_OPT_STR, .help = "Port for the gRPC service"},
-    {.short_name = 's',
-     .long_name	 = "storage",
-     .type	 = D_OPT_STR,
-     .help	 = "Storage path (deprecated: overrides engine 0's scm_mount)"},
-    {.short_name = 'm',
-     .long_name	 = "modules",
-     .type	 = D_OPT_STR,
-     .help	 = "List of server modules to load"},
-    {.short_name = 't',
-     .long_name	 = "targets",
-     .type	 = D_OPT_STR,
-     .help	 = "Number of targets to use (default use all cores)"},
-    {.short_name = 'x',
-     .long_name	 = "xshelpernr",
-     .type	 = D_OPT_STR,
-     .help	 = "Number of helper XS per VOS target"},
-    {.short_name = 'f',
-     .long_name	 = "firstcore",
-     .type	 = D_OPT_STR,
-     .help	 = "Index of first core for service thread"},
-    {.short_name = 'g', .long_name = "group", .type = D_OPT_STR, .help = "Server group name"},
-    {.short_name = 'd',
-     .long_name	 = "socket_dir",
-     .type	 = D_OPT_STR,
-     .help	 = "Location for all daos_server & daos_engine sockets"},
-    {.short_name = 'i', .long_name = "insecure", .help = "Allow for insecure connections"},
-    {.long_name = "auto-format",
-     .help	= "Automatically format storage on server start to bring-up engines without "
-		  "requiring dmg storage format command"},
-    {0},
+	{.short_name = 'o',
+	 .long_name = "config",
+	 .type = D_OPT_STR,
+	 .arg_name = "PATH",
+	 .help = "Server config file path"},
+	{.short_name = 'p',
+	 .long_name = "port",
+	 .type = D_OPT_STR,
+	 .help = "Port for the gRPC service"},
+	{.short_name = 's',
+	 .long_name = "storage",
+	 .type = D_OPT_STR,
+	 .help = "Storage path (deprecated: overrides engine 0's scm_mount)"},
+	{.short_name = 'm',
+	 .long_name = "modules",
+	 .type = D_OPT_STR,
+	 .help = "List of server modules to load"},
+	{.short_name = 't',
+	 .long_name = "targets",
+	 .type = D_OPT_STR,
+	 .help = "Number of targets to use (default use all cores)"},
+	{.short_name = 'x',
+	 .long_name = "xshelpernr",
+	 .type = D_OPT_STR,
+	 .help = "Number of helper XS per VOS target"},
+	{.short_name = 'f',
+	 .long_name = "firstcore",
+	 .type = D_OPT_STR,
+	 .help = "Index of first core for service thread"},
+	{.short_name = 'g', .long_name = "group", .type = D_OPT_STR, .help = "Server group name"},
+	{.short_name = 'd',
+	 .long_name = "socket_dir",
+	 .type = D_OPT_STR,
+	 .help = "Location for all daos_server & daos_engine sockets"},
+	{.short_name = 'i', .long_name = "insecure", .help = "Allow for insecure connections"},
+	{.long_name = "auto-format",
+	 .help = "Automatically format storage on server start to bring-up engines without "
+		 "requiring dmg storage format command"},
+	{0},
 };
 
 const struct d_cli_cmd srv_start_cmd = {
-    .name = "start",
-    .help = "Start daos_server",
-    .opts = start_opts,
-    .run  = start_run,
+	.name = "start",
+	.help = "Start daos_server",
+	.opts = start_opts,
+	.run = start_run,
 };

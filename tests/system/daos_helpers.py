@@ -1,0 +1,164 @@
+"""Helpers for system tests that run `daos_server start` and talk to it.
+
+    certs = make_certs(tmp_path)                 # gen_certificates.sh + server-side modes
+    srv = start_server(cluster, "local-0", certs=certs)      # or insecure=True
+    r = rpc_call(cluster, "local-0", "GetVersion", ["local-0"], certs=certs)
+    assert r.returncode == 0 and " ok " in r.stdout
+    assert srv.proc.stop() == 0
+
+`cluster` is a LocalCluster or NetnsCluster (tests/system/cluster.py); the
+server gets the host's port, socket_dir and a config file in the host's
+directory.  Its control log goes to the process log (Proc.log) unless
+`log_file` is given, so `srv.proc.wait_for_log()` sees every line.
+"""
+import os
+import stat
+import subprocess
+
+import yaml
+
+from conftest import BINARIES, BUILD, TOP
+
+RPC_TOOL = os.path.join(BUILD, "tests", "tools", "rpc_tool")
+GEN_CERTS = os.path.join(TOP, "utils", "certs", "gen_certificates.sh")
+LISTENING = r"DAOS Control Server v\S+ \(pid \d+\) listening on \S+:\d+"
+
+
+class Certs:
+    """Paths of a generated certificate set (utils/certs/gen_certificates.sh)."""
+
+    def __init__(self, top):
+        self.dir = os.path.join(top, "daosCA")
+        c = os.path.join(self.dir, "certs")
+        self.ca = os.path.join(c, "daosCA.crt")
+        self.clients = os.path.join(c, "clients")
+        for role in ("server", "agent", "admin"):
+            setattr(self, role + "_cert", os.path.join(c, role + ".crt"))
+            setattr(self, role + "_key", os.path.join(c, role + ".key"))
+
+    def transport(self, role="server"):
+        """transport_config section for a daos_server.yml (role server) or a client."""
+        t = {"allow_insecure": False, "ca_cert": self.ca,
+             "cert": getattr(self, role + "_cert"), "key": getattr(self, role + "_key")}
+        if role == "server":
+            t["client_cert_dir"] = self.clients
+        return t
+
+    def client_args(self, role="admin"):
+        """rpc_tool options for a client with this role's certificate."""
+        args = ["--ca", self.ca, "--cert", getattr(self, role + "_cert"),
+                "--key", getattr(self, role + "_key")]
+        if role == "admin":
+            args.append("--admin-key")
+        return args
+
+
+def make_certs(directory):
+    """Generate a CA and the server/agent/admin certificates in `directory`
+    and give the client certificate directory the mode daos_server accepts
+    (0750 at most, as an administrator installs /etc/daos/certs/clients)."""
+    directory = str(directory)
+    r = subprocess.run([GEN_CERTS, directory], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    certs = Certs(directory)
+    os.chmod(certs.clients, 0o750)
+    return certs
+
+
+def server_config(path, port, socket_dir, certs=None, insecure=False, log_file=None,
+                  extra=None):
+    """Write a discovery-mode daos_server.yml (no engines) to `path`; `extra`
+    keys are merged in at the top level.  Returns the path."""
+    cfg = {"name": "daos_server", "port": port, "socket_dir": socket_dir}
+    if insecure:
+        cfg["transport_config"] = {"allow_insecure": True}
+    elif certs is not None:
+        cfg["transport_config"] = certs.transport("server")
+    if log_file:
+        cfg["control_log_file"] = log_file
+    cfg.update(extra or {})
+    with open(path, "w") as f:
+        yaml.safe_dump(cfg, f, sort_keys=False)
+    return path
+
+
+class Server:
+    """A started daos_server: `proc` (cluster.Proc), `host`, `config`, `log`
+    (the control log: the process log unless log_file was given)."""
+
+    def __init__(self, proc, host, config, log):
+        self.proc = proc
+        self.host = host
+        self.config = config
+        self.log = log
+
+    def read_log(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def stop(self, **kw):
+        return self.proc.stop(**kw)
+
+
+def start_server(cluster, host, certs=None, insecure=False, log_file=None, extra=None,
+                 args=(), wait=True, env=None, config=None):
+    """Start `daos_server start -o <config>` in `host` with the host's port
+    and socket_dir; wait for the listening line unless wait=False.
+    `config` (a path) replaces the generated config file."""
+    h = cluster.host(host)
+    if config is None:
+        config = server_config(os.path.join(h.dir, "daos_server.yml"), h.port, h.socket_dir,
+                               certs=certs, insecure=insecure, log_file=log_file,
+                               extra=extra)
+    proc = cluster.start(h, [BINARIES["daos_server"], "start", "-o", config, *args], env=env)
+    srv = Server(proc, h, config, log_file or proc.log)
+    if wait:
+        wait_listening(srv)
+    return srv
+
+
+def wait_listening(srv, timeout=30):
+    """Wait for the listening line in the control log (raises with the log
+    when the server exits first)."""
+    import re
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        text = srv.read_log() if os.path.exists(srv.log) else ""
+        if re.search(LISTENING, text):
+            return
+        if srv.proc.poll() is not None:
+            raise AssertionError(f"daos_server exited with {srv.proc.poll()} before "
+                                 f"listening; log:\n{text}\n{srv.proc.read_log()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"daos_server did not listen within {timeout} s:\n{text}")
+        time.sleep(0.02)
+
+
+def rpc_call(cluster, host, method, targets, certs=None, insecure=False, role="admin",
+             args=(), timeout=60):
+    """Run `rpc_tool call METHOD TARGET...` from `host` (cluster.run; None
+    for this process's namespace).  Targets are host names of the cluster
+    (their port is added) or "addr:port" strings.  Returns the
+    CompletedProcess; stdout has one "HOST:PORT ok ..." or "... error ..."
+    line per target."""
+    eps = []
+    for t in targets:
+        if ":" in t:
+            eps.append(t)
+        else:
+            h = cluster.host(t)
+            eps.append(f"{h.address if h.netns is None else h.name}:{h.port}")
+    argv = [RPC_TOOL, "call"]
+    if insecure:
+        argv += ["--insecure", "--component", role]
+    elif certs is not None:
+        argv += certs.client_args(role)
+    argv += [*args, method, *eps]
+    if cluster is None or host is None:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    return cluster.run(host, argv, timeout=timeout)
+
+
+def file_mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
