@@ -7,10 +7,10 @@ memory of one idle server; first the machine's limits that matter here.
 
 Not part of `make test` (`make bench` runs it).  Usage:
     DAOS_BUILD_DIR=build /usr/bin/python3 tests/bench/bench_scan.py [N ...]
-Environment: REPS (default 5), SERVER=rpc_tool|daos_server (default
-rpc_tool: the control RPC library's test server, which serves the same
-methods as daos_server's listening mode), DMG_CONCURRENCY etc. are passed to
-dmg unchanged.
+Environment: REPS (default 5), SERVER=daos_server|rpc_tool (default
+daos_server in listening mode; rpc_tool is the control RPC library's test
+server, useful to separate the library's cost from the daemon's),
+DMG_CONCURRENCY etc. are passed to dmg unchanged.
 """
 import os
 import resource
@@ -30,14 +30,13 @@ RPC_TOOL = os.path.join(BUILD, "tests", "tools", "rpc_tool")
 DAOS_SERVER = os.path.join(BUILD, "src", "control", "server", "daos_server")
 FIXTURE = os.path.join(TOP, "tests", "fixtures", "hosts", "wolf")
 REPS = int(os.environ.get("REPS", "5"))
-SERVER = os.environ.get("SERVER", "rpc_tool")
+SERVER = os.environ.get("SERVER", "daos_server")
 
 
 def certs_dir(tmp):
     subprocess.run(["bash", os.path.join(TOP, "utils", "certs", "gen_certificates.sh"), tmp],
                    check=True, capture_output=True)
     d = os.path.join(tmp, "daosCA", "certs")
-    os.chmod(os.path.join(d, "clients"), 0o750)
     return d
 
 
@@ -47,7 +46,6 @@ def server_argv(c, h, certs, tmp):
         with open(cfg, "w") as f:
             f.write(f"name: daos_server\nport: {c.port(h)}\n"
                     f"socket_dir: {c.hosts[h].socket_dir}\n"
-                    f"control_log_file: {c.hosts[h].log_dir}/control.log\n"
                     "transport_config:\n")
             if certs:
                 f.write(f"  allow_insecure: false\n  ca_cert: {certs}/daosCA.crt\n"

@@ -1,10 +1,10 @@
 """dmg's remote commands against real control-RPC servers.
 
-Servers: tests/tools/rpc_tool's server mode (the control RPC library serving
-GetVersion, StorageScan and NetworkScan of its host or DAOS_HW_ROOT fixture),
-one per cluster host, until `daos_server start` (listening mode) is merged;
-then start_server() is the one place to switch.  Multi-host cases run dmg
-inside a namespace host (the root namespace is not on the test bridge);
+Servers: real `daos_server start` processes in listening mode, one per cluster
+host (with its DAOS_HW_ROOT fixture).  The one exception is the version
+mismatch case: no daos_server of another version exists, so there the peer is
+tests/tools/rpc_tool's server claiming an old version.  Multi-host cases run
+dmg inside a namespace host (the root namespace is not on the test bridge);
 TLS, flag and config cases use loopback hosts.
 """
 import json
@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+import daos_helpers
 from conftest import BINARIES, BUILD, TOP
 
 DMG = BINARIES["dmg"]
@@ -33,12 +34,18 @@ def make_certs(d):
     """Fresh certificates in d/daosCA/certs; returns that directory."""
     subprocess.run(["bash", GEN_CERTS, str(d)], check=True, capture_output=True)
     certs = os.path.join(str(d), "daosCA", "certs")
-    os.chmod(os.path.join(certs, "clients"), 0o750)   # the server's load-time check
     return certs
 
 
 def start_server(c, host, certs=None, version=None):
-    argv = [RPC_TOOL, "server", "--port", str(c.port(host))]
+    """daos_server in listening mode on `host` (TLS with the certificates in
+    `certs`, a .../daosCA/certs directory, or insecure); with `version`, an
+    rpc_tool server claiming that version instead (see the module comment)."""
+    if version is None:
+        tls = None if certs is None else daos_helpers.Certs(
+            os.path.dirname(os.path.dirname(certs)))
+        return daos_helpers.start_server(c, host, certs=tls, insecure=certs is None).proc
+    argv = [RPC_TOOL, "server", "--port", str(c.port(host)), "--claim-version", version]
     if certs is None:
         argv.append("--insecure")
     else:
@@ -46,8 +53,6 @@ def start_server(c, host, certs=None, version=None):
                  "--cert", os.path.join(certs, "server.crt"),
                  "--key", os.path.join(certs, "server.key"),
                  "--client-cert-dir", os.path.join(certs, "clients")]
-    if version:
-        argv += ["--claim-version", version]
     p = c.start(host, argv)
     p.wait_for_log(r"listening on port")
     return p
