@@ -436,8 +436,11 @@ def test_tls_policy(pki, secure_server):
 
 def test_client_certificate_required(pki, secure_server):
     c = pki["one"] / "certs"
+    # -ign_eof: keep reading after stdin ends, so that s_client sees the
+    # server's TLS 1.3 alert (sent after the client's Finished) instead of
+    # racing it, and returns only once the server has closed the connection.
     r = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{secure_server.port}",
-                        "-CAfile", str(c / "daosCA.crt"), "-brief"],
+                        "-CAfile", str(c / "daosCA.crt"), "-brief", "-ign_eof"],
                        input="x", capture_output=True, text=True, timeout=30)
     err = secure_server.stop()
     secure_server.stop = lambda: None
