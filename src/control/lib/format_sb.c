@@ -282,8 +282,11 @@ ctl_superblock_parse(const char *name, const char *text, size_t len, struct ctl_
 				d_errbuf_set(&kerr, "invalid UUID \"%s\"", ubuf);
 				rc = -DER_INVAL;
 			}
-			if (rc == 0)
-				snprintf(sb.uuid, sizeof(sb.uuid), "%s", ubuf);
+			if (rc == 0) {
+				/* uuid_valid() accepted exactly 36 characters */
+				memcpy(sb.uuid, ubuf, sizeof(sb.uuid) - 1);
+				sb.uuid[sizeof(sb.uuid) - 1] = '\0';
+			}
 		} else if (strcmp(k->str, "system") == 0) {
 			rc = get_text(v, sb.system, sizeof(sb.system), &kerr);
 			if (rc == 0 && sb.system[0] == '\0') {
