@@ -16,23 +16,23 @@
 #include "common/common.h"
 #include "control/lib/ctl_config.h"
 
-#define CTL_ENGINE_BIN               "daos_engine"
-#define CTL_ABT_STACK_MIN_DCPM       20480
-#define CTL_ABT_STACK_MIN_MD_ON_SSD  24576
-#define CTL_ABT_STACK_MIN_UCX        32768
-#define CTL_ENGINE_SYS_CORES         2 /* DAOS_TGT0_OFFSET: system and SWIM xstreams */
+#define CTL_ENGINE_BIN		    "daos_engine"
+#define CTL_ABT_STACK_MIN_DCPM	    20480
+#define CTL_ABT_STACK_MIN_MD_ON_SSD 24576
+#define CTL_ABT_STACK_MIN_UCX	    32768
+#define CTL_ENGINE_SYS_CORES	    2 /* DAOS_TGT0_OFFSET: system and SWIM xstreams */
 
 /* Values daos_server decides at start time, not found in the engine section. */
 struct ctl_engine_runtime {
-	const char  *argv0;        /* argv[0]; NULL: "daos_engine" */
+	const char  *argv0;	   /* argv[0]; NULL: "daos_engine" */
 	const char  *system_name;  /* -g (NULL/empty: omitted) */
 	const char  *socket_dir;   /* -d (NULL/empty: omitted) */
-	uint32_t     index;        /* -I, always given */
-	const char  *nvme_conf;    /* -n, only used when the engine has bdev tiers */
-	int64_t      mem_size_mib; /* -r, always given */
-	int64_t      hugepage_mib; /* -H, always given */
-	bool         checker;      /* -C */
-	char *const *environ;      /* daemon's "K=V" list for env_pass_through; NULL: empty */
+	uint32_t     index;	   /* -I, always given */
+	const char  *nvme_conf;	   /* -n, only used when the engine has bdev tiers */
+	int64_t	     mem_size_mib; /* -r, always given */
+	int64_t	     hugepage_mib; /* -H, always given */
+	bool	     checker;	   /* -C */
+	char *const *environ;	   /* daemon's "K=V" list for env_pass_through; NULL: empty */
 };
 
 /*
@@ -70,12 +70,12 @@ const char *ctl_strv_getenv(char *const *v, const char *key);
 
 /* Outcome of the engine's core accounting (dss_tgt_nr_check). */
 struct ctl_engine_cores {
-	uint32_t helpers;        /* helper xstreams after capping at 2 x targets */
-	bool     helpers_capped; /* "#nr_xs_helpers(H) cannot exceed 2 times #targets ..." */
-	bool     no_helpers;     /* "Suggest to config at least 1 helper XS per DAOS engine" */
-	bool     oversubscribed; /* too few cores, started anyway */
-	bool     helper_pool;    /* helpers % targets != 0: shared helper pool */
-	uint32_t cores_needed;   /* 2 + targets + helpers */
+	uint32_t helpers;	 /* helper xstreams after capping at 2 x targets */
+	bool	 helpers_capped; /* "#nr_xs_helpers(H) cannot exceed 2 times #targets ..." */
+	bool	 no_helpers;	 /* "Suggest to config at least 1 helper XS per DAOS engine" */
+	bool	 oversubscribed; /* too few cores, started anyway */
+	bool	 helper_pool;	 /* helpers % targets != 0: shared helper pool */
+	uint32_t cores_needed;	 /* 2 + targets + helpers */
 };
 
 /*
@@ -83,7 +83,7 @@ struct ctl_engine_cores {
  * -DER_INVAL with upstream's message unless `oversubscribe`
  * (DAOS_TARGET_OVERSUBSCRIBE=1).  Zero targets or cores is -DER_INVAL.
  */
-int ctl_engine_cores_check(uint32_t targets, uint32_t helpers, uint32_t ncores,
-			   bool oversubscribe, struct ctl_engine_cores *out, struct d_errbuf *eb);
+int ctl_engine_cores_check(uint32_t targets, uint32_t helpers, uint32_t ncores, bool oversubscribe,
+			   struct ctl_engine_cores *out, struct d_errbuf *eb);
 
 #endif /* DAOS_CONTROL_LIB_CTL_ENGINE_H */

@@ -16,10 +16,10 @@
 
 /* A growable NULL-terminated vector; `nomem` latches the first failure. */
 struct strv {
-	char  **v;
-	size_t  n;
-	size_t  cap;
-	bool    nomem;
+	char **v;
+	size_t n;
+	size_t cap;
+	bool   nomem;
 };
 
 static void
@@ -31,19 +31,19 @@ strv_take(struct strv *sv, char *s)
 		return;
 	}
 	if (sv->n + 2 > sv->cap) {
-		size_t  cap = sv->cap ? sv->cap * 2 : 16;
-		char  **nv  = d_realloc(sv->v, cap * sizeof(*nv));
+		size_t cap = sv->cap ? sv->cap * 2 : 16;
+		char **nv = d_realloc(sv->v, cap * sizeof(*nv));
 
 		if (nv == NULL) {
 			sv->nomem = true;
 			D_FREE(s);
 			return;
 		}
-		sv->v   = nv;
+		sv->v = nv;
 		sv->cap = cap;
 	}
 	sv->v[sv->n++] = s;
-	sv->v[sv->n]   = NULL;
+	sv->v[sv->n] = NULL;
 }
 
 static void
@@ -74,7 +74,7 @@ strv_finish(struct strv *sv, char ***out)
 		strv_fini(sv);
 		return -DER_NOMEM;
 	}
-	*out  = sv->v;
+	*out = sv->v;
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
 	return 0;
@@ -114,7 +114,7 @@ strv_find(const struct strv *sv, const char *key, size_t klen)
 static void
 env_set(struct strv *sv, const char *kv)
 {
-	size_t  klen = kv_keylen(kv);
+	size_t	klen = kv_keylen(kv);
 	ssize_t i;
 	char   *c = NULL;
 
@@ -134,16 +134,15 @@ env_set(struct strv *sv, const char *kv)
 	sv->v[i] = c;
 }
 
-static void
-env_setf(struct strv *sv, const char *key, const char *fmt, ...)
+static void env_setf(struct strv *sv, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
 env_setf(struct strv *sv, const char *key, const char *fmt, ...)
 {
 	struct d_sbuf sb;
-	va_list       ap;
-	char         *kv;
+	va_list	      ap;
+	char	     *kv;
 
 	d_sbuf_init(&sb);
 	d_sbuf_printf(&sb, "%s=", key);
@@ -212,22 +211,24 @@ arg_str(struct strv *sv, const char *flag, const char *v)
 }
 
 int
-ctl_engine_argv(const struct ctl_engine *e, const struct ctl_engine_runtime *rt,
-		char ***argv_out, struct d_errbuf *eb)
+ctl_engine_argv(const struct ctl_engine *e, const struct ctl_engine_runtime *rt, char ***argv_out,
+		struct d_errbuf *eb)
 {
 	struct strv sv = {0};
 
 	if (e->targets < 0 || e->nr_xs_helpers < 0 || (e->first_core_set && e->first_core < 0) ||
 	    (e->pinned_numa_node_set && e->pinned_numa_node < 0)) {
-		d_errbuf_set(eb, "engine %" PRIu32 ": targets, nr_xs_helpers, first_core and "
+		d_errbuf_set(eb,
+			     "engine %" PRIu32 ": targets, nr_xs_helpers, first_core and "
 			     "pinned_numa_node must not be negative; fix the engine section",
 			     rt->index);
 		return -DER_INVAL;
 	}
 	if (rt->mem_size_mib < 0 || rt->hugepage_mib < 0) {
-		d_errbuf_set(eb, "engine %" PRIu32 ": mem size (%" PRId64 " MiB) and hugepage "
-			     "size (%" PRId64 " MiB) must not be negative", rt->index,
-			     rt->mem_size_mib, rt->hugepage_mib);
+		d_errbuf_set(eb,
+			     "engine %" PRIu32 ": mem size (%" PRId64 " MiB) and hugepage "
+			     "size (%" PRId64 " MiB) must not be negative",
+			     rt->index, rt->mem_size_mib, rt->hugepage_mib);
 		return -DER_INVAL;
 	}
 
@@ -281,7 +282,7 @@ static int
 parse_stacksize(const char *s, long long *out)
 {
 	const char *p = s;
-	char       *end;
+	char	   *end;
 	long long   v;
 
 	if (*p == '+' || *p == '-')
@@ -289,7 +290,7 @@ parse_stacksize(const char *s, long long *out)
 	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
 		return -DER_INVAL;
 	errno = 0;
-	v     = strtoll(s, &end, 10);
+	v = strtoll(s, &end, 10);
 	if (errno != 0)
 		return -DER_INVAL;
 	*out = v;
@@ -325,7 +326,8 @@ check_stacksize(struct strv *user, const struct strv *pass, long long min, const
 		return -DER_INVAL;
 	}
 	if (v < min) {
-		d_errbuf_set(eb, "env_var ABT_THREAD_STACKSIZE should be >= %lld for %s, found %lld",
+		d_errbuf_set(eb,
+			     "env_var ABT_THREAD_STACKSIZE should be >= %lld for %s, found %lld",
 			     min, what, v);
 		return -DER_INVAL;
 	}
@@ -336,13 +338,15 @@ static int
 check_pmemobj(struct strv *user, const struct strv *pass, bool dcpm, struct d_errbuf *eb)
 {
 	const char *cur = lookup(user, pass, "PMEMOBJ_CONF");
-	bool        has_sds = cur != NULL && strstr(cur, "sds.at_create") != NULL;
+	bool	    has_sds = cur != NULL && strstr(cur, "sds.at_create") != NULL;
 
 	if (dcpm) {
 		if (!has_sds)
 			return 0;
-		d_errbuf_set(eb, "env_var PMEMOBJ_CONF should NOT contain 'sds.at_create=?' for "
-			     "DCPM storage class, found '%s'", cur);
+		d_errbuf_set(eb,
+			     "env_var PMEMOBJ_CONF should NOT contain 'sds.at_create=?' for "
+			     "DCPM storage class, found '%s'",
+			     cur);
 		return -DER_INVAL;
 	}
 	/* RAM-backed SCM has no shutdown state to track */
@@ -355,8 +359,10 @@ check_pmemobj(struct strv *user, const struct strv *pass, bool dcpm, struct d_er
 		return 0;
 	}
 	if (strstr(cur, "sds.at_create=1") != NULL) {
-		d_errbuf_set(eb, "env_var PMEMOBJ_CONF should contain 'sds.at_create=0' for "
-			     "non-DCPM storage class, found '%s'", cur);
+		d_errbuf_set(eb,
+			     "env_var PMEMOBJ_CONF should contain 'sds.at_create=0' for "
+			     "non-DCPM storage class, found '%s'",
+			     cur);
 		return -DER_INVAL;
 	}
 	return 0;
@@ -373,14 +379,14 @@ provider_is_ucx(const char *prov)
 }
 
 int
-ctl_engine_envp(const struct ctl_engine *e, const struct ctl_engine_runtime *rt,
-		char ***env_out, struct d_errbuf *eb)
+ctl_engine_envp(const struct ctl_engine *e, const struct ctl_engine_runtime *rt, char ***env_out,
+		struct d_errbuf *eb)
 {
-	struct strv            pass = {0};
-	struct strv            user = {0};
-	struct strv            out  = {0};
+	struct strv	       pass = {0};
+	struct strv	       user = {0};
+	struct strv	       out = {0};
 	const struct ctl_tier *bdev = first_bdev_tier(e);
-	int                    rc;
+	int		       rc;
 
 	if (rt->environ != NULL) {
 		for (char *const *p = rt->environ; *p != NULL; p++) {
@@ -399,8 +405,8 @@ ctl_engine_envp(const struct ctl_engine *e, const struct ctl_engine_runtime *rt,
 		}
 	}
 	for (size_t i = 0; i < e->env_vars.n; i++) {
-		const char *kv   = e->env_vars.v[i];
-		size_t      klen = kv_keylen(kv);
+		const char *kv = e->env_vars.v[i];
+		size_t	    klen = kv_keylen(kv);
 
 		/* the first of duplicated env_vars is the one kept */
 		if (klen != 0 && strv_find(&user, kv, klen) < 0)
@@ -452,7 +458,8 @@ ctl_engine_envp(const struct ctl_engine *e, const struct ctl_engine_runtime *rt,
 	if (nonempty(e->fabric.fabric_auth_key))
 		env_setf(&out, "D_PROVIDER_AUTH_KEY", "%s", e->fabric.fabric_auth_key);
 	if (bdev != NULL)
-		env_setf(&out, "VOS_BDEV_CLASS", "%s", bdev->class == CTL_CLASS_NVME ? "NVME" : "AIO");
+		env_setf(&out, "VOS_BDEV_CLASS", "%s",
+			 bdev->class == CTL_CLASS_NVME ? "NVME" : "AIO");
 	rc = strv_finish(&out, env_out);
 out:
 	strv_fini(&out);
@@ -468,13 +475,15 @@ ctl_engine_cores_check(uint32_t targets, uint32_t helpers, uint32_t ncores, bool
 	struct ctl_engine_cores r = {0};
 
 	if (targets == 0 || ncores == 0) {
-		d_errbuf_set(eb, "cannot start engine with %u targets on %u cores: both must be "
-			     "non-zero", targets, ncores);
+		d_errbuf_set(eb,
+			     "cannot start engine with %u targets on %u cores: both must be "
+			     "non-zero",
+			     targets, ncores);
 		return -DER_INVAL;
 	}
 	r.helpers = helpers;
 	if ((uint64_t)helpers > 2ULL * targets) {
-		r.helpers        = 2 * targets;
+		r.helpers = 2 * targets;
 		r.helpers_capped = true;
 	} else if (helpers == 0) {
 		r.no_helpers = true;
@@ -482,15 +491,17 @@ ctl_engine_cores_check(uint32_t targets, uint32_t helpers, uint32_t ncores, bool
 	r.cores_needed = CTL_ENGINE_SYS_CORES + targets + r.helpers;
 	if (r.cores_needed > ncores) {
 		if (!oversubscribe) {
-			d_errbuf_set(eb, "cannot start engine with %u targets %u xs_helpers on %u "
-				     "cores, may try with DAOS_TARGET_OVERSUBSCRIBE=1 or reduce "
-				     "#targets/#nr_xs_helpers(%d cores reserved for system service)",
-				     targets, r.helpers, ncores, CTL_ENGINE_SYS_CORES);
+			d_errbuf_set(
+				eb,
+				"cannot start engine with %u targets %u xs_helpers on %u "
+				"cores, may try with DAOS_TARGET_OVERSUBSCRIBE=1 or reduce "
+				"#targets/#nr_xs_helpers(%d cores reserved for system service)",
+				targets, r.helpers, ncores, CTL_ENGINE_SYS_CORES);
 			return -DER_INVAL;
 		}
 		r.oversubscribed = true;
 	}
 	r.helper_pool = r.helpers % targets != 0;
-	*out          = r;
+	*out = r;
 	return 0;
 }

@@ -17,22 +17,27 @@
 
 struct ctl_membership {
 	struct ctl_member *v;
-	size_t             n;
-	size_t             cap;
-	uint32_t           next_rank;
-	uint64_t           map_version;
+	size_t		   n;
+	size_t		   cap;
+	uint32_t	   next_rank;
+	uint64_t	   map_version;
 };
 
 static const struct {
 	uint32_t    state;
 	const char *name;
 } state_names[] = {
-    {CTL_MS_AWAIT_FORMAT, "AwaitFormat"},   {CTL_MS_STARTING, "Starting"},
-    {CTL_MS_READY, "Ready"},                {CTL_MS_JOINED, "Joined"},
-    {CTL_MS_STOPPING, "Stopping"},          {CTL_MS_STOPPED, "Stopped"},
-    {CTL_MS_EXCLUDED, "Excluded"},          {CTL_MS_ADMIN_EXCLUDED, "AdminExcluded"},
-    {CTL_MS_ERRORED, "Errored"},            {CTL_MS_UNRESPONSIVE, "Unresponsive"},
-    {CTL_MS_CHECKER_STARTED, "CheckerStarted"},
+	{CTL_MS_AWAIT_FORMAT, "AwaitFormat"},
+	{CTL_MS_STARTING, "Starting"},
+	{CTL_MS_READY, "Ready"},
+	{CTL_MS_JOINED, "Joined"},
+	{CTL_MS_STOPPING, "Stopping"},
+	{CTL_MS_STOPPED, "Stopped"},
+	{CTL_MS_EXCLUDED, "Excluded"},
+	{CTL_MS_ADMIN_EXCLUDED, "AdminExcluded"},
+	{CTL_MS_ERRORED, "Errored"},
+	{CTL_MS_UNRESPONSIVE, "Unresponsive"},
+	{CTL_MS_CHECKER_STARTED, "CheckerStarted"},
 };
 
 const char *
@@ -154,7 +159,7 @@ ctl_membership_create(struct ctl_membership **out)
 	if (m == NULL)
 		return -DER_NOMEM;
 	m->next_rank = 1; /* rank 0 belongs to the bootstrap replica's engine */
-	*out         = m;
+	*out = m;
 	return 0;
 }
 
@@ -235,14 +240,14 @@ insert(struct ctl_membership *m, struct ctl_member *mb)
 	size_t i;
 
 	if (m->n == m->cap) {
-		size_t             cap = m->cap ? m->cap * 2 : 8;
-		struct ctl_member *nv  = d_realloc(m->v, cap * sizeof(*nv));
+		size_t		   cap = m->cap ? m->cap * 2 : 8;
+		struct ctl_member *nv = d_realloc(m->v, cap * sizeof(*nv));
 
 		if (nv == NULL) {
 			member_fini(mb);
 			return -DER_NOMEM;
 		}
-		m->v   = nv;
+		m->v = nv;
 		m->cap = cap;
 	}
 	i = lower_bound(m, mb->rank);
@@ -286,13 +291,12 @@ members_depth(const struct ctl_membership *m, const struct ctl_member *skip)
 }
 
 static int
-join_existing(struct ctl_member *cur, const struct ctl_join_req *req,
-	      const char *fd, struct ctl_join_resp *resp, enum ctl_join_fail *fail,
-	      struct d_errbuf *eb)
+join_existing(struct ctl_member *cur, const struct ctl_join_req *req, const char *fd,
+	      struct ctl_join_resp *resp, enum ctl_join_fail *fail, struct d_errbuf *eb)
 {
-	char    *uri = NULL, *addr = NULL, *fdc = NULL;
+	char	*uri = NULL, *addr = NULL, *fdc = NULL;
 	uint32_t state;
-	int      rc;
+	int	 rc;
 
 	if (cur->state == CTL_MS_ADMIN_EXCLUDED) {
 		d_errbuf_set(eb, "member %s (rank %u) has been administratively excluded",
@@ -310,8 +314,10 @@ join_existing(struct ctl_member *cur, const struct ctl_join_req *req,
 		return join_fail(fail, CTL_JOIN_UUID_CHANGED, -DER_MISMATCH);
 	}
 	if (strcmp(cur->addr, req->addr) != 0) {
-		d_errbuf_set(eb, "can't rejoin member %s (rank %u): control address changed from "
-			     "%s -> %s", cur->uuid, cur->rank, cur->addr, req->addr);
+		d_errbuf_set(eb,
+			     "can't rejoin member %s (rank %u): control address changed from "
+			     "%s -> %s",
+			     cur->uuid, cur->rank, cur->addr, req->addr);
 		return join_fail(fail, CTL_JOIN_ADDR_CHANGED, -DER_MISMATCH);
 	}
 
@@ -326,17 +332,17 @@ join_existing(struct ctl_member *cur, const struct ctl_join_req *req,
 	D_FREE(cur->addr);
 	D_FREE(cur->fault_domain);
 	D_FREE(cur->info);
-	cur->uri          = uri;
-	cur->addr         = addr;
+	cur->uri = uri;
+	cur->addr = addr;
 	cur->fault_domain = fdc;
-	uri = addr = fdc  = NULL;
-	cur->nctxs        = req->nctxs;
-	cur->incarnation  = req->incarnation;
-	cur->state        = state;
-	resp->rank        = cur->rank;
-	resp->state       = state;
-	resp->created     = false;
-	rc                = 0;
+	uri = addr = fdc = NULL;
+	cur->nctxs = req->nctxs;
+	cur->incarnation = req->incarnation;
+	cur->state = state;
+	resp->rank = cur->rank;
+	resp->state = state;
+	resp->created = false;
+	rc = 0;
 out:
 	D_FREE(uri);
 	D_FREE(addr);
@@ -359,12 +365,12 @@ int
 ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 		    struct ctl_join_resp *resp, enum ctl_join_fail *fail, struct d_errbuf *eb)
 {
-	struct ctl_join_resp r  = {0};
+	struct ctl_join_resp r = {0};
 	struct ctl_member   *cur = NULL;
-	struct ctl_member    nm  = {0};
-	const char          *fd  = req->fault_domain;
-	char                 uuid[CTL_UUID_STRLEN + 1];
-	int                  depth, want, rc;
+	struct ctl_member    nm = {0};
+	const char	    *fd = req->fault_domain;
+	char		     uuid[CTL_UUID_STRLEN + 1];
+	int		     depth, want, rc;
 
 	if (!uuid_parse(req->uuid, uuid)) {
 		d_errbuf_set(eb, "invalid UUID \"%s\" in JoinRequest", req->uuid ? req->uuid : "");
@@ -382,8 +388,10 @@ ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 		fd = "/";
 	depth = fault_domain_depth(fd);
 	if (depth < 0) {
-		d_errbuf_set(eb, "invalid fault domain \"%s\" in JoinRequest: use \"/\" or "
-			     "\"/level1/level2\"", fd);
+		d_errbuf_set(eb,
+			     "invalid fault domain \"%s\" in JoinRequest: use \"/\" or "
+			     "\"/level1/level2\"",
+			     fd);
 		return join_fail(fail, CTL_JOIN_BAD_REQUEST, -DER_INVAL);
 	}
 
@@ -395,9 +403,11 @@ ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 
 	want = members_depth(m, cur);
 	if (want >= 0 && depth != want) {
-		d_errbuf_set(eb, "cannot join system with fault domain \"%s\", need layers = %d; "
+		d_errbuf_set(eb,
+			     "cannot join system with fault domain \"%s\", need layers = %d; "
 			     "reconfigure the fault domain with a depth consistent with other "
-			     "system members, and restart the server", fd, want);
+			     "system members, and restart the server",
+			     fd, want);
 		return join_fail(fail, CTL_JOIN_FAULT_DOMAIN_DEPTH, -DER_INVAL);
 	}
 
@@ -413,7 +423,8 @@ ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 
 		if (strcmp(o->addr, req->addr) == 0 && strcmp(o->uri, req->uri) == 0 &&
 		    o->nctxs == req->nctxs && strcmp(o->fault_domain, fd) == 0) {
-			d_errbuf_set(eb, "system member with matching control address, fabric "
+			d_errbuf_set(eb,
+				     "system member with matching control address, fabric "
 				     "URIs, and fault domain already exists with UUID %s (join "
 				     "request UUID: %s); format the rank with 'dmg storage format "
 				     "--replace' to update the UUID and rejoin the system",
@@ -422,10 +433,10 @@ ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 		}
 	}
 
-	nm.rank        = req->rank != CTL_NIL_RANK ? req->rank : free_rank(m);
+	nm.rank = req->rank != CTL_NIL_RANK ? req->rank : free_rank(m);
 	nm.incarnation = req->incarnation;
-	nm.nctxs       = req->nctxs;
-	nm.state       = CTL_MS_JOINED;
+	nm.nctxs = req->nctxs;
+	nm.state = CTL_MS_JOINED;
 	memcpy(nm.uuid, uuid, sizeof(uuid));
 	if (set_str(&nm.addr, req->addr) != 0 || set_str(&nm.uri, req->uri) != 0 ||
 	    set_str(&nm.fault_domain, fd) != 0) {
@@ -437,24 +448,24 @@ ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 		return rc;
 	if (req->rank == CTL_NIL_RANK)
 		m->next_rank = nm.rank + 1;
-	r.rank    = nm.rank;
-	r.state   = nm.state;
+	r.rank = nm.rank;
+	r.state = nm.state;
 	r.created = true;
 done:
 	m->map_version++;
 	r.map_version = m->map_version;
-	*resp         = r;
+	*resp = r;
 	if (fail != NULL)
 		*fail = CTL_JOIN_OK;
 	return 0;
 }
 
 int
-ctl_membership_set_state(struct ctl_membership *m, uint32_t rank, uint32_t state,
-			 const char *info, struct d_errbuf *eb)
+ctl_membership_set_state(struct ctl_membership *m, uint32_t rank, uint32_t state, const char *info,
+			 struct d_errbuf *eb)
 {
 	struct ctl_member *mb = find_rank(m, rank);
-	int                rc;
+	int		   rc;
 
 	if (mb == NULL) {
 		d_errbuf_set(eb, "unable to find member with rank %u", rank);
@@ -485,9 +496,9 @@ static int
 collect(const struct ctl_membership *m, uint32_t mask, const char *host,
 	const struct ctl_member ***out, size_t *n)
 {
-	const struct ctl_member **v   = NULL;
-	size_t                    cnt = 0;
-	size_t                    hl  = host != NULL ? host_len(host) : 0;
+	const struct ctl_member **v = NULL;
+	size_t			  cnt = 0;
+	size_t			  hl = host != NULL ? host_len(host) : 0;
 
 	if (m->n != 0) {
 		D_ALLOC_ARRAY(v, m->n);
@@ -502,7 +513,8 @@ collect(const struct ctl_membership *m, uint32_t mask, const char *host,
 			bool   by_host;
 
 			/* "host" matches any port; "host:port" only that address */
-			by_host = hl == strlen(host) && ml == hl && strncmp(mb->addr, host, hl) == 0;
+			by_host =
+				hl == strlen(host) && ml == hl && strncmp(mb->addr, host, hl) == 0;
 			if (!by_host && strcmp(mb->addr, host) != 0)
 				continue;
 		} else if (!state_matches(mb->state, mask)) {
@@ -513,7 +525,7 @@ collect(const struct ctl_membership *m, uint32_t mask, const char *host,
 	if (cnt == 0)
 		D_FREE(v);
 	*out = v;
-	*n   = cnt;
+	*n = cnt;
 	return 0;
 }
 
@@ -527,8 +539,8 @@ ctl_membership_find_host(const struct ctl_membership *m, const char *host,
 }
 
 int
-ctl_membership_list(const struct ctl_membership *m, uint32_t mask,
-		    const struct ctl_member ***out, size_t *n)
+ctl_membership_list(const struct ctl_membership *m, uint32_t mask, const struct ctl_member ***out,
+		    size_t *n)
 {
 	return collect(m, mask, NULL, out, n);
 }
@@ -630,7 +642,7 @@ unescape(char *s, char **out)
 			*w++ = *r;
 		}
 	}
-	*w   = '\0';
+	*w = '\0';
 	*out = s;
 	return 0;
 }
@@ -638,13 +650,13 @@ unescape(char *s, char **out)
 static int
 parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	char              *end;
+	char		  *end;
 	unsigned long long v;
 
 	if (*s < '0' || *s > '9')
 		return -DER_INVAL;
 	errno = 0;
-	v     = strtoull(s, &end, 10);
+	v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v > max)
 		return -DER_INVAL;
 	*out = v;
@@ -653,31 +665,30 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 enum { F_TAG, F_RANK, F_UUID, F_STATE, F_INC, F_NCTX, F_ADDR, F_URI, F_FD, F_INFO, F_NR };
 
-static const char *const field_names[F_NR] = {
-    "record", "rank", "uuid", "state", "incarnation", "nctxs", "addr", "uri", "fault_domain",
-    "info"};
+static const char *const field_names[F_NR] = {"record",	      "rank",  "uuid", "state",
+					      "incarnation",  "nctxs", "addr", "uri",
+					      "fault_domain", "info"};
 
 static int
 parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_errbuf *eb)
 {
-	char             *f[F_NR];
-	char             *val[F_NR];
-	int               nf = 0;
+	char		 *f[F_NR];
+	char		 *val[F_NR];
+	int		  nf = 0;
 	struct ctl_member mb = {0};
-	uint64_t          u;
-	int               bad;
+	uint64_t	  u;
+	int		  bad;
 
-	char             *p = line;
+	char *p = line;
 
 	while (p != NULL && nf < F_NR) {
 		f[nf++] = p;
-		p       = strchr(p, ' ');
+		p = strchr(p, ' ');
 		if (p != NULL)
 			*p++ = '\0';
 	}
 	if (nf != F_NR || p != NULL) {
-		d_errbuf_set(eb, "membership line %u: member record needs %d fields", lineno,
-			     F_NR);
+		d_errbuf_set(eb, "membership line %u: member record needs %d fields", lineno, F_NR);
 		return -DER_INVAL;
 	}
 	for (bad = F_RANK; bad < F_NR; bad++)
@@ -688,10 +699,10 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	if (val[F_RANK] == NULL || parse_u64(val[F_RANK], CTL_NIL_RANK - 1, &u) != 0)
 		goto bad_field;
 	mb.rank = (uint32_t)u;
-	bad     = F_UUID;
+	bad = F_UUID;
 	if (!uuid_parse(val[F_UUID], mb.uuid))
 		goto bad_field;
-	bad      = F_STATE;
+	bad = F_STATE;
 	if (val[F_STATE] == NULL)
 		goto bad_field;
 	mb.state = ctl_member_state_parse(val[F_STATE]);
@@ -704,7 +715,7 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	if (val[F_NCTX] == NULL || parse_u64(val[F_NCTX], UINT32_MAX, &u) != 0)
 		goto bad_field;
 	mb.nctxs = (uint32_t)u;
-	bad      = F_ADDR;
+	bad = F_ADDR;
 	if (val[F_ADDR] == NULL)
 		goto bad_field;
 	bad = F_URI;
@@ -730,20 +741,19 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	return insert(m, &mb);
 
 bad_field:
-	d_errbuf_set(eb, "membership line %u: invalid %s \"%s\"", lineno, field_names[bad],
-		     f[bad]);
+	d_errbuf_set(eb, "membership line %u: invalid %s \"%s\"", lineno, field_names[bad], f[bad]);
 	return -DER_INVAL;
 }
 
 int
 ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d_errbuf *eb)
 {
-	struct ctl_membership *m    = NULL;
-	char                  *copy = NULL;
-	char                  *line, *next;
-	unsigned               lineno = 0;
-	bool                   magic = false, have_next = false, have_ver = false;
-	int                    rc;
+	struct ctl_membership *m = NULL;
+	char		      *copy = NULL;
+	char		      *line, *next;
+	unsigned	       lineno = 0;
+	bool		       magic = false, have_next = false, have_ver = false;
+	int		       rc;
 
 	D_STRDUP(copy, text);
 	if (copy == NULL)
@@ -763,8 +773,10 @@ ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d
 			continue;
 		if (!magic) {
 			if (strcmp(line, MEMBERSHIP_MAGIC) != 0) {
-				d_errbuf_set(eb, "membership line %u: expected \"" MEMBERSHIP_MAGIC
-					     "\", found \"%s\"", lineno, line);
+				d_errbuf_set(eb,
+					     "membership line %u: expected \"" MEMBERSHIP_MAGIC
+					     "\", found \"%s\"",
+					     lineno, line);
 				rc = -DER_INVAL;
 				goto out;
 			}
@@ -777,7 +789,7 @@ ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d
 				goto out;
 			}
 			m->next_rank = (uint32_t)u;
-			have_next    = true;
+			have_next = true;
 		} else if (strncmp(line, "map_version ", 12) == 0) {
 			if (parse_u64(line + 12, UINT64_MAX, &u) != 0) {
 				d_errbuf_set(eb, "membership line %u: invalid map_version \"%s\"",
@@ -786,7 +798,7 @@ ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d
 				goto out;
 			}
 			m->map_version = u;
-			have_ver       = true;
+			have_ver = true;
 		} else if (strncmp(line, "member ", 7) == 0) {
 			rc = parse_member(m, line, lineno, eb);
 			if (rc != 0)
@@ -800,13 +812,14 @@ ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d
 	}
 	if (!magic || !have_next || !have_ver) {
 		d_errbuf_set(eb, "membership text is incomplete: missing %s",
-			     !magic ? "the \"" MEMBERSHIP_MAGIC "\" header"
-			     : !have_next ? "next_rank" : "map_version");
+			     !magic	  ? "the \"" MEMBERSHIP_MAGIC "\" header"
+			     : !have_next ? "next_rank"
+					  : "map_version");
 		rc = -DER_INVAL;
 		goto out;
 	}
 	*out = m;
-	m    = NULL;
+	m = NULL;
 out:
 	ctl_membership_destroy(m);
 	D_FREE(copy);

@@ -22,9 +22,9 @@
 #define U5 "55555555-5555-5555-5555-555555555555"
 
 static const uint32_t all_states[] = {
-    CTL_MS_UNKNOWN,  CTL_MS_AWAIT_FORMAT, CTL_MS_STARTING,     CTL_MS_READY,
-    CTL_MS_JOINED,   CTL_MS_STOPPING,     CTL_MS_STOPPED,      CTL_MS_EXCLUDED,
-    CTL_MS_ERRORED,  CTL_MS_UNRESPONSIVE, CTL_MS_ADMIN_EXCLUDED, CTL_MS_CHECKER_STARTED,
+	CTL_MS_UNKNOWN, CTL_MS_AWAIT_FORMAT, CTL_MS_STARTING,	    CTL_MS_READY,
+	CTL_MS_JOINED,	CTL_MS_STOPPING,     CTL_MS_STOPPED,	    CTL_MS_EXCLUDED,
+	CTL_MS_ERRORED, CTL_MS_UNRESPONSIVE, CTL_MS_ADMIN_EXCLUDED, CTL_MS_CHECKER_STARTED,
 };
 
 static void
@@ -35,18 +35,18 @@ test_state_names(void **state)
 		uint32_t    bits;
 		const char *name;
 	} tab[] = {
-	    {CTL_MS_UNKNOWN, 0x0, "Unknown"},
-	    {CTL_MS_AWAIT_FORMAT, 0x1, "AwaitFormat"},
-	    {CTL_MS_STARTING, 0x2, "Starting"},
-	    {CTL_MS_READY, 0x4, "Ready"},
-	    {CTL_MS_JOINED, 0x8, "Joined"},
-	    {CTL_MS_STOPPING, 0x10, "Stopping"},
-	    {CTL_MS_STOPPED, 0x20, "Stopped"},
-	    {CTL_MS_EXCLUDED, 0x40, "Excluded"},
-	    {CTL_MS_ERRORED, 0x80, "Errored"},
-	    {CTL_MS_UNRESPONSIVE, 0x100, "Unresponsive"},
-	    {CTL_MS_ADMIN_EXCLUDED, 0x200, "AdminExcluded"},
-	    {CTL_MS_CHECKER_STARTED, 0x400, "CheckerStarted"},
+		{CTL_MS_UNKNOWN, 0x0, "Unknown"},
+		{CTL_MS_AWAIT_FORMAT, 0x1, "AwaitFormat"},
+		{CTL_MS_STARTING, 0x2, "Starting"},
+		{CTL_MS_READY, 0x4, "Ready"},
+		{CTL_MS_JOINED, 0x8, "Joined"},
+		{CTL_MS_STOPPING, 0x10, "Stopping"},
+		{CTL_MS_STOPPED, 0x20, "Stopped"},
+		{CTL_MS_EXCLUDED, 0x40, "Excluded"},
+		{CTL_MS_ERRORED, 0x80, "Errored"},
+		{CTL_MS_UNRESPONSIVE, 0x100, "Unresponsive"},
+		{CTL_MS_ADMIN_EXCLUDED, 0x200, "AdminExcluded"},
+		{CTL_MS_CHECKER_STARTED, 0x400, "CheckerStarted"},
 	};
 
 	(void)state;
@@ -79,24 +79,15 @@ expect_illegal(uint32_t from, uint32_t to)
 		uint32_t from;
 		uint32_t to;
 	} bad[] = {
-	    {CTL_MS_JOINED, CTL_MS_READY},
-	    {CTL_MS_AWAIT_FORMAT, CTL_MS_EXCLUDED},
-	    {CTL_MS_STARTING, CTL_MS_EXCLUDED},
-	    {CTL_MS_READY, CTL_MS_EXCLUDED},
-	    {CTL_MS_ERRORED, CTL_MS_READY},
-	    {CTL_MS_ERRORED, CTL_MS_JOINED},
-	    {CTL_MS_ERRORED, CTL_MS_STOPPING},
-	    {CTL_MS_UNRESPONSIVE, CTL_MS_READY},
-	    {CTL_MS_UNRESPONSIVE, CTL_MS_JOINED},
-	    {CTL_MS_UNRESPONSIVE, CTL_MS_STOPPING},
-	    {CTL_MS_CHECKER_STARTED, CTL_MS_READY},
-	    {CTL_MS_CHECKER_STARTED, CTL_MS_JOINED},
-	    {CTL_MS_EXCLUDED, CTL_MS_ERRORED},
-	    {CTL_MS_EXCLUDED, CTL_MS_STOPPING},
-	    {CTL_MS_EXCLUDED, CTL_MS_STOPPED},
-	    {CTL_MS_EXCLUDED, CTL_MS_STARTING},
-	    {CTL_MS_EXCLUDED, CTL_MS_READY},
-	    {CTL_MS_EXCLUDED, CTL_MS_UNRESPONSIVE},
+		{CTL_MS_JOINED, CTL_MS_READY},		{CTL_MS_AWAIT_FORMAT, CTL_MS_EXCLUDED},
+		{CTL_MS_STARTING, CTL_MS_EXCLUDED},	{CTL_MS_READY, CTL_MS_EXCLUDED},
+		{CTL_MS_ERRORED, CTL_MS_READY},		{CTL_MS_ERRORED, CTL_MS_JOINED},
+		{CTL_MS_ERRORED, CTL_MS_STOPPING},	{CTL_MS_UNRESPONSIVE, CTL_MS_READY},
+		{CTL_MS_UNRESPONSIVE, CTL_MS_JOINED},	{CTL_MS_UNRESPONSIVE, CTL_MS_STOPPING},
+		{CTL_MS_CHECKER_STARTED, CTL_MS_READY}, {CTL_MS_CHECKER_STARTED, CTL_MS_JOINED},
+		{CTL_MS_EXCLUDED, CTL_MS_ERRORED},	{CTL_MS_EXCLUDED, CTL_MS_STOPPING},
+		{CTL_MS_EXCLUDED, CTL_MS_STOPPED},	{CTL_MS_EXCLUDED, CTL_MS_STARTING},
+		{CTL_MS_EXCLUDED, CTL_MS_READY},	{CTL_MS_EXCLUDED, CTL_MS_UNRESPONSIVE},
 	};
 
 	if (from == CTL_MS_UNKNOWN || from == CTL_MS_ADMIN_EXCLUDED || from == to)
@@ -136,13 +127,13 @@ static struct ctl_join_req
 req(const char *uuid, uint32_t rank, const char *addr, const char *fd)
 {
 	struct ctl_join_req r = {
-	    .uuid         = uuid,
-	    .rank         = rank,
-	    .uri          = "ofi+tcp://10.0.0.1:31416",
-	    .nctxs        = 6,
-	    .addr         = addr,
-	    .fault_domain = fd,
-	    .incarnation  = 1,
+		.uuid = uuid,
+		.rank = rank,
+		.uri = "ofi+tcp://10.0.0.1:31416",
+		.nctxs = 6,
+		.addr = addr,
+		.fault_domain = fd,
+		.incarnation = 1,
 	};
 
 	return r;
@@ -152,9 +143,9 @@ static uint32_t
 join_ok(struct ctl_membership *m, struct ctl_join_req r, bool created)
 {
 	struct ctl_join_resp resp = {0};
-	enum ctl_join_fail   why  = CTL_JOIN_BAD_REQUEST;
-	struct d_errbuf      eb   = {{0}};
-	int                  rc   = ctl_membership_join(m, &r, &resp, &why, &eb);
+	enum ctl_join_fail   why = CTL_JOIN_BAD_REQUEST;
+	struct d_errbuf	     eb = {{0}};
+	int		     rc = ctl_membership_join(m, &r, &resp, &why, &eb);
 
 	if (rc != 0)
 		fail_msg("join %s: %d %s", r.uuid, rc, eb.msg);
@@ -169,9 +160,9 @@ join_err(struct ctl_membership *m, struct ctl_join_req r, int rc, enum ctl_join_
 	 const char *msg)
 {
 	struct ctl_join_resp resp = {.rank = 77};
-	enum ctl_join_fail   why  = CTL_JOIN_OK;
-	struct d_errbuf      eb   = {{0}};
-	uint64_t             ver  = ctl_membership_map_version(m);
+	enum ctl_join_fail   why = CTL_JOIN_OK;
+	struct d_errbuf	     eb = {{0}};
+	uint64_t	     ver = ctl_membership_map_version(m);
 
 	assert_int_equal(ctl_membership_join(m, &r, &resp, &why, &eb), rc);
 	assert_int_equal(why, want);
@@ -193,7 +184,7 @@ new_table(void)
 static void
 test_join_ranks(void **state)
 {
-	struct ctl_membership   *m = new_table();
+	struct ctl_membership	*m = new_table();
 	const struct ctl_member *mb;
 
 	(void)state;
@@ -225,10 +216,10 @@ test_join_ranks(void **state)
 static void
 test_rejoin(void **state)
 {
-	struct ctl_membership   *m = new_table();
-	struct ctl_join_req      r;
-	struct ctl_join_resp     resp = {0};
-	struct d_errbuf          eb   = {{0}};
+	struct ctl_membership	*m = new_table();
+	struct ctl_join_req	 r;
+	struct ctl_join_resp	 resp = {0};
+	struct d_errbuf		 eb = {{0}};
 	const struct ctl_member *mb;
 
 	(void)state;
@@ -237,10 +228,10 @@ test_rejoin(void **state)
 	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_ERRORED, "died", &eb), 0);
 
 	/* nil rank: found by (upper-case) UUID; new URI, incarnation, fault domain */
-	r             = req(U1, CTL_NIL_RANK, "h1:10001", "/h1b");
-	r.uri         = "ofi+tcp://10.0.0.9:31416";
+	r = req(U1, CTL_NIL_RANK, "h1:10001", "/h1b");
+	r.uri = "ofi+tcp://10.0.0.9:31416";
 	r.incarnation = 7;
-	r.nctxs       = 9;
+	r.nctxs = 9;
 	assert_int_equal(ctl_membership_join(m, &r, &resp, NULL, &eb), 0);
 	assert_false(resp.created);
 	assert_int_equal(resp.rank, 1);
@@ -255,7 +246,7 @@ test_rejoin(void **state)
 	assert_null(mb->info); /* cleared on join */
 
 	/* by rank, check mode */
-	r            = req(U2, 2, "h2:10001", "/h2");
+	r = req(U2, 2, "h2:10001", "/h2");
 	r.check_mode = true;
 	assert_int_equal(ctl_membership_join(m, &r, &resp, NULL, &eb), 0);
 	assert_int_equal(resp.state, CTL_MS_CHECKER_STARTED);
@@ -267,8 +258,8 @@ test_rejoin(void **state)
 static void
 test_join_refused(void **state)
 {
-	struct ctl_membership *m  = new_table();
-	struct d_errbuf        eb = {{0}};
+	struct ctl_membership *m = new_table();
+	struct d_errbuf	       eb = {{0}};
 	struct ctl_join_req    r;
 
 	(void)state;
@@ -308,10 +299,10 @@ test_join_refused(void **state)
 		 "invalid UUID \"not-a-uuid\" in JoinRequest");
 	r.uuid = NULL;
 	join_err(m, r, -DER_INVAL, CTL_JOIN_BAD_REQUEST, "invalid UUID \"\" in JoinRequest");
-	r     = req(U5, CTL_NIL_RANK, "h5:1", "/a/b");
+	r = req(U5, CTL_NIL_RANK, "h5:1", "/a/b");
 	r.uri = "";
 	join_err(m, r, -DER_INVAL, CTL_JOIN_BAD_REQUEST, "no primary fabric URI in JoinRequest");
-	r.uri  = "x";
+	r.uri = "x";
 	r.addr = NULL;
 	join_err(m, r, -DER_INVAL, CTL_JOIN_BAD_REQUEST, "no control address in JoinRequest");
 	{
@@ -323,7 +314,8 @@ test_join_refused(void **state)
 			r = req(U5, CTL_NIL_RANK, "h5:1", bad_fd[i]);
 			snprintf(msg, sizeof(msg),
 				 "invalid fault domain \"%s\" in JoinRequest: use \"/\" or "
-				 "\"/level1/level2\"", bad_fd[i]);
+				 "\"/level1/level2\"",
+				 bad_fd[i]);
 			join_err(m, r, -DER_INVAL, CTL_JOIN_BAD_REQUEST, msg);
 		}
 	}
@@ -335,7 +327,7 @@ test_join_refused(void **state)
 static void
 test_fault_domain_single(void **state)
 {
-	struct ctl_membership   *m = new_table();
+	struct ctl_membership	*m = new_table();
 	const struct ctl_member *mb;
 
 	(void)state;
@@ -350,9 +342,9 @@ test_fault_domain_single(void **state)
 static void
 test_find_host(void **state)
 {
-	struct ctl_membership    *m = new_table();
+	struct ctl_membership	 *m = new_table();
 	const struct ctl_member **v = NULL;
-	size_t                    n = 99;
+	size_t			  n = 99;
 
 	(void)state;
 	join_ok(m, req(U1, 1, "host1:10001", "/a"), true);
@@ -388,11 +380,11 @@ test_find_host(void **state)
 static void
 test_set_state_and_list(void **state)
 {
-	struct ctl_membership    *m  = new_table();
-	struct d_errbuf           eb = {{0}};
-	const struct ctl_member **v  = NULL;
-	size_t                    n;
-	uint64_t                  ver;
+	struct ctl_membership	 *m = new_table();
+	struct d_errbuf		  eb = {{0}};
+	const struct ctl_member **v = NULL;
+	size_t			  n;
+	uint64_t		  ver;
 
 	(void)state;
 	join_ok(m, req(U3, 3, "h3:1", "/"), true);
@@ -404,7 +396,8 @@ test_set_state_and_list(void **state)
 	assert_string_equal(eb.msg, "unable to find member with rank 9");
 
 	ver = ctl_membership_map_version(m);
-	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_READY, "x", &eb), -DER_NOTAPPLICABLE);
+	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_READY, "x", &eb),
+			 -DER_NOTAPPLICABLE);
 	assert_string_equal(eb.msg, "illegal state transition for rank 1: Joined -> Ready");
 	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_JOINED, NULL, &eb),
 			 -DER_NOTAPPLICABLE);
@@ -451,22 +444,23 @@ test_set_state_and_list(void **state)
 static void
 test_text_round_trip(void **state)
 {
-	struct ctl_membership   *m  = new_table();
-	struct ctl_membership   *m2 = NULL;
-	struct d_errbuf          eb = {{0}};
-	struct ctl_join_req      r;
+	struct ctl_membership	*m = new_table();
+	struct ctl_membership	*m2 = NULL;
+	struct d_errbuf		 eb = {{0}};
+	struct ctl_join_req	 r;
 	const struct ctl_member *a, *b;
-	char                    *t1, *t2;
+	char			*t1, *t2;
 
 	(void)state;
-	r             = req(U1, CTL_NIL_RANK, "h1:10001", "/rack 1/h1");
+	r = req(U1, CTL_NIL_RANK, "h1:10001", "/rack 1/h1");
 	r.fault_domain = "/rack%1/h1";
 	r.incarnation = UINT64_MAX;
-	r.uri         = "ucx+dc_x://10.0.0.1:31416";
+	r.uri = "ucx+dc_x://10.0.0.1:31416";
 	join_ok(m, r, true);
 	join_ok(m, req(U2, 0, "[fe80::1]:10001", "/rack2/h2"), true);
 	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_ERRORED,
-						  "exit status 1: bad\nthing 100%", &eb), 0);
+						  "exit status 1: bad\nthing 100%", &eb),
+			 0);
 	assert_int_equal(ctl_membership_set_state(m, 0, CTL_MS_UNKNOWN, NULL, &eb), 0);
 
 	t1 = ctl_membership_to_text(m);
@@ -506,7 +500,9 @@ test_text_round_trip(void **state)
 	t1 = ctl_membership_to_text(m);
 	ctl_membership_destroy(m);
 	assert_int_equal(ctl_membership_from_text("# saved\n\ndaos-membership 1\nnext_rank 1\n"
-						  "map_version 0\n", &m, &eb), 0);
+						  "map_version 0\n",
+						  &m, &eb),
+			 0);
 	assert_int_equal(ctl_membership_count(m), 0);
 	ctl_membership_destroy(m);
 	free(t1);
@@ -515,8 +511,8 @@ test_text_round_trip(void **state)
 static void
 text_err(const char *text, const char *msg)
 {
-	struct ctl_membership *m  = (struct ctl_membership *)0x1;
-	struct d_errbuf        eb = {{0}};
+	struct ctl_membership *m = (struct ctl_membership *)0x1;
+	struct d_errbuf	       eb = {{0}};
 
 	assert_int_equal(ctl_membership_from_text(text, &m, &eb), -DER_INVAL);
 	assert_ptr_equal(m, (struct ctl_membership *)0x1);
@@ -582,16 +578,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_state_names),
-	    cmocka_unit_test(test_transitions),
-	    cmocka_unit_test(test_join_ranks),
-	    cmocka_unit_test(test_rejoin),
-	    cmocka_unit_test(test_join_refused),
-	    cmocka_unit_test(test_fault_domain_single),
-	    cmocka_unit_test(test_find_host),
-	    cmocka_unit_test(test_set_state_and_list),
-	    cmocka_unit_test(test_text_round_trip),
-	    cmocka_unit_test(test_text_errors),
+		cmocka_unit_test(test_state_names),	cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_join_ranks),	cmocka_unit_test(test_rejoin),
+		cmocka_unit_test(test_join_refused),	cmocka_unit_test(test_fault_domain_single),
+		cmocka_unit_test(test_find_host),	cmocka_unit_test(test_set_state_and_list),
+		cmocka_unit_test(test_text_round_trip), cmocka_unit_test(test_text_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
