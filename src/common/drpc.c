@@ -443,16 +443,17 @@ d_drpc_recv_msg(int fd, int timeout_ms, uint8_t **buf, size_t *len, bool *partia
 
 /* ---- Socket helpers ---- */
 
+/* path must not be NULL (checked by the callers' contract). */
 static int
 drpc_sockaddr(const char *path, struct sockaddr_un *sa, struct d_errbuf *eb)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sa->sun_path)) {
+	if (path[0] == '\0' || strlen(path) >= sizeof(sa->sun_path)) {
 		d_errbuf_set(eb,
 			     "dRPC socket path '%s' is empty or longer than %zu bytes; use a "
 			     "shorter socket directory",
-			     path ? path : "", sizeof(sa->sun_path) - 1);
+			     path, sizeof(sa->sun_path) - 1);
 		return -DER_INVAL;
 	}
 	strcpy(sa->sun_path, path);
@@ -767,8 +768,10 @@ d_drpc_server_create(const char *path, mode_t mode, struct d_drpc_server **out,
 	}
 	/* Before listen() nobody can connect, so the mode applies from the start. */
 	if (chmod(path, mode) != 0 || stat(path, &st) != 0 || listen(s->lfd, SOMAXCONN) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot set up dRPC socket %s: %s", path, strerror(errno));
+		int err = errno;
+
+		rc = d_errno2der(err);
+		d_errbuf_set(eb, "cannot set up dRPC socket %s: %s", s->path, strerror(err));
 		unlink(path);
 		goto fail;
 	}

@@ -26,6 +26,7 @@
 
 #include "common/drpc.h"
 #include "proto/drpc.pb-c.h"
+#include "../unit_fi.h"
 
 static char g_dir[64];
 static char g_path[128];
@@ -836,6 +837,69 @@ test_stop_destroy(void **state)
 	d_drpc_close(c);
 }
 
+/*
+ * Under allocation fault injection (child process): every step either
+ * works or fails cleanly.  0 = all worked, 1 = an allocation failure was
+ * reported as such, 2 = anything else.  Allocations fail from the Nth on,
+ * in the server thread too, so the client may instead see the server drop
+ * its connection (-DER_UNREACH).
+ */
+static int
+fi_round_trip(void)
+{
+	struct d_drpc_server *s = NULL;
+	struct d_drpc_client *c = NULL;
+	struct d_drpc_resp   *r = NULL;
+	int		      rc, ret = 2;
+
+	if (setup(NULL) != 0)
+		return 2;
+	rc = d_drpc_server_create(g_path, 0600, &s, NULL);
+	if (rc != 0)
+		goto out;
+	rc = d_drpc_server_register(s, 2, 202, echo_handler, NULL);
+	if (rc != 0)
+		goto out;
+	rc = d_drpc_server_start(s);
+	if (rc != 0)
+		goto out;
+	rc = d_drpc_connect(g_path, &c, NULL);
+	if (rc != 0)
+		goto out;
+	rc = d_drpc_call(c, 2, 202, "ping", 4, -1, &r);
+	if (rc == -DER_UNREACH)
+		rc = -DER_NOMEM;
+	if (rc == 0 && (r->status != D_DRPC_SUCCESS || r->body_len != 4 ||
+			memcmp(r->body, "ping", 4) != 0))
+		rc = -DER_MISC;
+out:
+	ret = rc == 0 ? 0 : rc == -DER_NOMEM ? 1 : 2;
+	d_drpc_resp_free(r);
+	d_drpc_close(c);
+	d_drpc_server_destroy(s);
+	teardown(NULL);
+	return ret;
+}
+
+static void
+test_alloc_failures(void **state)
+{
+	(void)state;
+	for (int n = 1; n <= 14; n++) {
+		int rc = unit_fi_run("round_trip", n);
+
+		if (rc != 0 && rc != 1)
+			fail_msg("allocation failure %d: exit status %d", n, rc);
+	}
+	assert_int_equal(unit_fi_run("round_trip", 1), 1);
+	assert_int_equal(unit_fi_run("round_trip", 1000), 0);
+}
+
+static const struct unit_fi_case fi_cases[] = {
+    {"round_trip", fi_round_trip},
+    {NULL, NULL},
+};
+
 int
 main(void)
 {
@@ -851,7 +915,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_socket_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many_connections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_destroy, setup, teardown),
+	    cmocka_unit_test(test_alloc_failures),
 	};
+
+	unit_fi_dispatch(fi_cases);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
