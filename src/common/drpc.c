@@ -28,8 +28,10 @@ _Static_assert((int)D_DRPC_SUBMITTED == (int)DRPC__STATUS__SUBMITTED, "status");
 _Static_assert((int)D_DRPC_FAILURE == (int)DRPC__STATUS__FAILURE, "status");
 _Static_assert((int)D_DRPC_UNKNOWN_MODULE == (int)DRPC__STATUS__UNKNOWN_MODULE, "status");
 _Static_assert((int)D_DRPC_UNKNOWN_METHOD == (int)DRPC__STATUS__UNKNOWN_METHOD, "status");
-_Static_assert((int)D_DRPC_FAILED_UNMARSHAL_CALL == (int)DRPC__STATUS__FAILED_UNMARSHAL_CALL, "status");
-_Static_assert((int)D_DRPC_FAILED_UNMARSHAL_PAYLOAD == (int)DRPC__STATUS__FAILED_UNMARSHAL_PAYLOAD, "status");
+_Static_assert((int)D_DRPC_FAILED_UNMARSHAL_CALL == (int)DRPC__STATUS__FAILED_UNMARSHAL_CALL,
+	       "status");
+_Static_assert((int)D_DRPC_FAILED_UNMARSHAL_PAYLOAD == (int)DRPC__STATUS__FAILED_UNMARSHAL_PAYLOAD,
+	       "status");
 _Static_assert((int)D_DRPC_FAILED_MARSHAL == (int)DRPC__STATUS__FAILED_MARSHAL, "status");
 
 /* A server gives a slow reader this long to take a response before it
@@ -77,8 +79,14 @@ const char *
 d_drpc_status_name(int32_t status)
 {
 	static const char *const names[] = {
-	    "SUCCESS",	      "SUBMITTED",	       "FAILURE",		   "UNKNOWN_MODULE",
-	    "UNKNOWN_METHOD", "FAILED_UNMARSHAL_CALL", "FAILED_UNMARSHAL_PAYLOAD", "FAILED_MARSHAL",
+		"SUCCESS",
+		"SUBMITTED",
+		"FAILURE",
+		"UNKNOWN_MODULE",
+		"UNKNOWN_METHOD",
+		"FAILED_UNMARSHAL_CALL",
+		"FAILED_UNMARSHAL_PAYLOAD",
+		"FAILED_MARSHAL",
 	};
 
 	if (status < 0 || (size_t)status >= D_ARRAY_SIZE(names))
@@ -201,9 +209,9 @@ drpc_asm_feed(struct drpc_asm *a, const uint8_t *pkt, size_t n, uint8_t **msg, s
 			 D_DRPC_HDR_SIZE);
 		return -DER_PROTO;
 	}
-	total	= get_le64(pkt);
-	chunk	= get_le64(pkt + 8);
-	idx	= get_le32(pkt + 16);
+	total = get_le64(pkt);
+	chunk = get_le64(pkt + 8);
+	idx = get_le32(pkt + 16);
 	nchunks = get_le32(pkt + 20);
 
 	if (chunk != n - D_DRPC_HDR_SIZE) {
@@ -238,9 +246,9 @@ drpc_asm_feed(struct drpc_asm *a, const uint8_t *pkt, size_t n, uint8_t **msg, s
 				 (unsigned long long)total);
 			return -DER_NOMEM;
 		}
-		a->total   = total;
+		a->total = total;
 		a->nchunks = nchunks;
-		a->got	   = 0;
+		a->got = 0;
 	} else {
 		if (idx != a->next) {
 			snprintf(why, DRPC_WHY_LEN,
@@ -272,8 +280,8 @@ drpc_asm_feed(struct drpc_asm *a, const uint8_t *pkt, size_t n, uint8_t **msg, s
 			 a->got, (unsigned long long)a->total);
 		return -DER_PROTO;
 	}
-	*msg   = a->buf;
-	*len   = a->got;
+	*msg = a->buf;
+	*len = a->got;
 	a->buf = NULL;
 	drpc_asm_reset(a);
 	return 1;
@@ -355,8 +363,8 @@ drpc_send_dl(int fd, const void *buf, size_t len, int64_t deadline, bool *partia
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				continue;
 			rc = (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)
-				 ? -DER_UNREACH
-				 : -DER_HG;
+				     ? -DER_UNREACH
+				     : -DER_HG;
 			goto out;
 		}
 		*partial = true;
@@ -408,10 +416,10 @@ drpc_recv_dl(int fd, int64_t deadline, uint8_t **buf, size_t *len, bool *partial
 			break;
 		}
 		*partial = true;
-		rc	 = drpc_asm_feed(&a, pkt, (size_t)n, buf, len, why);
+		rc = drpc_asm_feed(&a, pkt, (size_t)n, buf, len, why);
 		if (rc == 1) {
 			*partial = false;
-			rc	 = 0;
+			rc = 0;
 			break;
 		}
 		if (rc < 0)
@@ -526,8 +534,10 @@ d_drpc_connect(const char *path, struct d_drpc_client **out, struct d_errbuf *eb
 		default:
 			rc = -DER_HG;
 		}
-		d_errbuf_set(eb, "cannot connect to dRPC socket %s: %s; is the process serving it running?",
-			     path, strerror(err));
+		d_errbuf_set(
+			eb,
+			"cannot connect to dRPC socket %s: %s; is the process serving it running?",
+			path, strerror(err));
 		return rc;
 	}
 	D_ALLOC_PTR(c);
@@ -557,10 +567,10 @@ d_drpc_call(struct d_drpc_client *c, int32_t module, int32_t method, const void 
 	    size_t body_len, int timeout_ms, struct d_drpc_resp **resp)
 {
 	Drpc__Call	    call = DRPC__CALL__INIT;
-	Drpc__Response	   *r	 = NULL;
-	struct d_drpc_resp *out	 = NULL;
+	Drpc__Response	   *r = NULL;
+	struct d_drpc_resp *out = NULL;
 	int64_t		    deadline = drpc_deadline(timeout_ms);
-	uint8_t		   *buf	     = NULL;
+	uint8_t		   *buf = NULL;
 	size_t		    len;
 	bool		    partial;
 	char		    why[DRPC_WHY_LEN];
@@ -573,12 +583,12 @@ d_drpc_call(struct d_drpc_client *c, int32_t module, int32_t method, const void 
 		rc = -DER_HG;
 		goto out;
 	}
-	call.module	   = module;
-	call.method	   = method;
-	call.sequence	   = ++c->seq;
-	call.body.data	   = (uint8_t *)body;
-	call.body.len	   = body_len;
-	len		   = drpc__call__get_packed_size(&call);
+	call.module = module;
+	call.method = method;
+	call.sequence = ++c->seq;
+	call.body.data = (uint8_t *)body;
+	call.body.len = body_len;
+	len = drpc__call__get_packed_size(&call);
 	if (len > D_DRPC_MAX_MSG) {
 		rc = -DER_OVERFLOW;
 		goto out;
@@ -606,7 +616,7 @@ d_drpc_call(struct d_drpc_client *c, int32_t module, int32_t method, const void 
 		r = drpc__response__unpack(NULL, len, buf);
 		D_FREE(buf);
 		if (r == NULL) {
-			rc	  = -DER_PROTO;
+			rc = -DER_PROTO;
 			c->broken = true;
 			goto out;
 		}
@@ -619,7 +629,7 @@ d_drpc_call(struct d_drpc_client *c, int32_t module, int32_t method, const void 
 		break;
 	}
 	if (r->sequence != call.sequence) {
-		rc	  = -DER_PROTO;
+		rc = -DER_PROTO;
 		c->broken = true;
 		goto out;
 	}
@@ -629,7 +639,7 @@ d_drpc_call(struct d_drpc_client *c, int32_t module, int32_t method, const void 
 		goto out;
 	}
 	out->sequence = r->sequence;
-	out->status   = r->status;
+	out->status = r->status;
 	if (r->body.len > 0) {
 		D_ALLOC(out->body, r->body.len);
 		if (out->body == NULL) {
@@ -663,19 +673,19 @@ struct drpc_conn {
 };
 
 struct d_drpc_server {
-	char		    *path;
-	dev_t		     dev;
-	ino_t		     ino;
-	int		     lfd;
-	int		     efd;
-	struct drpc_handler *handlers;
-	size_t		     nhandlers;
-	struct drpc_conn     conns[D_DRPC_MAX_CONNS];
-	d_drpc_notify_t	     notify;
-	void		    *notify_arg;
-	uint8_t		    *pkt;
-	pthread_t	     thread;
-	bool		     started;
+	char		     *path;
+	dev_t		      dev;
+	ino_t		      ino;
+	int		      lfd;
+	int		      efd;
+	struct drpc_handler  *handlers;
+	size_t		      nhandlers;
+	struct drpc_conn      conns[D_DRPC_MAX_CONNS];
+	d_drpc_notify_t	      notify;
+	void		     *notify_arg;
+	uint8_t		     *pkt;
+	pthread_t	      thread;
+	bool		      started;
 	volatile sig_atomic_t stopping;
 };
 
@@ -728,8 +738,7 @@ drpc_clear_path(const char *path, const struct sockaddr_un *sa, struct d_errbuf 
 }
 
 int
-d_drpc_server_create(const char *path, mode_t mode, struct d_drpc_server **out,
-		     struct d_errbuf *eb)
+d_drpc_server_create(const char *path, mode_t mode, struct d_drpc_server **out, struct d_errbuf *eb)
 {
 	struct sockaddr_un    sa;
 	struct d_drpc_server *s = NULL;
@@ -762,8 +771,8 @@ d_drpc_server_create(const char *path, mode_t mode, struct d_drpc_server **out,
 	}
 	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		rc = errno == EACCES ? -DER_NO_PERM : d_errno2der(errno);
-		d_errbuf_set(eb, "cannot bind dRPC socket %s: %s; check the socket directory",
-			     path, strerror(errno));
+		d_errbuf_set(eb, "cannot bind dRPC socket %s: %s; check the socket directory", path,
+			     strerror(errno));
 		goto fail;
 	}
 	/* Before listen() nobody can connect, so the mode applies from the start. */
@@ -777,7 +786,7 @@ d_drpc_server_create(const char *path, mode_t mode, struct d_drpc_server **out,
 	}
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
-	*out   = s;
+	*out = s;
 	return 0;
 nomem:
 	rc = -DER_NOMEM;
@@ -796,8 +805,8 @@ fail:
 }
 
 int
-d_drpc_server_register(struct d_drpc_server *s, int32_t module, int32_t method,
-		       d_drpc_handler_t fn, void *arg)
+d_drpc_server_register(struct d_drpc_server *s, int32_t module, int32_t method, d_drpc_handler_t fn,
+		       void *arg)
 {
 	struct drpc_handler *h;
 
@@ -809,7 +818,7 @@ d_drpc_server_register(struct d_drpc_server *s, int32_t module, int32_t method,
 	h = d_realloc(s->handlers, (s->nhandlers + 1) * sizeof(*h));
 	if (h == NULL)
 		return -DER_NOMEM;
-	s->handlers		   = h;
+	s->handlers = h;
 	s->handlers[s->nhandlers++] = (struct drpc_handler){module, method, fn, arg};
 	return 0;
 }
@@ -817,7 +826,7 @@ d_drpc_server_register(struct d_drpc_server *s, int32_t module, int32_t method,
 void
 d_drpc_server_set_notify(struct d_drpc_server *s, d_drpc_notify_t fn, void *arg)
 {
-	s->notify     = fn;
+	s->notify = fn;
 	s->notify_arg = arg;
 }
 
@@ -835,13 +844,13 @@ static int
 drpc_dispatch(struct d_drpc_server *s, const uint8_t *msg, size_t len, uint8_t **out,
 	      size_t *out_len)
 {
-	Drpc__Call	   *call;
-	Drpc__Response	    r	       = DRPC__RESPONSE__INIT;
-	uint8_t		   *resp_body = NULL;
-	size_t		    resp_len  = 0;
-	bool		    module_known = false;
-	struct drpc_handler *h	       = NULL;
-	uint8_t		   *buf;
+	Drpc__Call	    *call;
+	Drpc__Response	     r = DRPC__RESPONSE__INIT;
+	uint8_t		    *resp_body = NULL;
+	size_t		     resp_len = 0;
+	bool		     module_known = false;
+	struct drpc_handler *h = NULL;
+	uint8_t		    *buf;
 
 	call = drpc__call__unpack(NULL, len, msg);
 	if (call == NULL) {
@@ -869,9 +878,9 @@ drpc_dispatch(struct d_drpc_server *s, const uint8_t *msg, size_t len, uint8_t *
 		drpc__call__free_unpacked(call, NULL);
 	}
 	r.body.data = resp_body;
-	r.body.len  = resp_body != NULL ? resp_len : 0;
+	r.body.len = resp_body != NULL ? resp_len : 0;
 	if (drpc__response__get_packed_size(&r) > D_DRPC_MAX_MSG) {
-		r.status   = DRPC__STATUS__FAILED_MARSHAL;
+		r.status = DRPC__STATUS__FAILED_MARSHAL;
 		r.body.len = 0;
 	}
 	*out_len = drpc__response__get_packed_size(&r);
@@ -1024,7 +1033,7 @@ d_drpc_server_stop(struct d_drpc_server *s)
 	if (s == NULL)
 		return;
 	s->stopping = 1;
-	rc	    = write(s->efd, &one, sizeof(one));
+	rc = write(s->efd, &one, sizeof(one));
 	(void)rc; /* a full counter already wakes the loop */
 }
 

@@ -36,12 +36,12 @@
 #include "common/common.h"
 
 #define D_DRPC_MAX_PACKET  (128 * 1024)
-#define D_DRPC_HDR_SIZE    24
+#define D_DRPC_HDR_SIZE	   24
 #define D_DRPC_MAX_PAYLOAD (D_DRPC_MAX_PACKET - D_DRPC_HDR_SIZE)
 /* Largest message accepted (a bound on what a peer can make us allocate). */
-#define D_DRPC_MAX_MSG     (64u * 1024 * 1024)
+#define D_DRPC_MAX_MSG (64u * 1024 * 1024)
 /* Connections one server serves at once; more are accepted and closed. */
-#define D_DRPC_MAX_CONNS   64
+#define D_DRPC_MAX_CONNS 64
 
 /* Module and method numbers of upstream's drpc_modules.h. */
 #define D_DRPC_MODULES(X)                                                                          \
@@ -83,14 +83,14 @@ enum d_drpc_method {
 
 /* drpc.Status of drpc.proto, same values. */
 enum d_drpc_status {
-	D_DRPC_SUCCESS                  = 0,
-	D_DRPC_SUBMITTED                = 1,
-	D_DRPC_FAILURE                  = 2,
-	D_DRPC_UNKNOWN_MODULE           = 3,
-	D_DRPC_UNKNOWN_METHOD           = 4,
-	D_DRPC_FAILED_UNMARSHAL_CALL    = 5,
+	D_DRPC_SUCCESS = 0,
+	D_DRPC_SUBMITTED = 1,
+	D_DRPC_FAILURE = 2,
+	D_DRPC_UNKNOWN_MODULE = 3,
+	D_DRPC_UNKNOWN_METHOD = 4,
+	D_DRPC_FAILED_UNMARSHAL_CALL = 5,
 	D_DRPC_FAILED_UNMARSHAL_PAYLOAD = 6,
-	D_DRPC_FAILED_MARSHAL           = 7,
+	D_DRPC_FAILED_MARSHAL = 7,
 };
 
 /* Names for logs ("Mgmt", "SetRank", "UNKNOWN_METHOD"); NULL when unknown. */
@@ -101,7 +101,8 @@ const char *d_drpc_status_name(int32_t status);
 /*
  * Framing on a connected SOCK_SEQPACKET fd.  timeout_ms < 0 waits forever;
  * the timeout bounds the whole message.  d_drpc_send_msg(): 0, -DER_TIMEDOUT,
- * -DER_OVERFLOW (len > D_DRPC_MAX_MSG), -DER_UNREACH (peer gone), -DER_HG.
+ * -DER_OVERFLOW (len > D_DRPC_MAX_MSG), -DER_UNREACH (peer gone), -DER_NOMEM,
+ * -DER_HG.
  * d_drpc_recv_msg(): the reassembled message in *buf (free()), or
  * -DER_UNREACH when the peer closed between messages, -DER_PROTO for a
  * malformed packet or a peer closing mid-message, -DER_OVERFLOW for an
@@ -180,15 +181,17 @@ int d_drpc_server_create(const char *path, mode_t mode, struct d_drpc_server **o
 			 struct d_errbuf *eb);
 
 /* Before start/run only.  -DER_EXIST for a duplicate (module, method). */
-int d_drpc_server_register(struct d_drpc_server *s, int32_t module, int32_t method,
-			   d_drpc_handler_t fn, void *arg);
+int  d_drpc_server_register(struct d_drpc_server *s, int32_t module, int32_t method,
+			    d_drpc_handler_t fn, void *arg);
 void d_drpc_server_set_notify(struct d_drpc_server *s, d_drpc_notify_t fn, void *arg);
 
-/* Serve all connections from the calling thread until stopped. */
+/* Serve all connections from the calling thread until stopped: 0, or
+ * -DER_HG if poll() fails.  Not together with d_drpc_server_start(). */
 int d_drpc_server_run(struct d_drpc_server *s);
 /* Or run the loop on a thread of its own. */
 int d_drpc_server_start(struct d_drpc_server *s);
-/* Async-signal-safe; the loop returns after the message it is handling. */
+/* Async-signal-safe; the loop returns after the message it is handling.
+ * A stopped server is not restarted; destroy it. */
 void d_drpc_server_stop(struct d_drpc_server *s);
 /* Stop, join, close every connection and remove the socket file. */
 void d_drpc_server_destroy(struct d_drpc_server *s);

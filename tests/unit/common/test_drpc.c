@@ -104,7 +104,7 @@ huge_handler(const struct d_drpc_req *req, void *arg, uint8_t **body, size_t *le
 	(void)req;
 	(void)arg;
 	*body = calloc(1, D_DRPC_MAX_MSG + 1);
-	*len  = D_DRPC_MAX_MSG + 1;
+	*len = D_DRPC_MAX_MSG + 1;
 	return *body != NULL ? D_DRPC_SUCCESS : D_DRPC_FAILURE;
 }
 
@@ -119,11 +119,11 @@ new_server(bool start)
 	assert_int_equal(d_drpc_server_register(s, D_DRPC_MODULE_MGMT, D_DRPC_METHOD_MGMT_SET_RANK,
 						echo_handler, NULL),
 			 0);
-	assert_int_equal(d_drpc_server_register(s, D_DRPC_MODULE_MGMT,
-						D_DRPC_METHOD_MGMT_KILL_RANK, fail_handler, NULL),
+	assert_int_equal(d_drpc_server_register(s, D_DRPC_MODULE_MGMT, D_DRPC_METHOD_MGMT_KILL_RANK,
+						fail_handler, NULL),
 			 0);
-	assert_int_equal(d_drpc_server_register(s, D_DRPC_MODULE_SRV, D_DRPC_METHOD_SRV_NOTIFY_READY,
-						huge_handler, NULL),
+	assert_int_equal(d_drpc_server_register(s, D_DRPC_MODULE_SRV,
+						D_DRPC_METHOD_SRV_NOTIFY_READY, huge_handler, NULL),
 			 0);
 	if (start)
 		assert_int_equal(d_drpc_server_start(s), 0);
@@ -251,7 +251,7 @@ test_round_trip(void **state)
 	struct d_drpc_client *c = new_client();
 	struct d_drpc_resp   *r = NULL;
 	size_t		      big = 1024 * 1024 + 7; /* 9 packets */
-	uint8_t		     *b	  = malloc(big);
+	uint8_t		     *b = malloc(big);
 	struct stat	      st;
 
 	(void)state;
@@ -410,79 +410,79 @@ test_malformed(void **state)
 	struct d_drpc_server *s = new_server(true);
 	struct d_drpc_client *c;
 	Drpc__Response	     *resp;
-	uint8_t		      junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	uint8_t		     *buf;
-	size_t		      len;
-	bool		      partial = true;
-	int		      fd, n;
-	const uint64_t	      P = D_DRPC_MAX_PAYLOAD;
+	uint8_t	       junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t	      *buf;
+	size_t	       len;
+	bool	       partial = true;
+	int	       fd, n;
+	const uint64_t P = D_DRPC_MAX_PAYLOAD;
 
 	(void)state;
 	/* packet shorter than the header */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	assert_int_equal(send(fd, "short", 5, 0), 5);
 	expect_dropped(fd, n, -DER_PROTO, "shorter than the 24-byte");
 
 	/* header announces another size than the packet carries */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 10, 10, 0, 1, 4);
 	expect_dropped(fd, n, -DER_PROTO, "announces 10 data bytes but the packet carries 4");
 
 	/* first packet is not chunk 0 */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 2 * P, P, 1, 2, P);
 	expect_dropped(fd, n, -DER_PROTO, "chunk index 1 instead of 0");
 
 	/* chunks out of order */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 3 * P, P, 0, 3, P);
 	raw_send(fd, 3 * P, P, 2, 3, P);
 	expect_dropped(fd, n, -DER_PROTO, "chunk 2 arrived where chunk 1 was expected");
 
 	/* later chunk disagrees with the first on the total */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 2 * P, P, 0, 2, P);
 	raw_send(fd, 2 * P + 1, P, 1, 2, P);
 	expect_dropped(fd, n, -DER_PROTO, "its message began with");
 
 	/* oversized message */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, (uint64_t)D_DRPC_MAX_MSG + 1, 8, 0, 1000, 8);
 	expect_dropped(fd, n, -DER_OVERFLOW, "exceeds the limit");
 
 	/* oversized packet */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, P + 100, P + 100, 0, 1, P + 100);
 	expect_dropped(fd, n, -DER_OVERFLOW, "exceeds the packet limit");
 
 	/* impossible chunk counts */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 4, 4, 0, 9, 4);
 	expect_dropped(fd, n, -DER_PROTO, "impossible 9 chunks");
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 0, 0, 0, 0, 0);
 	expect_dropped(fd, n, -DER_PROTO, "impossible 0 chunks");
 
 	/* chunk longer than what remains, and a message that ends short */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 5, 10, 0, 1, 10);
 	expect_dropped(fd, n, -DER_PROTO, "carries 10 bytes where 5 of the message remain");
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 10, 4, 0, 1, 4);
 	expect_dropped(fd, n, -DER_PROTO, "ended after 4 of its 10 bytes");
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 10, 4, 0, 2, 4);
 	raw_send(fd, 10, 0, 1, 2, 0);
 	expect_dropped(fd, n, -DER_PROTO, "carries 0 bytes");
@@ -506,8 +506,7 @@ test_malformed(void **state)
 	assert_int_equal(resp->status, DRPC__STATUS__UNKNOWN_MODULE);
 	drpc__response__free_unpacked(resp, NULL);
 	free(buf);
-	assert_int_equal(d_drpc_send_msg(fd, junk, (size_t)D_DRPC_MAX_MSG + 1, -1),
-			 -DER_OVERFLOW);
+	assert_int_equal(d_drpc_send_msg(fd, junk, (size_t)D_DRPC_MAX_MSG + 1, -1), -DER_OVERFLOW);
 	close(fd);
 
 	/* the server survived all of it */
@@ -526,7 +525,7 @@ test_peer_close(void **state)
 	(void)state;
 	/* client vanishes mid-message */
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 2 * D_DRPC_MAX_PAYLOAD, D_DRPC_MAX_PAYLOAD, 0, 2, D_DRPC_MAX_PAYLOAD);
 	close(fd);
 	expect_event(n, -DER_PROTO, "closed the connection after chunk 0 of 2");
@@ -535,7 +534,7 @@ test_peer_close(void **state)
 	fd = raw_connect();
 	close(fd);
 	fd = raw_connect();
-	n  = events();
+	n = events();
 	raw_send(fd, 1, 1, 0, 9, 1);
 	expect_dropped(fd, n, -DER_PROTO, "impossible 9 chunks");
 	assert_int_equal(events(), n + 1);
@@ -563,11 +562,11 @@ fake_answer(int fd, int64_t seq, const char *text)
 	uint8_t	       buf[256];
 	size_t	       len;
 
-	r.sequence  = seq;
-	r.status    = DRPC__STATUS__SUCCESS;
+	r.sequence = seq;
+	r.status = DRPC__STATUS__SUCCESS;
 	r.body.data = (uint8_t *)text;
-	r.body.len  = strlen(text);
-	len	    = drpc__response__pack(&r, buf);
+	r.body.len = strlen(text);
+	len = drpc__response__pack(&r, buf);
 	assert_int_equal(d_drpc_send_msg(fd, buf, len, -1), 0);
 }
 
@@ -583,7 +582,7 @@ test_client_timeout_and_sequence(void **state)
 
 	(void)state;
 	lfd = fake_listener();
-	c   = new_client();
+	c = new_client();
 	sfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	assert_true(sfd >= 0);
 
@@ -620,16 +619,16 @@ test_client_timeout_and_sequence(void **state)
 	close(sfd);
 
 	/* garbage instead of a Response */
-	c   = new_client();
+	c = new_client();
 	sfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	assert_int_equal(d_drpc_send_msg(sfd, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11, -1),
-			 0);
+	assert_int_equal(
+		d_drpc_send_msg(sfd, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11, -1), 0);
 	assert_int_equal(d_drpc_call(c, 2, 202, "x", 1, -1, &r), -DER_PROTO);
 	d_drpc_close(c);
 	close(sfd);
 
 	/* server dies halfway through its answer */
-	c   = new_client();
+	c = new_client();
 	sfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	{
 		uint8_t hdr[D_DRPC_HDR_SIZE + 4] = {0};
@@ -648,7 +647,7 @@ test_client_timeout_and_sequence(void **state)
 	close(sfd);
 
 	/* server gone before answering */
-	c   = new_client();
+	c = new_client();
 	sfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	close(sfd);
 	assert_int_equal(d_drpc_call(c, 2, 202, "x", 1, -1, &r), -DER_UNREACH);
@@ -698,7 +697,7 @@ test_socket_files(void **state)
 
 	/* path limits */
 	memset(longp, 'a', sizeof(longp) - 1);
-	longp[0]		 = '/';
+	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
 	assert_int_equal(d_drpc_server_create(longp, 0600, &s2, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "shorter socket directory"));
@@ -742,7 +741,7 @@ test_too_many_connections(void **state)
 	(void)state;
 	for (int i = 0; i < D_DRPC_MAX_CONNS; i++)
 		fds[i] = raw_connect();
-	n  = events();
+	n = events();
 	fd = raw_connect();
 	expect_dropped(fd, n, -DER_BUSY, "too many open connections");
 	close(fds[0]);
@@ -807,7 +806,7 @@ test_stop_destroy(void **state)
 	assert_int_equal(d_drpc_server_register(g_srv, 4, 401, raise_handler, NULL), 0);
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
-	c  = new_client();
+	c = new_client();
 	c2 = new_client();
 	assert_int_equal(pthread_create(&t, NULL, stop_caller, c), 0);
 	assert_int_equal(d_drpc_server_run(g_srv), 0);
@@ -830,7 +829,7 @@ test_stop_destroy(void **state)
 
 	/* destroy of a started server with a connected, idle client */
 	g_srv = new_server(true);
-	c     = new_client();
+	c = new_client();
 	expect_echo(c, "bye");
 	d_drpc_server_destroy(g_srv);
 	assert_int_equal(d_drpc_call(c, 2, 202, "x", 1, -1, &r), -DER_UNREACH);
@@ -869,8 +868,8 @@ fi_round_trip(void)
 	rc = d_drpc_call(c, 2, 202, "ping", 4, -1, &r);
 	if (rc == -DER_UNREACH)
 		rc = -DER_NOMEM;
-	if (rc == 0 && (r->status != D_DRPC_SUCCESS || r->body_len != 4 ||
-			memcmp(r->body, "ping", 4) != 0))
+	if (rc == 0 &&
+	    (r->status != D_DRPC_SUCCESS || r->body_len != 4 || memcmp(r->body, "ping", 4) != 0))
 		rc = -DER_MISC;
 out:
 	ret = rc == 0 ? 0 : rc == -DER_NOMEM ? 1 : 2;
@@ -896,26 +895,26 @@ test_alloc_failures(void **state)
 }
 
 static const struct unit_fi_case fi_cases[] = {
-    {"round_trip", fi_round_trip},
-    {NULL, NULL},
+	{"round_trip", fi_round_trip},
+	{NULL, NULL},
 };
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sequential, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_statuses, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_peer_close, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_client_timeout_and_sequence, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_socket_files, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_too_many_connections, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stop_destroy, setup, teardown),
-	    cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_timeout_and_sequence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_destroy, setup, teardown),
+		cmocka_unit_test(test_alloc_failures),
 	};
 
 	unit_fi_dispatch(fi_cases);
