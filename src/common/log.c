@@ -200,6 +200,12 @@ d_log_get_level(void)
 }
 
 bool
+d_log_to_stderr(void)
+{
+	return dlog.fd == 2 && !dlog.syslog;
+}
+
+bool
 d_log_enabled(enum d_log_level lvl)
 {
 	return dlog.level != D_LL_DISABLED && lvl >= dlog.level;

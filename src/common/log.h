@@ -51,6 +51,8 @@ void d_log_close(void);
 void d_log_set_level(enum d_log_level lvl);
 enum d_log_level d_log_get_level(void);
 bool d_log_enabled(enum d_log_level lvl);
+/* True when log lines go to the process's stderr (no log file, no syslog). */
+bool d_log_to_stderr(void);
 
 /*
  * Output format switches of the control-plane `-J/--json-logging` and

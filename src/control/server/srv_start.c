@@ -73,7 +73,8 @@ start_fail(const struct d_cli_ctx *ctx, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "ERROR: %s: %s\n", ctx->prog, msg);
-	D_ERROR("%s", msg);
+	if (!d_log_to_stderr())
+		D_ERROR("%s", msg);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/common.h"
 #include "common/log.h"
@@ -85,6 +86,25 @@ test_control_mask(void **state)
 }
 
 static void
+test_log_destination(void **state)
+{
+	char path[] = "/tmp/test_log_dest_XXXXXX";
+	int  fd     = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(d_log_open("t", NULL, D_LL_INFO), 0);
+	assert_true(d_log_to_stderr());
+	assert_int_equal(d_log_open("t", path, D_LL_INFO), 0);
+	assert_false(d_log_to_stderr());
+	D_INFO("to the file");
+	d_log_close();
+	assert_true(d_log_to_stderr());
+	unlink(path);
+}
+
+static void
 test_sbuf(void **state)
 {
 	struct d_sbuf sb;
@@ -109,7 +129,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_errstr),      cmocka_unit_test(test_errno2der),
 	    cmocka_unit_test(test_log_mask),    cmocka_unit_test(test_control_mask),
-	    cmocka_unit_test(test_sbuf),
+	    cmocka_unit_test(test_sbuf),        cmocka_unit_test(test_log_destination),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
