@@ -364,3 +364,21 @@ def test_netns_cluster_fixtures(netns_cluster, certs):
                          re.M), r.stdout
     for s in servers:
         assert s.stop() == 0
+
+
+def test_start_failure_reported_once_and_logged(local_cluster, tmp_path):
+    """A refusal goes to stderr exactly once, and also into control_log_file when set."""
+    c = local_cluster(1)
+    first = start_server(c, "local-0", insecure=True)
+    h = c.host("local-0")
+    cfg = server_config(str(tmp_path / "s.yml"), h.port + 1, h.socket_dir, insecure=True)
+    r = start_fails(cfg)
+    assert r.stderr.count("is already running with socket_dir") == 1, r.stderr
+    log = str(tmp_path / "control.log")
+    cfg = server_config(str(tmp_path / "s2.yml"), h.port + 1, h.socket_dir, insecure=True,
+                        log_file=log)
+    r = start_fails(cfg)
+    assert r.stderr.count("is already running with socket_dir") == 1, r.stderr
+    with open(log) as f:
+        assert re.search(r"ERROR .*is already running with socket_dir", f.read())
+    assert first.stop() == 0
