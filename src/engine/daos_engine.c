@@ -49,8 +49,8 @@ daos_resp(int32_t status, uint8_t **body, size_t *len)
 	Mgmt__DaosResp resp = MGMT__DAOS_RESP__INIT;
 
 	resp.status = status;
-	*len	    = mgmt__daos_resp__get_packed_size(&resp);
-	*body	    = malloc(*len ? *len : 1);
+	*len = mgmt__daos_resp__get_packed_size(&resp);
+	*body = malloc(*len ? *len : 1);
 	if (*body == NULL)
 		return D_DRPC_FAILED_MARSHAL;
 	mgmt__daos_resp__pack(&resp, *body);
@@ -69,9 +69,9 @@ handle_set_rank(const struct d_drpc_req *req, void *arg, uint8_t **body, size_t 
 		return D_DRPC_FAILED_UNMARSHAL_PAYLOAD;
 	}
 	pthread_mutex_lock(&st->lock);
-	st->rank	= in->rank;
+	st->rank = in->rank;
 	st->map_version = in->map_version;
-	st->rank_set	= true;
+	st->rank_set = true;
 	pthread_mutex_unlock(&st->lock);
 	D_INFO("SetRank: rank %u, map version %u", in->rank, in->map_version);
 	mgmt__set_rank_req__free_unpacked(in, NULL);
@@ -140,7 +140,7 @@ static int
 notify_ready(const struct eng_opts *o, const char *uri, uint32_t nctxs, const char *listener,
 	     struct d_drpc_client **out, struct d_errbuf *eb)
 {
-	Srv__NotifyReadyReq  req = SRV__NOTIFY_READY_REQ__INIT;
+	Srv__NotifyReadyReq   req = SRV__NOTIFY_READY_REQ__INIT;
 	struct d_drpc_client *cli = NULL;
 	struct d_drpc_resp   *resp = NULL;
 	struct timespec	      ts;
@@ -159,16 +159,16 @@ notify_ready(const struct eng_opts *o, const char *uri, uint32_t nctxs, const ch
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	req.uri		     = (char *)uri;
-	req.nctxs	     = nctxs;
+	req.uri = (char *)uri;
+	req.nctxs = nctxs;
 	req.drpclistenersock = (char *)listener;
-	req.instanceidx	     = o->instance;
-	req.ntgts	     = o->targets;
+	req.instanceidx = o->instance;
+	req.ntgts = o->targets;
 	/* a new value on every start, so daos_server can tell restarts apart */
 	req.incarnation = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	req.check_mode	= o->check_mode;
-	len		= srv__notify_ready_req__get_packed_size(&req);
-	body		= malloc(len ? len : 1);
+	req.check_mode = o->check_mode;
+	len = srv__notify_ready_req__get_packed_size(&req);
+	body = malloc(len ? len : 1);
 	if (body == NULL) {
 		rc = -DER_NOMEM;
 		goto out;
@@ -177,19 +177,18 @@ notify_ready(const struct eng_opts *o, const char *uri, uint32_t nctxs, const ch
 	rc = d_drpc_call(cli, D_DRPC_MODULE_SRV, D_DRPC_METHOD_SRV_NOTIFY_READY, body, len,
 			 ENG_NOTIFY_TIMEOUT_MS, &resp);
 	if (rc) {
-		d_errbuf_set(eb, "NotifyReady to daos_server at %s failed: %s", path,
-			     d_errstr(rc));
+		d_errbuf_set(eb, "NotifyReady to daos_server at %s failed: %s", path, d_errstr(rc));
 		goto out;
 	}
 	if (resp->status != D_DRPC_SUCCESS) {
 		d_errbuf_set(eb, "daos_server at %s refused NotifyReady: %s", path,
 			     d_drpc_status_name(resp->status) ? d_drpc_status_name(resp->status)
-							       : "unknown status");
+							      : "unknown status");
 		rc = -DER_PROTO;
 		goto out;
 	}
 	*out = cli;
-	cli  = NULL;
+	cli = NULL;
 out:
 	d_drpc_resp_free(resp);
 	d_drpc_close(cli);
@@ -221,11 +220,9 @@ print_banner(const struct eng_opts *o, const struct eng_xs_plan *plan, uint32_t 
 
 /* Wait for SetUp (banner) and then for SIGTERM/SIGINT. */
 static int
-main_loop(const struct eng_opts *o, const struct eng_xs_plan *plan, struct eng_state *st,
-	  int sfd)
+main_loop(const struct eng_opts *o, const struct eng_xs_plan *plan, struct eng_state *st, int sfd)
 {
-	struct pollfd		pfd[2] = {{.fd = sfd, .events = POLLIN},
-					  {.fd = st->efd, .events = POLLIN}};
+	struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN}, {.fd = st->efd, .events = POLLIN}};
 	struct signalfd_siginfo si;
 	uint64_t		v;
 
@@ -278,21 +275,21 @@ log_plan(const struct eng_opts *o, const struct eng_xs_plan *plan)
 int
 main(int argc, char **argv)
 {
-	struct eng_opts		o     = {0};
-	struct eng_xs_plan	plan  = {0};
-	struct eng_xs_threads  *xst   = NULL;
-	struct eng_fabric      *fab   = NULL;
-	struct d_drpc_server   *srv   = NULL;
-	struct d_drpc_client   *cli   = NULL;
-	struct eng_state	st    = {.efd = -1};
-	struct drpc_thread_arg	targ;
-	struct d_errbuf		eb    = {{0}};
-	enum d_log_level	lvl;
-	pthread_t		drpc_tid;
-	bool			drpc_running = false;
-	char		       *listener     = NULL;
-	sigset_t		sigs;
-	int			sfd = -1, rc;
+	struct eng_opts	       o = {0};
+	struct eng_xs_plan     plan = {0};
+	struct eng_xs_threads *xst = NULL;
+	struct eng_fabric     *fab = NULL;
+	struct d_drpc_server  *srv = NULL;
+	struct d_drpc_client  *cli = NULL;
+	struct eng_state       st = {.efd = -1};
+	struct drpc_thread_arg targ;
+	struct d_errbuf	       eb = {{0}};
+	enum d_log_level       lvl;
+	pthread_t	       drpc_tid;
+	bool		       drpc_running = false;
+	char		      *listener = NULL;
+	sigset_t	       sigs;
+	int		       sfd = -1, rc;
 
 	pthread_mutex_init(&st.lock, NULL);
 	rc = eng_opts_parse(argc, argv, environ, &o, &eb);
@@ -325,7 +322,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	sfd    = signalfd(-1, &sigs, SFD_CLOEXEC);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	st.efd = eventfd(0, EFD_CLOEXEC);
 	if (sfd < 0 || st.efd < 0) {
 		snprintf(eb.msg, sizeof(eb.msg), "cannot create signalfd/eventfd: %s",
@@ -361,16 +358,14 @@ main(int argc, char **argv)
 					 handle_set_rank, &st)) ||
 	    (rc = d_drpc_server_register(srv, D_DRPC_MODULE_MGMT, D_DRPC_METHOD_MGMT_SET_UP,
 					 handle_set_up, &st)) ||
-	    (rc = d_drpc_server_register(srv, D_DRPC_MODULE_MGMT,
-					 D_DRPC_METHOD_MGMT_PREP_SHUTDOWN, handle_prep_shutdown,
-					 &st))) {
-		snprintf(eb.msg, sizeof(eb.msg), "cannot register dRPC handlers: %s",
-			 d_errstr(rc));
+	    (rc = d_drpc_server_register(srv, D_DRPC_MODULE_MGMT, D_DRPC_METHOD_MGMT_PREP_SHUTDOWN,
+					 handle_prep_shutdown, &st))) {
+		snprintf(eb.msg, sizeof(eb.msg), "cannot register dRPC handlers: %s", d_errstr(rc));
 		goto fail;
 	}
-	targ.srv  = srv;
+	targ.srv = srv;
 	targ.plan = &plan;
-	targ.xs	  = NULL;
+	targ.xs = NULL;
 	for (unsigned i = 0; i < plan.nxs; i++)
 		if (plan.xs[i].kind == ENG_XS_DRPC)
 			targ.xs = &plan.xs[i];
@@ -384,8 +379,8 @@ main(int argc, char **argv)
 	drpc_running = true;
 	D_INFO("dRPC listener on %s", listener);
 
-	rc = notify_ready(&o, eng_fabric_uri(fab), 2 + o.targets +
-				  (plan.helpers < o.targets ? plan.helpers : o.targets),
+	rc = notify_ready(&o, eng_fabric_uri(fab),
+			  2 + o.targets + (plan.helpers < o.targets ? plan.helpers : o.targets),
 			  listener, &cli, &eb);
 	if (rc)
 		goto fail;

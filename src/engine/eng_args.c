@@ -162,8 +162,7 @@ parse_env(char *const *envp, struct eng_opts *o, struct d_errbuf *eb)
 }
 
 int
-eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts,
-	       struct d_errbuf *eb)
+eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts, struct d_errbuf *eb)
 {
 	struct eng_opts o = {.numa_node = -1};
 	uint64_t	v;
@@ -189,7 +188,7 @@ eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts,
 			break;
 		case 'f':
 			rc = parse_uint("-f (first core)", optarg, INT_MAX, &v, eb);
-			o.first_core	 = (int)v;
+			o.first_core = (int)v;
 			o.first_core_set = true;
 			break;
 		case 'p':
@@ -286,11 +285,12 @@ eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts,
 		goto out;
 	}
 	if (o.nsec_ctx > 0) {
-		d_errbuf_set(eb,
-			     "engine %u: -S names %u secondary provider(s), but secondary providers "
-			     "are not supported by this daos_engine; remove "
-			     "secondary_provider_endpoints",
-			     o.instance, o.nsec_ctx);
+		d_errbuf_set(
+			eb,
+			"engine %u: -S names %u secondary provider(s), but secondary providers "
+			"are not supported by this daos_engine; remove "
+			"secondary_provider_endpoints",
+			o.instance, o.nsec_ctx);
 		rc = -DER_INVAL;
 		goto out;
 	}

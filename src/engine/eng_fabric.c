@@ -60,10 +60,11 @@ iface_ipv4(const char *iface, struct in_addr *out, struct d_errbuf *eb)
 	}
 	freeifaddrs(ifa);
 	if (seen)
-		d_errbuf_set(eb,
-			     "fabric interface \"%s\" (D_INTERFACE) has no IPv4 address; assign one "
-			     "or choose another fabric_iface",
-			     iface);
+		d_errbuf_set(
+			eb,
+			"fabric interface \"%s\" (D_INTERFACE) has no IPv4 address; assign one "
+			"or choose another fabric_iface",
+			iface);
 	else
 		d_errbuf_set(eb,
 			     "fabric interface \"%s\" (D_INTERFACE) does not exist on this host; "
@@ -82,12 +83,12 @@ get_info(const char *prov, struct sockaddr_in *sin, struct fi_info **info)
 	hints = fi_allocinfo();
 	if (hints == NULL)
 		return -FI_ENOMEM;
-	hints->ep_attr->type	       = FI_EP_RDM;
-	hints->caps		       = FI_MSG;
-	hints->mode		       = FI_CONTEXT | FI_CONTEXT2;
-	hints->addr_format	       = FI_SOCKADDR_IN;
-	hints->fabric_attr->prov_name  = strdup(prov);
-	hints->src_addr		       = malloc(sizeof(*sin));
+	hints->ep_attr->type = FI_EP_RDM;
+	hints->caps = FI_MSG;
+	hints->mode = FI_CONTEXT | FI_CONTEXT2;
+	hints->addr_format = FI_SOCKADDR_IN;
+	hints->fabric_attr->prov_name = strdup(prov);
+	hints->src_addr = malloc(sizeof(*sin));
 	if (hints->fabric_attr->prov_name == NULL || hints->src_addr == NULL) {
 		fi_freeinfo(hints);
 		return -FI_ENOMEM;
@@ -103,16 +104,16 @@ int
 eng_fabric_open(const char *provider, const char *iface, uint32_t port, struct eng_fabric **out,
 		struct d_errbuf *eb)
 {
-	struct eng_fabric  *f;
-	struct sockaddr_in  sin = {.sin_family = AF_INET};
-	struct sockaddr_in  name;
-	size_t		    namelen = sizeof(name);
-	struct fi_av_attr   av_attr = {.type = FI_AV_TABLE};
-	struct fi_cq_attr   cq_attr = {.format = FI_CQ_FORMAT_MSG};
-	const char	   *ofi = eng_fabric_ofi_name(provider);
-	char		    ip[INET_ADDRSTRLEN], alt[64];
-	const char	   *step;
-	int		    rc;
+	struct eng_fabric *f;
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in name;
+	size_t		   namelen = sizeof(name);
+	struct fi_av_attr  av_attr = {.type = FI_AV_TABLE};
+	struct fi_cq_attr  cq_attr = {.format = FI_CQ_FORMAT_MSG};
+	const char	  *ofi = eng_fabric_ofi_name(provider);
+	char		   ip[INET_ADDRSTRLEN], alt[64];
+	const char	  *step;
+	int		   rc;
 
 	if (ofi == NULL) {
 		d_errbuf_set(eb,
@@ -149,37 +150,37 @@ eng_fabric_open(const char *provider, const char *iface, uint32_t port, struct e
 	if (rc)
 		goto fi_err;
 	step = "fi_fabric";
-	rc   = fi_fabric(f->info->fabric_attr, &f->fabric, NULL);
+	rc = fi_fabric(f->info->fabric_attr, &f->fabric, NULL);
 	if (rc)
 		goto fi_err;
 	step = "fi_domain";
-	rc   = fi_domain(f->fabric, f->info, &f->domain, NULL);
+	rc = fi_domain(f->fabric, f->info, &f->domain, NULL);
 	if (rc)
 		goto fi_err;
 	step = "fi_av_open";
-	rc   = fi_av_open(f->domain, &av_attr, &f->av, NULL);
+	rc = fi_av_open(f->domain, &av_attr, &f->av, NULL);
 	if (rc)
 		goto fi_err;
 	step = "fi_cq_open";
-	rc   = fi_cq_open(f->domain, &cq_attr, &f->cq, NULL);
+	rc = fi_cq_open(f->domain, &cq_attr, &f->cq, NULL);
 	if (rc)
 		goto fi_err;
 	step = "fi_endpoint";
-	rc   = fi_endpoint(f->domain, f->info, &f->ep, NULL);
+	rc = fi_endpoint(f->domain, f->info, &f->ep, NULL);
 	if (rc)
 		goto fi_err;
 	step = "fi_ep_bind";
-	rc   = fi_ep_bind(f->ep, &f->av->fid, 0);
+	rc = fi_ep_bind(f->ep, &f->av->fid, 0);
 	if (rc == 0)
 		rc = fi_ep_bind(f->ep, &f->cq->fid, FI_TRANSMIT | FI_RECV);
 	if (rc)
 		goto fi_err;
 	step = "fi_enable";
-	rc   = fi_enable(f->ep);
+	rc = fi_enable(f->ep);
 	if (rc)
 		goto fi_err;
 	step = "fi_getname";
-	rc   = fi_getname(&f->ep->fid, &name, &namelen);
+	rc = fi_getname(&f->ep->fid, &name, &namelen);
 	if (rc)
 		goto fi_err;
 	/* the bound address tells the port actually used (port 0: any) */

@@ -33,8 +33,7 @@ load_cores(int numa_node, struct eng_xs_plan *plan, struct d_errbuf *eb)
 			d_errbuf_set(eb,
 				     "invalid -p (pinned NUMA node) %d: this host has %d NUMA "
 				     "node(s); set pinned_numa_node to an existing node",
-				     numa_node,
-				     hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE));
+				     numa_node, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE));
 			rc = -DER_INVAL;
 			goto out;
 		}
@@ -71,13 +70,12 @@ out:
 }
 
 static void
-xs_add(struct eng_xs_plan *p, enum eng_xs_kind kind, uint32_t idx, unsigned slot,
-       unsigned first)
+xs_add(struct eng_xs_plan *p, enum eng_xs_kind kind, uint32_t idx, unsigned slot, unsigned first)
 {
 	struct eng_xs *xs = &p->xs[p->nxs++];
 
 	xs->kind = kind;
-	xs->idx	 = idx;
+	xs->idx = idx;
 	/* oversubscribed engines wrap around the usable cores */
 	xs->core = (first + slot) % p->ncores;
 	switch (kind) {
@@ -122,9 +120,9 @@ eng_xs_plan(const struct eng_opts *o, struct eng_xs_plan *plan, struct d_errbuf 
 	rc = ctl_engine_cores_check(o->targets, o->helpers, p.ncores, o->oversubscribe, &cc, eb);
 	if (rc)
 		goto out;
-	p.helpers	 = cc.helpers;
-	p.helper_pool	 = cc.helper_pool;
-	p.no_helpers	 = cc.no_helpers;
+	p.helpers = cc.helpers;
+	p.helper_pool = cc.helper_pool;
+	p.no_helpers = cc.no_helpers;
 	p.helpers_capped = cc.helpers_capped;
 	p.oversubscribed = cc.oversubscribed;
 	snprintf(p.mode_line, sizeof(p.mode_line), "Using %s core allocation algorithm",
@@ -141,7 +139,7 @@ eng_xs_plan(const struct eng_opts *o, struct eng_xs_plan *plan, struct d_errbuf 
 	xs_add(&p, ENG_XS_SWIM, 0, 1, first);
 	xs_add(&p, ENG_XS_DRPC, 0, 1, first);
 	slot = 2;
-	per  = p.helper_pool ? 0 : p.helpers / o->targets;
+	per = p.helper_pool ? 0 : p.helpers / o->targets;
 	for (t = 0, h = 0; t < o->targets; t++) {
 		xs_add(&p, ENG_XS_TARGET, t, slot++, first);
 		for (uint32_t i = 0; i < per; i++)

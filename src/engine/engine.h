@@ -18,39 +18,39 @@
 
 #include "common/common.h"
 
-#define ENG_GROUP_MAX	   15 /* DAOS_SYS_NAME_MAX */
-#define ENG_DEFAULT_GROUP  "daos_server"
+#define ENG_GROUP_MAX	    15 /* DAOS_SYS_NAME_MAX */
+#define ENG_DEFAULT_GROUP   "daos_server"
 #define ENG_DEFAULT_SOCKDIR "/var/run/daos_server"
-#define ENG_SEC_CTX_MAX	   8
+#define ENG_SEC_CTX_MAX	    8
 
 /* Everything daos_engine is told by its command line and environment. */
 struct eng_opts {
-	char	*modules;	  /* -m */
-	uint32_t targets;	  /* -t / -c */
-	uint32_t helpers;	  /* -x */
-	int	 first_core;	  /* -f, 0 by default */
+	char	*modules;    /* -m */
+	uint32_t targets;    /* -t / -c */
+	uint32_t helpers;    /* -x */
+	int	 first_core; /* -f, 0 by default */
 	bool	 first_core_set;
-	int	 numa_node;	  /* -p, -1: not pinned */
-	char	*group;		  /* -g */
-	char	*storage;	  /* -s */
-	char	*socket_dir;	  /* -d */
-	char	*nvme_conf;	  /* -n */
-	uint32_t instance;	  /* -I */
-	uint32_t tiers;		  /* -T */
-	uint64_t mem_size_mib;	  /* -r */
-	uint64_t hugepage_mib;	  /* -H */
-	bool	 bypass_health;	  /* -b */
-	bool	 check_mode;	  /* -C */
-	uint32_t nsec_ctx;	  /* -S entries */
+	int	 numa_node;	/* -p, -1: not pinned */
+	char	*group;		/* -g */
+	char	*storage;	/* -s */
+	char	*socket_dir;	/* -d */
+	char	*nvme_conf;	/* -n */
+	uint32_t instance;	/* -I */
+	uint32_t tiers;		/* -T */
+	uint64_t mem_size_mib;	/* -r */
+	uint64_t hugepage_mib;	/* -H */
+	bool	 bypass_health; /* -b */
+	bool	 check_mode;	/* -C */
+	uint32_t nsec_ctx;	/* -S entries */
 	uint32_t sec_ctx[ENG_SEC_CTX_MAX];
 	/* environment */
-	char	*interface;	  /* D_INTERFACE */
-	uint32_t port;		  /* D_PORT, 0: any */
-	char	*provider;	  /* D_PROVIDER */
-	char	*log_file;	  /* D_LOG_FILE, NULL: stderr */
-	char	*log_mask;	  /* D_LOG_MASK, NULL: INFO */
-	bool	 oversubscribe;	  /* DAOS_TARGET_OVERSUBSCRIBE=1 */
-	bool	 help;		  /* -h: usage printed, nothing else done */
+	char	*interface;	/* D_INTERFACE */
+	uint32_t port;		/* D_PORT, 0: any */
+	char	*provider;	/* D_PROVIDER */
+	char	*log_file;	/* D_LOG_FILE, NULL: stderr */
+	char	*log_mask;	/* D_LOG_MASK, NULL: INFO */
+	bool	 oversubscribe; /* DAOS_TARGET_OVERSUBSCRIBE=1 */
+	bool	 help;		/* -h: usage printed, nothing else done */
 };
 
 /*
@@ -59,9 +59,9 @@ struct eng_opts {
  * message naming the option or variable and its value.  -h sets
  * opts->help.  Free with eng_opts_fini().
  */
-int  eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts,
-		    struct d_errbuf *eb);
-void eng_opts_fini(struct eng_opts *opts);
+int		  eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts,
+				 struct d_errbuf *eb);
+void		  eng_opts_fini(struct eng_opts *opts);
 extern const char eng_usage[];
 
 /* One xstream placement. */
@@ -76,16 +76,16 @@ struct eng_xs {
 
 /* Placement of all xstreams on cores, before any thread exists. */
 struct eng_xs_plan {
-	unsigned       ncores;	     /* cores usable: all, or those of the NUMA node */
-	int	       numa_node;    /* -1 legacy */
+	unsigned       ncores;	  /* cores usable: all, or those of the NUMA node */
+	int	       numa_node; /* -1 legacy */
 	unsigned       nxs;
 	struct eng_xs *xs;
-	uint32_t       helpers;	     /* after capping */
+	uint32_t       helpers; /* after capping */
 	bool	       helper_pool;
 	bool	       no_helpers;
 	bool	       helpers_capped;
 	bool	       oversubscribed;
-	cpu_set_t     *cpus;	     /* CPUs of plan core i (ncores entries) */
+	cpu_set_t     *cpus;	      /* CPUs of plan core i (ncores entries) */
 	char	       mode_line[64]; /* "Using ... core allocation algorithm" */
 };
 
@@ -108,11 +108,9 @@ struct eng_xs_threads;
  * and named after it (xs->name, visible in /proc/.../comm).  The caller
  * runs the dRPC listener on a thread it pins with eng_xs_bind_self().
  */
-int  eng_xs_start(const struct eng_xs_plan *plan, struct eng_xs_threads **out,
-		  struct d_errbuf *eb);
+int  eng_xs_start(const struct eng_xs_plan *plan, struct eng_xs_threads **out, struct d_errbuf *eb);
 void eng_xs_stop(struct eng_xs_threads *t);
-int  eng_xs_bind_self(const struct eng_xs_plan *plan, const struct eng_xs *xs,
-		      struct d_errbuf *eb);
+int  eng_xs_bind_self(const struct eng_xs_plan *plan, const struct eng_xs *xs, struct d_errbuf *eb);
 
 /* An open RDM endpoint. */
 struct eng_fabric;
@@ -125,8 +123,8 @@ struct eng_fabric;
  * -DER_NONEXIST when libfabric offers nothing for that pair, -DER_NOMEM,
  * -DER_HG for other libfabric failures.
  */
-int	    eng_fabric_open(const char *provider, const char *iface, uint32_t port,
-			    struct eng_fabric **out, struct d_errbuf *eb);
+int eng_fabric_open(const char *provider, const char *iface, uint32_t port, struct eng_fabric **out,
+		    struct d_errbuf *eb);
 const char *eng_fabric_uri(const struct eng_fabric *f);
 const char *eng_fabric_prov_name(const struct eng_fabric *f);
 void	    eng_fabric_close(struct eng_fabric *f);

@@ -56,7 +56,7 @@ call(struct d_drpc_client *c, const char *what, int32_t mod, int32_t meth, const
      size_t len)
 {
 	struct d_drpc_resp *resp = NULL;
-	Mgmt__DaosResp	   *dr	 = NULL;
+	Mgmt__DaosResp	   *dr = NULL;
 	int		    rc;
 
 	rc = d_drpc_call(c, mod, meth, body, len, 30000, &resp);
@@ -81,8 +81,8 @@ main(int argc, char **argv)
 {
 	struct d_drpc_server *srv = NULL;
 	struct d_drpc_client *cli = NULL;
-	struct d_errbuf	      eb  = {{0}};
-	Mgmt__SetRankReq      sr  = MGMT__SET_RANK_REQ__INIT;
+	struct d_errbuf	      eb = {{0}};
+	Mgmt__SetRankReq      sr = MGMT__SET_RANK_REQ__INIT;
 	uint8_t		      buf[64];
 	struct timespec	      ts;
 	char		     *path;

@@ -13,14 +13,14 @@
 #include "daos/daos_errno.h"
 #include "engine/engine.h"
 
-static char *base_env[] = {"D_INTERFACE=lo", "D_PROVIDER=ofi+tcp", "D_PORT=31416",
+static char *base_env[] = {"D_INTERFACE=lo",   "D_PROVIDER=ofi+tcp",	      "D_PORT=31416",
 			   "D_LOG_MASK=DEBUG", "DAOS_TARGET_OVERSUBSCRIBE=1", NULL};
 
 static int
 parse(struct eng_opts *o, struct d_errbuf *eb, char *const *env, ...)
 {
 	char   *argv[32] = {"daos_engine"};
-	int	argc	 = 1;
+	int	argc = 1;
 	va_list ap;
 
 	va_start(ap, env);
@@ -132,8 +132,7 @@ test_ofi_name(void **state)
 static void
 test_plan_placement(void **state)
 {
-	struct eng_opts	   o  = {.targets = 3, .helpers = 2, .numa_node = -1,
-				 .oversubscribe = true};
+	struct eng_opts	   o = {.targets = 3, .helpers = 2, .numa_node = -1, .oversubscribe = true};
 	struct eng_xs_plan p;
 	struct d_errbuf	   eb = {{0}};
 
@@ -166,7 +165,7 @@ test_plan_placement(void **state)
 	eng_xs_plan_fini(&p);
 
 	/* too many cores asked without oversubscription */
-	o.targets	= 4096;
+	o.targets = 4096;
 	o.oversubscribe = false;
 	assert_int_equal(eng_xs_plan(&o, &p, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "DAOS_TARGET_OVERSUBSCRIBE=1"));
@@ -177,9 +176,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_command_line), cmocka_unit_test(test_defaults_and_alias),
-		cmocka_unit_test(test_errors),		  cmocka_unit_test(test_help),
-		cmocka_unit_test(test_ofi_name),	  cmocka_unit_test(test_plan_placement),
+		cmocka_unit_test(test_full_command_line),
+		cmocka_unit_test(test_defaults_and_alias),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_ofi_name),
+		cmocka_unit_test(test_plan_placement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
