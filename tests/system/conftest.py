@@ -11,6 +11,7 @@ BINARIES = {
     "daos_server": os.path.join(BUILD, "src", "control", "server", "daos_server"),
     "dmg": os.path.join(BUILD, "src", "control", "dmg", "dmg"),
     "daos_agent": os.path.join(BUILD, "src", "agent", "daos_agent"),
+    "daos_engine": os.path.join(BUILD, "src", "engine", "daos_engine"),
 }
 
 
