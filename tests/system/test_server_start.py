@@ -90,6 +90,9 @@ def test_rpcs_over_tls(local_cluster, certs):
     r = rpc_call(c, None, "GetVersion", ["local-0"], insecure=True)
     assert r.returncode == 1 and " error " in r.stdout
     assert srv.stop() == 0
+    # --auto-format arrives with format itself; until then it is refused, not ignored
+    r = run_bin("daos_server", "start", "--auto-format", "-o", srv.config)
+    assert r.returncode == 1 and "unknown flag `auto-format'" in r.stderr, r.stderr
 
 
 def test_network_scan_provider_from_config(local_cluster, certs):
@@ -287,14 +290,13 @@ def test_engine_awaits_scm_format(local_cluster, tmp_path):
              "engines": [{"targets": 2, "nr_xs_helpers": 0, "fabric_iface": "eth0",
                           "fabric_iface_port": 31416,
                           "storage": [{"class": "ram", "scm_mount": mnt, "scm_size": 4}]}]}
-    srv = start_server(c, h, insecure=True, extra=extra, args=["--auto-format"])
+    srv = start_server(c, h, insecure=True, extra=extra)
     srv.proc.wait_for_log(r"SCM format required on instance 0")
     text = srv.read_log()
     assert "discovery mode" not in text
     assert text.find("listening on") < text.find(
         "Checking DAOS I/O Engine instance 0 storage ...") < text.find(
         "SCM format required on instance 0"), text
-    assert "cannot format storage" in text       # --auto-format is not silently ignored
     # still serving scans while waiting for format
     r = rpc_call(c, None, "StorageScan", ["local-0"], insecure=True)
     assert r.returncode == 0 and "3 controllers" in r.stdout

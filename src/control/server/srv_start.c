@@ -254,7 +254,7 @@ start_logging(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 
 /* Upstream's per-engine storage check before format; format itself comes later. */
 static void
-start_check_engines(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
+start_check_engines(const struct ctl_server_config *cfg)
 {
 	for (size_t i = 0; i < cfg->nengines; i++) {
 		const struct ctl_engine *e = &cfg->engines[i];
@@ -273,10 +273,6 @@ start_check_engines(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 		}
 		D_DEBUG("instance %zu: %s", i, why);
 		D_INFO("%s format required on instance %zu", need, i);
-		if (d_cli_has(ctx, "auto-format"))
-			D_WARN("instance %zu: --auto-format given, but this version of "
-			       "daos_server cannot format storage; instance %zu keeps waiting",
-			       i, i);
 	}
 }
 
@@ -374,7 +370,7 @@ start_run(struct d_cli_ctx *ctx)
 	D_INFO("DAOS Control Server v%s (pid %d) listening on %s:%u", DAOS_VERSION, (int)getpid(),
 	       addr, ctl_rpc_server_port(srv));
 	/* As upstream: engines' storage is checked once the control plane listens. */
-	start_check_engines(ctx, cfg);
+	start_check_engines(cfg);
 	ctl_rpc_server_run(srv);
 	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
 	       (int)start_signal);
@@ -426,9 +422,6 @@ static const struct d_cli_opt start_opts[] = {
 	 .type = D_OPT_STR,
 	 .help = "Location for all daos_server & daos_engine sockets"},
 	{.short_name = 'i', .long_name = "insecure", .help = "Allow for insecure connections"},
-	{.long_name = "auto-format",
-	 .help = "Automatically format storage on server start to bring-up engines without "
-		 "requiring dmg storage format command"},
 	{0},
 };
 
