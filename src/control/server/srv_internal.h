@@ -14,10 +14,22 @@
 #include "control/lib/ctl_config.h"
 #include "control/lib/rpc.h"
 
-/* What the handlers need of the running daemon; read-only once serving. */
+struct srv_engines; /* srv_engine.c: the engine instances of this host */
+struct srv_mgmt;    /* srv_mgmt.c: the management service, on a replica host */
+
+/*
+ * What the handlers need of the running daemon.  The pointers are set
+ * before the control RPC server starts serving and stay valid until it has
+ * stopped; the objects behind them do their own locking.
+ */
 struct srv_state {
 	const struct ctl_server_config *cfg;
 	char				hostname[256];
+	/* TLS client with this server's certificate (component "server"), for
+	 * Join/ClusterEvent to the MS and the MS's fan-out to hosts. */
+	struct ctl_rpc_client	       *client;
+	struct srv_engines	       *engines;
+	struct srv_mgmt		       *ms; /* NULL: this host is not an MS replica */
 };
 
 /* The methods `daos_server start` serves (srv_handlers.c). */
@@ -52,5 +64,19 @@ int srv_port_owner(uint16_t port, int *pid, char *comm, size_t comm_len);
  * file system has no `superblock`.  *why says what is missing.
  */
 const char *srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len);
+
+/*
+ * Split a replica entry "host:port" (or "[v6]:port") into its parts;
+ * -DER_INVAL when it is not of that form (srv_replica.c).
+ */
+int srv_replica_split(const char *entry, char *host, size_t host_len, uint16_t *port);
+
+/*
+ * Index of the `mgmt_svc_replicas` entry that names this server (its port is
+ * our port and its host resolves to a local address), or -1 when this server
+ * is not a replica.  Index 0 is the bootstrap replica, where the management
+ * service runs (srv_replica.c).
+ */
+int srv_replica_index(const struct ctl_server_config *cfg);
 
 #endif /* DAOS_CONTROL_SERVER_SRV_INTERNAL_H */

@@ -334,6 +334,9 @@ start_run(struct d_cli_ctx *ctx)
 		st.cfg = cfg;
 		gethostname(st.hostname, sizeof(st.hostname) - 1);
 		rc = ctl_rpc_server_create(&rcfg, &srv, &eb);
+		/* Same material as the listener, so a load error is reported once, above. */
+		if (rc == 0)
+			rc = ctl_rpc_client_create(&tls, D_COMP_SERVER, &st.client, &eb);
 	}
 	if (rc == -DER_EXIST) {
 		char comm[64];
@@ -378,6 +381,7 @@ start_run(struct d_cli_ctx *ctx)
 	rc = 0;
 out:
 	ctl_rpc_server_destroy(srv);
+	ctl_rpc_client_destroy(st.client);
 	if (cfg != NULL)
 		srv_lock_release(cfg->socket_dir, lock_fd);
 	free(active);
