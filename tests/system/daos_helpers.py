@@ -80,6 +80,54 @@ def server_config(path, port, socket_dir, certs=None, insecure=False, log_file=N
     return path
 
 
+def engine_section(base, idx=0, iface="lo", fabric_port=None, targets=1, scm_size=1,
+                   bdev_size=1, log_mask="INFO", extra=None):
+    """One `engines:` entry on emulated storage under directory `base`:
+    class ram SCM (tmpfs of scm_size GiB at base/scm<idx>), one class file
+    bdev of bdev_size GB, `targets` targets, no helpers, and
+    DAOS_TARGET_OVERSUBSCRIBE=1 (these machines have 2 cores)."""
+    eng = {
+        "targets": targets,
+        "nr_xs_helpers": 0,
+        "first_core": 0,
+        "fabric_iface": iface,
+        "fabric_iface_port": fabric_port or (31416 + 100 * idx),
+        "log_mask": log_mask,
+        "log_file": os.path.join(base, f"engine{idx}.log"),
+        "env_vars": ["DAOS_TARGET_OVERSUBSCRIBE=1"],
+        "storage": [
+            {"class": "ram", "scm_mount": os.path.join(base, f"scm{idx}"),
+             "scm_size": scm_size},
+            {"class": "file", "bdev_list": [os.path.join(base, f"bdev{idx}", "daos-bdev")],
+             "bdev_size": bdev_size},
+        ],
+    }
+    eng.update(extra or {})
+    return eng
+
+
+def engines_extra(base, n=1, iface="lo", replicas=None, provider="ofi+tcp", **kw):
+    """Top-level keys for server_config(extra=...) giving `n` engines on
+    emulated storage under `base` (see engine_section), the provider and,
+    when given, the `mgmt_svc_replicas` list ("host:port" entries)."""
+    extra = {"provider": provider,
+             "engines": [engine_section(base, i, iface=iface, **kw) for i in range(n)]}
+    if replicas is not None:
+        extra["mgmt_svc_replicas"] = list(replicas)
+    return extra
+
+
+def unmount_under(base):
+    """Unmount every mount point at or below `base` (deepest first): test
+    teardown for tmpfs SCM left by a failed test."""
+    base = os.path.realpath(base)
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4] for line in f]
+    for mp in sorted((p for p in points if p == base or p.startswith(base + "/")),
+                     key=len, reverse=True):
+        subprocess.run(["umount", "-l", mp], capture_output=True)
+
+
 class Server:
     """A started daos_server: `proc` (cluster.Proc), `host`, `config`, `log`
     (the control log: the process log unless log_file was given)."""
