@@ -395,10 +395,36 @@ class LocalCluster(_Cluster):
 # ---------------------------------------------------------------------------
 # Network-namespace cluster
 
-# Run inside `ip netns exec NS unshare --uts`: set the hostname, give the host
-# its own /run (ip netns exec already made a private mount namespace), then
-# exec the command so the Popen pid is the command's pid.
-_HOST_SHELL = 'hostname "$0" && mount --bind "$1" /run && shift && exec "$@"'
+# Each host has one mount namespace for its whole life, kept by a bind mount
+# of /proc/<pid>/ns/mnt on MNT_DIR/<netns> (a private mount, so the bind
+# does not propagate anywhere).  Like a real host's mount table it outlives
+# the processes in it: a tmpfs that daos_server mounts as SCM is still there
+# after daos_server exits and restarts.  It is made once, as `ip netns exec`
+# would make one per command: sysfs of the host's network namespace, the
+# /etc/netns/<netns>/* files bound over /etc, and the host's own /run.
+MNT_DIR = os.path.join(LOCK_DIR, "mnt")
+_HOST_MNT_SETUP = (
+    'umount -l /sys && mount -t sysfs sysfs /sys && '
+    'for f in /etc/netns/"$0"/*; do mount --bind "$f" /etc/"${f##*/}" || exit 1; done && '
+    'mount --bind "$1" /run')
+# Run in the host's namespaces with a fresh UTS namespace: set the hostname,
+# then exec the command so the Popen pid is the command's pid.
+_HOST_SHELL = 'hostname "$0" && exec "$@"'
+
+
+def _is_mountpoint(path):
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
+def _private_mnt_dir():
+    """MNT_DIR as a private bind mount of itself: bind mounts of namespace
+    files on it must not propagate into other mount namespaces (they would
+    pin the namespaces there)."""
+    os.makedirs(MNT_DIR, exist_ok=True)
+    if not _is_mountpoint(MNT_DIR):
+        _sh(["mount", "--bind", MNT_DIR, MNT_DIR])
+    _sh(["mount", "--make-private", MNT_DIR])
 
 
 def _lock_is_free(path):
@@ -479,6 +505,14 @@ def remove_run(run_id):
             os.rmdir(ETC_NETNS)
         except OSError:
             pass
+    if os.path.isdir(MNT_DIR):
+        for f in os.listdir(MNT_DIR):
+            if f.startswith(tag):
+                _sh(["umount", "-l", os.path.join(MNT_DIR, f)], check=False)
+                try:
+                    os.unlink(os.path.join(MNT_DIR, f))
+                except FileNotFoundError:
+                    pass
     try:
         os.unlink(os.path.join(LOCK_DIR, run_id + ".lock"))
     except FileNotFoundError:
@@ -496,6 +530,8 @@ def remove_stale():
                 if m)
     if os.path.isdir(ETC_NETNS):
         runs.update(m.group(1) for m in map(_RUN_RX.match, os.listdir(ETC_NETNS)) if m)
+    if os.path.isdir(MNT_DIR):
+        runs.update(m.group(1) for m in map(_RUN_RX.match, os.listdir(MNT_DIR)) if m)
     if os.path.isdir(LOCK_DIR):
         runs.update(f[:-5] for f in os.listdir(LOCK_DIR)
                     if f.endswith(".lock") and re.fullmatch(r"[0-9a-f]{6}", f[:-5]))
@@ -655,6 +691,13 @@ class NetnsCluster(_Cluster):
         for h in self.hosts.values():
             _batch([f"addr add {h.address}/{self.prefixlen} dev eth0",
                     "link set eth0 up", "link set lo up"], netns=h.netns)
+        _private_mnt_dir()
+        for h in self.hosts.values():
+            h.mnt_ns = os.path.join(MNT_DIR, h.netns)
+            open(h.mnt_ns, "w").close()
+            _sh(["unshare", f"--mount={h.mnt_ns}", "--propagation=slave", "--",
+                 "nsenter", f"--net={NETNS_DIR}/{h.netns}", "--",
+                 "sh", "-c", _HOST_MNT_SETUP, h.netns, h.run_dir])
 
     def _etc(self, ns, hosts_text):
         """/etc/netns/<ns>: `ip netns exec` bind-mounts each file over /etc.
@@ -679,8 +722,8 @@ class NetnsCluster(_Cluster):
                 f.write("# no name servers inside the test cluster\n")
 
     def _wrap(self, h, argv):
-        return ["ip", "netns", "exec", h.netns, "unshare", "--uts", "--",
-                "sh", "-c", _HOST_SHELL, h.name, h.run_dir] + list(argv)
+        return ["nsenter", f"--mount={h.mnt_ns}", f"--net={NETNS_DIR}/{h.netns}", "--",
+                "unshare", "--uts", "--", "sh", "-c", _HOST_SHELL, h.name] + list(argv)
 
     def _teardown_kind(self):
         if self.run_id is None:
@@ -707,6 +750,8 @@ def run_leftovers(run_id):
              if link.get("ifname", "").startswith(tag)]
     if os.path.isdir(ETC_NETNS):
         left += [f"{ETC_NETNS}/{d}" for d in os.listdir(ETC_NETNS) if d.startswith(tag)]
+    if os.path.isdir(MNT_DIR):
+        left += [f"{MNT_DIR}/{f}" for f in os.listdir(MNT_DIR) if f.startswith(tag)]
     if os.path.exists(os.path.join(LOCK_DIR, run_id + ".lock")):
         left.append(f"lock {run_id}")
     return left

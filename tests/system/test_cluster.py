@@ -139,6 +139,21 @@ def test_netns_process_handles(three):
         three.run("wolf-99", ["true"])
 
 
+def test_netns_host_mount_table_outlives_processes(three, tmp_path):
+    # A mount made by one process of a host is seen by its later processes
+    # (as SCM tmpfs must survive a daos_server restart), and by no other host
+    # nor the root namespace.
+    d = str(tmp_path / "scm")
+    os.makedirs(d)
+    three.run("wolf-71", ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", d], check=True)
+    three.run("wolf-71", ["sh", "-c", f"echo kept > {d}/f"], check=True)
+    assert three.run("wolf-71", ["cat", f"{d}/f"]).stdout == "kept\n"
+    assert three.run("wolf-72", ["ls", d]).stdout == ""
+    assert not os.path.exists(f"{d}/f")
+    # /etc of the host (its hosts file) and its own /run still apply
+    assert three.run("wolf-71", ["getent", "hosts", "wolf-73"]).returncode == 0
+
+
 def test_netns_bad_arguments():
     with pytest.raises(ClusterError, match="duplicate"):
         NetnsCluster(["a", "a"])
@@ -157,7 +172,8 @@ def test_netns_teardown_leaves_nothing(netns_cluster):
     r = c.run("wolf-73", ["sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!"])
     daemon = int(r.stdout)
     assert alive(daemon)
-    assert len(c.leftovers()) == 3 + 1 + 3 + 3 + 1     # netns, bridge, veths, etc dirs, lock
+    # netns, bridge, veths, etc dirs, mount namespaces, lock
+    assert len(c.leftovers()) == 3 + 1 + 3 + 3 + 3 + 1
     c.teardown()
     assert c.leftovers() == []
     assert not alive(sleeper.pid)
@@ -230,7 +246,7 @@ def test_netns_stale_run_removed_at_setup(netns_cluster):
     r = subprocess.run([PY, "-c", CRASH.format(here=HERE)], capture_output=True, text=True)
     assert r.returncode == -signal.SIGKILL, r
     run_id, pid = r.stdout.split()
-    assert len(cluster.run_leftovers(run_id)) == 2 + 1 + 2 + 2 + 1
+    assert len(cluster.run_leftovers(run_id)) == 2 + 1 + 2 + 2 + 2 + 1  # + mount namespaces
     assert alive(int(pid))
     # The next setup removes it (or a parallel run's setup did, which is as
     # good: only setups remove stale runs).
