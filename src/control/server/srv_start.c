@@ -33,6 +33,7 @@
 #include "control/lib/rpc.h"
 #include "control/server/srv_cmds.h"
 #include "control/server/srv_internal.h"
+#include "control/server/srv_mgmt.h"
 
 static struct ctl_rpc_server *volatile start_server;
 static volatile sig_atomic_t start_signal;
@@ -337,6 +338,9 @@ start_run(struct d_cli_ctx *ctx)
 		/* Same material as the listener, so a load error is reported once, above. */
 		if (rc == 0)
 			rc = ctl_rpc_client_create(&tls, D_COMP_SERVER, &st.client, &eb);
+		/* The MS lives on the bootstrap replica only (no raft: one replica). */
+		if (rc == 0 && srv_replica_index(cfg) == 0)
+			rc = srv_mgmt_create(&st, &st.ms, &eb);
 	}
 	if (rc == -DER_EXIST) {
 		char comm[64];
@@ -381,6 +385,7 @@ start_run(struct d_cli_ctx *ctx)
 	rc = 0;
 out:
 	ctl_rpc_server_destroy(srv);
+	srv_mgmt_destroy(st.ms);
 	ctl_rpc_client_destroy(st.client);
 	if (cfg != NULL)
 		srv_lock_release(cfg->socket_dir, lock_fd);
