@@ -1189,9 +1189,9 @@ srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 			cnt = d_rankset_count(rs);
 		d_rankset_destroy(rs);
 		d_errbuf_set(eb,
-			     "system erase requires the following %s to be stopped: %s; run "
-			     "`dmg system stop` first",
-			     cnt == 1 ? "rank" : "ranks", running);
+			     "system erase requires the following %llu %s to be stopped: %s; "
+			     "run `dmg system stop` first",
+			     (unsigned long long)cnt, cnt == 1 ? "rank" : "ranks", running);
 		rc = -DER_BUSY;
 	}
 	pthread_mutex_unlock(&ms->lock);
