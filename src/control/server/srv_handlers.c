@@ -27,6 +27,7 @@
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_storage.h"
 #include "control/lib/rpc_conv.h"
+#include "control/server/srv_engine.h"
 #include "control/server/srv_internal.h"
 
 /* Upstream's NvmeBasic: a scan that did not ask for health carries none. */
@@ -307,5 +308,6 @@ const struct ctl_rpc_method srv_methods[] = {
 	{"GetVersion", h_version},
 	{"NetworkScan", h_net_scan},
 	{"StorageScan", h_storage_scan},
+	SRV_ENGINE_METHODS,
 };
 const int srv_nr_methods = (int)D_ARRAY_SIZE(srv_methods);
