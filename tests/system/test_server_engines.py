@@ -224,3 +224,113 @@ def test_engine_not_found(env, tmp_path):
     p.wait_for_log(r"ERROR .* instance 0: daos_engine not found in PATH "
                    r"\(/usr/bin:/bin\) nor next to daos_server")
     assert p.stop() == 0
+
+
+# ---------------------------------------------------------------------------
+# With a stand-in management service (tests/tools/ms_peer): Join, SetRank,
+# SetUp, ClusterEvent and the rank actions, before the real MS exists.
+
+MS_PEER = os.path.join(os.path.dirname(BINARIES["daos_engine"]), "..", "..", "tests", "tools",
+                       "ms_peer")
+
+
+class Peer:
+    def __init__(self, c, h, *args):
+        self.port = dead_port()
+        self.proc = c.start(h, [MS_PEER, "serve", str(self.port), *args])
+        self.proc.wait_for_log(r"listening on port")
+
+    def wait(self, pattern):
+        return self.proc.wait_for_log(pattern)
+
+
+def ranks(h, method, rankset, *args):
+    r = subprocess.run([MS_PEER, "ranks", method, f"127.0.0.1:{h.port}", rankset, *args],
+                       capture_output=True, text=True, timeout=WAIT * 2)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout.splitlines()
+
+
+def read_sb(mnt):
+    import yaml
+    with open(os.path.join(mnt, "superblock")) as f:
+        return yaml.safe_load(f)
+
+
+def start_joined(c, h, peer_args=(), rank=None):
+    mnt = fake_format(h.storage_dir, rank=rank)
+    peer = Peer(c, h, *peer_args)
+    extra = engines_extra(h.storage_dir, replicas=[f"127.0.0.1:{peer.port}"])
+    srv = start_server(c, h, insecure=True, extra=extra, env=ENGINE_PATH)
+    return mnt, peer, srv
+
+
+def test_join_setrank_setup_banner(env):
+    c, h = env
+    mnt, peer, srv = start_joined(c, h, ("--notleader", "2"))
+    m = peer.wait(r"Join sys=daos_server uuid=(\S+) rank=(\d+) addr=(\S+) fd=(\S+) idx=0 "
+                  r"inc=(\d+) uri=(\S+)")
+    assert m.group(1) == read_sb(mnt)["uuid"]
+    # not the bootstrap replica (the replica entry names the peer): nil rank asked
+    assert m.group(2) == str(0xffffffff)
+    assert m.group(3) == f"0.0.0.0:{h.port}"
+    assert m.group(4) == "/" + os.uname().nodename
+    srv.proc.wait_for_log(r"instance 0: join attempt 2 to .* failed \(.*not the leader")
+    srv.proc.wait_for_log(r"instance 0: joined the system as rank 1 \(map version 1\)")
+    # the banner: relayed with the prefix, and on daos_server's stdout alone
+    srv.proc.wait_for_log(r"^DAOS I/O Engine \(v\S+\) process \d+ started on rank 1 with 1 "
+                          r"target, 0 helper XS, firstcore 0, host \S+\.$")
+    srv.proc.wait_for_log(r"daos_engine:0 DAOS I/O Engine \(v\S+\) process \d+ started on "
+                          r"rank 1")
+    sb = read_sb(mnt)
+    assert sb["rank"] == 1 and sb["validrank"] is True and sb["uri"].startswith("ofi+tcp://")
+    assert len(peer.proc.read_log().split("Join sys=")) == 4  # 2 refused + 1 accepted
+    # rank actions
+    assert ranks(h, "PingRanks", "1") == [
+        f"rank=1 action=ping errored=0 state=Joined addr=0.0.0.0:{h.port} msg="]
+    assert ranks(h, "PingRanks", "7") == [
+        f"rank=7 action=ping errored=1 state=Unknown addr=0.0.0.0:{h.port} "
+        f"msg=rank 7 not found on this host"]
+    out = ranks(h, "PrepShutdownRanks", "1")
+    assert out[0].startswith("rank=1 action=prep shutdown errored=0 state=Stopping"), out
+    with open(os.path.join(h.storage_dir, "engine0.log")) as f:
+        assert "PrepShutdown received" in f.read()
+    out = ranks(h, "ResetFormatRanks", "1")
+    assert "errored=1" in out[0] and "msg=instances not stopped" in out[0], out
+    pid = engine_pids(h.socket_dir)[0]
+    out = ranks(h, "StopRanks", "1")
+    assert out[0].startswith("rank=1 action=stop errored=0 state=Stopped"), out
+    assert engine_pids(h.socket_dir) == []
+    assert "ClusterEvent" not in peer.proc.read_log()  # asked-for stop is no death
+    assert re.search(rf"instance 0, pid {pid}, rank 1 exited with status: exit status 0",
+                     srv.read_log())
+    out = ranks(h, "StartRanks", "1")
+    assert out[0].startswith("rank=1 action=start errored=0 state=Joined"), out
+    # the restart asks for the rank of its superblock
+    peer.wait(r"Join .* rank=1 addr=")
+    # death of a joined engine: Errored and ClusterEvent ENGINE_DIED
+    pid = engine_pids(h.socket_dir)[0]
+    os.kill(pid, signal.SIGKILL)
+    peer.wait(rf"ClusterEvent type=0 rank=1 inc=\d+ host={os.uname().nodename} "
+              rf"msg=instance 0, pid {pid}, rank 1 exited with status: signal: killed")
+    assert ranks(h, "PingRanks", "1")[0].startswith("rank=1 action=ping errored=0 "
+                                                    "state=Errored")
+    out = ranks(h, "ResetFormatRanks", "1")
+    assert out[0].startswith("rank=1 action=reset format errored=0 state=AwaitFormat"), out
+    assert not os.path.exists(os.path.join(mnt, "superblock"))
+    assert not os.path.exists(os.path.join(mnt, "daos_nvme.conf"))
+    # the rank is gone from this host with its superblock
+    assert "not found on this host" in ranks(h, "StartRanks", "1")[0]
+    assert srv.proc.stop() == 0
+
+
+def test_join_refused_is_final(env):
+    c, h = env
+    mnt, peer, srv = start_joined(c, h, ("--refuse", "rank 5 already used by another engine"))
+    srv.proc.wait_for_log(r"ERROR .*instance 0: join to 127\.0\.0\.1:\d+ refused: .*rank 5 "
+                          r"already used by another engine; stopping the engine")
+    wait_until(lambda: engine_pids(h.socket_dir) == [], "engine stop")
+    assert len(peer.proc.read_log().split("Join sys=")) == 2  # no retry
+    assert read_sb(mnt)["validrank"] is False
+    assert srv.proc.running
+    assert srv.proc.stop() == 0
