@@ -27,6 +27,7 @@
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_storage.h"
 #include "control/lib/rpc_conv.h"
+#include "control/server/srv_engine.h"
 #include "control/server/srv_internal.h"
 #include "control/server/srv_mgmt.h"
 
@@ -315,5 +316,6 @@ const struct ctl_rpc_method srv_methods[] = {
 	{"SystemStop", srv_h_system_stop},
 	{"SystemStart", srv_h_system_start},
 	{"SystemErase", srv_h_system_erase},
+	SRV_ENGINE_METHODS,
 };
 const int srv_nr_methods = (int)D_ARRAY_SIZE(srv_methods);
