@@ -8,12 +8,15 @@ Join / ClusterEvent requests (server certificate), so no engine runs.
 """
 import json
 import os
+import re
+import signal
 import shutil
 import subprocess
 import uuid as uuidlib
 
 import pytest
 
+import cluster
 from conftest import BINARIES
 from daos_helpers import (engines_extra, make_certs, rpc_call, start_server,
                           unmount_under)
@@ -53,8 +56,10 @@ def format_engine0(base, system="daos_server"):
 class MS:
     """One MS server (local-0) plus whatever the test adds."""
 
-    def __init__(self, local_cluster, tmp_path, nhosts=1, replicas=None):
-        self.c = local_cluster(nhosts)
+    def __init__(self, tmp_path, nhosts=1, replicas=None):
+        # the cluster's own short work directory: under pytest's tmp_path the
+        # dRPC socket path <socket_dir>/daos_server.sock would be too long
+        self.c = cluster.LocalCluster(nhosts)
         self.tmp = tmp_path
         self.certs = make_certs(tmp_path)
         self.h = self.c.host("local-0")
@@ -64,10 +69,10 @@ class MS:
         self.cfg = control_yml(tmp_path / "dmg.yml", [self.ep], self.certs)
         self.srv = None
 
-    def start(self, host="local-0"):
+    def start(self, host="local-0", env=None, n=1):
         h = self.c.host(host)
-        extra = engines_extra(h.storage_dir, n=1, replicas=self.replicas, scm_size=4)
-        srv = start_server(self.c, host, certs=self.certs, extra=extra)
+        extra = engines_extra(h.storage_dir, n=n, replicas=self.replicas, scm_size=4)
+        srv = start_server(self.c, host, certs=self.certs, extra=extra, env=env)
         if host == "local-0":
             self.srv = srv
         return srv
@@ -90,12 +95,18 @@ class MS:
                         role="server", args=sets)
 
 
+    def close(self):
+        self.c.stop_all()
+        for h in self.c.hosts.values():
+            unmount_under(h.storage_dir)
+        self.c.teardown()
+
+
 @pytest.fixture
-def ms(local_cluster, tmp_path):
-    m = MS(local_cluster, tmp_path)
+def ms(tmp_path):
+    m = MS(tmp_path)
     yield m
-    m.c.stop_all()
-    unmount_under(m.base)
+    m.close()
 
 
 def populate(ms):
@@ -115,8 +126,8 @@ def populate(ms):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_leader_query_from_config(local_cluster, tmp_path):
-    m = MS(local_cluster, tmp_path, nhosts=2)
+def test_leader_query_from_config(tmp_path):
+    m = MS(tmp_path, nhosts=2)
     other = f"127.0.0.1:{m.c.host('local-1').port}"
     m.replicas = [m.ep, other, "127.0.0.1:1"]   # an odd number; the third is down
     try:
@@ -151,7 +162,7 @@ def test_leader_query_from_config(local_cluster, tmp_path):
         assert r.returncode == 0 and r.stdout.startswith(f"Current Leader: {m.ep}\n"), \
             r.stderr
     finally:
-        m.c.stop_all()
+        m.close()
 
 
 def test_no_replicas_leader_query(ms):
@@ -422,3 +433,135 @@ def test_erase_without_members_removes_db(ms):
     r = ms.dmg("system", "erase")
     assert r.returncode == 1 and "reset format" in r.stdout
     assert os.path.exists(os.path.join(mnt, "control_raft", "daos_system.db"))
+
+
+# ---------------------------------------------------------------------------
+# End to end with daos_engine processes (engine instances of daos_server)
+
+WAIT = 90  # bound for a hung process, not a timing assumption
+# daos_server finds daos_engine in PATH first (the build tree keeps them apart)
+ENGINE_PATH = {"PATH": os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ["PATH"]}
+
+
+def fake_format(base, idx):
+    """What a format leaves behind: tmpfs + superblock, and the bdev file."""
+    mnt = os.path.join(base, f"scm{idx}")
+    os.makedirs(mnt, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt], check=True)
+    with open(os.path.join(mnt, "superblock"), "w") as f:
+        f.write(f"version: 1\nuuid: {uuidlib.uuid4()}\nsystem: daos_server\nrank: null\n"
+                "uri: \"\"\nvalidrank: false\nhostfaultdomain: \"\"\nincarnation: 0\n")
+    os.makedirs(os.path.join(base, f"bdev{idx}"), exist_ok=True)
+    with open(os.path.join(base, f"bdev{idx}", "daos-bdev"), "wb") as f:
+        f.truncate(1 << 30)
+    return mnt
+
+
+def wait_query(ms, pred, what):
+    import time
+    deadline = time.monotonic() + WAIT
+    while True:
+        r = ms.dmg("-j", "system", "query")
+        doc = json.loads(r.stdout) if r.stdout else {}
+        mem = (doc.get("response") or {}).get("members") or []
+        if pred(mem):
+            return mem
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {r.stdout}{r.stderr}\n"
+                                 f"{ms.srv.read_log()}")
+        time.sleep(0.1)
+
+
+def engine_pid(socket_dir, idx):
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"daos_engine") and socket_dir.encode() in argv and \
+                b"-I" in argv and argv[argv.index(b"-I") + 1] == str(idx).encode():
+            return int(pid)
+    return None
+
+
+def states(mem):
+    return [(m["rank"], m["state"]) for m in mem]
+
+
+def test_end_to_end_with_engines(tmp_path):
+    ms = MS(tmp_path)
+    try:
+        for i in range(2):
+            fake_format(ms.base, i)
+        ms.start(env=ENGINE_PATH, n=2)
+        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                         "ranks 0-1 joined")
+        uuids = [m["uuid"] for m in mem]
+        assert mem[0]["addr"] == ms.ep and mem[1]["addr"] == ms.ep
+        log = ms.srv.read_log()
+        assert log.count("MS leader running on") == 1
+        assert re.search(rf"rank 0 joined \({uuids[0]}, {re.escape(ms.ep)}\)", log)
+        assert re.search(rf"rank 1 joined \({uuids[1]}, {re.escape(ms.ep)}\)", log)
+        r = ms.dmg("system", "query")
+        assert r.stdout.splitlines()[2].split() == ["[0-1]", "Joined"]
+
+        # controlled stop (prep shutdown, then stop), then start again
+        r = ms.dmg("system", "stop")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout == ("Rank  Operation Result \n"
+                            "----  --------- ------ \n"
+                            "[0-1] stop      OK     \n\n")
+        assert states(wait_query(ms, lambda m: True, "query")) == [(0, "stopped"),
+                                                                  (1, "stopped")]
+        assert engine_pid(ms.h.socket_dir, 0) is None
+        r = ms.dmg("-j", "system", "start")
+        doc = json.loads(r.stdout)
+        assert doc["status"] == 0 and doc["error"] is None
+        assert [(x["rank"], x["action"], x["errored"], x["state"], x["addr"])
+                for x in doc["response"]["Results"]] == [(0, "start", False, "joined", ms.ep),
+                                                         (1, "start", False, "joined", ms.ep)]
+        wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")], "rejoin")
+
+        # an engine that dies is Errored with the reason; start brings it back
+        pid = engine_pid(ms.h.socket_dir, 1)
+        os.kill(pid, signal.SIGKILL)
+        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "errored")],
+                         "rank 1 errored")
+        assert "exited with status: signal: killed" in mem[1]["info"]
+        r = ms.dmg("system", "query", "--not-ok")
+        assert r.stdout.splitlines()[2].split() == ["1", "Errored"]
+        r = ms.dmg("system", "start", "-r", "1")
+        assert r.returncode == 0 and r.stdout.splitlines()[2].split() == ["1", "start", "OK"]
+        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                         "rank 1 restarted")
+        assert [m["uuid"] for m in mem] == uuids
+
+        # a restart of daos_server keeps the ranks
+        assert ms.srv.stop() == 0
+        ms.start(env=ENGINE_PATH, n=2)
+        ms.srv.proc.wait_for_log(rf"rank 0 rejoined \({uuids[0]}, ")
+        ms.srv.proc.wait_for_log(rf"rank 1 rejoined \({uuids[1]}, ")
+        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                         "rejoin after restart")
+        assert [m["uuid"] for m in mem] == uuids
+
+        # erase: refused while ranks run; after a stop it resets the format
+        r = ms.dmg("system", "erase")
+        assert r.returncode == 1
+        assert "system erase requires the following 2 ranks to be stopped: 0-1; run " \
+            "`dmg system stop` first" in r.stderr
+        r = ms.dmg("system", "stop", "--force", "--rank-hosts", "127.0.0.1")
+        assert r.returncode == 0 and "[0-1] stop      OK" in r.stdout
+        r = ms.dmg("system", "erase")
+        assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
+        assert not os.path.exists(os.path.join(ms.base, "scm0", "control_raft",
+                                               "daos_system.db"))
+        assert not os.path.exists(os.path.join(ms.base, "scm0", "superblock"))
+        assert "system erased: management service database" in ms.srv.read_log()
+        r = ms.dmg("system", "query")
+        assert "is not formatted; run dmg storage format" in r.stderr
+    finally:
+        ms.close()

@@ -923,8 +923,9 @@ plan_results(struct ms_plan *p, const char *action, struct ms_results *out)
 
 			if (!d_rankset_contains(h->ranks, x->rank)) /* not asked for */
 				continue;
+			/* the member's address: a host may call itself 0.0.0.0 */
 			if (results_add(out, x->rank, x->action[0] ? x->action : action,
-					x->errored, x->msg, x->state, x->addr[0] ? x->addr : h->addr)) {
+					x->errored, x->msg, x->state, h->addr)) {
 				ctl__ranks_resp__free_unpacked(rr, NULL);
 				return -DER_NOMEM;
 			}
