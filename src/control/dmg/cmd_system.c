@@ -437,11 +437,10 @@ erase_run(struct d_cli_ctx *ctx)
 /* ---- command tree ------------------------------------------------------------------------- */
 
 #define HOST_LIST_OPT                                                                              \
-	{.short_name = 'l',                                                                        \
-	 .long_name = "host-list",                                                                 \
-	 .type = D_OPT_STR,                                                                        \
-	 .arg_name = "HOSTS",                                                                      \
-	 .help = "A hostlist to override the one in the config file"}
+	{                                                                                          \
+		.short_name = 'l', .long_name = "host-list", .type = D_OPT_STR,                    \
+		.arg_name = "HOSTS", .help = "A hostlist to override the one in the config file"   \
+	}
 #define RANKS_OPTS                                                                                 \
 	{.short_name = 'r',                                                                        \
 	 .long_name = "ranks",                                                                     \

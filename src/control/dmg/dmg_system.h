@@ -22,7 +22,8 @@
 #include "proto/ctl.pb-c.h"
 #include "proto/system.pb-c.h"
 
-/* "Current Leader: ...\n   Replica Set: a, b\n  Unresponsive Replicas: ...\n" (or only the last). */
+/* "Current Leader: ...\n   Replica Set: a, b\n  Unresponsive Replicas: ...\n" (or only the last).
+ */
 void dmg_sys_leader_print(FILE *out, const Mgmt__LeaderQueryResp *r, bool down_only);
 /* {"current_leader", "replicas", "down_replicas"} */
 void dmg_sys_leader_json(struct d_json *w, const Mgmt__LeaderQueryResp *r);

@@ -48,8 +48,8 @@ struct srv_mgmt {
 	bool		       on_disk;	  /* m was read from or written to db_path */
 	bool		       announced; /* "MS leader running" logged since it came up */
 	/* When each member last changed, as this process saw it (not persisted). */
-	struct ms_stamp	      *stamps;
-	size_t		       nstamps;
+	struct ms_stamp *stamps;
+	size_t		 nstamps;
 };
 
 /* ---- database ----------------------------------------------------------------------------- */
@@ -382,7 +382,7 @@ pack_done(size_t len, uint8_t *buf, uint8_t **resp, size_t *resp_len, struct d_e
 
 #define PACK(type, msg, resp, resp_len, eb)                                                        \
 	({                                                                                         \
-		size_t	 _l = type##__get_packed_size(msg);                                       \
+		size_t	 _l = type##__get_packed_size(msg);                                        \
 		uint8_t *_b = malloc(_l > 0 ? _l : 1);                                             \
 		if (_b != NULL)                                                                    \
 			type##__pack(msg, _b);                                                     \
@@ -531,8 +531,7 @@ srv_h_cluster_event(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *r
 		goto unlock;
 	mb = ctl_membership_find_rank(ms->m, ev->rank);
 	if (mb == NULL) {
-		d_errbuf_set(eb, "cluster event for rank %u: not a member of the system",
-			     ev->rank);
+		d_errbuf_set(eb, "cluster event for rank %u: not a member of the system", ev->rank);
 		rc = -DER_NONEXIST;
 		goto unlock;
 	}
@@ -565,13 +564,13 @@ unlock:
 /* ---- LeaderQuery / SystemQuery ------------------------------------------------------------ */
 
 int
-srv_h_leader_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
-		   size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+srv_h_leader_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+		   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state      *st = arg;
-	Mgmt__LeaderQueryReq  *lq;
-	Mgmt__LeaderQueryResp  out = MGMT__LEADER_QUERY_RESP__INIT;
-	int		       rc;
+	struct srv_state     *st = arg;
+	Mgmt__LeaderQueryReq *lq;
+	Mgmt__LeaderQueryResp out = MGMT__LEADER_QUERY_RESP__INIT;
+	int		      rc;
 
 	(void)peer;
 	lq = mgmt__leader_query_req__unpack(NULL, req_len, req);
@@ -607,17 +606,17 @@ rfc3339(time_t t, char *buf, size_t len)
 }
 
 int
-srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
-		   size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+		   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state      *st = arg;
-	struct srv_mgmt	      *ms = st->ms;
-	Mgmt__SystemQueryReq  *q;
-	Mgmt__SystemQueryResp  out = MGMT__SYSTEM_QUERY_RESP__INIT;
-	Mgmt__SystemMember    *mv = NULL, **mp = NULL;
+	struct srv_state     *st = arg;
+	struct srv_mgmt	     *ms = st->ms;
+	Mgmt__SystemQueryReq *q;
+	Mgmt__SystemQueryResp out = MGMT__SYSTEM_QUERY_RESP__INIT;
+	Mgmt__SystemMember   *mv = NULL, **mp = NULL;
 	char(*times)[32] = NULL;
-	struct srv_ms_sel      sel = {0};
-	int		       rc;
+	struct srv_ms_sel sel = {0};
+	int		  rc;
 
 	(void)peer;
 	if (ms == NULL)
@@ -733,8 +732,8 @@ results_fini(struct ms_results *r)
 }
 
 static int
-results_add(struct ms_results *r, uint32_t rank, const char *action, bool errored,
-	    const char *msg, const char *state, const char *addr)
+results_add(struct ms_results *r, uint32_t rank, const char *action, bool errored, const char *msg,
+	    const char *state, const char *addr)
 {
 	Ctl__RankResult *x;
 
@@ -812,9 +811,9 @@ fan_thread(void *arg)
 	while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
 		struct ms_host *h = &f->h[i];
 
-		h->res.rc = ctl_rpc_call(f->cl, h->host, h->port, f->method, h->body,
-					 h->body_len, MS_FANOUT_TIMEOUT_MS, &h->res.body,
-					 &h->res.body_len, &h->res.err);
+		h->res.rc = ctl_rpc_call(f->cl, h->host, h->port, f->method, h->body, h->body_len,
+					 MS_FANOUT_TIMEOUT_MS, &h->res.body, &h->res.body_len,
+					 &h->res.err);
 	}
 	return NULL;
 }
@@ -924,8 +923,8 @@ plan_results(struct ms_plan *p, const char *action, struct ms_results *out)
 			if (!d_rankset_contains(h->ranks, x->rank)) /* not asked for */
 				continue;
 			/* the member's address: a host may call itself 0.0.0.0 */
-			if (results_add(out, x->rank, x->action[0] ? x->action : action,
-					x->errored, x->msg, x->state, h->addr)) {
+			if (results_add(out, x->rank, x->action[0] ? x->action : action, x->errored,
+					x->msg, x->state, h->addr)) {
 				ctl__ranks_resp__free_unpacked(rr, NULL);
 				return -DER_NOMEM;
 			}
@@ -972,8 +971,8 @@ apply_results(struct srv_mgmt *ms, const struct ms_results *r)
 				x->state, mb ? ctl_member_state_name(mb->state) : "gone");
 			continue;
 		}
-		if (ctl_membership_set_state(ms->m, x->rank, to, x->errored ? x->msg : NULL,
-					     &eb) == 0) {
+		if (ctl_membership_set_state(ms->m, x->rank, to, x->errored ? x->msg : NULL, &eb) ==
+		    0) {
 			stamp(ms, x->rank);
 			changed = true;
 		}
@@ -1045,13 +1044,13 @@ int
 srv_h_system_stop(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 		  uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state      *st = arg;
-	Mgmt__SystemStopReq   *q;
-	Mgmt__SystemStopResp   out = MGMT__SYSTEM_STOP_RESP__INIT;
-	struct ms_plan	       p = {0};
-	struct ms_results      r = {0};
-	Ctl__RankResult	     **rp = NULL;
-	int		       rc;
+	struct srv_state    *st = arg;
+	Mgmt__SystemStopReq *q;
+	Mgmt__SystemStopResp out = MGMT__SYSTEM_STOP_RESP__INIT;
+	struct ms_plan	     p = {0};
+	struct ms_results    r = {0};
+	Ctl__RankResult	   **rp = NULL;
+	int		     rc;
 
 	(void)peer;
 	if (st->ms == NULL)
@@ -1080,7 +1079,8 @@ reply:
 		out.results = rp;
 		out.absentranks = p.absent_ranks;
 		out.absenthosts = p.absent_hosts;
-		rc = rp == NULL ? -DER_NOMEM : PACK(mgmt__system_stop_resp, &out, resp, resp_len, eb);
+		rc = rp == NULL ? -DER_NOMEM
+				: PACK(mgmt__system_stop_resp, &out, resp, resp_len, eb);
 	}
 out:
 	free(rp);
@@ -1091,16 +1091,16 @@ out:
 }
 
 int
-srv_h_system_start(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
-		   size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+srv_h_system_start(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+		   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state      *st = arg;
-	Mgmt__SystemStartReq  *q;
-	Mgmt__SystemStartResp  out = MGMT__SYSTEM_START_RESP__INIT;
-	struct ms_plan	       p = {0};
-	struct ms_results      r = {0};
-	Ctl__RankResult	     **rp = NULL;
-	int		       rc;
+	struct srv_state     *st = arg;
+	Mgmt__SystemStartReq *q;
+	Mgmt__SystemStartResp out = MGMT__SYSTEM_START_RESP__INIT;
+	struct ms_plan	      p = {0};
+	struct ms_results     r = {0};
+	Ctl__RankResult	    **rp = NULL;
+	int		      rc;
 
 	(void)peer;
 	if (st->ms == NULL)
@@ -1154,18 +1154,18 @@ running_ranks(struct srv_mgmt *ms, char **out)
 }
 
 int
-srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
-		   size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+		   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state      *st = arg;
-	struct srv_mgmt	      *ms = st->ms;
-	Mgmt__SystemEraseReq  *q;
-	Mgmt__SystemEraseResp  out = MGMT__SYSTEM_ERASE_RESP__INIT;
-	struct ms_plan	       p = {0};
-	struct ms_results      r = {0};
-	Ctl__RankResult	     **rp = NULL;
-	char		      *running = NULL;
-	int		       rc;
+	struct srv_state     *st = arg;
+	struct srv_mgmt	     *ms = st->ms;
+	Mgmt__SystemEraseReq *q;
+	Mgmt__SystemEraseResp out = MGMT__SYSTEM_ERASE_RESP__INIT;
+	struct ms_plan	      p = {0};
+	struct ms_results     r = {0};
+	Ctl__RankResult	    **rp = NULL;
+	char		     *running = NULL;
+	int		      rc;
 
 	(void)peer;
 	if (ms == NULL)

@@ -59,7 +59,7 @@ member_on(const struct ctl_member *mb, const char *host, unsigned port)
 
 struct host_walk {
 	const struct ctl_membership *m;
-	const struct ctl_member    **all;
+	const struct ctl_member	   **all;
 	size_t			     nall;
 	bool			    *hit; /* per member of `all` */
 	struct d_hostset	    *absent;

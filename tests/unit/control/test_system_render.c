@@ -46,7 +46,7 @@ cap_close(struct cap *c)
 	free(c->buf);
 }
 
-static Mgmt__SystemMember mem[6];
+static Mgmt__SystemMember  mem[6];
 static Mgmt__SystemMember *memp[6];
 
 static void
@@ -72,11 +72,11 @@ set_member(int i, uint32_t rank, const char *state, const char *uri, const char 
 static void
 test_leader(void **state)
 {
-	char			   *reps[] = {(char *)"a:1", (char *)"b:1", (char *)"c:1"};
-	char			   *down[] = {(char *)"c:1"};
-	Mgmt__LeaderQueryResp	    r = MGMT__LEADER_QUERY_RESP__INIT;
-	struct cap		    c;
-	struct d_json		   *w;
+	char		     *reps[] = {(char *)"a:1", (char *)"b:1", (char *)"c:1"};
+	char		     *down[] = {(char *)"c:1"};
+	Mgmt__LeaderQueryResp r = MGMT__LEADER_QUERY_RESP__INIT;
+	struct cap	      c;
+	struct d_json	     *w;
 
 	(void)state;
 	r.current_leader = (char *)"a:1";
@@ -176,15 +176,15 @@ test_query_verbose_and_json(void **state)
 	cap_open(&err);
 	assert_int_equal(dmg_sys_query_print(out.f, err.f, &r, true), 0);
 	assert_string_equal(
-	    cap_text(&out),
-	    "Rank UUID                                 Fabric Address Fault Domain State   "
-	    "Reason                            \n"
-	    "---- ----                                 -------------- ------------ -----   "
-	    "------                            \n"
-	    "0    00000000-1111-2222-3333-444444444444 10.0.0.1:31416 /wolf-1      Joined  "
-	    "                                  \n"
-	    "12   0000000c-1111-2222-3333-444444444444 N/A            /wolf-1      Errored "
-	    "exited with status: exit status 1 \n\n");
+		cap_text(&out),
+		"Rank UUID                                 Fabric Address Fault Domain State   "
+		"Reason                            \n"
+		"---- ----                                 -------------- ------------ -----   "
+		"------                            \n"
+		"0    00000000-1111-2222-3333-444444444444 10.0.0.1:31416 /wolf-1      Joined  "
+		"                                  \n"
+		"12   0000000c-1111-2222-3333-444444444444 N/A            /wolf-1      Errored "
+		"exited with status: exit status 1 \n\n");
 	assert_string_equal(cap_text(&err), "Unknown 1 rank: 3\n");
 	cap_close(&out);
 	cap_close(&err);
@@ -219,8 +219,7 @@ static Ctl__RankResult	res[5];
 static Ctl__RankResult *resp[5];
 
 static void
-set_result(int i, uint32_t rank, const char *action, bool errored, const char *msg,
-	   const char *st)
+set_result(int i, uint32_t rank, const char *action, bool errored, const char *msg, const char *st)
 {
 	ctl__rank_result__init(&res[i]);
 	res[i].rank = rank;
