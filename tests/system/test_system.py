@@ -540,7 +540,7 @@ def test_end_to_end_with_engines(tmp_path):
         assert [m["uuid"] for m in mem] == uuids
 
         # a restart of daos_server keeps the ranks
-        assert ms.srv.stop() == 0
+        assert ms.srv.stop() == 0, ms.srv.proc.read_log()[-6000:]
         ms.start(env=ENGINE_PATH, n=2)
         ms.srv.proc.wait_for_log(rf"rank 0 rejoined \({uuids[0]}, ")
         ms.srv.proc.wait_for_log(rf"rank 1 rejoined \({uuids[1]}, ")

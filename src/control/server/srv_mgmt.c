@@ -834,6 +834,7 @@ plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bool forc
 		Ctl__RanksReq	rq = CTL__RANKS_REQ__INIT;
 		char	       *ranks = NULL;
 
+		ctl_rpc_results_fini(&h->res, 1); /* the previous action's answer */
 		memset(&h->res, 0, sizeof(h->res));
 		free(h->body);
 		h->body = NULL;
