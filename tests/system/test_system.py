@@ -565,3 +565,64 @@ def test_end_to_end_with_engines(tmp_path):
         assert "is not formatted; run dmg storage format" in r.stderr
     finally:
         ms.close()
+
+
+def test_request_and_database_errors(ms):
+    ms.start()
+    mnt = format_engine0(ms.base)
+    # the database path exists but cannot be read as a file
+    os.makedirs(os.path.join(mnt, "control_raft", "daos_system.db"))
+    r = ms.dmg("system", "query")
+    assert r.returncode == 1
+    assert "system query failed: the management service cannot load its database: cannot " \
+        "read " in r.stderr
+    os.rmdir(os.path.join(mnt, "control_raft", "daos_system.db"))
+    # malformed bodies
+    r = rpc_call(None, None, "Join", [ms.ep], certs=ms.certs, role="server",
+                 args=["--raw", "ff"])
+    assert r.returncode == 1 and "malformed Join request: cannot decode its body" in r.stdout
+    r = rpc_call(None, None, "SystemQuery", [ms.ep], certs=ms.certs, args=["--raw", "ff"])
+    assert "malformed SystemQuery request: cannot decode its body" in r.stdout
+    # another system name in dmg's configuration
+    other = str(ms.tmp / "other.yml")
+    with open(ms.cfg) as f, open(other, "w") as g:
+        g.write(f.read().replace("name: daos_server", "name: other"))
+    r = dmg("-o", other, "system", "leader-query")
+    assert r.returncode == 1
+    assert "request system does not match running system (other != daos_server)" in r.stderr
+    # a full SCM: the change is refused and not kept in memory
+    r = ms.join(uuid=UUIDS[0], rank=0, uri="ofi+tcp://127.0.0.1:1", addr=ms.ep)
+    assert r.returncode == 0
+    filler = os.path.join(mnt, "filler")
+    subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M", "count=32"],
+                   capture_output=True)
+    r = ms.join(uuid=UUIDS[1], uri="ofi+tcp://127.0.0.1:2", addr=ms.ep, idx=1)
+    assert r.returncode == 1
+    assert "the management service cannot save its database " in r.stdout
+    assert "cannot save" in ms.srv.read_log()
+    os.unlink(filler)
+    r = ms.dmg("-j", "system", "query")
+    assert [m["rank"] for m in json.loads(r.stdout)["response"]["members"]] == [0]
+
+
+def test_server_without_replicas_or_engines(tmp_path):
+    m = MS(tmp_path, nhosts=2)
+    try:
+        # discovery mode: no engines, the default replica localhost:10001 (not us)
+        start_server(m.c, "local-0", certs=m.certs)
+        r = m.dmg("system", "leader-query")
+        assert r.returncode == 0 and r.stdout.startswith("Current Leader: localhost:10001\n")
+        r = m.join(uuid=UUIDS[0], rank=0, uri="ofi+tcp://x:1", addr=m.ep)
+        assert r.returncode == 1
+        assert "is not the management service leader; the current leader is " \
+            "localhost:10001" in r.stdout
+        # a replica without engines has no storage for the MS
+        h1 = m.c.host("local-1")
+        ep1 = f"127.0.0.1:{h1.port}"
+        start_server(m.c, "local-1", certs=m.certs, extra={"mgmt_svc_replicas": [ep1]})
+        r = dmg("-o", control_yml(tmp_path / "h1.yml", [ep1], m.certs), "system", "query")
+        assert r.returncode == 1
+        assert "the management service is not started: " in r.stderr
+        assert "has no engines configured; add an engines section" in r.stderr
+    finally:
+        m.close()

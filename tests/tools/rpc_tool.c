@@ -19,7 +19,8 @@
  *          --set KEY=VALUE (repeatable) fields of a Join request (sys, uuid,
  *          rank, uri, nctxs, addr, fd, idx, inc, check) or a ClusterEvent
  *          (type died|stopped, rank, inc, host, msg), so tests can populate
- *          the management service without engines.
+ *          the management service without engines; --raw HEX sends these
+ *          bytes as the request body instead (malformed-request tests).
  * Exit status: 0 all ok, 1 some call failed or setup failed, 2 usage.
  */
 #include <errno.h>
@@ -148,6 +149,7 @@ struct opts {
 	const char	    *provider;
 	bool		     health;
 	enum d_tls_component component;
+	const char	    *raw;
 	const char	    *sets[32];
 	int		     nsets;
 };
@@ -199,8 +201,8 @@ pack_ms_req(const struct opts *o, const char *method, uint8_t **req, size_t *req
 		const char	     *t = set_val(o, "type");
 
 		e.type = t != NULL && strcmp(t, "stopped") == 0
-			     ? MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_STOPPED
-			     : MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_DIED;
+				 ? MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_STOPPED
+				 : MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_DIED;
 		e.rank = (uint32_t)set_num(o, "rank", 0);
 		e.incarnation = set_num(o, "inc", 1);
 		e.hostname = (char *)(set_val(o, "host") ? set_val(o, "host") : "");
@@ -357,6 +359,22 @@ run_call(const struct opts *o, const char *method, int ntargets, char **argv)
 		rc = ctl_net_scan_req_pack(o->provider, &req, &req_len);
 	else if (strcmp(method, "Join") == 0 || strcmp(method, "ClusterEvent") == 0)
 		rc = pack_ms_req(o, method, &req, &req_len);
+	if (rc == 0 && o->raw != NULL) {
+		size_t n = strlen(o->raw) / 2;
+
+		free(req);
+		req = malloc(n + 1);
+		if (req == NULL)
+			rc = -DER_NOMEM;
+		for (size_t i = 0; req != NULL && i < n; i++) {
+			unsigned int b;
+
+			if (sscanf(o->raw + 2 * i, "%2x", &b) != 1)
+				b = 0;
+			req[i] = (uint8_t)b;
+		}
+		req_len = n;
+	}
 	if (rc != 0) {
 		ctl_rpc_client_destroy(cl);
 		return 1;
@@ -457,6 +475,7 @@ main(int argc, char **argv)
 		{"provider", required_argument, NULL, 'P'},
 		{"health", no_argument, NULL, 'h'},
 		{"set", required_argument, NULL, 's'},
+		{"raw", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_ms = 5000, .component = D_COMP_ADMIN, .repeat = 1};
@@ -516,6 +535,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			o.health = true;
+			break;
+		case 'R':
+			o.raw = optarg;
 			break;
 		case 's':
 			if (o.nsets == (int)(sizeof(o.sets) / sizeof(o.sets[0])) ||

@@ -326,26 +326,18 @@ ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 
 /* ---- common request checks ---------------------------------------------------------------- */
 
+/* Validation always leaves at least one replica (default localhost:10001). */
 static const char *
 leader_of(const struct srv_state *st)
 {
-	return st->cfg->mgmt_svc_replicas.n > 0 ? st->cfg->mgmt_svc_replicas.v[0] : NULL;
+	return st->cfg->mgmt_svc_replicas.n > 0 ? st->cfg->mgmt_svc_replicas.v[0] : "";
 }
 
 static int
 not_leader(const struct srv_state *st, struct d_errbuf *eb)
 {
-	const char *l = leader_of(st);
-
-	if (l != NULL)
-		d_errbuf_set(eb,
-			     "%s is not the management service leader; the current leader is %s",
-			     st->hostname, l);
-	else
-		d_errbuf_set(eb,
-			     "%s is not a management service replica: no mgmt_svc_replicas in its "
-			     "configuration",
-			     st->hostname);
+	d_errbuf_set(eb, "%s is not the management service leader; the current leader is %s",
+		     st->hostname, leader_of(st));
 	return -DER_NOTLEADER;
 }
 
@@ -580,13 +572,6 @@ srv_h_leader_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	mgmt__leader_query_req__free_unpacked(lq, NULL);
 	if (rc != 0)
 		return rc;
-	if (leader_of(st) == NULL) {
-		d_errbuf_set(eb,
-			     "%s has no mgmt_svc_replicas in its configuration: there is no "
-			     "management service to query",
-			     st->hostname);
-		return -DER_UNINIT;
-	}
 	out.current_leader = (char *)leader_of(st);
 	out.n_replicas = st->cfg->mgmt_svc_replicas.n;
 	out.replicas = st->cfg->mgmt_svc_replicas.v;
