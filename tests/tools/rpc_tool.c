@@ -15,7 +15,12 @@
  *          --component admin|agent|server (insecure clients),
  *          --claim-version V (pretend another version: version tests only),
  *          --admin-key (accept a 0440 key), --repeat N (calls per connection,
- *          single host), --concurrency N, --provider P, --health.
+ *          single host), --concurrency N, --provider P, --health,
+ *          --set KEY=VALUE (repeatable) fields of a Join request (sys, uuid,
+ *          rank, uri, nctxs, addr, fd, idx, inc, check) or a ClusterEvent
+ *          (type died|stopped, rank, inc, host, msg), so tests can populate
+ *          the management service without engines; --raw HEX sends these
+ *          bytes as the request body instead (malformed-request tests).
  * Exit status: 0 all ok, 1 some call failed or setup failed, 2 usage.
  */
 #include <errno.h>
@@ -32,6 +37,7 @@
 #include "control/lib/rpc.h"
 #include "control/lib/rpc_conv.h"
 #include "daos_build.h"
+#include "proto/system.pb-c.h"
 
 /*
  * SIGTERM/SIGINT are blocked in every thread and taken with sigwait() here:
@@ -143,7 +149,72 @@ struct opts {
 	const char	    *provider;
 	bool		     health;
 	enum d_tls_component component;
+	const char	    *raw;
+	const char	    *sets[32];
+	int		     nsets;
 };
+
+/* Value of --set KEY=..., or NULL. */
+static const char *
+set_val(const struct opts *o, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (int i = o->nsets - 1; i >= 0; i--)
+		if (strncmp(o->sets[i], key, kl) == 0 && o->sets[i][kl] == '=')
+			return o->sets[i] + kl + 1;
+	return NULL;
+}
+
+static unsigned long long
+set_num(const struct opts *o, const char *key, unsigned long long deflt)
+{
+	const char *v = set_val(o, key);
+
+	return v != NULL ? strtoull(v, NULL, 0) : deflt;
+}
+
+/* Join / ClusterEvent bodies from the --set fields. */
+static int
+pack_ms_req(const struct opts *o, const char *method, uint8_t **req, size_t *req_len)
+{
+	if (strcmp(method, "Join") == 0) {
+		Mgmt__JoinReq j = MGMT__JOIN_REQ__INIT;
+
+		j.sys = (char *)(set_val(o, "sys") ? set_val(o, "sys") : "");
+		j.uuid = (char *)(set_val(o, "uuid") ? set_val(o, "uuid") : "");
+		j.rank = (uint32_t)set_num(o, "rank", 0xffffffffu);
+		j.uri = (char *)(set_val(o, "uri") ? set_val(o, "uri") : "");
+		j.nctxs = (uint32_t)set_num(o, "nctxs", 1);
+		j.addr = (char *)(set_val(o, "addr") ? set_val(o, "addr") : "");
+		j.srvfaultdomain = (char *)(set_val(o, "fd") ? set_val(o, "fd") : "");
+		j.idx = (uint32_t)set_num(o, "idx", 0);
+		j.incarnation = set_num(o, "inc", 1);
+		j.check_mode = set_num(o, "check", 0) != 0;
+		*req_len = mgmt__join_req__get_packed_size(&j);
+		*req = malloc(*req_len + 1);
+		if (*req == NULL)
+			return -DER_NOMEM;
+		mgmt__join_req__pack(&j, *req);
+	} else {
+		Mgmt__ClusterEventReq e = MGMT__CLUSTER_EVENT_REQ__INIT;
+		const char	     *t = set_val(o, "type");
+
+		e.type = t != NULL && strcmp(t, "stopped") == 0
+				 ? MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_STOPPED
+				 : MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_DIED;
+		e.rank = (uint32_t)set_num(o, "rank", 0);
+		e.incarnation = set_num(o, "inc", 1);
+		e.hostname = (char *)(set_val(o, "host") ? set_val(o, "host") : "");
+		e.msg = (char *)(set_val(o, "msg") ? set_val(o, "msg") : "");
+		*req_len = mgmt__cluster_event_req__get_packed_size(&e);
+		*req = malloc(*req_len + 1);
+		if (*req == NULL)
+			return -DER_NOMEM;
+		mgmt__cluster_event_req__pack(&e, *req);
+	}
+	return 0;
+}
 
 static int
 run_server(const struct opts *o)
@@ -225,6 +296,16 @@ summarize(const char *method, const uint8_t *body, size_t len, char *out, size_t
 			ctl_net_scan_free(s);
 			return;
 		}
+	} else if (strcmp(method, "Join") == 0) {
+		Mgmt__JoinResp *j = mgmt__join_resp__unpack(NULL, len, body);
+
+		if (j != NULL) {
+			snprintf(out, outlen, "rank %u state %d map_version %u local %d", j->rank,
+				 (int)j->state, j->map_version, (int)j->localjoin);
+			mgmt__join_resp__free_unpacked(j, NULL);
+			return;
+		}
+		d_errbuf_set(&eb, "bad JoinResp");
 	} else {
 		snprintf(out, outlen, "%zu bytes", len);
 		return;
@@ -276,6 +357,24 @@ run_call(const struct opts *o, const char *method, int ntargets, char **argv)
 					       &req, &req_len);
 	else if (strcmp(method, "NetworkScan") == 0)
 		rc = ctl_net_scan_req_pack(o->provider, &req, &req_len);
+	else if (strcmp(method, "Join") == 0 || strcmp(method, "ClusterEvent") == 0)
+		rc = pack_ms_req(o, method, &req, &req_len);
+	if (rc == 0 && o->raw != NULL) {
+		size_t n = strlen(o->raw) / 2;
+
+		free(req);
+		req = malloc(n + 1);
+		if (req == NULL)
+			rc = -DER_NOMEM;
+		for (size_t i = 0; req != NULL && i < n; i++) {
+			unsigned int b;
+
+			if (sscanf(o->raw + 2 * i, "%2x", &b) != 1)
+				b = 0;
+			req[i] = (uint8_t)b;
+		}
+		req_len = n;
+	}
 	if (rc != 0) {
 		ctl_rpc_client_destroy(cl);
 		return 1;
@@ -375,6 +474,8 @@ main(int argc, char **argv)
 		{"concurrency", required_argument, NULL, 'n'},
 		{"provider", required_argument, NULL, 'P'},
 		{"health", no_argument, NULL, 'h'},
+		{"set", required_argument, NULL, 's'},
+		{"raw", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_ms = 5000, .component = D_COMP_ADMIN, .repeat = 1};
@@ -434,6 +535,17 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			o.health = true;
+			break;
+		case 'R':
+			o.raw = optarg;
+			break;
+		case 's':
+			if (o.nsets == (int)(sizeof(o.sets) / sizeof(o.sets[0])) ||
+			    strchr(optarg, '=') == NULL) {
+				fprintf(stderr, "rpc_tool: --set wants KEY=VALUE (at most 32)\n");
+				exit(2);
+			}
+			o.sets[o.nsets++] = optarg;
 			break;
 		default:
 			usage();

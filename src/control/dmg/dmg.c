@@ -43,6 +43,7 @@ static const struct d_cli_cmd *const dmg_cmds[] = {
 	&dmg_network_cmd,
 	&dmg_server_version_cmd,
 	&dmg_storage_cmd,
+	&dmg_system_cmd,
 	&dmg_version_cmd,
 	NULL,
 };

@@ -27,7 +27,9 @@
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_storage.h"
 #include "control/lib/rpc_conv.h"
+#include "control/server/srv_engine.h"
 #include "control/server/srv_internal.h"
+#include "control/server/srv_mgmt.h"
 
 /* Upstream's NvmeBasic: a scan that did not ask for health carries none. */
 static void
@@ -307,5 +309,13 @@ const struct ctl_rpc_method srv_methods[] = {
 	{"GetVersion", h_version},
 	{"NetworkScan", h_net_scan},
 	{"StorageScan", h_storage_scan},
+	{"Join", srv_h_join},
+	{"ClusterEvent", srv_h_cluster_event},
+	{"LeaderQuery", srv_h_leader_query},
+	{"SystemQuery", srv_h_system_query},
+	{"SystemStop", srv_h_system_stop},
+	{"SystemStart", srv_h_system_start},
+	{"SystemErase", srv_h_system_erase},
+	SRV_ENGINE_METHODS,
 };
 const int srv_nr_methods = (int)D_ARRAY_SIZE(srv_methods);

@@ -1,0 +1,82 @@
+/*
+ * The management service (MS) of `daos_server start` (srv_mgmt.c) and the
+ * member selection of its `dmg system` requests (srv_mgmt_select.c).
+ *
+ * The MS runs in the daos_server that is the first `mgmt_svc_replicas`
+ * entry (single replica: no raft).  It keeps the system membership
+ * (control/lib/ctl_member.h) in memory and in
+ * <engine 0 scm_mount>/control_raft/daos_system.db, or
+ * <control_metadata.path>/daos_control/control_raft/daos_system.db, written
+ * atomically on every change.  It is up only while engine 0's SCM is
+ * formatted; before that its requests fail with -DER_UNINIT.  A database
+ * that disappears (reformat, erase) is forgotten: the MS starts empty.
+ *
+ * The control RPC handlers below serve Join, ClusterEvent, LeaderQuery and
+ * SystemQuery/Stop/Start/Erase.  A server that is not the MS answers every
+ * one but LeaderQuery with -DER_NOTLEADER naming the leader.  The MS lock is
+ * never held across a call to other servers (a StartRanks makes engines
+ * Join this MS while the fan-out is running).
+ */
+#ifndef DAOS_CONTROL_SERVER_SRV_MGMT_H
+#define DAOS_CONTROL_SERVER_SRV_MGMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+#include "control/lib/ctl_member.h"
+#include "control/lib/rpc.h"
+#include "control/server/srv_internal.h"
+
+/* Name of the database file inside the control_raft directory. */
+#define SRV_MS_DB_NAME "daos_system.db"
+
+/*
+ * The MS of this server (call only when srv_replica_index() is 0).  No file
+ * is touched yet: the database is loaded by the first request that finds
+ * engine 0 formatted.
+ */
+int  srv_mgmt_create(struct srv_state *st, struct srv_mgmt **out, struct d_errbuf *eb);
+void srv_mgmt_destroy(struct srv_mgmt *ms);
+
+/* Path of the database for this configuration into buf; -DER_INVAL without engines. */
+int srv_mgmt_db_path(const struct ctl_server_config *cfg, char *buf, size_t len);
+
+/* Control RPC handlers (registered in srv_methods[]); `arg` is the struct srv_state. */
+int srv_h_join(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+	       uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+int srv_h_cluster_event(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
+			size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+int srv_h_leader_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
+		       size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+int srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
+		       size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+int srv_h_system_stop(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
+		      size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+int srv_h_system_start(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
+		       size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+int srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
+		       size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
+
+/* ---- member selection (srv_mgmt_select.c, pure but for name resolution) ---- */
+
+struct srv_ms_sel {
+	const struct ctl_member **v; /* selected members, by rank */
+	size_t			  n;
+	char			 *absent_ranks; /* requested ranks that are no member ("" none) */
+	char			 *absent_hosts; /* requested hosts without members ("" none) */
+};
+
+/*
+ * Members of `m` matching the request filters: `ranks` a rank set and
+ * `hosts` a host set (each NULL or "" for all; not both), `mask` member
+ * states (0: all).  A host matches a member whose control address has that
+ * host (by name as given, or any address it resolves to) and, when the
+ * host carries ":port", that port.  Bad sets: -DER_INVAL naming the flag.
+ * The pointers in out->v are valid until the membership changes.
+ */
+int  srv_ms_select(const struct ctl_membership *m, const char *ranks, const char *hosts,
+		   uint32_t mask, struct srv_ms_sel *out, struct d_errbuf *eb);
+void srv_ms_sel_fini(struct srv_ms_sel *s);
+
+#endif /* DAOS_CONTROL_SERVER_SRV_MGMT_H */
