@@ -27,6 +27,7 @@
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_storage.h"
 #include "control/lib/rpc_conv.h"
+#include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 
 /* Upstream's NvmeBasic: a scan that did not ask for health carries none. */
@@ -306,6 +307,7 @@ h_version(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t
 const struct ctl_rpc_method srv_methods[] = {
 	{"GetVersion", h_version},
 	{"NetworkScan", h_net_scan},
+	{"StorageFormat", srv_h_storage_format},
 	{"StorageScan", h_storage_scan},
 };
 const int srv_nr_methods = (int)D_ARRAY_SIZE(srv_methods);
