@@ -476,3 +476,36 @@ srv_h_storage_format(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *
 		d_errbuf_set(eb, "cannot encode the format results: %s", d_errstr(rc));
 	return rc;
 }
+
+void
+srv_auto_format(struct srv_state *st)
+{
+	struct ctl_format_resp r = {0};
+	struct d_errbuf	       eb = {{0}};
+	char		       msg[D_ERRBUF_LEN + 64];
+
+	D_INFO("--auto-format: formatting the storage of instances that need it");
+	if (srv_storage_format(st, false, false, &r, &eb) != 0) {
+		D_ERROR("--auto-format: %s", eb.msg);
+		return;
+	}
+	for (size_t i = 0; i < r.nmounts; i++) {
+		const struct ctl_fmt_result *m = &r.mounts[i];
+
+		if (m->status == 0) {
+			D_INFO("--auto-format: instance %u: %s: %s", m->instance, m->path,
+			       m->info != NULL ? m->info : CTL_FMT_SUCCESS);
+			continue;
+		}
+		ctl_fmt_result_error(m, msg, sizeof(msg));
+		D_ERROR("--auto-format: %s", msg);
+	}
+	for (size_t i = 0; i < r.nctrlrs; i++) {
+		if (r.ctrlrs[i].status == 0)
+			continue;
+		ctl_fmt_result_error(&r.ctrlrs[i], msg, sizeof(msg));
+		D_ERROR("--auto-format: instance %u: %s: %s", r.ctrlrs[i].instance,
+			r.ctrlrs[i].path, msg);
+	}
+	ctl_format_resp_fini(&r);
+}

@@ -23,6 +23,12 @@
 int srv_storage_format(struct srv_state *st, bool reformat, bool replace,
 		       struct ctl_format_resp *out, struct d_errbuf *eb);
 
+/*
+ * `daos_server start --auto-format`: srv_storage_format() without reformat
+ * or replace, every outcome logged (failures at ERROR).
+ */
+void srv_auto_format(struct srv_state *st);
+
 /* The "StorageFormat" control RPC handler (arg: struct srv_state). */
 int srv_h_storage_format(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
 			 size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);

@@ -32,6 +32,7 @@
 #include "control/lib/ctl_config.h"
 #include "control/lib/rpc.h"
 #include "control/server/srv_cmds.h"
+#include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 
 static struct ctl_rpc_server *volatile start_server;
@@ -374,6 +375,8 @@ start_run(struct d_cli_ctx *ctx)
 	       addr, ctl_rpc_server_port(srv));
 	/* As upstream: engines' storage is checked once the control plane listens. */
 	start_check_engines(cfg);
+	if (d_cli_has(ctx, "auto-format"))
+		srv_auto_format(&st);
 	ctl_rpc_server_run(srv);
 	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
 	       (int)start_signal);
@@ -426,6 +429,9 @@ static const struct d_cli_opt start_opts[] = {
 	 .type = D_OPT_STR,
 	 .help = "Location for all daos_server & daos_engine sockets"},
 	{.short_name = 'i', .long_name = "insecure", .help = "Allow for insecure connections"},
+	{.long_name = "auto-format",
+	 .help = "Automatically format storage on server start to bring-up engines without "
+		 "requiring dmg storage format command"},
 	{0},
 };
 
