@@ -83,7 +83,20 @@ int srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb);
 int srv_engine_wait_joined(struct srv_engines *en, uint32_t idx, int timeout_ms,
 			   struct d_errbuf *eb);
 
-/* The rank-action methods this module serves (for srv_methods[]). */
+/* The rank-action methods this module serves (srv_engine_rpc.c). */
+#define SRV_RANKS_HANDLER(fn)                                                                      \
+	int fn(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,    \
+	       uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+SRV_RANKS_HANDLER(srv_h_prep_shutdown_ranks);
+SRV_RANKS_HANDLER(srv_h_stop_ranks);
+SRV_RANKS_HANDLER(srv_h_start_ranks);
+SRV_RANKS_HANDLER(srv_h_ping_ranks);
+SRV_RANKS_HANDLER(srv_h_reset_format_ranks);
+/* Entries for srv_methods[]: a static table cannot include another array. */
+#define SRV_ENGINE_METHODS                                                                         \
+	{"PrepShutdownRanks", srv_h_prep_shutdown_ranks}, {"StopRanks", srv_h_stop_ranks},         \
+		{"StartRanks", srv_h_start_ranks}, {"PingRanks", srv_h_ping_ranks},                \
+		{"ResetFormatRanks", srv_h_reset_format_ranks}
 extern const struct ctl_rpc_method srv_engine_methods[];
 extern const int		   srv_engine_nr_methods;
 

@@ -27,6 +27,7 @@
 #include "control/lib/ctl_net.h"
 #include "control/lib/ctl_storage.h"
 #include "control/lib/rpc_conv.h"
+#include "control/server/srv_engine.h"
 #include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 
@@ -309,5 +310,6 @@ const struct ctl_rpc_method srv_methods[] = {
 	{"NetworkScan", h_net_scan},
 	{"StorageFormat", srv_h_storage_format},
 	{"StorageScan", h_storage_scan},
+	SRV_ENGINE_METHODS,
 };
 const int srv_nr_methods = (int)D_ARRAY_SIZE(srv_methods);

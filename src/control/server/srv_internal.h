@@ -25,6 +25,8 @@ struct srv_mgmt;    /* srv_mgmt.c: the management service, on a replica host */
 struct srv_state {
 	const struct ctl_server_config *cfg;
 	char				hostname[256];
+	/* IPv4 of control_iface, or "0.0.0.0" (listening on all addresses) */
+	char				listen_host[64];
 	/* TLS client with this server's certificate (component "server"), for
 	 * Join/ClusterEvent to the MS and the MS's fan-out to hosts. */
 	struct ctl_rpc_client	       *client;

@@ -6,9 +6,10 @@
  * serves StorageScan, NetworkScan and GetVersion until SIGTERM/SIGINT.
  *
  * Without engines it runs in discovery (listening) mode.  With engines it
- * checks each engine's SCM and reports the format it needs, as upstream
- * does before `dmg storage format`; it does not format or start engines
- * (later issues), it keeps serving scans.
+ * creates the engine instances (srv_engine.h: dRPC server on
+ * <socket_dir>/daos_server.sock), checks each engine's SCM and starts the
+ * engines whose storage is formatted; the others wait for a format.  At
+ * shutdown every engine is stopped before the daemon exits.
  *
  * The duplicate-process check of the local commands is not used here: the
  * lock in socket_dir lets several daemons with distinct socket dirs and
@@ -32,6 +33,7 @@
 #include "control/lib/ctl_config.h"
 #include "control/lib/rpc.h"
 #include "control/server/srv_cmds.h"
+#include "control/server/srv_engine.h"
 #include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 
@@ -253,30 +255,6 @@ start_logging(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 	return 0;
 }
 
-/* Upstream's per-engine storage check before format; format itself comes later. */
-static void
-start_check_engines(const struct ctl_server_config *cfg)
-{
-	for (size_t i = 0; i < cfg->nengines; i++) {
-		const struct ctl_engine *e = &cfg->engines[i];
-		const char		*need = "SCM";
-		char			 why[512] = "the engine has no SCM tier";
-
-		D_INFO("Checking DAOS I/O Engine instance %zu storage ...", i);
-		if (e->nstorage > 0 &&
-		    (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM))
-			need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));
-		if (need == NULL) {
-			D_INFO("instance %zu: storage is formatted (superblock in %s); the DAOS "
-			       "I/O Engine is not started by this version of daos_server",
-			       i, e->storage[0].scm_mount);
-			continue;
-		}
-		D_DEBUG("instance %zu: %s", i, why);
-		D_INFO("%s format required on instance %zu", need, i);
-	}
-}
-
 static int
 start_run(struct d_cli_ctx *ctx)
 {
@@ -334,6 +312,7 @@ start_run(struct d_cli_ctx *ctx)
 
 		st.cfg = cfg;
 		gethostname(st.hostname, sizeof(st.hostname) - 1);
+		snprintf(st.listen_host, sizeof(st.listen_host), "%s", addr);
 		rc = ctl_rpc_server_create(&rcfg, &srv, &eb);
 		/* Same material as the listener, so a load error is reported once, above. */
 		if (rc == 0)
@@ -373,16 +352,27 @@ start_run(struct d_cli_ctx *ctx)
 		ctl_rpc_server_stop(srv);
 	D_INFO("DAOS Control Server v%s (pid %d) listening on %s:%u", DAOS_VERSION, (int)getpid(),
 	       addr, ctl_rpc_server_port(srv));
-	/* As upstream: engines' storage is checked once the control plane listens. */
-	start_check_engines(cfg);
-	if (d_cli_has(ctx, "auto-format"))
-		srv_auto_format(&st);
+	/* As upstream: the dRPC server and the engines come once the control plane listens. */
+	if (cfg->nengines > 0) {
+		rc = srv_engines_create(&st, &st.engines, &eb);
+		if (rc != 0) {
+			start_fail(ctx, "%s", eb.msg);
+			goto out;
+		}
+		srv_engines_start_all(st.engines);
+		if (d_cli_has(ctx, "auto-format"))
+			srv_auto_format(&st);
+	}
 	ctl_rpc_server_run(srv);
 	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
 	       (int)start_signal);
 	start_server = NULL;
 	rc = 0;
 out:
+	start_server = NULL;
+	/* Engines stop while the RPC server no longer serves: nothing can start one again. */
+	srv_engines_destroy(st.engines);
+	st.engines = NULL;
 	ctl_rpc_server_destroy(srv);
 	ctl_rpc_client_destroy(st.client);
 	if (cfg != NULL)

@@ -1,0 +1,109 @@
+/*
+ * Internals of the engine instances shared by srv_engine.c (instances,
+ * process start/stop and supervision, dRPC NotifyReady), srv_join.c (Join to
+ * the management service, SetRank/SetUp, ClusterEvent) and srv_engine_rpc.c
+ * (the rank actions).  Not included outside those files.
+ *
+ * Locking: one mutex (en->lock) guards every field of every instance except
+ * those marked "supervisor only", which only the supervisor thread touches;
+ * en->cond is broadcast on every state or process change.
+ */
+#ifndef DAOS_CONTROL_SERVER_SRV_ENGINE_INTERNAL_H
+#define DAOS_CONTROL_SERVER_SRV_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/drpc.h"
+#include "control/server/srv_engine.h"
+
+#define SRV_NIL_RANK	      0xffffffffu
+#define SRV_STOP_GRACE_MS     10000 /* SIGTERM, then SIGKILL after this */
+#define SRV_OUT_LINE_MAX      4096
+
+struct srv_inst {
+	uint32_t		 idx;
+	const struct ctl_engine *cfg;
+	enum srv_inst_state	 state;
+	pid_t			 pid; /* 0: no process */
+	uint64_t		 gen; /* bumped on each process start */
+	bool			 stopping;   /* exit was asked for: not a death */
+	enum srv_inst_state	 stop_after; /* state once the asked-for exit happened */
+	char			 err[D_ERRBUF_LEN + 128]; /* why the instance is Errored */
+	bool			 replace;    /* carried into the next Join */
+
+	/* rank from the superblock or the last Join */
+	bool	 has_rank;
+	uint32_t rank;
+
+	/* NotifyReady of the current process */
+	bool	 ready;
+	uint64_t incarnation;
+	char	 uri[256];
+	uint32_t nctxs;
+	char	 drpc_sock[256];
+	bool	 check_mode;
+
+	/* launch request handed to the supervisor thread */
+	bool   launch_req;
+	bool   launch_done;
+	int    launch_rc;
+	char   launch_msg[D_ERRBUF_LEN];
+	char  *exe;
+	char **argv;
+	char **envp;
+
+	/* supervisor only */
+	int    out_fd;
+	bool   eof;
+	char   out[SRV_OUT_LINE_MAX];
+	size_t outlen;
+	char   last_line[SRV_OUT_LINE_MAX];
+};
+
+struct srv_engines {
+	struct srv_state     *st;
+	pthread_mutex_t	      lock;
+	pthread_cond_t	      cond;
+	uint32_t	      n;
+	struct srv_inst	     *insts;
+	struct d_drpc_server *drpc;
+	char		     *sock_path;
+	pthread_t	      sup_tid;
+	bool		      sup_running;
+	int		      wake[2]; /* self-pipe waking the supervisor */
+	bool		      shutdown; /* destroy in progress: no new starts, joins give up */
+	bool		      quit;	/* the supervisor ends once no process is left */
+	int		      nr_threads; /* detached join/event threads still running */
+};
+
+/* Wake the supervisor thread (async-signal-safe, lock not needed). */
+void srv_engines_wake(struct srv_engines *en);
+
+/*
+ * NotifyReady arrived for instance idx (generation gen): join the system,
+ * record the rank, SetRank and SetUp, on a detached thread (srv_join.c).
+ * Called with en->lock held; counts itself in en->nr_threads.
+ */
+int srv_join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen);
+
+/* Tell the MS that the engine of rank `rank` died (detached thread, best effort). */
+void srv_event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation,
+		     const char *msg);
+
+/* A detached helper thread ended (lock taken inside). */
+void srv_engines_thread_done(struct srv_engines *en);
+
+/* "<listen host>:<port>": our control address as the MS records it. */
+void srv_engines_ctl_addr(const struct srv_engines *en, char *buf, size_t len);
+
+/* One dRPC call (mgmt module) to an engine whose reply is a mgmt.DaosResp (srv_join.c). */
+int srv_engine_drpc_call(const char *sock, int32_t method, const void *body, size_t len,
+			 struct d_errbuf *eb);
+
+/* Instance of a rank, or NULL (lock held). */
+struct srv_inst *srv_inst_by_rank(struct srv_engines *en, uint32_t rank);
+
+#endif /* DAOS_CONTROL_SERVER_SRV_ENGINE_INTERNAL_H */
