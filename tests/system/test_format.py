@@ -211,6 +211,22 @@ def test_format_ram_and_file(local_cluster, certs, base, tmp_path):
                         "\n"), r.stdout
 
 
+def test_erased_tmpfs_is_mounted_afresh(local_cluster, certs, base, tmp_path):
+    # a tmpfs without superblock (what `dmg system erase` leaves) is replaced
+    env = Env(local_cluster, certs, base, tmp_path, wait=None)
+    os.makedirs(env.mnt())
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", env.mnt()], check=True)
+    open(os.path.join(env.mnt(), "stale"), "w").close()
+    env.start()
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    fstype, opts = mountinfo(env.mnt())
+    assert fstype == "tmpfs" and f"size={4 * GIB // 1024}k" in opts.split(","), opts
+    assert not os.path.exists(os.path.join(env.mnt(), "stale"))
+    assert "instance 0: unmounting the old tmpfs on" in env.srv.read_log()
+
+
 def test_second_format_force_and_json(local_cluster, certs, base, tmp_path):
     env = Env(local_cluster, certs, base, tmp_path)
     r = env.dmg("storage", "format", "-v")
@@ -284,6 +300,25 @@ def test_format_starts_engine_and_restart_skips_maintenance(local_cluster, certs
     r = env.dmg("storage", "format", "-v")
     assert r.returncode == 0, r.stderr
     assert "SCM is already formatted" in r.stdout
+    first = superblock(env.mnt())["uuid"]
+
+    # storage lost under a running engine: refused without --force
+    os.unlink(os.path.join(env.mnt(), "superblock"))
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    (err, _), = errors_table(r.stderr).items()
+    assert err == "instance 0: can't format storage of running instance", r.stderr
+    assert not os.path.exists(os.path.join(env.mnt(), "superblock"))
+
+    # --force stops the engine, reformats and starts it again
+    n_started = srv.read_log().count("instance 0: storage ready")
+    r = env.dmg("storage", "format", "--force")
+    assert r.returncode == 0, r.stderr
+    log = srv.read_log()
+    assert "instance 0: stopping the running engine for a reformat" in log
+    assert log.count("instance 0: storage ready") == n_started + 1
+    assert superblock(env.mnt())["uuid"] != first
+    assert srv.stop() == 0
 
 
 def test_auto_format(local_cluster, certs, base, tmp_path):

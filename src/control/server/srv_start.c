@@ -8,8 +8,9 @@
  * Without engines it runs in discovery (listening) mode.  With engines it
  * creates the engine instances (srv_engine.h: dRPC server on
  * <socket_dir>/daos_server.sock), checks each engine's SCM and starts the
- * engines whose storage is formatted; the others wait for a format.  At
- * shutdown every engine is stopped before the daemon exits.
+ * engines whose storage is formatted; the others wait for a format
+ * (StorageFormat, srv_format.c), or are formatted right away with
+ * --auto-format.  At shutdown every engine is stopped before the daemon exits.
  *
  * The duplicate-process check of the local commands is not used here: the
  * lock in socket_dir lets several daemons with distinct socket dirs and
