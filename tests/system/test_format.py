@@ -436,3 +436,56 @@ def test_replace_and_flag_errors(local_cluster, certs, base, tmp_path):
     assert doc["response"] is None and "may not be mixed" in doc["error"]
 
 
+
+
+@pytest.fixture
+def loopdev(tmp_path):
+    """A 64 MiB loop block device (no DAX: a PMem namespace stand-in that
+    daos_server must refuse to mount with dax)."""
+    img = str(tmp_path / "pmem.img")
+    with open(img, "wb") as f:
+        f.truncate(64 << 20)
+    r = subprocess.run(["losetup", "-f", "--show", img], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"no loop device here: {r.stderr.strip()}")
+    dev = r.stdout.strip()
+    yield dev
+    subprocess.run(["losetup", "-d", dev], capture_output=True)
+
+
+def test_dcpm_without_dax(local_cluster, certs, base, tmp_path, loopdev):
+    pmem = os.path.join(base, "pmem0")
+    env = Env(local_cluster, certs, base, tmp_path, wait=None,
+              extra_eng={0: {"storage": [{"class": "dcpm", "scm_list": [loopdev],
+                                          "scm_mount": pmem},
+                                         {"class": "file", "bdev_size": 1,
+                                          "bdev_list": [os.path.join(base, "b", "f")]}]}})
+    env.start(args=["-b"])
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert f"{pmem} is not mounted and {loopdev} holds no file system" in env.srv.read_log()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    (err, _), = errors_table(r.stderr).items()
+    # mkfs.ext4 ran; the dax mount is refused naming the device
+    assert err.startswith(f"instance 0: SCM format of {pmem} failed: "), err
+    assert loopdev in err and "DAX" in err, err
+    assert mountinfo(pmem) is None
+    assert not os.path.exists(os.path.join(base, "b", "f"))   # bdevs untouched
+    blkid = subprocess.run(["blkid", "-o", "value", "-s", "TYPE", loopdev],
+                           capture_output=True, text=True)
+    assert blkid.stdout.strip() == "ext4"
+    assert env.srv.stop() == 0
+
+    # restart: the device has the file system; mounting it at start is tried
+    # (and fails again without DAX), so the instance still needs a format
+    srv = env.start(args=["-b"])
+    srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert srv.stop() == 0
+    text = srv.read_log()
+    assert "DAX" in text and loopdev in text, text
+    # without the mount point directory: upstream's message
+    os.rmdir(pmem)
+    srv = env.start(args=["-b"])
+    srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert (f"filesystem exists on device {loopdev} but mount-point path {pmem} does not "
+            f"exist") in srv.read_log()
