@@ -278,8 +278,17 @@ def test_certificate_problems_refused(local_cluster, certs, tmp_path):
     assert not os.path.exists(os.path.join(h.socket_dir, "daos_server.lock"))
 
 
-def test_engine_awaits_scm_format(local_cluster, tmp_path):
-    c = local_cluster(1, fixtures={"local-0": os.path.join(FIXTURES, "wolf")})
+def short_cluster(fixtures=None):
+    """A LocalCluster in its own short /tmp directory: with engines daos_server
+    listens on <socket_dir>/daos_server.sock, and pytest's tmp_path makes that
+    longer than a unix socket path may be (107 bytes)."""
+    import cluster
+    return cluster.LocalCluster(1, fixtures=fixtures)
+
+
+def test_engine_awaits_scm_format(tmp_path):
+    c = short_cluster(fixtures={"local-0": os.path.join(FIXTURES, "wolf")})
+    request_teardown = c.teardown
     h = c.host("local-0")
     mnt = str(tmp_path / "scm0")
     os.makedirs(mnt)
@@ -298,17 +307,18 @@ def test_engine_awaits_scm_format(local_cluster, tmp_path):
     r = rpc_call(c, None, "StorageScan", ["local-0"], insecure=True)
     assert r.returncode == 0 and "3 controllers" in r.stdout
     assert srv.stop() == 0
+    request_teardown()
 
 
-def test_engine_formatted_scm_detected(local_cluster, tmp_path):
+def test_engine_formatted_scm_detected(tmp_path):
     mnt = str(tmp_path / "scm0")
     os.makedirs(mnt)
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                        capture_output=True, text=True)
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    c = short_cluster()
     try:
-        c = local_cluster(1)
         extra = {"provider": "ofi+tcp", "mgmt_svc_replicas": ["localhost"],
                  "engines": [{"targets": 1, "nr_xs_helpers": 0, "fabric_iface": "eth0",
                               "fabric_iface_port": 31416,
@@ -320,11 +330,13 @@ def test_engine_formatted_scm_detected(local_cluster, tmp_path):
         assert srv.stop() == 0
         with open(os.path.join(mnt, "superblock"), "w") as f:
             f.write("version: 0\n")
+        # a superblock: daos_server starts the engine, which reads it first
         srv = start_server(c, "local-0", insecure=True, extra=extra)
-        srv.proc.wait_for_log(r"instance 0: storage is formatted")
+        srv.proc.wait_for_log(r"ERROR .*instance 0: .*/superblock:1: missing key \"uuid\"")
         assert "format required" not in srv.read_log().split("listening on")[-1]
         assert srv.stop() == 0
     finally:
+        c.teardown()
         subprocess.run(["umount", mnt])
 
 

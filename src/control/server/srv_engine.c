@@ -1005,8 +1005,7 @@ srv_engines_start_all(struct srv_engines *en)
 		if (en->insts[i].state == SRV_INST_AWAIT_FORMAT)
 			en->insts[i].state = SRV_INST_STOPPED;
 		pthread_mutex_unlock(&en->lock);
-		if (srv_engine_start(en, i, &eb) != 0)
-			D_ERROR("instance %u not started: %s", i, eb.msg);
+		srv_engine_start(en, i, &eb); /* a failure is logged and leaves it Errored */
 	}
 }
 

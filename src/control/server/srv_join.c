@@ -261,10 +261,15 @@ do_join(struct srv_engines *en, struct srv_inst *in, uint64_t gen, struct d_errb
 	req.addr = addr;
 	req.srvfaultdomain = fd;
 	req.idx = in->idx;
-	D_INFO("instance %u: joining the system (uuid %s, requested rank %s%u, control address "
-	       "%s)",
-	       in->idx, sb.uuid, req.rank == SRV_NIL_RANK ? "nil " : "",
-	       req.rank == SRV_NIL_RANK ? 0 : req.rank, addr);
+	{
+		char rk[16] = "NilRank";
+
+		if (req.rank != SRV_NIL_RANK)
+			snprintf(rk, sizeof(rk), "%u", req.rank);
+		D_INFO("instance %u: joining the system (uuid %s, requested rank %s, control "
+		       "address %s)",
+		       in->idx, sb.uuid, rk, addr);
+	}
 	rc = join_loop(en, in, gen, &req, &resp, eb);
 	if (rc != 0)
 		return rc;
