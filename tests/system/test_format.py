@@ -489,3 +489,56 @@ def test_dcpm_without_dax(local_cluster, certs, base, tmp_path, loopdev):
     srv.proc.wait_for_log(r"SCM format required on instance 0")
     assert (f"filesystem exists on device {loopdev} but mount-point path {pmem} does not "
             f"exist") in srv.read_log()
+
+
+def test_concurrent_formats_do_not_interleave(local_cluster, certs, base, tmp_path):
+    # two dmg runs at once: the second waits for the first and then finds the
+    # storage formatted, whatever the order they arrive in
+    env = Env(local_cluster, certs, base, tmp_path, n=2)
+    procs = [subprocess.Popen([DMG, "-o", env.cfg, "storage", "format", "-j"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    infos = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        (group,) = json.loads(out)["response"]["HostStorage"].values()
+        infos.append(sorted(m["info"] for m in group["storage"]["scm_mount_points"]))
+    assert sorted(infos) == [["CTL_SUCCESS", "CTL_SUCCESS"],
+                             ["SCM is already formatted", "SCM is already formatted"]], infos
+    assert env.srv.read_log().count("Writing NVMe config file for engine instance") == 2
+
+
+def mem_total():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no MemTotal")
+
+
+def test_ramdisk_auto_size(local_cluster, certs, base, tmp_path):
+    scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0")}
+    bdev = {"class": "file", "bdev_size": 1, "bdev_list": [os.path.join(base, "b", "f")]}
+    env = Env(local_cluster, certs, base, tmp_path, wait=None,
+              extra_eng={0: {"storage": [scm, bdev]}})
+    # upstream's default system_ram_reserved (64 GiB) leaves nothing on a small machine
+    if mem_total() < 70 * GIB:
+        env.start()
+        r = env.dmg("storage", "format")
+        assert r.returncode == 1
+        (err, _), = errors_table(r.stderr).items()
+        assert err.startswith(f"instance 0: SCM format of {scm['scm_mount']} failed: "
+                              f"cannot size the tmpfs for {scm['scm_mount']}: "
+                              "insufficient ram to meet minimum requirements"), err
+        assert err.endswith("; set scm_size"), err
+        assert mountinfo(scm["scm_mount"]) is None
+        assert env.srv.stop() == 0
+    # with 1 GiB reserved: (total - reserved - max(targets * 128 MiB, 1 GiB)) / engines
+    env.extra["system_ram_reserved"] = 1
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    want = (mem_total() - GIB - GIB) // GIB
+    fstype, opts = mountinfo(scm["scm_mount"])
+    assert f"size={want * GIB // 1024}k" in opts.split(","), (want, opts)
