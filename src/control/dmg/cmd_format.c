@@ -39,7 +39,7 @@ add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_re
 {
 	for (size_t k = 0; k < r->nmounts + r->nctrlrs; k++) {
 		const struct ctl_fmt_result *res =
-		    k < r->nmounts ? &r->mounts[k] : &r->ctrlrs[k - r->nmounts];
+			k < r->nmounts ? &r->mounts[k] : &r->ctrlrs[k - r->nmounts];
 		char msg[D_ERRBUF_LEN + 64];
 		int  rc;
 

@@ -46,9 +46,8 @@ struct ctl_format_resp {
 void ctl_format_resp_fini(struct ctl_format_resp *r);
 
 /* Append a result (strings copied; NULL allowed for error/info).  0 or -DER_NOMEM. */
-int ctl_format_resp_add(struct ctl_format_resp *r, bool mount, const char *path,
-			uint32_t instance, uint32_t roles, int32_t status, const char *error,
-			const char *info);
+int ctl_format_resp_add(struct ctl_format_resp *r, bool mount, const char *path, uint32_t instance,
+			uint32_t roles, int32_t status, const char *error, const char *info);
 
 /* What StorageFormat does with one engine instance. */
 enum ctl_fmt_action {

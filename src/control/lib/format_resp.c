@@ -57,7 +57,7 @@ ctl_format_resp_add(struct ctl_format_resp *r, bool mount, const char *path, uin
 	struct ctl_fmt_result **v = mount ? &r->mounts : &r->ctrlrs;
 	size_t		       *n = mount ? &r->nmounts : &r->nctrlrs;
 	struct ctl_fmt_result  *nv, res = {0};
-	bool		        failed = false;
+	bool			failed = false;
 
 	res.path = dup_or_null(path != NULL ? path : "", &failed);
 	res.error = dup_or_null(error, &failed);
@@ -132,12 +132,12 @@ state_to_pb(const struct ctl_fmt_result *r, Ctl__ResponseState *st)
 int
 ctl_format_resp_pack(const struct ctl_format_resp *r, uint8_t **buf, size_t *len)
 {
-	Ctl__StorageFormatResp	    resp = CTL__STORAGE_FORMAT_RESP__INIT;
-	Ctl__ScmMountResult	   *m = NULL, **mp = NULL;
-	Ctl__NvmeControllerResult  *c = NULL, **cp = NULL;
-	Ctl__ResponseState	   *st = NULL;
-	size_t			    i, n, nst = r->nmounts + r->nctrlrs;
-	int			    rc = -DER_NOMEM;
+	Ctl__StorageFormatResp	   resp = CTL__STORAGE_FORMAT_RESP__INIT;
+	Ctl__ScmMountResult	  *m = NULL, **mp = NULL;
+	Ctl__NvmeControllerResult *c = NULL, **cp = NULL;
+	Ctl__ResponseState	  *st = NULL;
+	size_t			   i, n, nst = r->nmounts + r->nctrlrs;
+	int			   rc = -DER_NOMEM;
 
 	D_ALLOC_ARRAY(m, r->nmounts + 1);
 	D_ALLOC_ARRAY(mp, r->nmounts + 1);
@@ -210,9 +210,8 @@ ctl_format_resp_unpack(const uint8_t *buf, size_t len, struct ctl_format_resp *o
 		rc = state_from_pb(&r, true, resp->mrets[i]->mntpoint, resp->mrets[i]->instanceidx,
 				   0, resp->mrets[i]->state);
 	for (i = 0; rc == 0 && i < resp->n_crets; i++)
-		rc = state_from_pb(&r, false, resp->crets[i]->pci_addr,
-				   resp->crets[i]->instanceidx, resp->crets[i]->role_bits,
-				   resp->crets[i]->state);
+		rc = state_from_pb(&r, false, resp->crets[i]->pci_addr, resp->crets[i]->instanceidx,
+				   resp->crets[i]->role_bits, resp->crets[i]->state);
 	ctl__storage_format_resp__free_unpacked(resp, NULL);
 	if (rc != 0) {
 		ctl_format_resp_fini(&r);
@@ -248,9 +247,9 @@ ctl_bdev_roles_str(uint32_t roles, char *buf, size_t len)
 		uint32_t    bit;
 		const char *name;
 	} names[] = {
-	    {CTL_BDEV_ROLE_DATA, "data"},
-	    {CTL_BDEV_ROLE_META, "meta"},
-	    {CTL_BDEV_ROLE_WAL, "wal"},
+		{CTL_BDEV_ROLE_DATA, "data"},
+		{CTL_BDEV_ROLE_META, "meta"},
+		{CTL_BDEV_ROLE_WAL, "wal"},
 	};
 	size_t off = 0;
 

@@ -72,10 +72,9 @@ ramdisk_gib(const struct ctl_server_config *cfg, const struct ctl_engine *e, uin
 		return rc;
 	huge = (uint64_t)(cfg->nr_hugepages > 0 ? cfg->nr_hugepages : 0) * mi.hugepage_size_kb *
 	       1024;
-	rc = ctl_calc_ramdisk_size(mi.mem_total_kb * 1024, huge,
-				   (uint64_t)cfg->system_ram_reserved * GIB,
-				   e->targets > 0 ? (uint64_t)e->targets : 1, cfg->nengines, &max,
-				   eb);
+	rc = ctl_calc_ramdisk_size(
+		mi.mem_total_kb * 1024, huge, (uint64_t)cfg->system_ram_reserved * GIB,
+		e->targets > 0 ? (uint64_t)e->targets : 1, cfg->nengines, &max, eb);
 	if (rc == 0 && max < CTL_MIN_RAMDISK_BYTES) {
 		d_errbuf_set(eb,
 			     "the automatic tmpfs size for %s is %llu MiB, below the minimum of "
@@ -252,8 +251,8 @@ write_nvme_conf(const struct srv_state *st, const struct ctl_engine *e, uint32_t
  * touched, as upstream skips NVMe of an instance whose SCM failed).
  */
 static int
-format_instance(struct srv_state *st, uint32_t idx, const char *need, bool reformat,
-		bool replace, struct ctl_format_resp *out)
+format_instance(struct srv_state *st, uint32_t idx, const char *need, bool reformat, bool replace,
+		struct ctl_format_resp *out)
 {
 	const struct ctl_engine *e = &st->cfg->engines[idx];
 	const char		*mnt = e->storage[0].scm_mount;
@@ -268,8 +267,7 @@ format_instance(struct srv_state *st, uint32_t idx, const char *need, bool refor
 	if (e->storage[0].class == CTL_CLASS_RAM)
 		rc = format_ram(st->cfg, e, idx, &eb);
 	else
-		rc = format_dcpm(e, idx, reformat || need == NULL || strcmp(need, "SCM") == 0,
-				 &eb);
+		rc = format_dcpm(e, idx, reformat || need == NULL || strcmp(need, "SCM") == 0, &eb);
 	if (rc != 0) {
 		snprintf(msg, sizeof(msg), "instance %u: SCM format of %s failed: %s", idx, mnt,
 			 eb.msg);
@@ -339,7 +337,7 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 	      struct d_errbuf *eb)
 {
 	const struct ctl_server_config *cfg = st->cfg;
-	const char		       **need;
+	const char		      **need;
 	bool				any = false;
 	int				rc = 0;
 
@@ -382,10 +380,9 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 	}
 	for (uint32_t i = 0; i < cfg->nengines && rc == 0; i++) {
 		const struct ctl_engine *e = &cfg->engines[i];
-		bool			 running = st->engines != NULL &&
-				   srv_engine_running(st->engines, i);
-		struct d_errbuf		 leb = {{0}};
-		char			 msg[D_ERRBUF_LEN + 64];
+		bool		running = st->engines != NULL && srv_engine_running(st->engines, i);
+		struct d_errbuf leb = {{0}};
+		char		msg[D_ERRBUF_LEN + 64];
 
 		if (!is_scm(e)) {
 			/* Validation guarantees an SCM first tier; never trust it blindly. */
@@ -434,8 +431,8 @@ out:
 }
 
 int
-srv_storage_format(struct srv_state *st, bool reformat, bool replace,
-		   struct ctl_format_resp *out, struct d_errbuf *eb)
+srv_storage_format(struct srv_state *st, bool reformat, bool replace, struct ctl_format_resp *out,
+		   struct d_errbuf *eb)
 {
 	struct ctl_format_resp r = {0};
 	int		       rc;
@@ -452,8 +449,8 @@ srv_storage_format(struct srv_state *st, bool reformat, bool replace,
 }
 
 int
-srv_h_storage_format(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
-		     size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+srv_h_storage_format(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+		     uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
 	struct srv_state      *st = arg;
 	struct ctl_format_resp r = {0};

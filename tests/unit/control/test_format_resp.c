@@ -33,7 +33,8 @@ render(print_fn fn, const struct ctl_format_group *g, int n)
 
 /* upstream's MockFormatResp: n mounts /mnt/1.. and n bdevs "1".., optionally one failure */
 static void
-mock_resp(struct ctl_format_resp *r, int nscm, int scm_fail, int nnvme, int nvme_fail, uint32_t roles)
+mock_resp(struct ctl_format_resp *r, int nscm, int scm_fail, int nnvme, int nvme_fail,
+	  uint32_t roles)
 {
 	char path[32], err[64];
 
@@ -83,9 +84,9 @@ test_wire(void **state)
 	assert_true(reformat);
 	assert_false(replace);
 	free(buf);
-	assert_int_equal(ctl_format_req_unpack((const uint8_t *)"\xff\xff", 2, &reformat,
-					       &replace, &eb),
-			 -DER_PROTO);
+	assert_int_equal(
+		ctl_format_req_unpack((const uint8_t *)"\xff\xff", 2, &reformat, &replace, &eb),
+		-DER_PROTO);
 	assert_non_null(strstr(eb.msg, "invalid StorageFormat request"));
 
 	mock_resp(&r, 2, 1, 1, -1, CTL_BDEV_ROLE_DATA | CTL_BDEV_ROLE_WAL);
@@ -251,7 +252,7 @@ test_verbose(void **state)
 	assert_int_equal(ctl_format_resp_add(&t, true, "/mnt/0", 0, 0, 0, NULL, CTL_FMT_ALREADY),
 			 0);
 	assert_int_equal(
-	    ctl_format_resp_add(&t, false, CTL_FMT_NIL_BDEV, 0, 0, 0, NULL, "skipping"), 0);
+		ctl_format_resp_add(&t, false, CTL_FMT_NIL_BDEV, 0, 0, 0, NULL, "skipping"), 0);
 	g.hosts = "host1";
 	g.resp = &t;
 	out = render(ctl_format_print_verbose, &g, 1);
@@ -296,9 +297,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decide),	cmocka_unit_test(test_wire),
-		cmocka_unit_test(test_errors_and_roles), cmocka_unit_test(test_key),
-		cmocka_unit_test(test_summary), cmocka_unit_test(test_verbose),
+		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_errors_and_roles),
+		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_verbose),
 		cmocka_unit_test(test_json),
 	};
 
