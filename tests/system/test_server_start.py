@@ -90,9 +90,6 @@ def test_rpcs_over_tls(local_cluster, certs):
     r = rpc_call(c, None, "GetVersion", ["local-0"], insecure=True)
     assert r.returncode == 1 and " error " in r.stdout
     assert srv.stop() == 0
-    # --auto-format arrives with format itself; until then it is refused, not ignored
-    r = run_bin("daos_server", "start", "--auto-format", "-o", srv.config)
-    assert r.returncode == 1 and "unknown flag `auto-format'" in r.stderr, r.stderr
 
 
 def test_network_scan_provider_from_config(local_cluster, certs):

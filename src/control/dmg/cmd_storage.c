@@ -4,7 +4,9 @@
  * table, the per-group device tables (--verbose) or the NVMe health
  * (--nvme-health) in upstream's layout; host errors go to stderr as an
  * "Errors:" table before the results.  -j: the envelope with HostStorage
- * and host_errors.  `storage format` belongs to a later issue.
+ * and host_errors.
+ *
+ * `storage format` is in cmd_format.c.
  *
  * Grouping key: the scan in a canonical form (every list sorted, memory
  * counters that change from second to second zeroed) packed to protobuf
@@ -234,6 +236,8 @@ static const struct d_cli_opt scan_opts[] = {
 	{0},
 };
 
+static const struct d_cli_cmd *const storage_subcmd_ptrs[] = {&dmg_storage_format_cmd, NULL};
+
 static const struct d_cli_cmd storage_subcmds[] = {
 	{.name = "scan",
 	 .help = "Scan SCM and NVMe storage attached to remote servers.",
@@ -247,4 +251,5 @@ const struct d_cli_cmd dmg_storage_cmd = {
 	.aliases = {"sto", NULL},
 	.help = "Perform tasks related to storage attached to remote servers",
 	.subcmds = storage_subcmds,
+	.subcmd_ptrs = storage_subcmd_ptrs,
 };

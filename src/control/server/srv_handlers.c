@@ -28,6 +28,7 @@
 #include "control/lib/ctl_storage.h"
 #include "control/lib/rpc_conv.h"
 #include "control/server/srv_engine.h"
+#include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 #include "control/server/srv_mgmt.h"
 
@@ -308,6 +309,7 @@ h_version(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t
 const struct ctl_rpc_method srv_methods[] = {
 	{"GetVersion", h_version},
 	{"NetworkScan", h_net_scan},
+	{"StorageFormat", srv_h_storage_format},
 	{"StorageScan", h_storage_scan},
 	{"Join", srv_h_join},
 	{"ClusterEvent", srv_h_cluster_event},

@@ -63,7 +63,10 @@ int srv_port_owner(uint16_t port, int *pid, char *comm, size_t comm_len);
  * (as upstream's awaitStorageReady decides, without MD-on-SSD metadata):
  * NULL when formatted; "SCM" when `scm_mount` is not mounted (ram: not a
  * tmpfs) or, for ram, holds no `superblock`; "Metadata" when a mounted dcpm
- * file system has no `superblock`.  *why says what is missing.
+ * file system has no `superblock`.  *why says what is missing.  A dcpm
+ * device that holds the file system but is not mounted is mounted here (a
+ * formatted device after a reboot); a missing mount point directory or a
+ * failed mount is "SCM" with the reason in *why.
  */
 const char *srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len);
 

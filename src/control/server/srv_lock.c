@@ -17,6 +17,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "control/lib/ctl_format.h"
 #include "control/server/srv_internal.h"
 
 #ifndef TMPFS_MAGIC
@@ -228,6 +229,60 @@ is_mount_point(const char *path)
 	return rc;
 }
 
+/*
+ * Does `dev` hold an ext4 (or ext2/3) file system?  The superblock lives at
+ * byte 1024 and carries the magic 0xEF53 at offset 0x38; reading it
+ * directly avoids running blkid for a yes/no answer.
+ */
+static bool
+dev_has_extfs(const char *dev)
+{
+	unsigned char m[2];
+	int	      fd = open(dev, O_RDONLY | O_CLOEXEC);
+	bool	      rc;
+
+	if (fd < 0)
+		return false;
+	rc = pread(fd, m, sizeof(m), 1024 + 0x38) == (ssize_t)sizeof(m) && m[0] == 0x53 &&
+	     m[1] == 0xEF;
+	close(fd);
+	return rc;
+}
+
+/*
+ * A dcpm tier whose mount point is not mounted: a device that already holds
+ * the file system is formatted and is mounted now (as upstream does at
+ * start); NULL when that worked.
+ */
+static const char *
+dcpm_mount_existing(const struct ctl_tier *scm, char *why, size_t why_len)
+{
+	const char     *dev = scm->scm_list.n > 0 ? scm->scm_list.v[0] : NULL;
+	struct d_errbuf eb = {{0}};
+	struct stat	st;
+
+	if (dev == NULL) {
+		snprintf(why, why_len, "no scm_list device for %s", scm->scm_mount);
+		return "SCM";
+	}
+	if (!dev_has_extfs(dev)) {
+		snprintf(why, why_len, "%s is not mounted and %s holds no file system",
+			 scm->scm_mount, dev);
+		return "SCM";
+	}
+	if (stat(scm->scm_mount, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, why_len,
+			 "filesystem exists on device %s but mount-point path %s does not exist",
+			 dev, scm->scm_mount);
+		return "SCM";
+	}
+	if (ctl_scm_dcpm_mount(dev, scm->scm_mount, &eb) != 0) {
+		snprintf(why, why_len, "%s", eb.msg);
+		return "SCM";
+	}
+	return NULL;
+}
+
 const char *
 srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
 {
@@ -236,6 +291,12 @@ srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
 	char	     *sb;
 	bool	      have_sb;
 
+	if (mnt != NULL && scm->class == CTL_CLASS_DCPM && !is_mount_point(mnt)) {
+		const char *need = dcpm_mount_existing(scm, why, why_len);
+
+		if (need != NULL)
+			return need;
+	}
 	if (mnt == NULL || !is_mount_point(mnt)) {
 		snprintf(why, why_len, "%s is not mounted", mnt ? mnt : "scm_mount");
 		return "SCM";

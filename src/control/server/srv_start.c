@@ -8,8 +8,9 @@
  * Without engines it runs in discovery (listening) mode.  With engines it
  * creates the engine instances (srv_engine.h: dRPC server on
  * <socket_dir>/daos_server.sock), checks each engine's SCM and starts the
- * engines whose storage is formatted; the others wait for a format.  At
- * shutdown every engine is stopped before the daemon exits.
+ * engines whose storage is formatted; the others wait for a format
+ * (StorageFormat, srv_format.c), or are formatted right away with
+ * --auto-format.  At shutdown every engine is stopped before the daemon exits.
  *
  * The duplicate-process check of the local commands is not used here: the
  * lock in socket_dir lets several daemons with distinct socket dirs and
@@ -34,6 +35,7 @@
 #include "control/lib/rpc.h"
 #include "control/server/srv_cmds.h"
 #include "control/server/srv_engine.h"
+#include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 #include "control/server/srv_mgmt.h"
 
@@ -363,6 +365,8 @@ start_run(struct d_cli_ctx *ctx)
 			goto out;
 		}
 		srv_engines_start_all(st.engines);
+		if (d_cli_has(ctx, "auto-format"))
+			srv_auto_format(&st);
 	}
 	ctl_rpc_server_run(srv);
 	D_INFO("DAOS Control Server (pid %d) shutting down (signal %d)", (int)getpid(),
@@ -421,6 +425,9 @@ static const struct d_cli_opt start_opts[] = {
 	 .type = D_OPT_STR,
 	 .help = "Location for all daos_server & daos_engine sockets"},
 	{.short_name = 'i', .long_name = "insecure", .help = "Allow for insecure connections"},
+	{.long_name = "auto-format",
+	 .help = "Automatically format storage on server start to bring-up engines without "
+		 "requiring dmg storage format command"},
 	{0},
 };
 

@@ -1,0 +1,544 @@
+"""`dmg storage format` against real `daos_server start` processes (TLS,
+LocalCluster) on emulated storage: class ram SCM (a tmpfs daos_server
+mounts) and class file bdevs (sparse files), as docs/admin guide's
+"Format" step and upstream's server/ctl_storage_rpc.go do it; plus
+`daos_server start --auto-format` and the restart of a formatted server.
+Every test unmounts what it mounted (daos_helpers.unmount_under)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+import yaml
+
+import cluster
+import daos_helpers
+from conftest import BINARIES
+
+DMG = BINARIES["dmg"]
+GIB = 1 << 30
+
+
+@pytest.fixture
+def certs(tmp_path):
+    return daos_helpers.make_certs(tmp_path / "ca")
+
+
+@pytest.fixture
+def local_cluster():
+    """LocalCluster factory with a short work directory: the dRPC socket
+    <socket_dir>/daos_server.sock must fit in 107 bytes, which pytest's
+    tmp_path of a long test name does not."""
+    made = []
+
+    def make(n):
+        c = cluster.LocalCluster(n, workdir=tempfile.mkdtemp(prefix="fmt", dir="/tmp"))
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.teardown()
+        shutil.rmtree(c.workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def base(tmp_path):
+    """Directory of the emulated storage; unmounted at teardown."""
+    d = str(tmp_path / "stor")
+    os.makedirs(d)
+    yield d
+    daos_helpers.unmount_under(d)
+
+
+def control_yml(path, certs, hosts):
+    cfg = {"name": "daos_server", "hostlist": hosts,
+           "transport_config": certs.transport("admin")}
+    with open(path, "w") as f:
+        yaml.safe_dump(cfg, f)
+    return str(path)
+
+
+def dmg(cfg, *args, timeout=120):
+    e = dict(os.environ)
+    e.pop("DAOS_HW_ROOT", None)
+    return subprocess.run([DMG, "-o", cfg, *args], capture_output=True, text=True, env=e,
+                          timeout=timeout)
+
+
+def mountinfo(path):
+    """(fstype, super options) of the mount on `path`, or None."""
+    path = os.path.realpath(path)
+    found = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, post = line.split(" - ")
+            if pre.split()[4] == path:
+                fstype, _src, opts = post.split()
+                found = (fstype, opts)
+    return found
+
+
+def superblock(mnt):
+    with open(os.path.join(mnt, "superblock")) as f:
+        return yaml.safe_load(f)
+
+
+def errors_table(text):
+    """{error: hosts} of an "Errors:" block."""
+    out, inside = {}, False
+    for line in text.splitlines():
+        if line.startswith("Errors:"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        if not line.startswith("  "):
+            inside = False
+            continue
+        if line.strip().startswith(("Hosts ", "----- ")):
+            continue
+        hosts, err = line.strip().split(" ", 1)
+        out[err.strip()] = hosts
+    return out
+
+
+class Env:
+    """One local host with a TLS daos_server configured with `n` engines on
+    ram SCM + file bdev under `base`, and a dmg config for it."""
+
+    def __init__(self, local_cluster, certs, base, tmp_path, n=1, hosts=1, extra_eng=None,
+                 args=(), wait=True):
+        self.c = local_cluster(hosts)
+        self.certs = certs
+        self.base = base
+        self.servers = {}
+        self.extra = daos_helpers.engines_extra(base, n=n, scm_size=4, bdev_size=2)
+        for i, eng in enumerate(self.extra["engines"]):
+            eng.update((extra_eng or {}).get(i, {}))
+        self.addrs = [f"127.0.0.1:{h.port}" for h in self.c.hosts.values()]
+        self.cfg = control_yml(tmp_path / "daos_control.yml", certs, self.addrs)
+        self.args = args
+        if wait is not None:
+            for name in self.c.names:
+                self.start(name, wait=wait)
+
+    def start(self, name="local-0", args=None, wait=True):
+        h = self.c.host(name)
+        extra = self.extra
+        if len(self.c.names) > 1:
+            # each host its own storage
+            hb = os.path.join(self.base, name)
+            extra = daos_helpers.engines_extra(hb, n=len(self.extra["engines"]), scm_size=4,
+                                               bdev_size=2)
+        path = os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ.get("PATH", "")
+        srv = daos_helpers.start_server(self.c, h, certs=self.certs, extra=extra,
+                                        args=self.args if args is None else args, wait=wait,
+                                        env={"PATH": path})
+        self.servers[name] = srv
+        return srv
+
+    @property
+    def srv(self):
+        return self.servers["local-0"]
+
+    def eng(self, i=0):
+        return self.extra["engines"][i]
+
+    def mnt(self, i=0):
+        return self.eng(i)["storage"][0]["scm_mount"]
+
+    def bdev(self, i=0):
+        return self.eng(i)["storage"][1]["bdev_list"][0]
+
+    def dmg(self, *args):
+        return dmg(self.cfg, *args)
+
+
+def test_format_ram_and_file(local_cluster, certs, base, tmp_path):
+    env = Env(local_cluster, certs, base, tmp_path)
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert mountinfo(env.mnt()) is None
+
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stdout + r.stderr
+    host = env.addrs[0]
+    w = len(host)
+    assert r.stdout == ("Format Summary:\n"
+                        f"  {'Hosts'.ljust(w)} SCM Devices NVMe Devices \n"
+                        f"  {'-----'.ljust(w)} ----------- ------------ \n"
+                        f"  {host} 1           1            \n"), r.stdout
+    assert r.stderr == ""
+
+    # the tmpfs: size from scm_size, huge pages unless the kernel has none
+    fstype, opts = mountinfo(env.mnt())
+    assert fstype == "tmpfs"
+    assert f"size={4 * GIB // 1024}k" in opts.split(","), opts
+    if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+        assert "huge=always" in opts.split(","), opts
+    # superblock: version 1, random uuid, system name, no rank yet
+    sb = superblock(env.mnt())
+    assert sb["version"] == 1 and sb["system"] == "daos_server"
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                        sb["uuid"])
+    assert sb["rank"] is None and sb["validrank"] is False
+    # the bdev file: sparse, bdev_size GB rounded down to 4 KiB
+    st = os.stat(env.bdev())
+    assert st.st_size == (2 * 10**9) // 4096 * 4096
+    assert st.st_blocks * 512 < 1 << 20
+    # daos_nvme.conf next to the superblock, naming the file
+    with open(os.path.join(env.mnt(), "daos_nvme.conf")) as f:
+        conf = json.load(f)
+    text = json.dumps(conf)
+    assert "bdev_aio_create" in text and env.bdev() in text
+    log = env.srv.read_log()
+    assert (f'Writing NVMe config file for engine instance 0 to '
+            f'"{env.mnt()}/daos_nvme.conf"') in log
+
+    # verbose: per-group tables
+    r = env.dmg("storage", "format", "-v")
+    assert r.returncode == 0, r.stderr
+    wm = max(len(env.mnt()), len("SCM Mount"))
+    assert r.stdout == ("-" * w + "\n" + host + "\n" + "-" * w + "\n"
+                        f"{'SCM Mount'.ljust(wm)} Format Result            \n"
+                        f"{'---------'.ljust(wm)} -------------            \n"
+                        f"{env.mnt().ljust(wm)} SCM is already formatted \n"
+                        "\n"
+                        "  No NVMe devices were formatted\n"
+                        "\n"), r.stdout
+
+
+def test_erased_tmpfs_is_mounted_afresh(local_cluster, certs, base, tmp_path):
+    # a tmpfs without superblock (what `dmg system erase` leaves) is replaced
+    env = Env(local_cluster, certs, base, tmp_path, wait=None)
+    os.makedirs(env.mnt())
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", env.mnt()], check=True)
+    open(os.path.join(env.mnt(), "stale"), "w").close()
+    env.start()
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    fstype, opts = mountinfo(env.mnt())
+    assert fstype == "tmpfs" and f"size={4 * GIB // 1024}k" in opts.split(","), opts
+    assert not os.path.exists(os.path.join(env.mnt(), "stale"))
+    assert "instance 0: unmounting the old tmpfs on" in env.srv.read_log()
+
+
+def test_second_format_force_and_json(local_cluster, certs, base, tmp_path):
+    env = Env(local_cluster, certs, base, tmp_path)
+    r = env.dmg("storage", "format", "-v")
+    assert r.returncode == 0, r.stderr
+    assert f"{env.mnt()} CTL_SUCCESS" in r.stdout
+    assert re.search(rf"^{re.escape(env.bdev())} +CTL_SUCCESS +NA +$", r.stdout, re.M), \
+        r.stdout
+    first = superblock(env.mnt())["uuid"]
+    with open(env.bdev(), "w") as f:
+        f.write("data")
+    marker = os.path.join(env.mnt(), "marker")
+    open(marker, "w").close()
+
+    # no --force: already formatted, nothing touched
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r" 1 +0 +$", r.stdout, re.M), r.stdout
+    assert superblock(env.mnt())["uuid"] == first
+    assert os.path.exists(marker)
+    assert os.path.getsize(env.bdev()) == 4
+
+    # -j: upstream's envelope and HostStorage field names
+    r = env.dmg("storage", "format", "-j")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["error"] is None and doc["status"] == 0
+    (group,) = doc["response"]["HostStorage"].values()
+    assert group["hosts"] == env.addrs[0]
+    (mp,) = group["storage"]["scm_mount_points"]
+    assert mp["path"] == env.mnt() and mp["info"] == "SCM is already formatted"
+    assert group["storage"]["nvme_devices"] == []
+    assert doc["response"]["host_errors"] == {}
+
+    # --force: new uuid, tmpfs and bdev file recreated
+    r = env.dmg("storage", "format", "--force", "-j")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    (group,) = doc["response"]["HostStorage"].values()
+    (mp,) = group["storage"]["scm_mount_points"]
+    assert mp["info"] == "CTL_SUCCESS"
+    (nd,) = group["storage"]["nvme_devices"]
+    assert nd["pci_addr"] == env.bdev() and nd["info"] == "CTL_SUCCESS"
+    second = superblock(env.mnt())["uuid"]
+    assert second != first
+    assert not os.path.exists(marker)
+    assert os.path.getsize(env.bdev()) == (2 * 10**9) // 4096 * 4096
+
+    # --reformat: the guide's alias of --force
+    r = env.dmg("storage", "format", "--reformat")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r" 1 +1 +$", r.stdout, re.M), r.stdout
+    assert superblock(env.mnt())["uuid"] not in (first, second)
+
+
+def test_format_starts_engine_and_restart_skips_maintenance(local_cluster, certs, base,
+                                                             tmp_path):
+    env = Env(local_cluster, certs, base, tmp_path)
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    # the engine runner takes over: the daos_engine process is started
+    env.srv.proc.wait_for_log(r"instance 0: storage ready")
+    env.srv.proc.wait_for_log(r"daos_engine:0 ")
+    assert env.srv.stop() == 0
+    # restart on formatted storage: no maintenance mode
+    srv = env.start()
+    srv.proc.wait_for_log(r"Checking DAOS I/O Engine instance 0 storage \.\.\.")
+    srv.proc.wait_for_log(r"daos_engine:0 ")
+    assert "format required" not in srv.read_log()
+    # and a format now is "already formatted" even while the engine runs
+    r = env.dmg("storage", "format", "-v")
+    assert r.returncode == 0, r.stderr
+    assert "SCM is already formatted" in r.stdout
+    first = superblock(env.mnt())["uuid"]
+
+    # storage lost under a running engine: refused without --force
+    os.unlink(os.path.join(env.mnt(), "superblock"))
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    (err, _), = errors_table(r.stderr).items()
+    assert err == "instance 0: can't format storage of running instance", r.stderr
+    assert not os.path.exists(os.path.join(env.mnt(), "superblock"))
+
+    # --force stops the engine, reformats and starts it again
+    n_started = srv.read_log().count("instance 0: storage ready")
+    r = env.dmg("storage", "format", "--force")
+    assert r.returncode == 0, r.stderr
+    log = srv.read_log()
+    assert "instance 0: stopping the running engine for a reformat" in log
+    assert log.count("instance 0: storage ready") == n_started + 1
+    assert superblock(env.mnt())["uuid"] != first
+    assert srv.stop() == 0
+
+
+def test_auto_format(local_cluster, certs, base, tmp_path):
+    env = Env(local_cluster, certs, base, tmp_path, args=["--auto-format"])
+    env.srv.proc.wait_for_log(r"--auto-format: instance 0: \S+: CTL_SUCCESS")
+    assert mountinfo(env.mnt())[0] == "tmpfs"
+    first = superblock(env.mnt())["uuid"]
+    assert env.srv.stop() == 0
+    # again: storage is formatted, auto-format leaves it alone
+    srv = env.start()
+    srv.proc.wait_for_log(r"--auto-format: instance 0: \S+: SCM is already formatted")
+    assert superblock(env.mnt())["uuid"] == first
+    assert "format required" not in srv.read_log()
+
+
+def test_two_engines_two_hosts(local_cluster, certs, base, tmp_path):
+    env = Env(local_cluster, certs, base, tmp_path, n=2, hosts=2)
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    # loopback hosts have different mount points, so each is its own group, sorted
+    w = len(env.addrs[0])
+    assert r.stdout == ("Format Summary:\n"
+                        f"  {'Hosts'.ljust(w)} SCM Devices NVMe Devices \n"
+                        f"  {'-----'.ljust(w)} ----------- ------------ \n"
+                        f"  {env.addrs[0]} 2           2            \n"
+                        f"  {env.addrs[1]} 2           2            \n"), r.stdout
+    for name in env.c.names:
+        for i in range(2):
+            mnt = os.path.join(base, name, f"scm{i}")
+            assert mountinfo(mnt)[0] == "tmpfs"
+            assert superblock(mnt)["version"] == 1
+
+
+def test_identical_host_errors_grouped(local_cluster, certs, tmp_path):
+    # two servers in discovery mode give the same error: one row, ranged host set
+    c = local_cluster(2)
+    for name in c.names:
+        daos_helpers.start_server(c, name, certs=certs)
+    addrs = [f"127.0.0.1:{h.port}" for h in c.hosts.values()]
+    cfg = control_yml(tmp_path / "c.yml", certs, addrs)
+    r = dmg(cfg, "storage", "format")
+    assert r.returncode == 1
+    assert r.stderr.endswith("ERROR: dmg: 2 hosts had errors\n"), r.stderr
+    (err, hosts), = errors_table(r.stderr).items()
+    assert "discovery mode" in err and "add `engines:`" in err
+    p0, p1 = sorted(h.port for h in c.hosts.values())
+    assert hosts == f"127.0.0.1:{p0},127.0.0.1:{p1}", hosts
+    assert r.stdout == ""
+
+
+def test_bad_scm_mount_and_bdev_dir(local_cluster, certs, base, tmp_path):
+    # engine 0: something other than a tmpfs is mounted on scm_mount;
+    # engine 1: its bdev directory cannot be created (a file is in the way)
+    blocker = os.path.join(base, "blocker")
+    with open(blocker, "w") as f:
+        f.write("x")
+    env = Env(local_cluster, certs, base, tmp_path, n=2, wait=None)
+    env.eng(1)["storage"][1]["bdev_list"] = [os.path.join(blocker, "sub", "daos-bdev")]
+    other = env.mnt(0)
+    os.makedirs(other)
+    src = os.path.join(base, "bindsrc")
+    os.makedirs(src)
+    subprocess.run(["mount", "--bind", src, other], check=True)
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    assert r.stderr.endswith("ERROR: dmg: 1 host had errors\n"), r.stderr
+    errs = errors_table(r.stderr)
+    assert len(errs) == 3, r.stderr
+    (scm_err,) = [e for e in errs if e.startswith("instance 0: SCM format of ")]
+    assert f"{other} is already mounted (" in scm_err, scm_err
+    (bdev_err,) = [e for e in errs if e.startswith("cannot create directory")]
+    assert f"{blocker}/sub: Not a directory" in bdev_err, bdev_err
+    (inst_err,) = [e for e in errs if e.startswith("instance 1: bdev format failed")]
+    assert "still needs a format" in inst_err
+    # summary: the failed instance's SCM and bdev are not counted
+    assert re.search(r" 0 +0 +$", r.stdout, re.M), r.stdout
+    # nothing half-written: no superblock on either instance
+    assert not os.path.exists(os.path.join(env.mnt(1), "superblock"))
+    assert mountinfo(env.mnt(1))[0] == "tmpfs"
+    # and both instances still need a format: a retry after the fix formats them
+    subprocess.run(["umount", other], check=True)
+    env.eng(1)["storage"][1]["bdev_list"] = [os.path.join(base, "bdev1", "daos-bdev")]
+    # (the server's config is fixed: restart with the corrected one)
+    assert env.srv.stop() == 0
+    env.start()
+    r = env.dmg("storage", "format", "-v")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("CTL_SUCCESS") == 4, r.stdout
+    # -j with host errors: error text and host_errors
+    r = env.dmg("storage", "format", "-j", "-l", "127.0.0.1:1")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 1 and doc["error"] == "1 host had errors" and doc["status"] != 0
+    assert list(doc["response"]["host_errors"].values()) == ["127.0.0.1:1"]
+
+
+def test_replace_and_flag_errors(local_cluster, certs, base, tmp_path):
+    env = Env(local_cluster, certs, base, tmp_path)
+    r = env.dmg("storage", "format", "--replace", "--force")
+    assert r.returncode == 1
+    assert r.stderr == "ERROR: dmg: --replace may not be mixed with --force\n"
+    r = env.dmg("storage", "format", "--replace", "-l", f"{env.addrs[0]},127.0.0.1:1")
+    assert r.returncode == 1
+    assert r.stderr == ("ERROR: dmg: command expects a single host in hostlist if replace "
+                        "option used\n")
+    # formatted host: replace is refused by the server
+    assert env.dmg("storage", "format").returncode == 0
+    r = env.dmg("storage", "format", "--replace")
+    assert r.returncode == 1
+    (err, hosts), = errors_table(r.stderr).items()
+    assert hosts == env.addrs[0] and "--replace given but no engine" in err, r.stderr
+    # -j form of a flag error
+    r = env.dmg("storage", "format", "--replace", "--force", "-j")
+    doc = json.loads(r.stdout)
+    assert doc["response"] is None and "may not be mixed" in doc["error"]
+
+
+
+
+@pytest.fixture
+def loopdev(tmp_path):
+    """A 64 MiB loop block device (no DAX: a PMem namespace stand-in that
+    daos_server must refuse to mount with dax)."""
+    img = str(tmp_path / "pmem.img")
+    with open(img, "wb") as f:
+        f.truncate(64 << 20)
+    r = subprocess.run(["losetup", "-f", "--show", img], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"no loop device here: {r.stderr.strip()}")
+    dev = r.stdout.strip()
+    yield dev
+    subprocess.run(["losetup", "-d", dev], capture_output=True)
+
+
+def test_dcpm_without_dax(local_cluster, certs, base, tmp_path, loopdev):
+    pmem = os.path.join(base, "pmem0")
+    env = Env(local_cluster, certs, base, tmp_path, wait=None,
+              extra_eng={0: {"storage": [{"class": "dcpm", "scm_list": [loopdev],
+                                          "scm_mount": pmem},
+                                         {"class": "file", "bdev_size": 1,
+                                          "bdev_list": [os.path.join(base, "b", "f")]}]}})
+    env.start(args=["-b"])
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert f"{pmem} is not mounted and {loopdev} holds no file system" in env.srv.read_log()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    (err, _), = errors_table(r.stderr).items()
+    # mkfs.ext4 ran; the dax mount is refused naming the device
+    assert err.startswith(f"instance 0: SCM format of {pmem} failed: "), err
+    assert loopdev in err and "DAX" in err, err
+    assert mountinfo(pmem) is None
+    assert not os.path.exists(os.path.join(base, "b", "f"))   # bdevs untouched
+    blkid = subprocess.run(["blkid", "-o", "value", "-s", "TYPE", loopdev],
+                           capture_output=True, text=True)
+    assert blkid.stdout.strip() == "ext4"
+    assert env.srv.stop() == 0
+
+    # restart: the device has the file system; mounting it at start is tried
+    # (and fails again without DAX), so the instance still needs a format
+    srv = env.start(args=["-b"])
+    srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert srv.stop() == 0
+    text = srv.read_log()
+    assert "DAX" in text and loopdev in text, text
+    # without the mount point directory: upstream's message
+    os.rmdir(pmem)
+    srv = env.start(args=["-b"])
+    srv.proc.wait_for_log(r"SCM format required on instance 0")
+    assert (f"filesystem exists on device {loopdev} but mount-point path {pmem} does not "
+            f"exist") in srv.read_log()
+
+
+def test_concurrent_formats_do_not_interleave(local_cluster, certs, base, tmp_path):
+    # two dmg runs at once: the second waits for the first and then finds the
+    # storage formatted, whatever the order they arrive in
+    env = Env(local_cluster, certs, base, tmp_path, n=2)
+    procs = [subprocess.Popen([DMG, "-o", env.cfg, "storage", "format", "-j"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    infos = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        (group,) = json.loads(out)["response"]["HostStorage"].values()
+        infos.append(sorted(m["info"] for m in group["storage"]["scm_mount_points"]))
+    assert sorted(infos) == [["CTL_SUCCESS", "CTL_SUCCESS"],
+                             ["SCM is already formatted", "SCM is already formatted"]], infos
+    assert env.srv.read_log().count("Writing NVMe config file for engine instance") == 2
+
+
+def mem_total():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no MemTotal")
+
+
+def test_ramdisk_auto_size(local_cluster, certs, base, tmp_path):
+    scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0")}
+    bdev = {"class": "file", "bdev_size": 1, "bdev_list": [os.path.join(base, "b", "f")]}
+    env = Env(local_cluster, certs, base, tmp_path, wait=None,
+              extra_eng={0: {"storage": [scm, bdev]}})
+    # upstream's default system_ram_reserved (64 GiB) leaves nothing on a small machine
+    if mem_total() < 70 * GIB:
+        env.start()
+        r = env.dmg("storage", "format")
+        assert r.returncode == 1
+        (err, _), = errors_table(r.stderr).items()
+        assert err.startswith(f"instance 0: SCM format of {scm['scm_mount']} failed: "
+                              f"cannot size the tmpfs for {scm['scm_mount']}: "
+                              "insufficient ram to meet minimum requirements"), err
+        assert err.endswith("; set scm_size"), err
+        assert mountinfo(scm["scm_mount"]) is None
+        assert env.srv.stop() == 0
+    # with 1 GiB reserved: (total - reserved - max(targets * 128 MiB, 1 GiB)) / engines
+    env.extra["system_ram_reserved"] = 1
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    want = (mem_total() - GIB - GIB) // GIB
+    fstype, opts = mountinfo(scm["scm_mount"])
+    assert f"size={want * GIB // 1024}k" in opts.split(","), (want, opts)
