@@ -17,6 +17,7 @@
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
+#include "control/dmg/dmg_system.h"
 #include "control/lib/ctl_format_resp.h"
 
 /* 64-bit FNV-1a: the name of a group in JSON (upstream: a struct hash). */
@@ -54,6 +55,31 @@ add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_re
 	return 0;
 }
 
+/*
+ * Which host of the list runs the management service, when it can be told.
+ * A reformat of that host's engine 0 starts a new system (its database is
+ * on that SCM): formatting it before the others keeps their re-formatted
+ * engines from joining the old system's database in the meantime, which
+ * would refuse them (same address, new engine UUID) or lose them with it.
+ * Not known (no answer, not in the list): SIZE_MAX, all hosts at once.
+ */
+static size_t
+ms_host_index(struct dmg_conn *c)
+{
+	Mgmt__LeaderQueryResp *lq = NULL;
+	struct d_errbuf	       eb = {{0}};
+	char		       host[256];
+	uint16_t	       port;
+	size_t		       idx = SIZE_MAX;
+
+	if (c->n < 2 || dmg_leader_query(c, &lq, &eb) != 0)
+		return SIZE_MAX;
+	if (dmg_split_addr(lq->current_leader, host, sizeof(host), &port) == 0)
+		idx = dmg_conn_find(c, host, port);
+	mgmt__leader_query_resp__free_unpacked(lq, NULL);
+	return idx;
+}
+
 static int
 format_run(struct d_cli_ctx *ctx)
 {
@@ -86,7 +112,8 @@ format_run(struct d_cli_ctx *ctx)
 	}
 	rc = ctl_format_req_pack(force, replace, &req, &req_len);
 	if (rc == 0)
-		rc = dmg_fanout(c, "StorageFormat", req, req_len, &res);
+		rc = dmg_fanout_first(c, "StorageFormat", req, req_len,
+				      force ? ms_host_index(c) : SIZE_MAX, &res);
 	if (rc != 0) {
 		status = dmg_fail(ctx, rc, "storage format: %s", d_errstr(rc));
 		goto out;

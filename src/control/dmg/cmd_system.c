@@ -23,9 +23,8 @@ sys_name(const struct dmg_conn *c)
 	return c->cfg->name != NULL ? c->cfg->name : "daos_server";
 }
 
-/* "host:port" into parts ("[v6]:port" too). */
-static int
-split_addr(const char *addr, char *host, size_t len, uint16_t *port)
+int
+dmg_split_addr(const char *addr, char *host, size_t len, uint16_t *port)
 {
 	const char *colon = strrchr(addr, ':');
 	const char *h = addr;
@@ -51,12 +50,8 @@ split_addr(const char *addr, char *host, size_t len, uint16_t *port)
 	return 0;
 }
 
-/*
- * LeaderQuery on the hosts in order until one answers (transport errors move
- * on; an answer, even an error, is final).  *lq is the decoded answer.
- */
-static int
-leader_query(struct dmg_conn *c, Mgmt__LeaderQueryResp **lq, struct d_errbuf *eb)
+int
+dmg_leader_query(struct dmg_conn *c, Mgmt__LeaderQueryResp **lq, struct d_errbuf *eb)
 {
 	Mgmt__LeaderQueryReq req = MGMT__LEADER_QUERY_REQ__INIT;
 	uint8_t		     buf[512];
@@ -105,10 +100,10 @@ ms_call(struct dmg_conn *c, const char *method, const uint8_t *req, size_t len, 
 	uint16_t	       port;
 	int		       rc;
 
-	rc = leader_query(c, &lq, eb);
+	rc = dmg_leader_query(c, &lq, eb);
 	if (rc != 0)
 		return rc;
-	if (split_addr(lq->current_leader, host, sizeof(host), &port) != 0) {
+	if (dmg_split_addr(lq->current_leader, host, sizeof(host), &port) != 0) {
 		d_errbuf_set(eb, "the management service leader \"%s\" is not a host:port address",
 			     lq->current_leader);
 		mgmt__leader_query_resp__free_unpacked(lq, NULL);
@@ -179,7 +174,7 @@ leader_run(struct d_cli_ctx *ctx)
 	rc = dmg_conn_open(ctx, &c, &eb);
 	if (rc != 0)
 		return dmg_fail(ctx, rc, "%s", eb.msg);
-	rc = leader_query(c, &lq, &eb);
+	rc = dmg_leader_query(c, &lq, &eb);
 	dmg_conn_close(c);
 	if (rc != 0)
 		return dmg_fail(ctx, rc, "leader query failed: %s", eb.msg);

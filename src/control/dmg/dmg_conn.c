@@ -5,11 +5,14 @@
  * results and the host error table.  Nothing here knows what a method
  * returns; the commands decode and render.
  */
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/table.h"
 #include "control/dmg/dmg_internal.h"
@@ -240,6 +243,7 @@ struct fanout {
 	size_t		       req_len;
 	struct ctl_rpc_result *res;
 	atomic_size_t	       next;
+	size_t		       skip; /* already called before the fan-out; SIZE_MAX: none */
 };
 
 static void
@@ -266,7 +270,8 @@ fanout_worker(void *arg)
 	size_t	       i;
 
 	while ((i = atomic_fetch_add(&f->next, 1)) < f->c->n)
-		call_one(f, i);
+		if (i != f->skip)
+			call_one(f, i);
 	return NULL;
 }
 
@@ -274,7 +279,15 @@ int
 dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
 	   struct ctl_rpc_result **results)
 {
-	struct fanout  f = {.c = c, .method = method, .req = req, .req_len = req_len};
+	return dmg_fanout_first(c, method, req, req_len, SIZE_MAX, results);
+}
+
+int
+dmg_fanout_first(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
+		 size_t first, struct ctl_rpc_result **results)
+{
+	struct fanout  f = {.c = c, .method = method, .req = req, .req_len = req_len,
+			    .skip = first < c->n ? first : SIZE_MAX};
 	pthread_attr_t attr;
 	pthread_t     *th;
 	size_t	       nth, started = 0;
@@ -283,6 +296,8 @@ dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_l
 	if (f.res == NULL)
 		return -DER_NOMEM;
 	atomic_init(&f.next, 0);
+	if (f.skip != SIZE_MAX)
+		call_one(&f, f.skip);
 	nth = (size_t)c->concurrency < c->n ? (size_t)c->concurrency : c->n;
 	D_ALLOC_ARRAY(th, nth > 0 ? nth : 1);
 	if (th == NULL) {
@@ -304,6 +319,54 @@ dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_l
 	free(th);
 	*results = f.res;
 	return 0;
+}
+
+/* The addresses `host` resolves to (caller frees), NULL when it does not. */
+static struct addrinfo *
+resolve(const char *host)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+
+	return getaddrinfo(host, NULL, &hints, &res) == 0 ? res : NULL;
+}
+
+static bool
+same_host(const char *a, const char *b)
+{
+	struct addrinfo *ra, *rb;
+	bool		 same = false;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	ra = resolve(a);
+	rb = ra != NULL ? resolve(b) : NULL;
+	for (struct addrinfo *x = ra; x != NULL && !same; x = x->ai_next)
+		for (struct addrinfo *y = rb; y != NULL && !same; y = y->ai_next)
+			same = x->ai_family == y->ai_family && x->ai_addrlen == y->ai_addrlen &&
+			       ((x->ai_family == AF_INET &&
+				 ((struct sockaddr_in *)x->ai_addr)->sin_addr.s_addr ==
+				     ((struct sockaddr_in *)y->ai_addr)->sin_addr.s_addr) ||
+				(x->ai_family == AF_INET6 &&
+				 memcmp(&((struct sockaddr_in6 *)x->ai_addr)->sin6_addr,
+					&((struct sockaddr_in6 *)y->ai_addr)->sin6_addr,
+					sizeof(struct in6_addr)) == 0));
+	if (ra != NULL)
+		freeaddrinfo(ra);
+	if (rb != NULL)
+		freeaddrinfo(rb);
+	return same;
+}
+
+size_t
+dmg_conn_find(const struct dmg_conn *c, const char *host, uint16_t port)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->targets[i].port == port && strcmp(c->targets[i].host, host) == 0)
+			return i;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->targets[i].port == port && same_host(c->targets[i].host, host))
+			return i;
+	return SIZE_MAX;
 }
 
 void

@@ -67,6 +67,11 @@ const char *dmg_conn_first_host(const struct dmg_conn *c);
 /* Call `method` on every host; results[i] is for c->targets[i] (free with dmg_results_free). */
 int  dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
 		struct ctl_rpc_result **results);
+/* The same, calling host `first` alone before all the others (SIZE_MAX: plain fan-out). */
+int  dmg_fanout_first(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
+		      size_t first, struct ctl_rpc_result **results);
+/* Index of the target "host:port" (by name, else by resolved address); SIZE_MAX: none. */
+size_t dmg_conn_find(const struct dmg_conn *c, const char *host, uint16_t port);
 void dmg_results_free(struct ctl_rpc_result *results, size_t n);
 
 /* Limits from the environment: value of `name` if a positive integer, else deflt. */
