@@ -38,6 +38,7 @@ system: build
 
 bench: build
 	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_scan.py
+	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_system.py
 
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)
