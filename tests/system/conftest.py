@@ -60,17 +60,26 @@ def netns_cluster(tmp_path):
 
 
 @pytest.fixture
-def local_cluster(tmp_path):
-    """make(n, fixtures=None) -> LocalCluster of n loopback hosts."""
+def local_cluster():
+    """make(n, fixtures=None) -> LocalCluster of n loopback hosts.  Each
+    cluster makes its own short work directory under /tmp (pytest's tmp_path
+    of a long test name makes <socket_dir>/daos_server.sock longer than the
+    107 bytes of a unix socket path).  At the end its processes are stopped,
+    whatever a test mounted under it is unmounted, and the directory is
+    removed."""
     import cluster
+    from daos_helpers import unmount_under
     made = []
 
     def make(n, fixtures=None, **kw):
-        c = cluster.LocalCluster(n, fixtures=fixtures,
-                                 workdir=str(tmp_path / f"local{len(made)}"), **kw)
+        c = cluster.LocalCluster(n, fixtures=fixtures, **kw)
         made.append(c)
         return c
 
     yield make
     for c in made:
-        c.teardown()
+        try:
+            c.stop_all()
+            unmount_under(c.workdir)
+        finally:
+            c.teardown()

@@ -14,6 +14,7 @@ directory.  Its control log goes to the process log (Proc.log) unless
 import os
 import stat
 import subprocess
+import uuid
 
 import yaml
 
@@ -22,6 +23,9 @@ from conftest import BINARIES, BUILD, TOP
 RPC_TOOL = os.path.join(BUILD, "tests", "tools", "rpc_tool")
 GEN_CERTS = os.path.join(TOP, "utils", "certs", "gen_certificates.sh")
 LISTENING = r"DAOS Control Server v\S+ \(pid \d+\) listening on \S+:\d+"
+# env for start_server(): daos_server finds daos_engine in PATH first, and the
+# build tree keeps the two binaries in different directories
+ENGINE_PATH = {"PATH": os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ["PATH"]}
 
 
 class Certs:
@@ -80,10 +84,11 @@ def server_config(path, port, socket_dir, certs=None, insecure=False, log_file=N
     return path
 
 
-def engine_section(base, idx=0, iface="lo", fabric_port=None, targets=1, scm_size=1,
+def engine_section(base, idx=0, iface="lo", fabric_port=None, targets=1, scm_size=4,
                    bdev_size=1, log_mask="INFO", extra=None):
     """One `engines:` entry on emulated storage under directory `base`:
-    class ram SCM (tmpfs of scm_size GiB at base/scm<idx>), one class file
+    class ram SCM (tmpfs of scm_size GiB at base/scm<idx>; 4, the smallest
+    size the configuration check accepts, by default), one class file
     bdev of bdev_size GB, `targets` targets, no helpers, and
     DAOS_TARGET_OVERSUBSCRIBE=1 (these machines have 2 cores)."""
     eng = {
@@ -115,6 +120,33 @@ def engines_extra(base, n=1, iface="lo", replicas=None, provider="ofi+tcp", **kw
     if replicas is not None:
         extra["mgmt_svc_replicas"] = list(replicas)
     return extra
+
+
+def fake_format(base, idx=0, rank=None, system="daos_server", size="64m"):
+    """What a format of engine `idx` under `base` (engine_section's layout)
+    leaves behind, without `dmg storage format`: a tmpfs on scm<idx> with a
+    superblock (new uuid; `rank` when given) and the bdev file directory
+    (daos_server regenerates daos_nvme.conf).  Returns the mount point;
+    the caller unmounts it (unmount_under)."""
+    mnt = os.path.join(base, f"scm{idx}")
+    os.makedirs(mnt, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", mnt], check=True)
+    with open(os.path.join(mnt, "superblock"), "w") as f:
+        f.write(f"version: 1\nuuid: {uuid.uuid4()}\nsystem: {system}\n"
+                f"rank: {'null' if rank is None else rank}\nuri: \"\"\n"
+                f"validrank: {'false' if rank is None else 'true'}\n"
+                f"hostfaultdomain: \"\"\nincarnation: 0\n")
+    bdev = os.path.join(base, f"bdev{idx}")
+    os.makedirs(bdev, exist_ok=True)
+    with open(os.path.join(bdev, "daos-bdev"), "wb") as f:
+        f.truncate(1 << 30)
+    return mnt
+
+
+def read_superblock(mnt):
+    """The superblock under scm mount `mnt` as a dict."""
+    with open(os.path.join(mnt, "superblock")) as f:
+        return yaml.safe_load(f)
 
 
 def unmount_under(base):

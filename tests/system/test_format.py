@@ -7,14 +7,11 @@ Every test unmounts what it mounted (daos_helpers.unmount_under)."""
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 import yaml
 
-import cluster
 import daos_helpers
 from conftest import BINARIES
 
@@ -25,24 +22,6 @@ GIB = 1 << 30
 @pytest.fixture
 def certs(tmp_path):
     return daos_helpers.make_certs(tmp_path / "ca")
-
-
-@pytest.fixture
-def local_cluster():
-    """LocalCluster factory with a short work directory: the dRPC socket
-    <socket_dir>/daos_server.sock must fit in 107 bytes, which pytest's
-    tmp_path of a long test name does not."""
-    made = []
-
-    def make(n):
-        c = cluster.LocalCluster(n, workdir=tempfile.mkdtemp(prefix="fmt", dir="/tmp"))
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        c.teardown()
-        shutil.rmtree(c.workdir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -82,11 +61,6 @@ def mountinfo(path):
     return found
 
 
-def superblock(mnt):
-    with open(os.path.join(mnt, "superblock")) as f:
-        return yaml.safe_load(f)
-
-
 def errors_table(text):
     """{error: hosts} of an "Errors:" block."""
     out, inside = {}, False
@@ -116,7 +90,7 @@ class Env:
         self.certs = certs
         self.base = base
         self.servers = {}
-        self.extra = daos_helpers.engines_extra(base, n=n, scm_size=4, bdev_size=2)
+        self.extra = daos_helpers.engines_extra(base, n=n, bdev_size=2)
         for i, eng in enumerate(self.extra["engines"]):
             eng.update((extra_eng or {}).get(i, {}))
         self.addrs = [f"127.0.0.1:{h.port}" for h in self.c.hosts.values()]
@@ -132,12 +106,10 @@ class Env:
         if len(self.c.names) > 1:
             # each host its own storage
             hb = os.path.join(self.base, name)
-            extra = daos_helpers.engines_extra(hb, n=len(self.extra["engines"]), scm_size=4,
-                                               bdev_size=2)
-        path = os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ.get("PATH", "")
+            extra = daos_helpers.engines_extra(hb, n=len(self.extra["engines"]), bdev_size=2)
         srv = daos_helpers.start_server(self.c, h, certs=self.certs, extra=extra,
                                         args=self.args if args is None else args, wait=wait,
-                                        env={"PATH": path})
+                                        env=daos_helpers.ENGINE_PATH)
         self.servers[name] = srv
         return srv
 
@@ -180,7 +152,7 @@ def test_format_ram_and_file(local_cluster, certs, base, tmp_path):
     if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
         assert "huge=always" in opts.split(","), opts
     # superblock: version 1, random uuid, system name, no rank yet
-    sb = superblock(env.mnt())
+    sb = daos_helpers.read_superblock(env.mnt())
     assert sb["version"] == 1 and sb["system"] == "daos_server"
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
                         sb["uuid"])
@@ -234,7 +206,7 @@ def test_second_format_force_and_json(local_cluster, certs, base, tmp_path):
     assert f"{env.mnt()} CTL_SUCCESS" in r.stdout
     assert re.search(rf"^{re.escape(env.bdev())} +CTL_SUCCESS +NA +$", r.stdout, re.M), \
         r.stdout
-    first = superblock(env.mnt())["uuid"]
+    first = daos_helpers.read_superblock(env.mnt())["uuid"]
     with open(env.bdev(), "w") as f:
         f.write("data")
     marker = os.path.join(env.mnt(), "marker")
@@ -244,7 +216,7 @@ def test_second_format_force_and_json(local_cluster, certs, base, tmp_path):
     r = env.dmg("storage", "format")
     assert r.returncode == 0, r.stderr
     assert re.search(r" 1 +0 +$", r.stdout, re.M), r.stdout
-    assert superblock(env.mnt())["uuid"] == first
+    assert daos_helpers.read_superblock(env.mnt())["uuid"] == first
     assert os.path.exists(marker)
     assert os.path.getsize(env.bdev()) == 4
 
@@ -269,7 +241,7 @@ def test_second_format_force_and_json(local_cluster, certs, base, tmp_path):
     assert mp["info"] == "CTL_SUCCESS"
     (nd,) = group["storage"]["nvme_devices"]
     assert nd["pci_addr"] == env.bdev() and nd["info"] == "CTL_SUCCESS"
-    second = superblock(env.mnt())["uuid"]
+    second = daos_helpers.read_superblock(env.mnt())["uuid"]
     assert second != first
     assert not os.path.exists(marker)
     assert os.path.getsize(env.bdev()) == (2 * 10**9) // 4096 * 4096
@@ -278,7 +250,7 @@ def test_second_format_force_and_json(local_cluster, certs, base, tmp_path):
     r = env.dmg("storage", "format", "--reformat")
     assert r.returncode == 0, r.stderr
     assert re.search(r" 1 +1 +$", r.stdout, re.M), r.stdout
-    assert superblock(env.mnt())["uuid"] not in (first, second)
+    assert daos_helpers.read_superblock(env.mnt())["uuid"] not in (first, second)
 
 
 def test_format_starts_engine_and_restart_skips_maintenance(local_cluster, certs, base,
@@ -300,7 +272,7 @@ def test_format_starts_engine_and_restart_skips_maintenance(local_cluster, certs
     r = env.dmg("storage", "format", "-v")
     assert r.returncode == 0, r.stderr
     assert "SCM is already formatted" in r.stdout
-    first = superblock(env.mnt())["uuid"]
+    first = daos_helpers.read_superblock(env.mnt())["uuid"]
 
     # storage lost under a running engine: refused without --force
     os.unlink(os.path.join(env.mnt(), "superblock"))
@@ -317,7 +289,7 @@ def test_format_starts_engine_and_restart_skips_maintenance(local_cluster, certs
     log = srv.read_log()
     assert "instance 0: stopping the running engine for a reformat" in log
     assert log.count("instance 0: storage ready") == n_started + 1
-    assert superblock(env.mnt())["uuid"] != first
+    assert daos_helpers.read_superblock(env.mnt())["uuid"] != first
     assert srv.stop() == 0
 
 
@@ -325,12 +297,12 @@ def test_auto_format(local_cluster, certs, base, tmp_path):
     env = Env(local_cluster, certs, base, tmp_path, args=["--auto-format"])
     env.srv.proc.wait_for_log(r"--auto-format: instance 0: \S+: CTL_SUCCESS")
     assert mountinfo(env.mnt())[0] == "tmpfs"
-    first = superblock(env.mnt())["uuid"]
+    first = daos_helpers.read_superblock(env.mnt())["uuid"]
     assert env.srv.stop() == 0
     # again: storage is formatted, auto-format leaves it alone
     srv = env.start()
     srv.proc.wait_for_log(r"--auto-format: instance 0: \S+: SCM is already formatted")
-    assert superblock(env.mnt())["uuid"] == first
+    assert daos_helpers.read_superblock(env.mnt())["uuid"] == first
     assert "format required" not in srv.read_log()
 
 
@@ -349,7 +321,7 @@ def test_two_engines_two_hosts(local_cluster, certs, base, tmp_path):
         for i in range(2):
             mnt = os.path.join(base, name, f"scm{i}")
             assert mountinfo(mnt)[0] == "tmpfs"
-            assert superblock(mnt)["version"] == 1
+            assert daos_helpers.read_superblock(mnt)["version"] == 1
 
 
 def test_identical_host_errors_grouped(local_cluster, certs, tmp_path):

@@ -1,51 +1,28 @@
 """daos_server runs its engines (src/control/server/srv_engine*.c, srv_join.c):
 exec of daos_engine with the configured argv/env, output relayed to the log,
 NotifyReady over daos_server.sock, Join retried while no management service
-answers, clean stop, unexpected death, bad fabric settings, rank actions.
+answers, clean stop, unexpected death, bad fabric settings, and, with the
+real management service of another (or the same) daos_server: Join, SetRank,
+SetUp, refusals, ClusterEvent and the rank actions.
 
-Storage is "formatted" by the test itself (tmpfs on scm_mount, superblock,
-bdev file) so these tests do not depend on `dmg storage format`."""
+Storage is "formatted" by the test itself (daos_helpers.fake_format: tmpfs
+on scm_mount, superblock, bdev file) so these tests do not depend on
+`dmg storage format`; the local_cluster fixture unmounts it at teardown."""
+import json
 import os
 import re
 import signal
 import subprocess
 import time
-import uuid
 
 import pytest
 
-from cluster import ClusterError
+from cluster import free_ports
 from conftest import BINARIES
-from daos_helpers import engines_extra as _engines_extra, start_server, unmount_under
+from daos_helpers import (ENGINE_PATH, engines_extra, fake_format, read_superblock, rpc_call,
+                          server_config, start_server)
 
 WAIT = 60  # bound for a hung process, not a timing assumption
-# daos_server finds daos_engine in PATH first (the build tree keeps them apart)
-ENGINE_PATH = {"PATH": os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ["PATH"]}
-
-
-def fake_format(base, idx=0, rank=None, system="daos_server"):
-    """What a format leaves behind: a tmpfs on scm<idx>, the superblock and
-    the bdev file directory (daos_server regenerates daos_nvme.conf)."""
-    mnt = os.path.join(base, f"scm{idx}")
-    os.makedirs(mnt, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt], check=True)
-    with open(os.path.join(mnt, "superblock"), "w") as f:
-        f.write(f"version: 1\nuuid: {uuid.uuid4()}\nsystem: {system}\n"
-                f"rank: {'null' if rank is None else rank}\nuri: \"\"\n"
-                f"validrank: {'false' if rank is None else 'true'}\n"
-                f"hostfaultdomain: \"\"\nincarnation: 0\n")
-    bdev = os.path.join(base, f"bdev{idx}")
-    os.makedirs(bdev, exist_ok=True)
-    with open(os.path.join(bdev, "daos-bdev"), "wb") as f:
-        f.truncate(1 << 30)
-    return mnt
-
-
-def engines_extra(base, **kw):
-    """engines_extra with the smallest ram-disk size validation accepts (the
-    test mounts its own small tmpfs; scm_size only has to pass the check)."""
-    kw.setdefault("scm_size", 4)
-    return _engines_extra(base, **kw)
 
 
 def engine_pids(socket_dir):
@@ -74,34 +51,18 @@ def wait_until(pred, what, timeout=WAIT):
 
 
 @pytest.fixture
-def env():
-    """One loopback host whose storage dir is unmounted at teardown.  The
-    cluster makes its own short work directory under /tmp: pytest's tmp_path
-    makes <socket_dir>/daos_server.sock longer than a unix socket path may be."""
-    import cluster
-    c = cluster.LocalCluster(1)
-    h = c.host("local-0")
-    try:
-        yield c, h
-    finally:
-        c.stop_all()
-        unmount_under(h.storage_dir)
-        c.teardown()
-
-
-def replicas_for(h, port=None):
-    """A replica list naming a port nobody listens on: no MS answers."""
-    return [f"127.0.0.1:{port or h.port}"]
+def env(local_cluster):
+    """One loopback host (the fixture stops, unmounts and removes it)."""
+    c = local_cluster(1)
+    return c, c.host("local-0")
 
 
 def dead_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nobody listens on: no management service answers there."""
+    return free_ports(1)[0]
 
 
-def test_engine_started_relayed_and_join_retried(env, tmp_path):
+def test_engine_started_relayed_and_join_retried(env):
     c, h = env
     base = h.storage_dir
     mnt = fake_format(base)
@@ -217,7 +178,6 @@ def test_engine_not_found(env, tmp_path):
     exe.write_bytes(open(BINARIES["daos_server"], "rb").read())
     exe.chmod(0o755)
     extra = engines_extra(h.storage_dir, replicas=[f"127.0.0.1:{dead_port()}"])
-    from daos_helpers import server_config
     cfg = server_config(os.path.join(h.dir, "daos_server.yml"), h.port, h.socket_dir,
                         insecure=True, extra=extra)
     p = c.start(h, [str(exe), "start", "-o", cfg], env={"PATH": "/usr/bin:/bin"})
@@ -227,65 +187,98 @@ def test_engine_not_found(env, tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# With a stand-in management service (tests/tools/ms_peer): Join, SetRank,
-# SetUp, ClusterEvent and the rank actions, before the real MS exists.
+# With the real management service: the daos_server whose mgmt_svc_replicas[0]
+# is itself.  The rank actions (server-only methods the MS fans out) are
+# called on the engines' daos_server directly with rpc_tool, as component
+# "server" over insecure transport.
 
-MS_PEER = os.path.join(os.path.dirname(BINARIES["daos_engine"]), "..", "..", "tests", "tools",
-                       "ms_peer")
-
-
-class Peer:
-    def __init__(self, c, h, *args):
-        self.port = dead_port()
-        self.proc = c.start(h, [MS_PEER, "serve", str(self.port), *args])
-        self.proc.wait_for_log(r"listening on port")
-
-    def wait(self, pattern):
-        return self.proc.wait_for_log(pattern)
+MS_FABRIC_PORT = 31916  # the MS host's own engine, apart from the other host's 31416
 
 
-def ranks(h, method, rankset, *args):
-    r = subprocess.run([MS_PEER, "ranks", method, f"127.0.0.1:{h.port}", rankset, *args],
-                       capture_output=True, text=True, timeout=WAIT * 2)
+def dmg_query(c, ms_host):
+    """Members of `dmg -j system query` against the MS host (insecure)."""
+    h = c.host(ms_host)
+    cfg = os.path.join(h.dir, "dmg.yml")
+    with open(cfg, "w") as f:
+        f.write(f"name: daos_server\nhostlist: ['127.0.0.1:{h.port}']\n"
+                "transport_config:\n  allow_insecure: true\n")
+    e = dict(os.environ)
+    e.pop("DAOS_HW_ROOT", None)
+    r = subprocess.run([BINARIES["dmg"], "-o", cfg, "-j", "system", "query"],
+                       capture_output=True, text=True, env=e, timeout=WAIT)
     assert r.returncode == 0, r.stdout + r.stderr
-    return r.stdout.splitlines()
+    return {m["rank"]: m for m in json.loads(r.stdout)["response"]["members"] or []}
 
 
-def read_sb(mnt):
-    import yaml
-    with open(os.path.join(mnt, "superblock")) as f:
-        return yaml.safe_load(f)
+def wait_member(c, ms_host, rank, state):
+    """The MS's record of `rank` once it is in `state`."""
+    found = {}
+
+    def ok():
+        found.update(dmg_query(c, ms_host))
+        return rank in found and found[rank]["state"] == state
+    wait_until(ok, f"rank {rank} {state} in the management service")
+    return found[rank]
 
 
-def start_joined(c, h, peer_args=(), rank=None):
-    mnt = fake_format(h.storage_dir, rank=rank)
-    peer = Peer(c, h, *peer_args)
-    extra = engines_extra(h.storage_dir, replicas=[f"127.0.0.1:{peer.port}"])
-    srv = start_server(c, h, insecure=True, extra=extra, env=ENGINE_PATH)
-    return mnt, peer, srv
+def ranks(h, method, rankset, force=False):
+    """Call a rank action on the daos_server of host `h`; one line per RankResult."""
+    args = ["--timeout-ms", str(WAIT * 2000), "--set", f"ranks={rankset}"]
+    if force:
+        args += ["--set", "force=1"]
+    r = rpc_call(None, None, method, [f"127.0.0.1:{h.port}"], insecure=True, role="server",
+                 args=args, timeout=WAIT * 3)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and lines[0].startswith(f"127.0.0.1:{h.port} ok "), \
+        r.stdout + r.stderr
+    return [line.strip() for line in lines[1:]]
 
 
-def test_join_setrank_setup_banner(env):
-    c, h = env
-    mnt, peer, srv = start_joined(c, h, ("--notleader", "2"))
-    m = peer.wait(r"Join sys=daos_server uuid=(\S+) rank=(\d+) addr=(\S+) fd=(\S+) idx=0 "
-                  r"inc=(\d+) uri=(\S+)")
-    assert m.group(1) == read_sb(mnt)["uuid"]
-    # not the bootstrap replica (the replica entry names the peer): nil rank asked
-    assert m.group(2) == str(0xffffffff)
-    assert m.group(3) == f"0.0.0.0:{h.port}"
-    assert m.group(4) == "/" + os.uname().nodename
-    srv.proc.wait_for_log(r"instance 0: join attempt 2 to .* failed \(.*not the leader")
-    srv.proc.wait_for_log(r"instance 0: joined the system as rank 1 \(map version 1\)")
+def test_join_setrank_setup_banner(local_cluster):
+    """local-1's engine joins the MS of local-0: first local-0 is a daos_server
+    that is not the MS by its own configuration (NOTLEADER, retried), then
+    local-0 restarts as the MS with its own engine (rank 0)."""
+    c = local_cluster(2)
+    msh, h = c.host("local-0"), c.host("local-1")
+    ms_ep, third = f"127.0.0.1:{msh.port}", f"127.0.0.1:{dead_port()}"
+    srv0 = start_server(c, msh, insecure=True, extra={"mgmt_svc_replicas": [third]})
+    mnt = fake_format(h.storage_dir)
+    uuid = read_superblock(mnt)["uuid"]
+    srv = start_server(c, h, insecure=True, env=ENGINE_PATH,
+                       extra=engines_extra(h.storage_dir, replicas=[ms_ep]))
+    # not the bootstrap replica (its replica entry names local-0): nil rank asked
+    srv.proc.wait_for_log(rf"instance 0: joining the system \(uuid {uuid}, requested rank "
+                          rf"NilRank, control address 0\.0\.0\.0:{h.port}\)")
+    srv.proc.wait_for_log(rf"instance 0: join attempt 2 to {re.escape(ms_ep)} failed \(.*is "
+                          rf"not the management service leader; the current leader is "
+                          rf"{re.escape(third)}\); retrying")
+    assert "joined the system" not in srv.read_log()
+
+    # local-0 becomes the MS: its replicas[0] is itself, engine 0 formatted
+    assert srv0.stop() == 0
+    fake_format(msh.storage_dir)
+    srv0 = start_server(c, msh, insecure=True, env=ENGINE_PATH,
+                        extra=engines_extra(msh.storage_dir, replicas=[ms_ep],
+                                            fabric_port=MS_FABRIC_PORT))
+    srv.proc.wait_for_log(r"instance 0: joined the system as rank 1 \(map version \d+\)")
+    srv0.proc.wait_for_log(r"instance 0: joined the system as rank 0 \(map version \d+\) "
+                           r"\(local MS\)")
+    srv0.proc.wait_for_log(rf"rank 1 joined \({uuid}, 127\.0\.0\.1:{h.port}\)")
     # the banner: relayed with the prefix, and on daos_server's stdout alone
     srv.proc.wait_for_log(r"^DAOS I/O Engine \(v\S+\) process \d+ started on rank 1 with 1 "
                           r"target, 0 helper XS, firstcore 0, host \S+\.$")
     srv.proc.wait_for_log(r"daos_engine:0 DAOS I/O Engine \(v\S+\) process \d+ started on "
                           r"rank 1")
-    sb = read_sb(mnt)
+    sb = read_superblock(mnt)
     assert sb["rank"] == 1 and sb["validrank"] is True and sb["uri"].startswith("ofi+tcp://")
-    assert len(peer.proc.read_log().split("Join sys=")) == 4  # 2 refused + 1 accepted
-    # rank actions
+    # what the MS recorded from the JoinReq (0.0.0.0 replaced by the caller's address)
+    m = wait_member(c, "local-0", 1, "joined")
+    assert (m["uuid"], m["addr"], m["fault_domain"], m["fabric_uri"], m["incarnation"]) == \
+        (uuid, f"127.0.0.1:{h.port}", "/" + os.uname().nodename, sb["uri"], sb["incarnation"])
+    assert sb["incarnation"] != 0
+    assert wait_member(c, "local-0", 0, "joined")["addr"] == ms_ep
+
+    # rank actions on local-1's daos_server
     assert ranks(h, "PingRanks", "1") == [
         f"rank=1 action=ping errored=0 state=Joined addr=0.0.0.0:{h.port} msg="]
     assert ranks(h, "PingRanks", "7") == [
@@ -301,18 +294,26 @@ def test_join_setrank_setup_banner(env):
     out = ranks(h, "StopRanks", "1")
     assert out[0].startswith("rank=1 action=stop errored=0 state=Stopped"), out
     assert engine_pids(h.socket_dir) == []
-    assert "ClusterEvent" not in peer.proc.read_log()  # asked-for stop is no death
     assert re.search(rf"instance 0, pid {pid}, rank 1 exited with status: exit status 0",
                      srv.read_log())
     out = ranks(h, "StartRanks", "1")
     assert out[0].startswith("rank=1 action=start errored=0 state=Joined"), out
-    # the restart asks for the rank of its superblock
-    peer.wait(r"Join .* rank=1 addr=")
-    # death of a joined engine: Errored and ClusterEvent ENGINE_DIED
+    # the restart asks for the rank of its superblock; the MS knows it again
+    srv.proc.wait_for_log(rf"instance 0: joining the system \(uuid {uuid}, requested rank 1,")
+    srv0.proc.wait_for_log(rf"rank 1 rejoined \({uuid}, 127\.0\.0\.1:{h.port}\)")
+    # the asked-for stop was no death: no ClusterEvent reached the MS
+    assert "rank 1 on " not in srv0.read_log()
+    assert "engine death reported" not in srv.read_log()
+    # death of a joined engine: Errored here, ClusterEvent ENGINE_DIED to the MS
+    inc = read_superblock(mnt)["incarnation"]
     pid = engine_pids(h.socket_dir)[0]
     os.kill(pid, signal.SIGKILL)
-    peer.wait(rf"ClusterEvent type=0 rank=1 inc=\d+ host={os.uname().nodename} "
-              rf"msg=instance 0, pid {pid}, rank 1 exited with status: signal: killed")
+    why = f"instance 0, pid {pid}, rank 1 exited with status: signal: killed"
+    m = wait_member(c, "local-0", 1, "errored")
+    assert m["info"] == why and m["incarnation"] == inc
+    srv0.proc.wait_for_log(rf"rank 1 on {re.escape(os.uname().nodename)}: {re.escape(why)}")
+    srv.proc.wait_for_log(rf"rank 1: engine death reported to the management service at "
+                          rf"{re.escape(ms_ep)}")
     assert ranks(h, "PingRanks", "1")[0].startswith("rank=1 action=ping errored=0 "
                                                     "state=Errored")
     out = ranks(h, "ResetFormatRanks", "1")
@@ -321,16 +322,46 @@ def test_join_setrank_setup_banner(env):
     assert not os.path.exists(os.path.join(mnt, "daos_nvme.conf"))
     # the rank is gone from this host with its superblock
     assert "not found on this host" in ranks(h, "StartRanks", "1")[0]
+    assert dmg_query(c, "local-0")[0]["state"] == "joined"
     assert srv.proc.stop() == 0
+    assert srv0.proc.stop() == 0
 
 
 def test_join_refused_is_final(env):
+    """A superblock whose uuid changed after the first join: the MS (this
+    same daos_server) refuses the rank, and the refusal is final."""
     c, h = env
-    mnt, peer, srv = start_joined(c, h, ("--refuse", "rank 5 already used by another engine"))
-    srv.proc.wait_for_log(r"ERROR .*instance 0: join to 127\.0\.0\.1:\d+ refused: .*rank 5 "
-                          r"already used by another engine; stopping the engine")
-    wait_until(lambda: engine_pids(h.socket_dir) == [], "engine stop")
-    assert len(peer.proc.read_log().split("Join sys=")) == 2  # no retry
-    assert read_sb(mnt)["validrank"] is False
+    ep = f"127.0.0.1:{h.port}"
+    mnt = fake_format(h.storage_dir)
+    extra = engines_extra(h.storage_dir, replicas=[ep])
+    srv = start_server(c, h, insecure=True, extra=extra, env=ENGINE_PATH)
+    srv.proc.wait_for_log(r"instance 0: rank 0 set up")
+    assert srv.proc.stop() == 0
+    sb = read_superblock(mnt)
+    old, new = sb["uuid"], "0badc0de-0000-4000-8000-000000000001"
+    assert sb["rank"] == 0 and sb["validrank"] is True
+    with open(os.path.join(mnt, "superblock")) as f:
+        text = f.read()
+    with open(os.path.join(mnt, "superblock"), "w") as f:
+        f.write(text.replace(old, new))
+
+    srv = start_server(c, h, insecure=True, extra=extra, env=ENGINE_PATH)
+    refusal = f"can't rejoin member with rank 0: uuid changed from {old} -> {new}"
+    srv.proc.wait_for_log(rf"ERROR .*instance 0: join to {re.escape(ep)} refused: .*"
+                          rf"{re.escape(refusal)}; stopping the engine")
+    # reaped by daos_server (a zombie already has left engine_pids)
+    srv.proc.wait_for_log(r"instance 0, pid \d+, rank 0 exited with status: exit status 0")
+    assert engine_pids(h.socket_dir) == []
+    log = srv.read_log()
+    # no retry: one refusal on the MS side, no further attempt
+    assert log.count(f"join of engine 0 of {ep} (uuid {new}) refused: {refusal}") == 1, log
+    assert "join attempt" not in log
+    assert ranks(h, "PingRanks", "0")[0].startswith("rank=0 action=ping errored=0 "
+                                                    "state=Errored")
+    # neither the membership nor the superblock took the refused request
+    m = dmg_query(c, "local-0")[0]
+    assert m["uuid"] == old
+    sb = read_superblock(mnt)
+    assert sb["uuid"] == new and sb["rank"] == 0
     assert srv.proc.running
     assert srv.proc.stop() == 0

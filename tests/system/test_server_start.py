@@ -278,17 +278,8 @@ def test_certificate_problems_refused(local_cluster, certs, tmp_path):
     assert not os.path.exists(os.path.join(h.socket_dir, "daos_server.lock"))
 
 
-def short_cluster(fixtures=None):
-    """A LocalCluster in its own short /tmp directory: with engines daos_server
-    listens on <socket_dir>/daos_server.sock, and pytest's tmp_path makes that
-    longer than a unix socket path may be (107 bytes)."""
-    import cluster
-    return cluster.LocalCluster(1, fixtures=fixtures)
-
-
-def test_engine_awaits_scm_format(tmp_path):
-    c = short_cluster(fixtures={"local-0": os.path.join(FIXTURES, "wolf")})
-    request_teardown = c.teardown
+def test_engine_awaits_scm_format(local_cluster, tmp_path):
+    c = local_cluster(1, fixtures={"local-0": os.path.join(FIXTURES, "wolf")})
     h = c.host("local-0")
     mnt = str(tmp_path / "scm0")
     os.makedirs(mnt)
@@ -307,17 +298,16 @@ def test_engine_awaits_scm_format(tmp_path):
     r = rpc_call(c, None, "StorageScan", ["local-0"], insecure=True)
     assert r.returncode == 0 and "3 controllers" in r.stdout
     assert srv.stop() == 0
-    request_teardown()
 
 
-def test_engine_formatted_scm_detected(tmp_path):
+def test_engine_formatted_scm_detected(local_cluster, tmp_path):
     mnt = str(tmp_path / "scm0")
     os.makedirs(mnt)
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                        capture_output=True, text=True)
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-    c = short_cluster()
+    c = local_cluster(1)
     try:
         extra = {"provider": "ofi+tcp", "mgmt_svc_replicas": ["localhost"],
                  "engines": [{"targets": 1, "nr_xs_helpers": 0, "fabric_iface": "eth0",
@@ -336,7 +326,7 @@ def test_engine_formatted_scm_detected(tmp_path):
         assert "format required" not in srv.read_log().split("listening on")[-1]
         assert srv.stop() == 0
     finally:
-        c.teardown()
+        c.stop_all()
         subprocess.run(["umount", mnt])
 
 

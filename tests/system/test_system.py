@@ -16,10 +16,9 @@ import uuid as uuidlib
 
 import pytest
 
-import cluster
 from conftest import BINARIES
-from daos_helpers import (engines_extra, make_certs, rpc_call, start_server,
-                          unmount_under)
+from daos_helpers import (ENGINE_PATH, engines_extra, fake_format, make_certs, rpc_call,
+                          start_server)
 
 DMG = BINARIES["dmg"]
 UUIDS = [str(uuidlib.UUID(int=0x1000 + i)) for i in range(8)]
@@ -56,10 +55,8 @@ def format_engine0(base, system="daos_server"):
 class MS:
     """One MS server (local-0) plus whatever the test adds."""
 
-    def __init__(self, tmp_path, nhosts=1, replicas=None):
-        # the cluster's own short work directory: under pytest's tmp_path the
-        # dRPC socket path <socket_dir>/daos_server.sock would be too long
-        self.c = cluster.LocalCluster(nhosts)
+    def __init__(self, local_cluster, tmp_path, nhosts=1, replicas=None):
+        self.c = local_cluster(nhosts)
         self.tmp = tmp_path
         self.certs = make_certs(tmp_path)
         self.h = self.c.host("local-0")
@@ -71,7 +68,7 @@ class MS:
 
     def start(self, host="local-0", env=None, n=1):
         h = self.c.host(host)
-        extra = engines_extra(h.storage_dir, n=n, replicas=self.replicas, scm_size=4)
+        extra = engines_extra(h.storage_dir, n=n, replicas=self.replicas)
         srv = start_server(self.c, host, certs=self.certs, extra=extra, env=env)
         if host == "local-0":
             self.srv = srv
@@ -95,18 +92,10 @@ class MS:
                         role="server", args=sets)
 
 
-    def close(self):
-        self.c.stop_all()
-        for h in self.c.hosts.values():
-            unmount_under(h.storage_dir)
-        self.c.teardown()
-
-
 @pytest.fixture
-def ms(tmp_path):
-    m = MS(tmp_path)
-    yield m
-    m.close()
+def ms(local_cluster, tmp_path):
+    """The local_cluster fixture stops, unmounts and removes it at the end."""
+    return MS(local_cluster, tmp_path)
 
 
 def populate(ms):
@@ -126,43 +115,40 @@ def populate(ms):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_leader_query_from_config(tmp_path):
-    m = MS(tmp_path, nhosts=2)
+def test_leader_query_from_config(local_cluster, tmp_path):
+    m = MS(local_cluster, tmp_path, nhosts=2)
     other = f"127.0.0.1:{m.c.host('local-1').port}"
     m.replicas = [m.ep, other, "127.0.0.1:1"]   # an odd number; the third is down
-    try:
-        m.start()
-        m.start("local-1")
-        # any server answers from its configuration, the MS need not be up
-        cfg1 = control_yml(tmp_path / "dmg1.yml", [other], m.certs)
-        for cfg in (m.cfg, cfg1):
-            r = dmg("-o", cfg, "system", "leader-query")
-            assert r.returncode == 0, r.stderr
-            assert r.stdout == (f"Current Leader: {m.ep}\n   Replica Set: {m.ep}, {other}, "
-                                "127.0.0.1:1\n  Unresponsive Replicas: \n")
-        r = m.dmg("system", "leader-query", "-N")
-        assert r.stdout == "Unresponsive Replicas: \n"
-        r = m.dmg("-j", "system", "leader-query")
-        doc = json.loads(r.stdout)
-        assert doc == {"response": {"current_leader": m.ep, "replicas": [m.ep, other, "127.0.0.1:1"],
-                                    "down_replicas": None},
-                       "error": None, "status": 0}
-        # the second replica is not the MS: it names the leader
-        r = m.join(target=other, uuid=UUIDS[0], rank=0, uri="ofi+tcp://x:1",
-                   addr=f"{other}")
-        assert r.returncode == 1
-        assert f"is not the management service leader; the current leader is {m.ep}" \
-            in r.stdout
-        # dmg pointed at the non-leader finds the leader through LeaderQuery
-        r = dmg("-o", cfg1, "system", "query")
-        assert "the management service is not started" in r.stderr
-        # the first host that answers is used: a dead host first is skipped
-        dead = control_yml(tmp_path / "dead.yml", ["127.0.0.1:1", m.ep], m.certs)
-        r = dmg("-o", dead, "system", "leader-query")
-        assert r.returncode == 0 and r.stdout.startswith(f"Current Leader: {m.ep}\n"), \
-            r.stderr
-    finally:
-        m.close()
+    m.start()
+    m.start("local-1")
+    # any server answers from its configuration, the MS need not be up
+    cfg1 = control_yml(tmp_path / "dmg1.yml", [other], m.certs)
+    for cfg in (m.cfg, cfg1):
+        r = dmg("-o", cfg, "system", "leader-query")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == (f"Current Leader: {m.ep}\n   Replica Set: {m.ep}, {other}, "
+                            "127.0.0.1:1\n  Unresponsive Replicas: \n")
+    r = m.dmg("system", "leader-query", "-N")
+    assert r.stdout == "Unresponsive Replicas: \n"
+    r = m.dmg("-j", "system", "leader-query")
+    doc = json.loads(r.stdout)
+    assert doc == {"response": {"current_leader": m.ep, "replicas": [m.ep, other, "127.0.0.1:1"],
+                                "down_replicas": None},
+                   "error": None, "status": 0}
+    # the second replica is not the MS: it names the leader
+    r = m.join(target=other, uuid=UUIDS[0], rank=0, uri="ofi+tcp://x:1",
+               addr=f"{other}")
+    assert r.returncode == 1
+    assert f"is not the management service leader; the current leader is {m.ep}" \
+        in r.stdout
+    # dmg pointed at the non-leader finds the leader through LeaderQuery
+    r = dmg("-o", cfg1, "system", "query")
+    assert "the management service is not started" in r.stderr
+    # the first host that answers is used: a dead host first is skipped
+    dead = control_yml(tmp_path / "dead.yml", ["127.0.0.1:1", m.ep], m.certs)
+    r = dmg("-o", dead, "system", "leader-query")
+    assert r.returncode == 0 and r.stdout.startswith(f"Current Leader: {m.ep}\n"), \
+        r.stderr
 
 
 def test_no_replicas_leader_query(ms):
@@ -370,7 +356,7 @@ def test_control_metadata_path(ms, tmp_path):
     md = str(tmp_path / "md")
     os.makedirs(md)
     h = ms.h
-    extra = engines_extra(h.storage_dir, n=1, replicas=ms.replicas, scm_size=4)
+    extra = engines_extra(h.storage_dir, n=1, replicas=ms.replicas)
     extra["control_metadata"] = {"path": md}
     extra["engines"][0]["storage"][1]["bdev_roles"] = ["wal", "meta", "data"]
     ms.srv = start_server(ms.c, "local-0", certs=ms.certs, extra=extra)
@@ -439,22 +425,6 @@ def test_erase_without_members_removes_db(ms):
 # End to end with daos_engine processes (engine instances of daos_server)
 
 WAIT = 90  # bound for a hung process, not a timing assumption
-# daos_server finds daos_engine in PATH first (the build tree keeps them apart)
-ENGINE_PATH = {"PATH": os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ["PATH"]}
-
-
-def fake_format(base, idx):
-    """What a format leaves behind: tmpfs + superblock, and the bdev file."""
-    mnt = os.path.join(base, f"scm{idx}")
-    os.makedirs(mnt, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt], check=True)
-    with open(os.path.join(mnt, "superblock"), "w") as f:
-        f.write(f"version: 1\nuuid: {uuidlib.uuid4()}\nsystem: daos_server\nrank: null\n"
-                "uri: \"\"\nvalidrank: false\nhostfaultdomain: \"\"\nincarnation: 0\n")
-    os.makedirs(os.path.join(base, f"bdev{idx}"), exist_ok=True)
-    with open(os.path.join(base, f"bdev{idx}", "daos-bdev"), "wb") as f:
-        f.truncate(1 << 30)
-    return mnt
 
 
 def wait_query(ms, pred, what):
@@ -491,80 +461,77 @@ def states(mem):
     return [(m["rank"], m["state"]) for m in mem]
 
 
-def test_end_to_end_with_engines(tmp_path):
-    ms = MS(tmp_path)
-    try:
-        for i in range(2):
-            fake_format(ms.base, i)
-        ms.start(env=ENGINE_PATH, n=2)
-        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
-                         "ranks 0-1 joined")
-        uuids = [m["uuid"] for m in mem]
-        assert mem[0]["addr"] == ms.ep and mem[1]["addr"] == ms.ep
-        log = ms.srv.read_log()
-        assert log.count("MS leader running on") == 1
-        assert re.search(rf"rank 0 joined \({uuids[0]}, {re.escape(ms.ep)}\)", log)
-        assert re.search(rf"rank 1 joined \({uuids[1]}, {re.escape(ms.ep)}\)", log)
-        r = ms.dmg("system", "query")
-        assert r.stdout.splitlines()[2].split() == ["[0-1]", "Joined"]
+def test_end_to_end_with_engines(local_cluster, tmp_path):
+    ms = MS(local_cluster, tmp_path)
+    for i in range(2):
+        fake_format(ms.base, i)
+    ms.start(env=ENGINE_PATH, n=2)
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                     "ranks 0-1 joined")
+    uuids = [m["uuid"] for m in mem]
+    assert mem[0]["addr"] == ms.ep and mem[1]["addr"] == ms.ep
+    log = ms.srv.read_log()
+    assert log.count("MS leader running on") == 1
+    assert re.search(rf"rank 0 joined \({uuids[0]}, {re.escape(ms.ep)}\)", log)
+    assert re.search(rf"rank 1 joined \({uuids[1]}, {re.escape(ms.ep)}\)", log)
+    r = ms.dmg("system", "query")
+    assert r.stdout.splitlines()[2].split() == ["[0-1]", "Joined"]
 
-        # controlled stop (prep shutdown, then stop), then start again
-        r = ms.dmg("system", "stop")
-        assert r.returncode == 0, r.stdout + r.stderr
-        assert r.stdout == ("Rank  Operation Result \n"
-                            "----  --------- ------ \n"
-                            "[0-1] stop      OK     \n\n")
-        assert states(wait_query(ms, lambda m: True, "query")) == [(0, "stopped"),
-                                                                  (1, "stopped")]
-        assert engine_pid(ms.h.socket_dir, 0) is None
-        r = ms.dmg("-j", "system", "start")
-        doc = json.loads(r.stdout)
-        assert doc["status"] == 0 and doc["error"] is None
-        assert [(x["rank"], x["action"], x["errored"], x["state"], x["addr"])
-                for x in doc["response"]["Results"]] == [(0, "start", False, "joined", ms.ep),
-                                                         (1, "start", False, "joined", ms.ep)]
-        wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")], "rejoin")
+    # controlled stop (prep shutdown, then stop), then start again
+    r = ms.dmg("system", "stop")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == ("Rank  Operation Result \n"
+                        "----  --------- ------ \n"
+                        "[0-1] stop      OK     \n\n")
+    assert states(wait_query(ms, lambda m: True, "query")) == [(0, "stopped"),
+                                                              (1, "stopped")]
+    assert engine_pid(ms.h.socket_dir, 0) is None
+    r = ms.dmg("-j", "system", "start")
+    doc = json.loads(r.stdout)
+    assert doc["status"] == 0 and doc["error"] is None
+    assert [(x["rank"], x["action"], x["errored"], x["state"], x["addr"])
+            for x in doc["response"]["Results"]] == [(0, "start", False, "joined", ms.ep),
+                                                     (1, "start", False, "joined", ms.ep)]
+    wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")], "rejoin")
 
-        # an engine that dies is Errored with the reason; start brings it back
-        pid = engine_pid(ms.h.socket_dir, 1)
-        os.kill(pid, signal.SIGKILL)
-        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "errored")],
-                         "rank 1 errored")
-        assert "exited with status: signal: killed" in mem[1]["info"]
-        r = ms.dmg("system", "query", "--not-ok")
-        assert r.stdout.splitlines()[2].split() == ["1", "Errored"]
-        r = ms.dmg("system", "start", "-r", "1")
-        assert r.returncode == 0 and r.stdout.splitlines()[2].split() == ["1", "start", "OK"]
-        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
-                         "rank 1 restarted")
-        assert [m["uuid"] for m in mem] == uuids
+    # an engine that dies is Errored with the reason; start brings it back
+    pid = engine_pid(ms.h.socket_dir, 1)
+    os.kill(pid, signal.SIGKILL)
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "errored")],
+                     "rank 1 errored")
+    assert "exited with status: signal: killed" in mem[1]["info"]
+    r = ms.dmg("system", "query", "--not-ok")
+    assert r.stdout.splitlines()[2].split() == ["1", "Errored"]
+    r = ms.dmg("system", "start", "-r", "1")
+    assert r.returncode == 0 and r.stdout.splitlines()[2].split() == ["1", "start", "OK"]
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                     "rank 1 restarted")
+    assert [m["uuid"] for m in mem] == uuids
 
-        # a restart of daos_server keeps the ranks
-        assert ms.srv.stop() == 0, ms.srv.proc.read_log()[-6000:]
-        ms.start(env=ENGINE_PATH, n=2)
-        ms.srv.proc.wait_for_log(rf"rank 0 rejoined \({uuids[0]}, ")
-        ms.srv.proc.wait_for_log(rf"rank 1 rejoined \({uuids[1]}, ")
-        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
-                         "rejoin after restart")
-        assert [m["uuid"] for m in mem] == uuids
+    # a restart of daos_server keeps the ranks
+    assert ms.srv.stop() == 0, ms.srv.proc.read_log()[-6000:]
+    ms.start(env=ENGINE_PATH, n=2)
+    ms.srv.proc.wait_for_log(rf"rank 0 rejoined \({uuids[0]}, ")
+    ms.srv.proc.wait_for_log(rf"rank 1 rejoined \({uuids[1]}, ")
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                     "rejoin after restart")
+    assert [m["uuid"] for m in mem] == uuids
 
-        # erase: refused while ranks run; after a stop it resets the format
-        r = ms.dmg("system", "erase")
-        assert r.returncode == 1
-        assert "system erase requires the following 2 ranks to be stopped: 0-1; run " \
-            "`dmg system stop` first" in r.stderr
-        r = ms.dmg("system", "stop", "--force", "--rank-hosts", "127.0.0.1")
-        assert r.returncode == 0 and "[0-1] stop      OK" in r.stdout
-        r = ms.dmg("system", "erase")
-        assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
-        assert not os.path.exists(os.path.join(ms.base, "scm0", "control_raft",
-                                               "daos_system.db"))
-        assert not os.path.exists(os.path.join(ms.base, "scm0", "superblock"))
-        assert "system erased: management service database" in ms.srv.read_log()
-        r = ms.dmg("system", "query")
-        assert "is not formatted; run dmg storage format" in r.stderr
-    finally:
-        ms.close()
+    # erase: refused while ranks run; after a stop it resets the format
+    r = ms.dmg("system", "erase")
+    assert r.returncode == 1
+    assert "system erase requires the following 2 ranks to be stopped: 0-1; run " \
+        "`dmg system stop` first" in r.stderr
+    r = ms.dmg("system", "stop", "--force", "--rank-hosts", "127.0.0.1")
+    assert r.returncode == 0 and "[0-1] stop      OK" in r.stdout
+    r = ms.dmg("system", "erase")
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stdout + r.stderr
+    assert not os.path.exists(os.path.join(ms.base, "scm0", "control_raft",
+                                           "daos_system.db"))
+    assert not os.path.exists(os.path.join(ms.base, "scm0", "superblock"))
+    assert "system erased: management service database" in ms.srv.read_log()
+    r = ms.dmg("system", "query")
+    assert "is not formatted; run dmg storage format" in r.stderr
 
 
 def test_request_and_database_errors(ms):
@@ -605,24 +572,21 @@ def test_request_and_database_errors(ms):
     assert [m["rank"] for m in json.loads(r.stdout)["response"]["members"]] == [0]
 
 
-def test_server_without_replicas_or_engines(tmp_path):
-    m = MS(tmp_path, nhosts=2)
-    try:
-        # discovery mode: no engines, the default replica localhost:10001 (not us)
-        start_server(m.c, "local-0", certs=m.certs)
-        r = m.dmg("system", "leader-query")
-        assert r.returncode == 0 and r.stdout.startswith("Current Leader: localhost:10001\n")
-        r = m.join(uuid=UUIDS[0], rank=0, uri="ofi+tcp://x:1", addr=m.ep)
-        assert r.returncode == 1
-        assert "is not the management service leader; the current leader is " \
-            "localhost:10001" in r.stdout
-        # a replica without engines has no storage for the MS
-        h1 = m.c.host("local-1")
-        ep1 = f"127.0.0.1:{h1.port}"
-        start_server(m.c, "local-1", certs=m.certs, extra={"mgmt_svc_replicas": [ep1]})
-        r = dmg("-o", control_yml(tmp_path / "h1.yml", [ep1], m.certs), "system", "query")
-        assert r.returncode == 1
-        assert "the management service is not started: " in r.stderr
-        assert "has no engines configured; add an engines section" in r.stderr
-    finally:
-        m.close()
+def test_server_without_replicas_or_engines(local_cluster, tmp_path):
+    m = MS(local_cluster, tmp_path, nhosts=2)
+    # discovery mode: no engines, the default replica localhost:10001 (not us)
+    start_server(m.c, "local-0", certs=m.certs)
+    r = m.dmg("system", "leader-query")
+    assert r.returncode == 0 and r.stdout.startswith("Current Leader: localhost:10001\n")
+    r = m.join(uuid=UUIDS[0], rank=0, uri="ofi+tcp://x:1", addr=m.ep)
+    assert r.returncode == 1
+    assert "is not the management service leader; the current leader is " \
+        "localhost:10001" in r.stdout
+    # a replica without engines has no storage for the MS
+    h1 = m.c.host("local-1")
+    ep1 = f"127.0.0.1:{h1.port}"
+    start_server(m.c, "local-1", certs=m.certs, extra={"mgmt_svc_replicas": [ep1]})
+    r = dmg("-o", control_yml(tmp_path / "h1.yml", [ep1], m.certs), "system", "query")
+    assert r.returncode == 1
+    assert "the management service is not started: " in r.stderr
+    assert "has no engines configured; add an engines section" in r.stderr

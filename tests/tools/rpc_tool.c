@@ -19,8 +19,13 @@
  *          --set KEY=VALUE (repeatable) fields of a Join request (sys, uuid,
  *          rank, uri, nctxs, addr, fd, idx, inc, check) or a ClusterEvent
  *          (type died|stopped, rank, inc, host, msg), so tests can populate
- *          the management service without engines; --raw HEX sends these
- *          bytes as the request body instead (malformed-request tests).
+ *          the management service without engines, or of a RanksReq
+ *          (ranks, force, check) for the rank actions PingRanks,
+ *          PrepShutdownRanks, StopRanks, StartRanks and ResetFormatRanks,
+ *          whose answers print one line per RankResult after the host line:
+ *          "  rank=R action=A errored=0|1 state=S addr=A msg=M";
+ *          --raw HEX sends these bytes as the request body instead
+ *          (malformed-request tests).
  * Exit status: 0 all ok, 1 some call failed or setup failed, 2 usage.
  */
 #include <errno.h>
@@ -37,6 +42,7 @@
 #include "control/lib/rpc.h"
 #include "control/lib/rpc_conv.h"
 #include "daos_build.h"
+#include "proto/ctl.pb-c.h"
 #include "proto/system.pb-c.h"
 
 /*
@@ -174,6 +180,35 @@ set_num(const struct opts *o, const char *key, unsigned long long deflt)
 	return v != NULL ? strtoull(v, NULL, 0) : deflt;
 }
 
+static bool
+is_ranks_method(const char *method)
+{
+	static const char *const names[] = {"PingRanks", "PrepShutdownRanks", "StopRanks",
+					    "StartRanks", "ResetFormatRanks"};
+
+	for (size_t i = 0; i < D_ARRAY_SIZE(names); i++)
+		if (strcmp(method, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* RanksReq body of a rank action from the --set fields. */
+static int
+pack_ranks_req(const struct opts *o, uint8_t **req, size_t *req_len)
+{
+	Ctl__RanksReq r = CTL__RANKS_REQ__INIT;
+
+	r.ranks = (char *)(set_val(o, "ranks") ? set_val(o, "ranks") : "");
+	r.force = set_num(o, "force", 0) != 0;
+	r.check_mode = set_num(o, "check", 0) != 0;
+	*req_len = ctl__ranks_req__get_packed_size(&r);
+	*req = malloc(*req_len + 1);
+	if (*req == NULL)
+		return -DER_NOMEM;
+	ctl__ranks_req__pack(&r, *req);
+	return 0;
+}
+
 /* Join / ClusterEvent bodies from the --set fields. */
 static int
 pack_ms_req(const struct opts *o, const char *method, uint8_t **req, size_t *req_len)
@@ -306,6 +341,25 @@ summarize(const char *method, const uint8_t *body, size_t len, char *out, size_t
 			return;
 		}
 		d_errbuf_set(&eb, "bad JoinResp");
+	} else if (is_ranks_method(method)) {
+		Ctl__RanksResp *r = ctl__ranks_resp__unpack(NULL, len, body);
+		size_t		n;
+
+		if (r != NULL) {
+			n = (size_t)snprintf(out, outlen, "%zu results", r->n_results);
+			for (size_t i = 0; i < r->n_results && n < outlen; i++) {
+				Ctl__RankResult *x = r->results[i];
+
+				n += (size_t)snprintf(out + n, outlen - n,
+						      "\n  rank=%u action=%s errored=%d state=%s "
+						      "addr=%s msg=%s",
+						      x->rank, x->action, (int)x->errored, x->state,
+						      x->addr, x->msg);
+			}
+			ctl__ranks_resp__free_unpacked(r, NULL);
+			return;
+		}
+		d_errbuf_set(&eb, "bad RanksResp");
 	} else {
 		snprintf(out, outlen, "%zu bytes", len);
 		return;
@@ -359,6 +413,8 @@ run_call(const struct opts *o, const char *method, int ntargets, char **argv)
 		rc = ctl_net_scan_req_pack(o->provider, &req, &req_len);
 	else if (strcmp(method, "Join") == 0 || strcmp(method, "ClusterEvent") == 0)
 		rc = pack_ms_req(o, method, &req, &req_len);
+	else if (is_ranks_method(method))
+		rc = pack_ranks_req(o, &req, &req_len);
 	if (rc == 0 && o->raw != NULL) {
 		size_t n = strlen(o->raw) / 2;
 
@@ -412,7 +468,7 @@ run_call(const struct opts *o, const char *method, int ntargets, char **argv)
 			       o->concurrency, results);
 	}
 	for (int i = 0; i < ntargets; i++) {
-		char sum[1200];
+		char sum[8192];
 
 		if (results[i].rc == 0) {
 			summarize(method, results[i].body, results[i].body_len, sum, sizeof(sum));
