@@ -43,7 +43,6 @@ ENGINES = 2
 REPS = int(os.environ.get("REPS", "3"))
 POLL = float(os.environ.get("POLL", "0.05"))
 LIMIT = 120  # seconds; only reached when something is broken
-ENGINE_PATH = {"PATH": os.path.join(BUILD, "src", "engine") + ":" + os.environ["PATH"]}
 
 
 def rss_kib(pid):
@@ -83,7 +82,7 @@ class Bench:
         for h in HOSTS:
             host = self.c.host(h)
             extra = daos_helpers.engines_extra(os.path.join(host.dir, "storage"), n=ENGINES,
-                                               iface="eth0", scm_size=4,
+                                               iface="eth0",
                                                replicas=[f"wolf-1:{host.port}"])
             self.configs[h] = daos_helpers.server_config(
                 os.path.join(host.dir, "daos_server.yml"), host.port, host.socket_dir,
@@ -125,8 +124,8 @@ class Bench:
 
     def start_all(self, wait_line):
         for h in HOSTS:
-            self.servers[h] = daos_helpers.start_server(self.c, h, config=self.configs[h],
-                                                        wait=False, env=ENGINE_PATH)
+            self.servers[h] = daos_helpers.start_server(
+                self.c, h, config=self.configs[h], wait=False, env=daos_helpers.ENGINE_PATH)
         for s in self.servers.values():
             s.proc.wait_for_log(wait_line, timeout=LIMIT)
 

@@ -25,7 +25,6 @@ import daos_helpers
 from conftest import BINARIES, TOP
 
 DMG = BINARIES["dmg"]
-ENGINE_PATH = {"PATH": os.path.dirname(BINARIES["daos_engine"]) + ":" + os.environ["PATH"]}
 HOSTS = ["wolf-1", "wolf-2", "wolf-3", "wolf-4"]
 FIX = os.path.join(TOP, "tests", "fixtures", "hosts", "wolf")
 # Bound for the system to converge; only reached when something is broken.
@@ -110,7 +109,7 @@ def write_host_config(h, generated, certs):
     cfg.pop("telemetry_port", None)
     engines = []
     for i, gen in enumerate(cfg["engines"]):
-        e = daos_helpers.engine_section(base, i, iface="eth0", scm_size=4,
+        e = daos_helpers.engine_section(base, i, iface="eth0",
                                         fabric_port=gen["fabric_iface_port"])
         e["log_file"] = os.path.join(BASE, f"daos_engine.{i}.log")
         engines.append(e)
@@ -140,8 +139,8 @@ def restart(c, servers, configs, expect_format):
     for h in HOSTS:
         servers[h].stop()
     for h in HOSTS:
-        servers[h] = daos_helpers.start_server(c, h, config=configs[h], env=ENGINE_PATH,
-                                               wait=False)
+        servers[h] = daos_helpers.start_server(c, h, config=configs[h], wait=False,
+                                               env=daos_helpers.ENGINE_PATH)
     for h in HOSTS:
         s = servers[h]
         line = "SCM format required on instance 1"
