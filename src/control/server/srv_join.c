@@ -141,7 +141,7 @@ ms_target(const struct ctl_server_config *cfg, char *host, size_t hlen, uint16_t
 		d_errbuf_set(eb, "no mgmt_svc_replicas in the configuration: nowhere to join");
 		return -DER_INVAL;
 	}
-	if (srv_replica_split(cfg->mgmt_svc_replicas.v[0], host, hlen, port) != 0) {
+	if (ctl_addr_split(cfg->mgmt_svc_replicas.v[0], host, hlen, port) != 0) {
 		d_errbuf_set(eb, "mgmt_svc_replicas entry \"%s\" is not host:port",
 			     cfg->mgmt_svc_replicas.v[0]);
 		return -DER_INVAL;
