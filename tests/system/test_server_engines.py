@@ -284,6 +284,11 @@ def test_join_setrank_setup_banner(local_cluster):
     assert ranks(h, "PingRanks", "7") == [
         f"rank=7 action=ping errored=1 state=Unknown addr=0.0.0.0:{h.port} "
         f"msg=rank 7 not found on this host"]
+    # 2^32 ranks once truncated to an int made an empty answer; now refused
+    r = rpc_call(None, None, "PingRanks", [f"127.0.0.1:{h.port}"], insecure=True,
+                 role="server", args=["--set", "ranks=0-4294967295"], timeout=WAIT)
+    assert "RanksReq names 4294967296 ranks (0-4294967295); at most 65536 per request" \
+        in r.stdout + r.stderr, r.stdout + r.stderr
     out = ranks(h, "PrepShutdownRanks", "1")
     assert out[0].startswith("rank=1 action=prep shutdown errored=0 state=Stopping"), out
     with open(os.path.join(h.storage_dir, "engine0.log")) as f:
