@@ -318,7 +318,7 @@ launch(struct srv_engines *en, struct srv_inst *in)
 		/* ignored dispositions survive exec */
 		sigaction(SIGHUP, &dfl, NULL);
 		sigaction(SIGPIPE, &dfl, NULL);
-		devnull = open("/dev/null", O_RDONLY);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC); /* dup2 clears it on 0 */
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(out[1], 1);
