@@ -284,6 +284,12 @@ def test_join_setrank_setup_banner(local_cluster):
     assert ranks(h, "PingRanks", "7") == [
         f"rank=7 action=ping errored=1 state=Unknown addr=0.0.0.0:{h.port} "
         f"msg=rank 7 not found on this host"]
+    # one result is built per requested rank: a request is bounded (it was not)
+    many = ",".join(f"{k * 20000}-{k * 20000 + 16384}" for k in range(5))
+    r = rpc_call(None, None, "PingRanks", [f"127.0.0.1:{h.port}"], insecure=True,
+                 role="server", args=["--set", f"ranks={many}"], timeout=WAIT)
+    assert f"RanksReq names 81925 ranks ({many}); at most 65536 per request" \
+        in r.stdout, r.stdout + r.stderr
     out = ranks(h, "PrepShutdownRanks", "1")
     assert out[0].startswith("rank=1 action=prep shutdown errored=0 state=Stopping"), out
     with open(os.path.join(h.storage_dir, "engine0.log")) as f:

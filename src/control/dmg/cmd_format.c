@@ -74,7 +74,7 @@ ms_host_index(struct dmg_conn *c)
 
 	if (c->n < 2 || dmg_leader_query(c, &lq, &eb) != 0)
 		return SIZE_MAX;
-	if (dmg_split_addr(lq->current_leader, host, sizeof(host), &port) == 0)
+	if (ctl_addr_split(lq->current_leader, host, sizeof(host), &port) == 0)
 		idx = dmg_conn_find(c, host, port);
 	mgmt__leader_query_resp__free_unpacked(lq, NULL);
 	return idx;

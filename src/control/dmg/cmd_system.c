@@ -24,33 +24,6 @@ sys_name(const struct dmg_conn *c)
 }
 
 int
-dmg_split_addr(const char *addr, char *host, size_t len, uint16_t *port)
-{
-	const char *colon = strrchr(addr, ':');
-	const char *h = addr;
-	size_t	    hl;
-	char	   *end;
-	long	    p;
-
-	if (colon == NULL)
-		return -DER_INVAL;
-	p = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || p <= 0 || p > 65535)
-		return -DER_INVAL;
-	hl = (size_t)(colon - addr);
-	if (addr[0] == '[' && hl >= 2 && colon[-1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= len)
-		return -DER_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	*port = (uint16_t)p;
-	return 0;
-}
-
-int
 dmg_leader_query(struct dmg_conn *c, Mgmt__LeaderQueryResp **lq, struct d_errbuf *eb)
 {
 	Mgmt__LeaderQueryReq req = MGMT__LEADER_QUERY_REQ__INIT;
@@ -103,7 +76,7 @@ ms_call(struct dmg_conn *c, const char *method, const uint8_t *req, size_t len, 
 	rc = dmg_leader_query(c, &lq, eb);
 	if (rc != 0)
 		return rc;
-	if (dmg_split_addr(lq->current_leader, host, sizeof(host), &port) != 0) {
+	if (ctl_addr_split(lq->current_leader, host, sizeof(host), &port) != 0) {
 		d_errbuf_set(eb, "the management service leader \"%s\" is not a host:port address",
 			     lq->current_leader);
 		mgmt__leader_query_resp__free_unpacked(lq, NULL);

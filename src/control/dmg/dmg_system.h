@@ -32,8 +32,6 @@ struct dmg_conn;
  * answer (free with mgmt__leader_query_resp__free_unpacked).  cmd_system.c.
  */
 int dmg_leader_query(struct dmg_conn *c, Mgmt__LeaderQueryResp **lq, struct d_errbuf *eb);
-/* "host:port" (or "[v6]:port") into its parts; -DER_INVAL otherwise. */
-int dmg_split_addr(const char *addr, char *host, size_t len, uint16_t *port);
 
 void dmg_sys_leader_print(FILE *out, const Mgmt__LeaderQueryResp *r, bool down_only);
 /* {"current_leader", "replicas", "down_replicas"} */

@@ -209,6 +209,14 @@ void ctl_rpc_client_destroy(struct ctl_rpc_client *cl);
 /* Claim another version in requests (tests of version checks only). */
 int ctl_rpc_client_set_version(struct ctl_rpc_client *cl, const char *version);
 
+/*
+ * Split a control address "host:port" or "[v6addr]:port" into host (without
+ * the brackets, NUL-terminated in host_len bytes) and port 1..65535.
+ * -DER_INVAL when the port is missing or out of range, the host empty or too
+ * long; nothing is written then.
+ */
+int ctl_addr_split(const char *addr, char *host, size_t host_len, uint16_t *port);
+
 /* A connection for several requests. */
 struct ctl_rpc_conn;
 

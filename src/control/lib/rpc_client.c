@@ -48,6 +48,35 @@ ctl_rpc_err_kind_str(enum ctl_rpc_err_kind kind)
 	return kind_names[kind];
 }
 
+int
+ctl_addr_split(const char *addr, char *host, size_t host_len, uint16_t *port)
+{
+	const char   *colon = strrchr(addr, ':');
+	const char   *h = addr;
+	size_t	      hl;
+	char	     *end;
+	unsigned long p;
+
+	/* digits only: strtoul would take " 80", "+80" and "-1" */
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
+		return -DER_INVAL;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || p == 0 || p > 65535)
+		return -DER_INVAL;
+	hl = (size_t)(colon - addr);
+	if (addr[0] == '[' && hl >= 2 && colon[-1] == ']') { /* [v6addr]:port */
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= host_len)
+		return -DER_INVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
 static int __attribute__((format(printf, 4, 5)))
 set_err(struct ctl_rpc_error *err, enum ctl_rpc_err_kind kind, int status, const char *fmt, ...)
 {

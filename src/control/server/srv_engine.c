@@ -128,6 +128,17 @@ srv_engine_running(struct srv_engines *en, uint32_t idx)
 	return r;
 }
 
+/* The instance idx, or NULL with "instance N does not exist" in eb. */
+static struct srv_inst *
+inst_get(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
+{
+	if (en == NULL || idx >= en->n) {
+		d_errbuf_set(eb, "instance %u does not exist", idx);
+		return NULL;
+	}
+	return &en->insts[idx];
+}
+
 /* Wait on en->cond until deadline (CLOCK_MONOTONIC ms); false once it passed. */
 static bool
 cond_wait_until(struct srv_engines *en, int64_t deadline_ms)
@@ -307,7 +318,7 @@ launch(struct srv_engines *en, struct srv_inst *in)
 		/* ignored dispositions survive exec */
 		sigaction(SIGHUP, &dfl, NULL);
 		sigaction(SIGPIPE, &dfl, NULL);
-		devnull = open("/dev/null", O_RDONLY);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC); /* dup2 clears it on 0 */
 		if (devnull >= 0)
 			dup2(devnull, 0);
 		dup2(out[1], 1);
@@ -632,11 +643,9 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 	char		*exe, **argv, **envp;
 	int		 rc;
 
-	if (en == NULL || idx >= en->n) {
-		d_errbuf_set(eb, "instance %u does not exist", idx);
+	in = inst_get(en, idx, eb);
+	if (in == NULL)
 		return -DER_NONEXIST;
-	}
-	in = &en->insts[idx];
 	pthread_mutex_lock(&en->lock);
 	if (in->pid != 0 || in->launch_req) {
 		pthread_mutex_unlock(&en->lock);
@@ -657,6 +666,16 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 
 	rc = prepare(en, idx, &exe, &argv, &envp, eb);
 	pthread_mutex_lock(&en->lock);
+	if (in->state == SRV_INST_AWAIT_FORMAT) {
+		/* a reformat or reset format fenced the instance while we prepared */
+		pthread_mutex_unlock(&en->lock);
+		free(exe);
+		ctl_strv_free(argv);
+		ctl_strv_free(envp);
+		d_errbuf_set(eb,
+			     "instance %u: storage is not formatted; run dmg storage format", idx);
+		return -DER_UNINIT;
+	}
 	if (rc != 0) {
 		in->state = SRV_INST_ERRORED;
 		snprintf(in->err, sizeof(in->err), "%s", eb->msg);
@@ -702,12 +721,13 @@ srv_engine_stop(struct srv_engines *en, uint32_t idx, bool force, enum srv_inst_
 	pid_t		 pid;
 	int		 rc = 0;
 
-	if (en == NULL || idx >= en->n) {
-		d_errbuf_set(eb, "instance %u does not exist", idx);
+	in = inst_get(en, idx, eb);
+	if (in == NULL)
 		return -DER_NONEXIST;
-	}
-	in = &en->insts[idx];
 	pthread_mutex_lock(&en->lock);
+	/* a start handed to the supervisor would otherwise launch after this stop */
+	while (in->launch_req)
+		pthread_cond_wait(&en->cond, &en->lock);
 	pid = in->pid;
 	if (pid == 0) {
 		/* nothing runs; unformatted storage stays AwaitFormat unless asked otherwise */
@@ -750,11 +770,9 @@ srv_engine_wait_joined(struct srv_engines *en, uint32_t idx, int timeout_ms, str
 	int64_t		 deadline = now_ms() + timeout_ms;
 	int		 rc;
 
-	if (en == NULL || idx >= en->n) {
-		d_errbuf_set(eb, "instance %u does not exist", idx);
+	in = inst_get(en, idx, eb);
+	if (in == NULL)
 		return -DER_NONEXIST;
-	}
-	in = &en->insts[idx];
 	pthread_mutex_lock(&en->lock);
 	for (;;) {
 		if (in->state == SRV_INST_JOINED) {
@@ -791,11 +809,9 @@ srv_engine_storage_ready(struct srv_engines *en, uint32_t idx, bool replace, str
 	struct d_errbuf	      e2 = {{0}};
 	struct srv_inst	     *in;
 
-	if (en == NULL || idx >= en->n) {
-		d_errbuf_set(eb, "instance %u does not exist", idx);
+	in = inst_get(en, idx, eb);
+	if (in == NULL)
 		return -DER_NONEXIST;
-	}
-	in = &en->insts[idx];
 	pthread_mutex_lock(&en->lock);
 	if (in->pid != 0) {
 		pthread_mutex_unlock(&en->lock);

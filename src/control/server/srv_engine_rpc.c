@@ -21,6 +21,8 @@
 #include "proto/ctl.pb-c.h"
 
 #define START_WAIT_MS 30000
+/* One result per requested rank is built; bound the request (a host runs a few engines). */
+#define MAX_REQ_RANKS 65536
 
 enum rank_action { ACT_PREP, ACT_STOP, ACT_START, ACT_PING, ACT_RESET };
 
@@ -196,6 +198,12 @@ rank_action(void *arg, const struct ctl_rpc_peer *peer, enum rank_action act, co
 	rc = d_rankset_parse(in->ranks ? in->ranks : "", &rs, eb);
 	if (rc != 0)
 		goto out;
+	if (d_rankset_count(rs) > MAX_REQ_RANKS) {
+		d_errbuf_set(eb, "RanksReq names %llu ranks (%s); at most %d per request",
+			     (unsigned long long)d_rankset_count(rs), in->ranks, MAX_REQ_RANKS);
+		rc = -DER_INVAL;
+		goto out;
+	}
 	n = (int)d_rankset_count(rs);
 	slots = calloc(n ? n : 1, sizeof(*slots));
 	if (slots == NULL) {

@@ -419,6 +419,19 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 			}
 			/* fall through */
 		case CTL_FMT_FORMAT:
+			/*
+			 * Fence a stopped instance (AwaitFormat) so that a StartRanks
+			 * arriving now cannot launch an engine on storage being formatted.
+			 */
+			if (st->engines != NULL && !running &&
+			    srv_engine_stop(st->engines, i, true, SRV_INST_AWAIT_FORMAT, &leb) !=
+				    0) {
+				snprintf(msg, sizeof(msg), "instance %u: %s", i, leb.msg);
+				D_ERROR("%s", msg);
+				rc = ctl_format_resp_add(out, true, e->storage[0].scm_mount, i, 0,
+							 -DER_BUSY, msg, NULL);
+				break;
+			}
 			rc = format_instance(st, i, need[i], reformat, replace, out);
 			break;
 		}

@@ -71,12 +71,6 @@ int srv_port_owner(uint16_t port, int *pid, char *comm, size_t comm_len);
 const char *srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len);
 
 /*
- * Split a replica entry "host:port" (or "[v6]:port") into its parts;
- * -DER_INVAL when it is not of that form (srv_replica.c).
- */
-int srv_replica_split(const char *entry, char *host, size_t host_len, uint16_t *port);
-
-/*
  * Index of the `mgmt_svc_replicas` entry that names this server (its port is
  * our port and its host resolves to a local address), or -1 when this server
  * is not a replica.  Index 0 is the bootstrap replica, where the management

@@ -141,7 +141,7 @@ ms_target(const struct ctl_server_config *cfg, char *host, size_t hlen, uint16_t
 		d_errbuf_set(eb, "no mgmt_svc_replicas in the configuration: nowhere to join");
 		return -DER_INVAL;
 	}
-	if (srv_replica_split(cfg->mgmt_svc_replicas.v[0], host, hlen, port) != 0) {
+	if (ctl_addr_split(cfg->mgmt_svc_replicas.v[0], host, hlen, port) != 0) {
 		d_errbuf_set(eb, "mgmt_svc_replicas entry \"%s\" is not host:port",
 			     cfg->mgmt_svc_replicas.v[0]);
 		return -DER_INVAL;
@@ -280,17 +280,28 @@ do_join(struct srv_engines *en, struct srv_inst *in, uint64_t gen, struct d_errb
 	snprintf(sb.uri, sizeof(sb.uri), "%s", uri);
 	snprintf(sb.hostfaultdomain, sizeof(sb.hostfaultdomain), "%s", fd);
 	sb.incarnation = req.incarnation;
+	/*
+	 * Under the lock: a reformat stops the engine (still_wanted() turns false)
+	 * before it writes a new superblock, which ours must not overwrite.
+	 */
+	pthread_mutex_lock(&en->lock);
+	if (!still_wanted(en, in, gen)) {
+		pthread_mutex_unlock(&en->lock);
+		rc = -DER_CANCELED;
+		goto out;
+	}
 	rc = ctl_superblock_write(mnt, &sb, &e2);
+	if (rc == 0) {
+		in->has_rank = true;
+		in->rank = resp->rank;
+		in->replace = false;
+	}
+	pthread_mutex_unlock(&en->lock);
 	if (rc != 0) {
 		d_errbuf_set(eb, "joined as rank %u but cannot update the superblock: %s",
 			     resp->rank, e2.msg);
 		goto out;
 	}
-	pthread_mutex_lock(&en->lock);
-	in->has_rank = true;
-	in->rank = resp->rank;
-	in->replace = false;
-	pthread_mutex_unlock(&en->lock);
 	D_INFO("instance %u: joined the system as rank %u (map version %u)%s", in->idx,
 	       resp->rank, resp->map_version, resp->localjoin ? " (local MS)" : "");
 	rc = set_rank_and_up(sock, resp->rank, resp->map_version, eb);

@@ -823,7 +823,7 @@ plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bool forc
 		memset(&h->res, 0, sizeof(h->res));
 		free(h->body);
 		h->body = NULL;
-		if (srv_replica_split(h->addr, h->host, sizeof(h->host), &h->port) != 0) {
+		if (ctl_addr_split(h->addr, h->host, sizeof(h->host), &h->port) != 0) {
 			h->res.rc = -DER_INVAL;
 			h->res.err.kind = CTL_RPC_ERR_LOCAL;
 			snprintf(h->res.err.msg, sizeof(h->res.err.msg),
@@ -1026,95 +1026,151 @@ result_ptrs(const struct ms_results *r)
 	return v;
 }
 
+/* ---- SystemStop / SystemStart ------------------------------------------------------------- */
+
+/* The request fields SystemStop and SystemStart share, borrowed from the decoded message. */
+struct ms_ranks_req {
+	const char *sys;
+	const char *ranks;
+	const char *hosts;
+	bool	    ignore_admin_excluded;
+	bool	    force; /* SystemStop only */
+};
+
+/* What differs between the two handlers; ms_ranks_handle() does the rest. */
+struct ms_ranks_op {
+	const char *name; /* the method, for the malformed-request error */
+	/* Decode the body into *q; the returned message owns the strings of *q. */
+	ProtobufCMessage *(*decode)(const uint8_t *req, size_t len, struct ms_ranks_req *q);
+	/* The rank actions; *r holds the results of the last one run. */
+	int (*run)(struct srv_state *st, const struct ms_ranks_req *q, struct ms_plan *p,
+		   struct ms_results *r, struct d_errbuf *eb);
+	int (*encode)(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **resp,
+		      size_t *resp_len, struct d_errbuf *eb);
+};
+
+/* Decode, select the members, run the actions (results applied there), encode. */
+static int
+ms_ranks_handle(struct srv_state *st, const struct ms_ranks_op *op, const uint8_t *req,
+		size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+{
+	struct ms_ranks_req q = {0};
+	ProtobufCMessage   *msg;
+	struct ms_plan	    p = {0};
+	struct ms_results   r = {0};
+	Ctl__RankResult	  **rp = NULL;
+	int		    rc;
+
+	if (st->ms == NULL)
+		return not_leader(st, eb);
+	msg = op->decode(req, req_len, &q);
+	if (msg == NULL)
+		return bad_request(op->name, eb);
+	rc = check_sys(st, q.sys, eb);
+	if (rc == 0)
+		rc = ms_plan(st->ms, q.ranks, q.hosts, !q.ignore_admin_excluded, &p, eb);
+	if (rc == 0)
+		rc = op->run(st, &q, &p, &r, eb);
+	if (rc == 0) {
+		rp = result_ptrs(&r);
+		rc = rp == NULL ? -DER_NOMEM : op->encode(rp, r.n, &p, resp, resp_len, eb);
+	}
+	free(rp);
+	results_fini(&r);
+	plan_fini(&p);
+	protobuf_c_message_free_unpacked(msg, NULL);
+	return rc;
+}
+
+static ProtobufCMessage *
+stop_decode(const uint8_t *req, size_t len, struct ms_ranks_req *q)
+{
+	Mgmt__SystemStopReq *m = mgmt__system_stop_req__unpack(NULL, len, req);
+
+	if (m == NULL)
+		return NULL;
+	*q = (struct ms_ranks_req){m->sys, m->ranks, m->hosts, m->ignore_admin_excluded, m->force};
+	return &m->base;
+}
+
+static int
+stop_run(struct srv_state *st, const struct ms_ranks_req *q, struct ms_plan *p,
+	 struct ms_results *r, struct d_errbuf *eb)
+{
+	int rc;
+
+	D_INFO("system stop%s of %zu hosts requested", q->force ? " (force)" : "", p->nh);
+	/* Upstream: a failed prep shutdown ends a stop that is not forced. */
+	if (!q->force) {
+		rc = ms_action(st, p, "PrepShutdownRanks", "prep shutdown", false, r, eb);
+		if (rc != 0 || any_errored(r))
+			return rc;
+		results_fini(r);
+	}
+	return ms_action(st, p, "StopRanks", "stop", q->force, r, eb);
+}
+
+static int
+stop_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **resp,
+	    size_t *resp_len, struct d_errbuf *eb)
+{
+	Mgmt__SystemStopResp out = MGMT__SYSTEM_STOP_RESP__INIT;
+
+	out.results = v, out.n_results = n;
+	out.absentranks = p->absent_ranks, out.absenthosts = p->absent_hosts;
+	return PACK(mgmt__system_stop_resp, &out, resp, resp_len, eb);
+}
+
+static ProtobufCMessage *
+start_decode(const uint8_t *req, size_t len, struct ms_ranks_req *q)
+{
+	Mgmt__SystemStartReq *m = mgmt__system_start_req__unpack(NULL, len, req);
+
+	if (m == NULL)
+		return NULL;
+	*q = (struct ms_ranks_req){m->sys, m->ranks, m->hosts, m->ignore_admin_excluded, false};
+	return &m->base;
+}
+
+static int
+start_run(struct srv_state *st, const struct ms_ranks_req *q, struct ms_plan *p,
+	  struct ms_results *r, struct d_errbuf *eb)
+{
+	(void)q;
+	D_INFO("system start of %zu hosts requested", p->nh);
+	return ms_action(st, p, "StartRanks", "start", false, r, eb);
+}
+
+static int
+start_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **resp,
+	     size_t *resp_len, struct d_errbuf *eb)
+{
+	Mgmt__SystemStartResp out = MGMT__SYSTEM_START_RESP__INIT;
+
+	out.results = v, out.n_results = n;
+	out.absentranks = p->absent_ranks, out.absenthosts = p->absent_hosts;
+	return PACK(mgmt__system_start_resp, &out, resp, resp_len, eb);
+}
+
 int
 srv_h_system_stop(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 		  uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state    *st = arg;
-	Mgmt__SystemStopReq *q;
-	Mgmt__SystemStopResp out = MGMT__SYSTEM_STOP_RESP__INIT;
-	struct ms_plan	     p = {0};
-	struct ms_results    r = {0};
-	Ctl__RankResult	   **rp = NULL;
-	int		     rc;
+	static const struct ms_ranks_op op = {"SystemStop", stop_decode, stop_run, stop_encode};
 
 	(void)peer;
-	if (st->ms == NULL)
-		return not_leader(st, eb);
-	q = mgmt__system_stop_req__unpack(NULL, req_len, req);
-	if (q == NULL)
-		return bad_request("SystemStop", eb);
-	rc = check_sys(st, q->sys, eb);
-	if (rc == 0)
-		rc = ms_plan(st->ms, q->ranks, q->hosts, !q->ignore_admin_excluded, &p, eb);
-	if (rc != 0)
-		goto out;
-	D_INFO("system stop%s of %zu hosts requested", q->force ? " (force)" : "", p.nh);
-	/* Upstream: a failed prep shutdown ends a stop that is not forced. */
-	if (!q->force) {
-		rc = ms_action(st, &p, "PrepShutdownRanks", "prep shutdown", false, &r, eb);
-		if (rc != 0 || any_errored(&r))
-			goto reply;
-		results_fini(&r);
-	}
-	rc = ms_action(st, &p, "StopRanks", "stop", q->force, &r, eb);
-reply:
-	if (rc == 0) {
-		rp = result_ptrs(&r);
-		out.n_results = r.n;
-		out.results = rp;
-		out.absentranks = p.absent_ranks;
-		out.absenthosts = p.absent_hosts;
-		rc = rp == NULL ? -DER_NOMEM
-				: PACK(mgmt__system_stop_resp, &out, resp, resp_len, eb);
-	}
-out:
-	free(rp);
-	results_fini(&r);
-	plan_fini(&p);
-	mgmt__system_stop_req__free_unpacked(q, NULL);
-	return rc;
+	return ms_ranks_handle(arg, &op, req, req_len, resp, resp_len, eb);
 }
 
 int
 srv_h_system_start(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 		   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	struct srv_state     *st = arg;
-	Mgmt__SystemStartReq *q;
-	Mgmt__SystemStartResp out = MGMT__SYSTEM_START_RESP__INIT;
-	struct ms_plan	      p = {0};
-	struct ms_results     r = {0};
-	Ctl__RankResult	    **rp = NULL;
-	int		      rc;
+	static const struct ms_ranks_op op = {"SystemStart", start_decode, start_run,
+					      start_encode};
 
 	(void)peer;
-	if (st->ms == NULL)
-		return not_leader(st, eb);
-	q = mgmt__system_start_req__unpack(NULL, req_len, req);
-	if (q == NULL)
-		return bad_request("SystemStart", eb);
-	rc = check_sys(st, q->sys, eb);
-	if (rc == 0)
-		rc = ms_plan(st->ms, q->ranks, q->hosts, !q->ignore_admin_excluded, &p, eb);
-	if (rc == 0) {
-		D_INFO("system start of %zu hosts requested", p.nh);
-		rc = ms_action(st, &p, "StartRanks", "start", false, &r, eb);
-	}
-	if (rc == 0) {
-		rp = result_ptrs(&r);
-		out.n_results = r.n;
-		out.results = rp;
-		out.absentranks = p.absent_ranks;
-		out.absenthosts = p.absent_hosts;
-		rc = rp == NULL ? -DER_NOMEM
-				: PACK(mgmt__system_start_resp, &out, resp, resp_len, eb);
-	}
-	free(rp);
-	results_fini(&r);
-	plan_fini(&p);
-	mgmt__system_start_req__free_unpacked(q, NULL);
-	return rc;
+	return ms_ranks_handle(arg, &op, req, req_len, resp, resp_len, eb);
 }
 
 /* Ranks still running (Ready or Joined, as upstream's erase check); lock held. */

@@ -19,33 +19,6 @@
 
 #include "control/server/srv_internal.h"
 
-int
-srv_replica_split(const char *entry, char *host, size_t host_len, uint16_t *port)
-{
-	const char *colon = strrchr(entry, ':');
-	const char *h = entry;
-	size_t	    hl;
-	char	   *end;
-	long	    p;
-
-	if (colon == NULL || colon == entry)
-		return -DER_INVAL;
-	hl = (size_t)(colon - entry);
-	if (entry[0] == '[' && colon[-1] == ']') { /* [v6addr]:port */
-		h++;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= host_len)
-		return -DER_INVAL;
-	p = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || p <= 0 || p > 65535)
-		return -DER_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static bool
 same_addr(const struct sockaddr *a, const struct sockaddr *b)
 {
@@ -89,7 +62,7 @@ srv_replica_index(const struct ctl_server_config *cfg)
 		char	 host[256];
 		uint16_t port;
 
-		if (srv_replica_split(cfg->mgmt_svc_replicas.v[i], host, sizeof(host), &port) != 0)
+		if (ctl_addr_split(cfg->mgmt_svc_replicas.v[i], host, sizeof(host), &port) != 0)
 			continue;
 		if ((int64_t)port == cfg->port && host_is_local(host, ifa))
 			idx = (int)i;

@@ -46,10 +46,12 @@ static void
 on_stop_signal(int sig)
 {
 	struct ctl_rpc_server *srv = start_server;
+	int		       saved = errno; /* the interrupted thread may be about to read it */
 
 	start_signal = sig;
 	if (srv != NULL)
 		ctl_rpc_server_stop(srv); /* async-signal-safe */
+	errno = saved;
 }
 
 static void

@@ -1,0 +1,105 @@
+/*
+ * Unit tests for ctl_addr_split() (rpc.h): the "host:port" / "[v6]:port"
+ * splitter daos_server (replica entries, member addresses) and dmg (the
+ * leader's address) share.  Nothing is written on error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "control/lib/rpc.h"
+
+static void
+test_valid(void **state)
+{
+	char	 host[64];
+	uint16_t port = 0;
+
+	(void)state;
+	assert_int_equal(ctl_addr_split("node-1.example:10001", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "node-1.example");
+	assert_int_equal(port, 10001);
+	assert_int_equal(ctl_addr_split("10.0.0.7:1", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "10.0.0.7");
+	assert_int_equal(port, 1);
+	assert_int_equal(ctl_addr_split("h:65535", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "h");
+	assert_int_equal(port, 65535);
+}
+
+static void
+test_v6(void **state)
+{
+	char	 host[64];
+	uint16_t port = 0;
+
+	(void)state;
+	assert_int_equal(ctl_addr_split("[fe80::1]:10001", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "fe80::1");
+	assert_int_equal(port, 10001);
+	/* unbracketed: the last colon separates the port */
+	assert_int_equal(ctl_addr_split("::1:10002", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 10002);
+	/* empty brackets are an empty host */
+	assert_int_equal(ctl_addr_split("[]:10001", host, sizeof(host), &port), -DER_INVAL);
+}
+
+static void
+bad(const char *addr)
+{
+	char	 host[16] = "untouched";
+	uint16_t port = 7;
+
+	assert_int_equal(ctl_addr_split(addr, host, sizeof(host), &port), -DER_INVAL);
+	assert_string_equal(host, "untouched");
+	assert_int_equal(port, 7);
+}
+
+static void
+test_bad_port(void **state)
+{
+	(void)state;
+	bad("host");
+	bad("host:");
+	bad("host:0");
+	bad("host:65536");
+	bad("host:99999999999999999999999");
+	bad("host:10001x");
+	bad("host:-1");
+	bad("host:+80");
+	bad("host: 80");
+	bad("[fe80::1]");
+}
+
+static void
+test_bad_host(void **state)
+{
+	char	 host[8];
+	uint16_t port;
+
+	(void)state;
+	bad(":10001");
+	bad("[]:10001");
+	/* 7 characters fit in 8 bytes, 8 do not */
+	assert_int_equal(ctl_addr_split("abcdefg:1", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "abcdefg");
+	bad("a-host-name-longer-than-16:10001");
+	assert_int_equal(ctl_addr_split("abcdefgh:1", host, sizeof(host), &port), -DER_INVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_v6),
+	    cmocka_unit_test(test_bad_port),
+	    cmocka_unit_test(test_bad_host),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
