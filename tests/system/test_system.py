@@ -66,9 +66,14 @@ class MS:
         self.cfg = control_yml(tmp_path / "dmg.yml", [self.ep], self.certs)
         self.srv = None
 
-    def start(self, host="local-0", env=None, n=1):
+    def start(self, host="local-0", env=None, n=1, live=False):
+        """Members added by hand have no engine behind them: without `live`
+        the MS does not ping their hosts (test_liveness.py covers that)."""
         h = self.c.host(host)
         extra = engines_extra(h.storage_dir, n=n, replicas=self.replicas)
+        env = dict(env or {})
+        if not live:
+            env.setdefault("DAOS_MS_LIVENESS_INTERVAL_MS", "0")
         srv = start_server(self.c, host, certs=self.certs, extra=extra, env=env)
         if host == "local-0":
             self.srv = srv
@@ -465,7 +470,7 @@ def test_end_to_end_with_engines(local_cluster, tmp_path):
     ms = MS(local_cluster, tmp_path)
     for i in range(2):
         fake_format(ms.base, i)
-    ms.start(env=ENGINE_PATH, n=2)
+    ms.start(env=ENGINE_PATH, n=2, live=True)
     mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
                      "ranks 0-1 joined")
     uuids = [m["uuid"] for m in mem]
@@ -510,7 +515,7 @@ def test_end_to_end_with_engines(local_cluster, tmp_path):
 
     # a restart of daos_server keeps the ranks
     assert ms.srv.stop() == 0, ms.srv.proc.read_log()[-6000:]
-    ms.start(env=ENGINE_PATH, n=2)
+    ms.start(env=ENGINE_PATH, n=2, live=True)
     ms.srv.proc.wait_for_log(rf"rank 0 rejoined \({uuids[0]}, ")
     ms.srv.proc.wait_for_log(rf"rank 1 rejoined \({uuids[1]}, ")
     mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],

@@ -54,7 +54,8 @@ struct ctl_member {
 	uint32_t nctxs;			    /* primary fabric contexts */
 	char	*fault_domain;		    /* "/" or "/a/b" */
 	uint32_t state;
-	char	*info; /* reason of the last state change, may be NULL */
+	char	*info;	      /* reason of the last state change, may be NULL */
+	int64_t	 last_update; /* Unix time of the last change, 0 when unknown */
 };
 
 struct ctl_join_req {
@@ -125,6 +126,9 @@ int ctl_membership_find_host(const struct ctl_membership *m, const char *host,
 int ctl_membership_set_state(struct ctl_membership *m, uint32_t rank, uint32_t state,
 			     const char *info, struct d_errbuf *eb);
 
+/* Record when a member last changed (the caller's clock); -DER_NONEXIST for an unknown rank. */
+int ctl_membership_touch(struct ctl_membership *m, uint32_t rank, int64_t when);
+
 /* Members whose state is in `mask` (Unknown matches only CTL_MS_FILTER_ALL), by rank. */
 int	 ctl_membership_list(const struct ctl_membership *m, uint32_t mask,
 			     const struct ctl_member ***out, size_t *n);
@@ -138,11 +142,42 @@ uint32_t ctl_membership_next_rank(const struct ctl_membership *m);
  *   next_rank <n>
  *   map_version <n>
  *   member <rank> <uuid> <State> <incarnation> <nctxs> <addr> <uri> <fault_domain> <info>
+ *          <last_update>
  * Fields are separated by single spaces; '%', space, control characters
- * and an empty value ("%-") are percent-escaped.  Caller frees.
+ * and an empty value ("%-") are percent-escaped.  <last_update> (Unix
+ * seconds) came later: a member line without it still loads (time 0).
+ * Caller frees.
  */
 char *ctl_membership_to_text(const struct ctl_membership *m);
 /* Inverse; errors name the line and field. */
 int ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d_errbuf *eb);
+
+/* ---- liveness: what a PingRanks of a member's host means for the member ---- */
+
+/* Members the MS pings: available ones, and unresponsive ones that may have come back. */
+#define CTL_MS_FILTER_PINGED (CTL_MS_FILTER_AVAILABLE | CTL_MS_UNRESPONSIVE)
+
+struct ctl_ping {
+	/* The host's control plane did not answer (after the caller's retries); `msg` says why. */
+	bool	    unreachable;
+	/* The host answered about this rank: `state` (a member state name) and `msg`. */
+	bool	    answered;
+	const char *state;
+	const char *msg;
+};
+
+/*
+ * The state a member in `cur` at control address `addr` takes after a ping
+ * of its host, with the reason in `info` (always non-empty): false when the
+ * member stays as it is.  An unreachable host makes Joined/Ready members
+ * Unresponsive ("control plane of <addr> unreachable: <msg>"); a host that
+ * reports the rank Errored, Stopped or AwaitFormat moves a pinged member
+ * there (its message, or "rank R is <State> on <addr>"); a host that does not
+ * know the rank makes it Errored.  Joined/Starting/Stopping answers change
+ * nothing (a restarted engine comes back through Join), nor does any
+ * illegal transition (Unresponsive -> Joined among them).
+ */
+bool ctl_member_ping_update(uint32_t rank, uint32_t cur, const char *addr,
+			    const struct ctl_ping *p, uint32_t *to, char *info, size_t info_len);
 
 #endif /* DAOS_CONTROL_LIB_CTL_MEMBER_H */

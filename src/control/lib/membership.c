@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -484,6 +485,17 @@ ctl_membership_set_state(struct ctl_membership *m, uint32_t rank, uint32_t state
 	return 0;
 }
 
+int
+ctl_membership_touch(struct ctl_membership *m, uint32_t rank, int64_t when)
+{
+	struct ctl_member *mb = find_rank(m, rank);
+
+	if (mb == NULL)
+		return -DER_NONEXIST;
+	mb->last_update = when;
+	return 0;
+}
+
 static bool
 state_matches(uint32_t state, uint32_t mask)
 {
@@ -602,7 +614,7 @@ ctl_membership_to_text(const struct ctl_membership *m)
 		put_field(&sb, mb->uri);
 		put_field(&sb, mb->fault_domain);
 		put_field(&sb, mb->info);
-		d_sbuf_putn(&sb, "\n", 1);
+		d_sbuf_printf(&sb, " %" PRId64 "\n", mb->last_update);
 	}
 	if (sb.failed) {
 		d_sbuf_fini(&sb);
@@ -663,11 +675,12 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-enum { F_TAG, F_RANK, F_UUID, F_STATE, F_INC, F_NCTX, F_ADDR, F_URI, F_FD, F_INFO, F_NR };
+/* F_TIME is optional: files written before it existed end at F_INFO. */
+enum { F_TAG, F_RANK, F_UUID, F_STATE, F_INC, F_NCTX, F_ADDR, F_URI, F_FD, F_INFO, F_TIME, F_NR };
 
-static const char *const field_names[F_NR] = {"record",	      "rank",  "uuid", "state",
-					      "incarnation",  "nctxs", "addr", "uri",
-					      "fault_domain", "info"};
+static const char *const field_names[F_NR] = {
+	"record", "rank", "uuid", "state", "incarnation", "nctxs",
+	"addr",	  "uri",  "fault_domain", "info", "last_update"};
 
 static int
 parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_errbuf *eb)
@@ -676,6 +689,7 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	char		 *val[F_NR];
 	int		  nf = 0;
 	struct ctl_member mb = {0};
+	char		  zero[] = "0";
 	uint64_t	  u;
 	int		  bad;
 
@@ -687,10 +701,13 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 		if (p != NULL)
 			*p++ = '\0';
 	}
-	if (nf != F_NR || p != NULL) {
-		d_errbuf_set(eb, "membership line %u: member record needs %d fields", lineno, F_NR);
+	if (nf < F_TIME || p != NULL) {
+		d_errbuf_set(eb, "membership line %u: member record needs %d or %d fields", lineno,
+			     F_TIME, F_NR);
 		return -DER_INVAL;
 	}
+	if (nf == F_TIME)
+		f[F_TIME] = zero; /* unescape() writes in place: not a literal */
 	for (bad = F_RANK; bad < F_NR; bad++)
 		if (unescape(f[bad], &val[bad]) != 0)
 			goto bad_field;
@@ -724,6 +741,10 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	bad = F_FD;
 	if (fault_domain_depth(val[F_FD]) < 0)
 		goto bad_field;
+	bad = F_TIME;
+	if (val[F_TIME] == NULL || parse_u64(val[F_TIME], INT64_MAX, &u) != 0)
+		goto bad_field;
+	mb.last_update = (int64_t)u;
 
 	if (find_rank(m, mb.rank) != NULL) {
 		d_errbuf_set(eb, "membership line %u: rank %u appears twice", lineno, mb.rank);
@@ -824,4 +845,49 @@ out:
 	ctl_membership_destroy(m);
 	D_FREE(copy);
 	return rc;
+}
+
+/* ---- liveness ----------------------------------------------------------------------- */
+
+bool
+ctl_member_ping_update(uint32_t rank, uint32_t cur, const char *addr, const struct ctl_ping *p,
+		       uint32_t *to, char *info, size_t info_len)
+{
+	const char *msg = p->msg != NULL ? p->msg : "";
+	uint32_t    st;
+
+	if ((cur & CTL_MS_FILTER_PINGED) == 0 || cur == CTL_MS_UNKNOWN)
+		return false;
+	if (p->unreachable) {
+		st = CTL_MS_UNRESPONSIVE;
+		if (!ctl_member_state_transition_ok(cur, st))
+			return false;
+		snprintf(info, info_len, "control plane of %s unreachable: %s", addr,
+			 msg[0] ? msg : "no answer");
+		*to = st;
+		return true;
+	}
+	if (!p->answered)
+		return false;
+	st = ctl_member_state_parse(p->state);
+	switch (st) {
+	case CTL_MS_UNKNOWN: /* the host does not know the rank */
+		st = CTL_MS_ERRORED;
+		break;
+	case CTL_MS_ERRORED:
+	case CTL_MS_STOPPED:
+	case CTL_MS_AWAIT_FORMAT:
+		break;
+	default:
+		return false;
+	}
+	if (!ctl_member_state_transition_ok(cur, st))
+		return false;
+	if (msg[0] != '\0')
+		snprintf(info, info_len, "%s: %s", addr, msg);
+	else
+		snprintf(info, info_len, "rank %u is %s on %s", rank, ctl_member_state_name(st),
+			 addr);
+	*to = st;
+	return true;
 }

@@ -250,6 +250,12 @@ rank_action(void *arg, const struct ctl_rpc_peer *peer, enum rank_action act, co
 			break;
 		case ACT_PING:
 			slot_state(en, s);
+			/* why it is Errored: the MS shows it to the operator */
+			pthread_mutex_lock(&en->lock);
+			if (en->insts[s->idx].state == SRV_INST_ERRORED)
+				snprintf(s->msg, sizeof(s->msg), "%.*s", (int)sizeof(s->msg) - 1,
+					 en->insts[s->idx].err);
+			pthread_mutex_unlock(&en->lock);
 			break;
 		case ACT_RESET:
 			act_reset(en, s);

@@ -27,30 +27,13 @@
 #include "common/hostlist.h"
 #include "common/log.h"
 #include "control/lib/ctl_format.h"
-#include "control/server/srv_mgmt.h"
+#include "control/server/srv_mgmt_internal.h"
 #include "proto/ctl.pb-c.h"
 #include "proto/system.pb-c.h"
 
 /* Each rank action may take a while (StartRanks waits up to 30 s for Joined). */
 #define MS_FANOUT_TIMEOUT_MS 90000
 #define MS_FANOUT_THREADS    16
-
-struct ms_stamp {
-	uint32_t rank;
-	time_t	 t;
-};
-
-struct srv_mgmt {
-	pthread_mutex_t	       lock;
-	struct srv_state      *st;
-	char		       db_path[4096];
-	struct ctl_membership *m;	  /* NULL: not loaded (down, or to be reloaded) */
-	bool		       on_disk;	  /* m was read from or written to db_path */
-	bool		       announced; /* "MS leader running" logged since it came up */
-	/* When each member last changed, as this process saw it (not persisted). */
-	struct ms_stamp *stamps;
-	size_t		 nstamps;
-};
 
 /* ---- database ----------------------------------------------------------------------------- */
 
@@ -82,6 +65,8 @@ srv_mgmt_create(struct srv_state *st, struct srv_mgmt **out, struct d_errbuf *eb
 		return -DER_NOMEM;
 	}
 	pthread_mutex_init(&ms->lock, NULL);
+	pthread_mutex_init(&ms->live_lock, NULL);
+	pthread_cond_init(&ms->live_cond, NULL);
 	ms->st = st;
 	if (srv_mgmt_db_path(st->cfg, ms->db_path, sizeof(ms->db_path)) != 0)
 		ms->db_path[0] = '\0';
@@ -94,38 +79,18 @@ srv_mgmt_destroy(struct srv_mgmt *ms)
 {
 	if (ms == NULL)
 		return;
+	srv_mgmt_live_stop(ms);
 	ctl_membership_destroy(ms->m);
-	free(ms->stamps);
+	pthread_cond_destroy(&ms->live_cond);
+	pthread_mutex_destroy(&ms->live_lock);
 	pthread_mutex_destroy(&ms->lock);
 	free(ms);
 }
 
-static void
-stamp(struct srv_mgmt *ms, uint32_t rank)
+void
+srv_ms_stamp(struct srv_mgmt *ms, uint32_t rank)
 {
-	struct ms_stamp *n;
-
-	for (size_t i = 0; i < ms->nstamps; i++)
-		if (ms->stamps[i].rank == rank) {
-			ms->stamps[i].t = time(NULL);
-			return;
-		}
-	n = realloc(ms->stamps, (ms->nstamps + 1) * sizeof(*n));
-	if (n == NULL)
-		return; /* only the display of last_update suffers */
-	ms->stamps = n;
-	ms->stamps[ms->nstamps].rank = rank;
-	ms->stamps[ms->nstamps].t = time(NULL);
-	ms->nstamps++;
-}
-
-static time_t
-stamp_of(const struct srv_mgmt *ms, uint32_t rank)
-{
-	for (size_t i = 0; i < ms->nstamps; i++)
-		if (ms->stamps[i].rank == rank)
-			return ms->stamps[i].t;
-	return 0;
+	ctl_membership_touch(ms->m, rank, (int64_t)time(NULL));
 }
 
 static void
@@ -134,9 +99,6 @@ drop(struct srv_mgmt *ms)
 	ctl_membership_destroy(ms->m);
 	ms->m = NULL;
 	ms->on_disk = false;
-	free(ms->stamps);
-	ms->stamps = NULL;
-	ms->nstamps = 0;
 }
 
 static int
@@ -187,8 +149,8 @@ read_file(const char *path, char **out, struct d_errbuf *eb)
  * Bring the MS up if it can be (lock held): engine 0 formatted, database
  * loaded (or a fresh membership), the database still there if it was.
  */
-static int
-ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
+int
+srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 {
 	const struct ctl_server_config *cfg = ms->st->cfg;
 	const char		       *need = "SCM";
@@ -297,8 +259,8 @@ mkdir_parents(const char *path, struct d_errbuf *eb)
  * dropped with the rest (reloaded from the file by the next request), so
  * memory never runs ahead of the disk.
  */
-static int
-ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
+int
+srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 {
 	struct d_errbuf web;
 	char	       *text = ctl_membership_to_text(ms->m);
@@ -469,13 +431,14 @@ srv_h_join(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 		};
 
 		pthread_mutex_lock(&ms->lock);
-		rc = ms_up(ms, eb);
+		rc = srv_ms_up(ms, eb);
 		if (rc == 0)
 			rc = ctl_membership_join(ms->m, &cj, &r, NULL, eb);
-		if (rc == 0)
-			rc = ms_persist(ms, eb);
 		if (rc == 0) {
-			stamp(ms, r.rank);
+			srv_ms_stamp(ms, r.rank);
+			rc = srv_ms_persist(ms, eb);
+		}
+		if (rc == 0) {
 			D_INFO("rank %u %s (%s, %s)", r.rank, r.created ? "joined" : "rejoined",
 			       jr->uuid, cj.addr);
 		}
@@ -518,7 +481,7 @@ srv_h_cluster_event(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *r
 	to = ev->type == MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_DIED ? CTL_MS_ERRORED
 								    : CTL_MS_STOPPED;
 	pthread_mutex_lock(&ms->lock);
-	rc = ms_up(ms, eb);
+	rc = srv_ms_up(ms, eb);
 	if (rc != 0)
 		goto unlock;
 	mb = ctl_membership_find_rank(ms->m, ev->rank);
@@ -541,10 +504,10 @@ srv_h_cluster_event(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *r
 		goto unlock;
 	}
 	rc = ctl_membership_set_state(ms->m, ev->rank, to, ev->msg[0] ? ev->msg : NULL, eb);
-	if (rc == 0)
-		rc = ms_persist(ms, eb);
-	if (rc == 0)
-		stamp(ms, ev->rank);
+	if (rc == 0) {
+		srv_ms_stamp(ms, ev->rank);
+		rc = srv_ms_persist(ms, eb);
+	}
 unlock:
 	pthread_mutex_unlock(&ms->lock);
 	mgmt__cluster_event_req__free_unpacked(ev, NULL);
@@ -600,8 +563,9 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	Mgmt__SystemQueryResp out = MGMT__SYSTEM_QUERY_RESP__INIT;
 	Mgmt__SystemMember   *mv = NULL, **mp = NULL;
 	char(*times)[32] = NULL;
-	struct srv_ms_sel sel = {0};
-	int		  rc;
+	struct srv_ms_sel    sel = {0};
+	struct srv_ms_hosts *hq = NULL;
+	int		     rc;
 
 	(void)peer;
 	if (ms == NULL)
@@ -610,12 +574,14 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	if (q == NULL)
 		return bad_request("SystemQuery", eb);
 	rc = check_sys(st, q->sys, eb);
+	if (rc == 0)
+		rc = srv_ms_hosts_resolve(q->hosts, &hq, eb); /* may block: not under the lock */
 	if (rc != 0)
 		goto out;
 	pthread_mutex_lock(&ms->lock);
-	rc = ms_up(ms, eb);
+	rc = srv_ms_up(ms, eb);
 	if (rc == 0)
-		rc = srv_ms_select(ms->m, q->ranks, q->hosts, q->state_mask, &sel, eb);
+		rc = srv_ms_select(ms->m, q->ranks, hq, q->state_mask, &sel, eb);
 	if (rc == 0 && sel.n > 0) {
 		D_ALLOC_ARRAY(mv, sel.n);
 		D_ALLOC_ARRAY(mp, sel.n);
@@ -638,7 +604,7 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 		mv[i].fabric_uri = mb->uri;
 		mv[i].fabric_contexts = mb->nctxs;
 		mv[i].info = mb->info != NULL ? mb->info : (char *)"";
-		rfc3339(stamp_of(ms, mb->rank), times[i], sizeof(times[i]));
+		rfc3339((time_t)mb->last_update, times[i], sizeof(times[i]));
 		mv[i].last_update = times[i];
 		mp[i] = &mv[i];
 	}
@@ -654,6 +620,7 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	pthread_mutex_unlock(&ms->lock);
 out:
 	srv_ms_sel_fini(&sel);
+	srv_ms_hosts_free(hq);
 	free(mv);
 	free(mp);
 	free(times);
@@ -663,24 +630,6 @@ out:
 
 /* ---- rank actions: stop, start, erase ----------------------------------------------------- */
 
-/* The ranks of one host (control address) and the call made there. */
-struct ms_host {
-	char		     *addr;
-	struct d_rankset     *ranks;
-	char		      host[256];
-	uint16_t	      port;
-	uint8_t		     *body;
-	size_t		      body_len;
-	struct ctl_rpc_result res;
-};
-
-struct ms_plan {
-	struct ms_host *h;
-	size_t		nh;
-	char	       *absent_ranks;
-	char	       *absent_hosts;
-};
-
 /* One result per rank, owned here. */
 struct ms_results {
 	Ctl__RankResult *v;
@@ -688,8 +637,8 @@ struct ms_results {
 	size_t		 cap;
 };
 
-static void
-plan_fini(struct ms_plan *p)
+void
+srv_ms_plan_fini(struct ms_plan *p)
 {
 	for (size_t i = 0; i < p->nh; i++) {
 		free(p->h[i].addr);
@@ -782,6 +731,7 @@ plan_build(const struct srv_ms_sel *sel, bool skip_admin_excluded, struct ms_pla
 struct fan {
 	struct ctl_rpc_client *cl;
 	const char	      *method;
+	int		       timeout_ms;
 	struct ms_host	      *h;
 	size_t		       n;
 	atomic_size_t	       next;
@@ -797,7 +747,7 @@ fan_thread(void *arg)
 		struct ms_host *h = &f->h[i];
 
 		h->res.rc = ctl_rpc_call(f->cl, h->host, h->port, f->method, h->body, h->body_len,
-					 MS_FANOUT_TIMEOUT_MS, &h->res.body, &h->res.body_len,
+					 f->timeout_ms, &h->res.body, &h->res.body_len,
 					 &h->res.err);
 	}
 	return NULL;
@@ -807,10 +757,12 @@ fan_thread(void *arg)
  * Call `method` with each host's own RanksReq, in parallel (lock NOT held).
  * ctl_rpc_fanout() sends one body to all; here every host gets its ranks.
  */
-static int
-plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bool force)
+int
+srv_ms_plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bool force,
+		 int timeout_ms)
 {
-	struct fan f = {.cl = st->client, .method = method, .h = p->h, .n = p->nh};
+	struct fan f = {
+		.cl = st->client, .method = method, .timeout_ms = timeout_ms, .h = p->h, .n = p->nh};
 	pthread_t  tids[MS_FANOUT_THREADS];
 	int	   nt = 0;
 
@@ -942,7 +894,7 @@ apply_results(struct srv_mgmt *ms, const struct ms_results *r)
 	bool		changed = false;
 
 	pthread_mutex_lock(&ms->lock);
-	if (ms_up(ms, &eb) != 0) {
+	if (srv_ms_up(ms, &eb) != 0) {
 		pthread_mutex_unlock(&ms->lock);
 		return;
 	}
@@ -959,12 +911,12 @@ apply_results(struct srv_mgmt *ms, const struct ms_results *r)
 		}
 		if (ctl_membership_set_state(ms->m, x->rank, to, x->errored ? x->msg : NULL, &eb) ==
 		    0) {
-			stamp(ms, x->rank);
+			srv_ms_stamp(ms, x->rank);
 			changed = true;
 		}
 	}
 	if (changed)
-		ms_persist(ms, &eb);
+		srv_ms_persist(ms, &eb);
 	pthread_mutex_unlock(&ms->lock);
 }
 
@@ -981,13 +933,17 @@ static int
 ms_plan(struct srv_mgmt *ms, const char *ranks, const char *hosts, bool skip_admin_excluded,
 	struct ms_plan *p, struct d_errbuf *eb)
 {
-	struct srv_ms_sel sel = {0};
-	int		  rc;
+	struct srv_ms_sel    sel = {0};
+	struct srv_ms_hosts *hq = NULL;
+	int		     rc;
 
+	rc = srv_ms_hosts_resolve(hosts, &hq, eb); /* may block: not under the lock */
+	if (rc != 0)
+		return rc;
 	pthread_mutex_lock(&ms->lock);
-	rc = ms_up(ms, eb);
+	rc = srv_ms_up(ms, eb);
 	if (rc == 0)
-		rc = srv_ms_select(ms->m, ranks, hosts, 0, &sel, eb);
+		rc = srv_ms_select(ms->m, ranks, hq, 0, &sel, eb);
 	if (rc == 0) {
 		rc = plan_build(&sel, skip_admin_excluded, p);
 		if (rc != 0)
@@ -995,6 +951,7 @@ ms_plan(struct srv_mgmt *ms, const char *ranks, const char *hosts, bool skip_adm
 	}
 	pthread_mutex_unlock(&ms->lock);
 	srv_ms_sel_fini(&sel);
+	srv_ms_hosts_free(hq);
 	return rc;
 }
 
@@ -1003,7 +960,7 @@ static int
 ms_action(struct srv_state *st, struct ms_plan *p, const char *method, const char *action,
 	  bool force, struct ms_results *out, struct d_errbuf *eb)
 {
-	int rc = plan_call(st, p, method, force);
+	int rc = srv_ms_plan_call(st, p, method, force, MS_FANOUT_TIMEOUT_MS);
 
 	if (rc == 0)
 		rc = plan_results(p, action, out);
@@ -1077,7 +1034,7 @@ ms_ranks_handle(struct srv_state *st, const struct ms_ranks_op *op, const uint8_
 	}
 	free(rp);
 	results_fini(&r);
-	plan_fini(&p);
+	srv_ms_plan_fini(&p);
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return rc;
 }
@@ -1219,7 +1176,7 @@ srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	if (rc != 0)
 		goto out;
 	pthread_mutex_lock(&ms->lock);
-	rc = ms_up(ms, eb);
+	rc = srv_ms_up(ms, eb);
 	if (rc == 0 && running_ranks(ms, &running) != 0) {
 		rc = -DER_NOMEM;
 		d_errbuf_set(eb, "out of memory");
@@ -1269,7 +1226,7 @@ out:
 	free(rp);
 	free(running);
 	results_fini(&r);
-	plan_fini(&p);
+	srv_ms_plan_fini(&p);
 	mgmt__system_erase_req__free_unpacked(q, NULL);
 	return rc;
 }

@@ -39,6 +39,19 @@
 int  srv_mgmt_create(struct srv_state *st, struct srv_mgmt **out, struct d_errbuf *eb);
 void srv_mgmt_destroy(struct srv_mgmt *ms);
 
+/*
+ * The liveness loop (srv_mgmt_live.c): one thread that pings, about every
+ * second, the hosts of members that are Joined, Ready or Unresponsive and
+ * marks members whose host does not answer Unresponsive, and those the host
+ * reports Errored/Stopped/AwaitFormat so.  DAOS_MS_LIVENESS_INTERVAL_MS in
+ * the environment changes the period (0: no loop).  Start once the control
+ * RPC server exists; stop (idempotent, also done by destroy) before the
+ * engines of this host are stopped, so a shutting-down MS does not report
+ * its own ranks.
+ */
+void srv_mgmt_live_start(struct srv_mgmt *ms);
+void srv_mgmt_live_stop(struct srv_mgmt *ms);
+
 /* Path of the database for this configuration into buf; -DER_INVAL without engines. */
 int srv_mgmt_db_path(const struct ctl_server_config *cfg, char *buf, size_t len);
 
@@ -67,16 +80,29 @@ struct srv_ms_sel {
 	char			 *absent_hosts; /* requested hosts without members ("" none) */
 };
 
+/* A --rank-hosts set with the addresses of each name (resolved without the MS lock). */
+struct srv_ms_hosts;
+
 /*
- * Members of `m` matching the request filters: `ranks` a rank set and
- * `hosts` a host set (each NULL or "" for all; not both), `mask` member
- * states (0: all).  A host matches a member whose control address has that
- * host (by name as given, or any address it resolves to) and, when the
- * host carries ":port", that port.  Bad sets: -DER_INVAL naming the flag.
- * The pointers in out->v are valid until the membership changes.
+ * Parse and resolve a host set (getaddrinfo: may block, call it before
+ * taking the MS lock).  NULL or "": *out is NULL (all hosts).  A bad set:
+ * -DER_INVAL naming the flag.
  */
-int  srv_ms_select(const struct ctl_membership *m, const char *ranks, const char *hosts,
-		   uint32_t mask, struct srv_ms_sel *out, struct d_errbuf *eb);
+int  srv_ms_hosts_resolve(const char *hosts, struct srv_ms_hosts **out, struct d_errbuf *eb);
+void srv_ms_hosts_free(struct srv_ms_hosts *h);
+
+/*
+ * Members of `m` matching the request filters: `ranks` a rank set (NULL or
+ * "" for all) and `hosts` a resolved host set (NULL for all; not both),
+ * `mask` member states (0: all).  A host matches a member whose control
+ * address has that host (by name as given, or else any address it
+ * resolves to) and, when the host carries ":port", that port.  A bad rank
+ * set: -DER_INVAL naming the flag.  The pointers in out->v are valid until
+ * the membership changes.
+ */
+int  srv_ms_select(const struct ctl_membership *m, const char *ranks,
+		   const struct srv_ms_hosts *hosts, uint32_t mask, struct srv_ms_sel *out,
+		   struct d_errbuf *eb);
 void srv_ms_sel_fini(struct srv_ms_sel *s);
 
 #endif /* DAOS_CONTROL_SERVER_SRV_MGMT_H */

@@ -2,8 +2,10 @@
  * Which members a `dmg system` request is about (srv_mgmt.h): rank-set and
  * host-set filters, a state mask, and the requested ranks and hosts that
  * match no member (reported back as absentRanks / absentHosts).  Host
- * names are resolved with getaddrinfo() only when the name itself matches
- * no member's control address.  No locking: the caller holds the MS lock.
+ * names are resolved (srv_ms_hosts_resolve) before the caller takes the MS
+ * lock, since getaddrinfo() may block; a name's addresses are used only when
+ * the name itself matches no member's control address.  srv_ms_select()
+ * does no I/O: the caller holds the MS lock.
  */
 #include <netdb.h>
 #include <stdlib.h>
@@ -57,54 +59,138 @@ member_on(const struct ctl_member *mb, const char *host, unsigned port)
 	return strcmp(mh, host) == 0 && (port == 0 || port == mp);
 }
 
-struct host_walk {
-	const struct ctl_membership *m;
-	const struct ctl_member	   **all;
-	size_t			     nall;
-	bool			    *hit; /* per member of `all` */
-	struct d_hostset	    *absent;
-	int			     rc;
+/* One --rank-hosts entry, resolved before the MS lock is taken. */
+struct hq_entry {
+	char	 *entry; /* as given, for absentHosts */
+	char	  host[256];
+	unsigned  port;
+	char	**nums; /* numeric addresses the name resolves to */
+	size_t	  nnums;
 };
 
-static int
-match_host(const char *entry, void *arg)
-{
-	struct host_walk *w = arg;
-	struct addrinfo	  hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *r;
-	char		  host[256];
-	unsigned	  port;
-	bool		  found = false;
+struct srv_ms_hosts {
+	struct hq_entry *v;
+	size_t		 n;
+	size_t		 cap;
+};
 
-	split_host(entry, host, sizeof(host), &port);
-	for (size_t i = 0; i < w->nall; i++)
-		if (member_on(w->all[i], host, port)) {
-			w->hit[i] = true;
+void
+srv_ms_hosts_free(struct srv_ms_hosts *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].entry);
+		for (size_t k = 0; k < h->v[i].nnums; k++)
+			free(h->v[i].nums[k]);
+		free(h->v[i].nums);
+	}
+	free(h->v);
+	free(h);
+}
+
+/* The numeric addresses of `e->host` (none when it does not resolve). */
+static int
+resolve_entry(struct hq_entry *e)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+
+	if (getaddrinfo(e->host, NULL, &hints, &res) != 0)
+		return 0;
+	for (struct addrinfo *r = res; r != NULL; r = r->ai_next) {
+		char   num[NI_MAXHOST];
+		char **nv;
+
+		if (getnameinfo(r->ai_addr, r->ai_addrlen, num, sizeof(num), NULL, 0,
+				NI_NUMERICHOST) != 0)
+			continue;
+		nv = realloc(e->nums, (e->nnums + 1) * sizeof(*nv));
+		if (nv == NULL)
+			goto nomem;
+		e->nums = nv;
+		e->nums[e->nnums] = strdup(num);
+		if (e->nums[e->nnums] == NULL)
+			goto nomem;
+		e->nnums++;
+	}
+	freeaddrinfo(res);
+	return 0;
+nomem:
+	freeaddrinfo(res);
+	return -DER_NOMEM;
+}
+
+static int
+add_entry(const char *entry, void *arg)
+{
+	struct srv_ms_hosts *h = arg;
+	struct hq_entry	    *e;
+
+	if (h->n == h->cap) {
+		size_t		 cap = h->cap ? h->cap * 2 : 8;
+		struct hq_entry *nv = realloc(h->v, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -DER_NOMEM;
+		h->v = nv;
+		h->cap = cap;
+	}
+	e = &h->v[h->n++];
+	memset(e, 0, sizeof(*e));
+	e->entry = strdup(entry);
+	if (e->entry == NULL)
+		return -DER_NOMEM;
+	split_host(entry, e->host, sizeof(e->host), &e->port);
+	return resolve_entry(e);
+}
+
+int
+srv_ms_hosts_resolve(const char *hosts, struct srv_ms_hosts **out, struct d_errbuf *eb)
+{
+	struct srv_ms_hosts *h = NULL;
+	struct d_hostset    *hs = NULL;
+	struct d_errbuf	     peb;
+	int		     rc;
+
+	*out = NULL;
+	if (hosts == NULL || hosts[0] == '\0')
+		return 0;
+	rc = d_hostset_parse(hosts, &hs, &peb);
+	if (rc != 0) {
+		d_errbuf_set(eb, "invalid host set \"%s\" (--rank-hosts): %s", hosts, peb.msg);
+		return rc;
+	}
+	D_ALLOC_PTR(h);
+	rc = h == NULL ? -DER_NOMEM : d_hostset_foreach(hs, add_entry, h);
+	d_hostset_destroy(hs);
+	if (rc != 0) {
+		srv_ms_hosts_free(h);
+		d_errbuf_set(eb, "out of memory resolving the host set");
+		return -DER_NOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+/* Mark the members on entry `e`; false when none is. */
+static bool
+match_entry(const struct hq_entry *e, const struct ctl_member **all, size_t nall, bool *hit)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < nall; i++)
+		if (member_on(all[i], e->host, e->port)) {
+			hit[i] = true;
 			found = true;
 		}
-	if (!found && getaddrinfo(host, NULL, &hints, &res) == 0) {
-		for (r = res; r != NULL; r = r->ai_next) {
-			char num[NI_MAXHOST];
-
-			if (getnameinfo(r->ai_addr, r->ai_addrlen, num, sizeof(num), NULL, 0,
-					NI_NUMERICHOST) != 0)
-				continue;
-			for (size_t i = 0; i < w->nall; i++)
-				if (member_on(w->all[i], num, port)) {
-					w->hit[i] = true;
-					found = true;
-				}
-		}
-		freeaddrinfo(res);
-	}
-	if (!found) {
-		int rc = d_hostset_insert(w->absent, entry, NULL, NULL);
-
-		if (rc != 0) {
-			w->rc = rc;
-			return rc;
-		}
-	}
-	return 0;
+	/* by address only when the name itself matches no member, as before */
+	for (size_t k = 0; !found && k < e->nnums; k++)
+		for (size_t i = 0; i < nall; i++)
+			if (member_on(all[i], e->nums[k], e->port)) {
+				hit[i] = true;
+				found = true;
+			}
+	return found;
 }
 
 void
@@ -119,17 +205,17 @@ srv_ms_sel_fini(struct srv_ms_sel *s)
 }
 
 int
-srv_ms_select(const struct ctl_membership *m, const char *ranks, const char *hosts, uint32_t mask,
-	      struct srv_ms_sel *out, struct d_errbuf *eb)
+srv_ms_select(const struct ctl_membership *m, const char *ranks, const struct srv_ms_hosts *hosts,
+	      uint32_t mask, struct srv_ms_sel *out, struct d_errbuf *eb)
 {
 	const struct ctl_member **all = NULL, **sel = NULL;
 	struct d_rankset	 *rs = NULL, *absent_r = NULL;
-	struct d_hostset	 *hs = NULL, *absent_h = NULL;
+	struct d_hostset	 *absent_h = NULL;
 	struct srv_ms_sel	  s = {0};
 	bool			 *hit = NULL;
 	size_t			  nall = 0, n = 0;
 	bool			  by_rank = ranks != NULL && ranks[0] != '\0';
-	bool			  by_host = hosts != NULL && hosts[0] != '\0';
+	bool			  by_host = hosts != NULL;
 	int			  rc;
 
 	if (by_rank && by_host) {
@@ -146,16 +232,6 @@ srv_ms_select(const struct ctl_membership *m, const char *ranks, const char *hos
 		}
 		by_rank = d_rankset_count(rs) > 0; /* "[]" is all ranks, as upstream */
 	}
-	if (by_host) {
-		struct d_errbuf peb;
-
-		rc = d_hostset_parse(hosts, &hs, &peb);
-		if (rc != 0) {
-			d_errbuf_set(eb, "invalid host set \"%s\" (--rank-hosts): %s", hosts,
-				     peb.msg);
-			goto out;
-		}
-	}
 	rc = d_rankset_create(&absent_r);
 	if (rc == 0)
 		rc = d_hostset_create(&absent_h);
@@ -169,14 +245,10 @@ srv_ms_select(const struct ctl_membership *m, const char *ranks, const char *hos
 		if (sel == NULL || hit == NULL)
 			goto nomem;
 	}
-	if (by_host) {
-		struct host_walk w = {
-			.m = m, .all = all, .nall = nall, .hit = hit, .absent = absent_h};
-
-		rc = d_hostset_foreach(hs, match_host, &w);
-		if (rc != 0 || w.rc != 0)
+	for (size_t k = 0; by_host && k < hosts->n; k++)
+		if (!match_entry(&hosts->v[k], all, nall, hit) &&
+		    d_hostset_insert(absent_h, hosts->v[k].entry, NULL, NULL) != 0)
 			goto nomem;
-	}
 	if (by_rank) {
 		uint64_t cnt = d_rankset_count(rs);
 
@@ -220,7 +292,6 @@ out:
 	free(hit);
 	d_rankset_destroy(rs);
 	d_rankset_destroy(absent_r);
-	d_hostset_destroy(hs);
 	d_hostset_destroy(absent_h);
 	return rc;
 }

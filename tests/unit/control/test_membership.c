@@ -252,7 +252,95 @@ test_rejoin(void **state)
 	assert_int_equal(resp.state, CTL_MS_CHECKER_STARTED);
 	assert_int_equal(resp.prev_state, CTL_MS_JOINED);
 	assert_int_equal(ctl_membership_count(m), 2);
+
+	/* an engine whose host was unreachable comes back: same uuid, rank and address */
+	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_UNRESPONSIVE, "gone", &eb), 0);
+	assert_false(ctl_member_state_transition_ok(CTL_MS_UNRESPONSIVE, CTL_MS_JOINED));
+	r = req(U1, 1, "h1:10001", "/h1b");
+	r.incarnation = 8;
+	assert_int_equal(ctl_membership_join(m, &r, &resp, NULL, &eb), 0);
+	assert_int_equal(resp.prev_state, CTL_MS_UNRESPONSIVE);
+	assert_int_equal(resp.state, CTL_MS_JOINED);
+	mb = ctl_membership_find_rank(m, 1);
+	assert_int_equal(mb->state, CTL_MS_JOINED);
+	assert_null(mb->info);
+	/* but not under another address */
+	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_UNRESPONSIVE, "gone", &eb), 0);
+	join_err(m, req(U1, 1, "h9:10001", "/h1b"), -DER_MISMATCH, CTL_JOIN_ADDR_CHANGED,
+		 "can't rejoin member " U1 " (rank 1): control address changed from h1:10001 "
+		 "-> h9:10001");
 	ctl_membership_destroy(m);
+}
+
+/* One ctl_member_ping_update() case: `want` 0 means no change. */
+static void
+ping_case(uint32_t cur, struct ctl_ping p, uint32_t want, const char *info)
+{
+	char	 buf[256] = "untouched";
+	uint32_t to = 0x7777;
+	bool	 ch = ctl_member_ping_update(3, cur, "10.0.0.2:10001", &p, &to, buf, sizeof(buf));
+
+	if (want == 0) {
+		assert_false(ch);
+		assert_int_equal(to, 0x7777);
+		assert_string_equal(buf, "untouched");
+		return;
+	}
+	assert_true(ch);
+	assert_int_equal(to, want);
+	if (strcmp(buf, info) != 0)
+		fail_msg("info\n got: %s\nwant: %s", buf, info);
+}
+
+static void
+test_ping_update(void **state)
+{
+	const struct ctl_ping down = {.unreachable = true, .msg = "connection refused"};
+	const struct ctl_ping silent = {.unreachable = true};
+	const struct ctl_ping none = {0};
+
+	(void)state;
+	ping_case(CTL_MS_JOINED, down, CTL_MS_UNRESPONSIVE,
+		  "control plane of 10.0.0.2:10001 unreachable: connection refused");
+	ping_case(CTL_MS_READY, silent, CTL_MS_UNRESPONSIVE,
+		  "control plane of 10.0.0.2:10001 unreachable: no answer");
+	ping_case(CTL_MS_UNRESPONSIVE, down, 0, NULL); /* already */
+	/* members that are not pinged never change */
+	for (size_t i = 0; i < sizeof(all_states) / sizeof(all_states[0]); i++) {
+		uint32_t s = all_states[i];
+
+		if ((s & CTL_MS_FILTER_PINGED) == 0) {
+			ping_case(s, down, 0, NULL);
+			ping_case(s, (struct ctl_ping){.answered = true, .state = "Stopped"}, 0,
+				  NULL);
+		}
+	}
+	ping_case(CTL_MS_JOINED, none, 0, NULL); /* no result for the rank */
+	/* the host's word about the rank */
+	ping_case(CTL_MS_JOINED,
+		  (struct ctl_ping){.answered = true,
+				    .state = "Errored",
+				    .msg = "instance 0, pid 9, rank 3 exited with status: killed"},
+		  CTL_MS_ERRORED,
+		  "10.0.0.2:10001: instance 0, pid 9, rank 3 exited with status: killed");
+	ping_case(CTL_MS_JOINED, (struct ctl_ping){.answered = true, .state = "Stopped", .msg = ""},
+		  CTL_MS_STOPPED, "rank 3 is Stopped on 10.0.0.2:10001");
+	ping_case(CTL_MS_UNRESPONSIVE, (struct ctl_ping){.answered = true, .state = "AwaitFormat"},
+		  CTL_MS_AWAIT_FORMAT, "rank 3 is AwaitFormat on 10.0.0.2:10001");
+	ping_case(CTL_MS_JOINED,
+		  (struct ctl_ping){.answered = true,
+				    .state = "Unknown",
+				    .msg = "rank 3 not found on this host"},
+		  CTL_MS_ERRORED, "10.0.0.2:10001: rank 3 not found on this host");
+	/* alive, or coming back through Join: no change */
+	ping_case(CTL_MS_JOINED, (struct ctl_ping){.answered = true, .state = "Joined"}, 0, NULL);
+	ping_case(CTL_MS_JOINED, (struct ctl_ping){.answered = true, .state = "Starting"}, 0, NULL);
+	ping_case(CTL_MS_JOINED, (struct ctl_ping){.answered = true, .state = "Stopping"}, 0, NULL);
+	ping_case(CTL_MS_UNRESPONSIVE, (struct ctl_ping){.answered = true, .state = "Joined"}, 0,
+		  NULL);
+	/* illegal transitions are skipped: Ready -> ... is fine, Errored -> Errored is not */
+	ping_case(CTL_MS_READY, (struct ctl_ping){.answered = true, .state = "Errored"},
+		  CTL_MS_ERRORED, "rank 3 is Errored on 10.0.0.2:10001");
 }
 
 static void
@@ -441,6 +529,9 @@ test_set_state_and_list(void **state)
 	ctl_membership_destroy(m);
 }
 
+#define HDR_OLD	 "daos-membership 1\nnext_rank 3\nmap_version 2\n"
+#define MEM1_OLD "member 1 " U1 " Joined 1 6 h1:1 uri /a %-\n"
+
 static void
 test_text_round_trip(void **state)
 {
@@ -462,14 +553,17 @@ test_text_round_trip(void **state)
 						  "exit status 1: bad\nthing 100%", &eb),
 			 0);
 	assert_int_equal(ctl_membership_set_state(m, 0, CTL_MS_UNKNOWN, NULL, &eb), 0);
+	assert_int_equal(ctl_membership_touch(m, 1, 1700000000), 0);
+	assert_int_equal(ctl_membership_touch(m, 5, 1700000000), -DER_NONEXIST);
 
 	t1 = ctl_membership_to_text(m);
 	assert_non_null(t1);
 	assert_non_null(strstr(t1, "daos-membership 1\nnext_rank 2\nmap_version 4\n"));
 	assert_non_null(strstr(t1, "member 1 " U1 " Errored 18446744073709551615 6 h1:10001 "
 				   "ucx+dc_x://10.0.0.1:31416 /rack%251/h1 "
-				   "exit%20status%201:%20bad%0Athing%20100%25\n"));
+				   "exit%20status%201:%20bad%0Athing%20100%25 1700000000\n"));
 	assert_non_null(strstr(t1, "member 0 " U2 " Unknown 1 6 [fe80::1]:10001"));
+	assert_non_null(strstr(t1, " /rack2/h2 %- 0\n")); /* never touched */
 
 	assert_int_equal(ctl_membership_from_text(t1, &m2, &eb), 0);
 	t2 = ctl_membership_to_text(m2);
@@ -485,6 +579,7 @@ test_text_round_trip(void **state)
 	assert_string_equal(b->fault_domain, "/rack%1/h1");
 	assert_int_equal(b->incarnation, UINT64_MAX);
 	assert_int_equal(b->state, CTL_MS_ERRORED);
+	assert_int_equal(b->last_update, 1700000000);
 	assert_null(ctl_membership_find_rank(m2, 0)->info);
 	assert_int_equal(ctl_membership_find_rank(m2, 0)->state, CTL_MS_UNKNOWN);
 
@@ -506,6 +601,15 @@ test_text_round_trip(void **state)
 	assert_int_equal(ctl_membership_count(m), 0);
 	ctl_membership_destroy(m);
 	free(t1);
+
+	/* a file written before last_update existed (10 fields) loads with time 0 */
+	assert_int_equal(ctl_membership_from_text(HDR_OLD MEM1_OLD, &m, &eb), 0);
+	assert_int_equal(ctl_membership_find_rank(m, 1)->last_update, 0);
+	assert_int_equal(ctl_membership_find_rank(m, 1)->state, CTL_MS_JOINED);
+	t1 = ctl_membership_to_text(m);
+	assert_non_null(strstr(t1, "member 1 " U1 " Joined 1 6 h1:1 uri /a %- 0\n"));
+	free(t1);
+	ctl_membership_destroy(m);
 }
 
 static void
@@ -541,9 +645,15 @@ test_text_errors(void **state)
 		 "membership line 2: invalid map_version \"-1\"");
 	text_err(HDR "pool 1\n", "membership line 4: unknown record \"pool 1\"");
 	text_err(HDR "member 1 " U1 " Joined 1 6 h1:1 uri /a\n",
-		 "membership line 4: member record needs 10 fields");
-	text_err(HDR "member 1 " U1 " Joined 1 6 h1:1 uri /a %- extra\n",
-		 "membership line 4: member record needs 10 fields");
+		 "membership line 4: member record needs 10 or 11 fields");
+	text_err(HDR "member 1 " U1 " Joined 1 6 h1:1 uri /a %- 5 extra\n",
+		 "membership line 4: member record needs 10 or 11 fields");
+	text_err(HDR "member 1 " U1 " Joined 1 6 h1:1 uri /a %- soon\n",
+		 "membership line 4: invalid last_update \"soon\"");
+	text_err(HDR "member 1 " U1 " Joined 1 6 h1:1 uri /a %- -5\n",
+		 "membership line 4: invalid last_update \"-5\"");
+	text_err(HDR "member 1 " U1 " Joined 1 6 h1:1 uri /a %- %-\n",
+		 "membership line 4: invalid last_update \"%-\"");
 	text_err(HDR "member x " U1 " Joined 1 6 h1:1 uri /a %-\n",
 		 "membership line 4: invalid rank \"x\"");
 	text_err(HDR "member 4294967295 " U1 " Joined 1 6 h1:1 uri /a %-\n",
@@ -583,6 +693,7 @@ main(void)
 		cmocka_unit_test(test_join_refused),	cmocka_unit_test(test_fault_domain_single),
 		cmocka_unit_test(test_find_host),	cmocka_unit_test(test_set_state_and_list),
 		cmocka_unit_test(test_text_round_trip), cmocka_unit_test(test_text_errors),
+		cmocka_unit_test(test_ping_update),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,20 @@ teardown(void **state)
 	return 0;
 }
 
+/* Resolve the host set first (as the MS does, outside its lock), then select. */
+static int
+sel(const struct ctl_membership *mm, const char *ranks, const char *hosts, uint32_t mask,
+    struct srv_ms_sel *s, struct d_errbuf *eb)
+{
+	struct srv_ms_hosts *hq = NULL;
+	int		     rc = srv_ms_hosts_resolve(hosts, &hq, eb);
+
+	if (rc == 0)
+		rc = srv_ms_select(mm, ranks, hq, mask, s, eb);
+	srv_ms_hosts_free(hq);
+	return rc;
+}
+
 static void
 check(const char *ranks, const char *hosts, uint32_t mask, const char *want_ranks,
       const char *absent_r, const char *absent_h)
@@ -62,7 +76,7 @@ check(const char *ranks, const char *hosts, uint32_t mask, const char *want_rank
 	struct d_errbuf	  eb = {{0}};
 	char		  got[128] = "";
 
-	assert_int_equal(srv_ms_select(m, ranks, hosts, mask, &s, &eb), 0);
+	assert_int_equal(sel(m, ranks, hosts, mask, &s, &eb), 0);
 	for (size_t i = 0; i < s.n; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%u", i ? "," : "",
 			 s.v[i]->rank);
@@ -100,11 +114,11 @@ test_refusals(void **state)
 	struct d_errbuf	  eb = {{0}};
 
 	(void)state;
-	assert_int_equal(srv_ms_select(m, "1", "10.0.0.1", 0, &s, &eb), -DER_INVAL);
+	assert_int_equal(sel(m, "1", "10.0.0.1", 0, &s, &eb), -DER_INVAL);
 	assert_string_equal(eb.msg, "--ranks and --rank-hosts options cannot be set together");
-	assert_int_equal(srv_ms_select(m, "1-x", NULL, 0, &s, &eb), -DER_INVAL);
+	assert_int_equal(sel(m, "1-x", NULL, 0, &s, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "invalid rank set \"1-x\" (--ranks): "));
-	assert_int_equal(srv_ms_select(m, NULL, "h[3-1]", 0, &s, &eb), -DER_INVAL);
+	assert_int_equal(sel(m, NULL, "h[3-1]", 0, &s, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "invalid host set \"h[3-1]\" (--rank-hosts): "));
 	assert_null(s.v);
 	srv_ms_sel_fini(NULL);
@@ -119,12 +133,42 @@ test_empty_membership(void **state)
 
 	(void)state;
 	assert_int_equal(ctl_membership_create(&e), 0);
-	assert_int_equal(srv_ms_select(e, "0-2", NULL, 0, &s, &eb), 0);
+	assert_int_equal(sel(e, "0-2", NULL, 0, &s, &eb), 0);
 	assert_int_equal(s.n, 0);
 	assert_string_equal(s.absent_ranks, "0-2");
 	srv_ms_sel_fini(&s);
-	assert_int_equal(srv_ms_select(e, NULL, "10.1.1.1", 0, &s, &eb), 0);
+	assert_int_equal(sel(e, NULL, "10.1.1.1", 0, &s, &eb), 0);
 	assert_string_equal(s.absent_hosts, "10.1.1.1");
+	srv_ms_sel_fini(&s);
+	assert_int_equal(srv_ms_hosts_resolve(NULL, (struct srv_ms_hosts **)&s.v, &eb), 0);
+	assert_null(s.v);
+	srv_ms_hosts_free(NULL);
+	ctl_membership_destroy(e);
+}
+
+static void
+test_resolved_names(void **state)
+{
+	struct ctl_membership *e;
+	struct srv_ms_sel      s;
+	struct d_errbuf	       eb = {{0}};
+	struct ctl_join_req    r = {.uuid = "11111111-1111-1111-1111-111111111111",
+				    .rank = CTL_NIL_RANK,
+				    .uri = "ofi+tcp://127.0.0.1:1",
+				    .addr = "127.0.0.1:10001"};
+	struct ctl_join_resp   resp;
+
+	(void)state;
+	assert_int_equal(ctl_membership_create(&e), 0);
+	assert_int_equal(ctl_membership_join(e, &r, &resp, NULL, &eb), 0);
+	/* "localhost" matches no address by name; its address 127.0.0.1 does */
+	assert_int_equal(sel(e, NULL, "localhost", 0, &s, &eb), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.absent_hosts, "");
+	srv_ms_sel_fini(&s);
+	assert_int_equal(sel(e, NULL, "localhost:10002", 0, &s, &eb), 0);
+	assert_int_equal(s.n, 0);
+	assert_string_equal(s.absent_hosts, "localhost:10002");
 	srv_ms_sel_fini(&s);
 	ctl_membership_destroy(e);
 }
@@ -135,7 +179,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_empty_membership),
+		cmocka_unit_test(test_empty_membership), cmocka_unit_test(test_resolved_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

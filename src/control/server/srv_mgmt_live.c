@@ -1,0 +1,358 @@
+/*
+ * The liveness loop of the management service (srv_mgmt.h): the MS learns
+ * of engine deaths from ClusterEvent, which a daos_server that died with its
+ * engines (or an unreachable host) never sends.  So one thread pings the
+ * hosts of the members that are Joined, Ready or Unresponsive (PingRanks,
+ * short deadline) every MS_LIVE_PERIOD_MS and applies what the answers mean
+ * (ctl_member_ping_update(): unreachable host -> Unresponsive; the host's
+ * Errored/Stopped/AwaitFormat -> that state).
+ *
+ * The MS lock is held only to take a snapshot of the members and to apply
+ * the results, never across the pings.  A result is applied only if the
+ * member still has the state and incarnation of the snapshot: a Join, a
+ * ClusterEvent or a system stop that came meanwhile wins.  A host counts as
+ * unreachable only after MS_LIVE_MISSES rounds in a row without an answer,
+ * so one slow answer does not push a member into Unresponsive (from which
+ * only a new Join brings it back).
+ *
+ * Not here: SWIM-style engine-to-engine probing, automatic exclusion, and
+ * bringing back an Unresponsive member whose engine kept running (its
+ * daos_server does not rejoin; stop and start the rank).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "control/server/srv_mgmt_internal.h"
+#include "proto/ctl.pb-c.h"
+
+#define MS_LIVE_PERIOD_MS  1000 /* between the starts of two rounds */
+#define MS_LIVE_TIMEOUT_MS 5000 /* one PingRanks, connect included */
+#define MS_LIVE_MISSES	   3	/* rounds in a row without an answer: unreachable */
+#define MS_LIVE_ENV	   "DAOS_MS_LIVENESS_INTERVAL_MS"
+
+/* A member as the snapshot saw it. */
+struct live_member {
+	uint32_t rank;
+	uint32_t state;
+	uint64_t incarnation;
+	size_t	 host; /* index into the plan */
+};
+
+/* Consecutive unanswered rounds of one host (control address). */
+struct live_miss {
+	char *addr;
+	int   n;
+};
+
+struct live_ctx {
+	struct srv_mgmt	   *ms;
+	int		    period_ms;
+	struct live_miss   *miss;
+	size_t		    nmiss;
+	struct live_member *mem;
+	size_t		    nmem;
+};
+
+static void
+mem_fini(struct live_ctx *c)
+{
+	free(c->mem);
+	c->mem = NULL;
+	c->nmem = 0;
+}
+
+/* Members to ping grouped by host (MS lock taken here).  -DER_UNINIT: MS not up. */
+static int
+snapshot(struct live_ctx *c, struct ms_plan *p)
+{
+	struct srv_mgmt		 *ms = c->ms;
+	const struct ctl_member **v = NULL;
+	struct d_errbuf		  eb;
+	size_t			  n = 0;
+	int			  rc;
+
+	pthread_mutex_lock(&ms->lock);
+	rc = srv_ms_up(ms, &eb);
+	if (rc == 0)
+		rc = ctl_membership_list(ms->m, CTL_MS_FILTER_PINGED, &v, &n);
+	if (rc != 0 || n == 0)
+		goto out;
+	p->h = calloc(n, sizeof(*p->h));
+	c->mem = calloc(n, sizeof(*c->mem));
+	if (p->h == NULL || c->mem == NULL) {
+		rc = -DER_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < p->nh; j++)
+			if (strcmp(p->h[j].addr, v[i]->addr) == 0)
+				break;
+		if (j == p->nh) {
+			p->h[j].addr = strdup(v[i]->addr);
+			p->nh++;
+			if (p->h[j].addr == NULL || d_rankset_create(&p->h[j].ranks) != 0) {
+				rc = -DER_NOMEM;
+				goto out;
+			}
+		}
+		if (d_rankset_add(p->h[j].ranks, v[i]->rank) != 0) {
+			rc = -DER_NOMEM;
+			goto out;
+		}
+		c->mem[c->nmem++] = (struct live_member){v[i]->rank, v[i]->state,
+							 v[i]->incarnation, j};
+	}
+out:
+	pthread_mutex_unlock(&ms->lock);
+	free(v);
+	return rc;
+}
+
+/* Count this round's miss (or answer) of host `addr`; the misses so far. */
+static int
+count_miss(struct live_ctx *c, struct live_miss *next, size_t *nnext, const char *addr,
+	   bool missed)
+{
+	int prev = 0;
+
+	for (size_t i = 0; i < c->nmiss; i++)
+		if (strcmp(c->miss[i].addr, addr) == 0)
+			prev = c->miss[i].n;
+	if (!missed)
+		return 0;
+	next[*nnext].addr = strdup(addr);
+	if (next[*nnext].addr == NULL)
+		return prev; /* forgets the count: only delays the verdict */
+	next[*nnext].n = prev + 1;
+	(*nnext)++;
+	return prev + 1;
+}
+
+/* Transport trouble, as opposed to an answer (REMOTE) or our own failure (LOCAL). */
+static bool
+no_answer(const struct ctl_rpc_result *r)
+{
+	return r->rc != 0 && r->err.kind != CTL_RPC_ERR_REMOTE && r->err.kind != CTL_RPC_ERR_LOCAL;
+}
+
+/* What the host said about one rank. */
+static struct ctl_ping
+ping_of(const struct ms_host *h, const Ctl__RanksResp *rr, bool unreachable, uint32_t rank)
+{
+	struct ctl_ping p = {0};
+
+	if (unreachable)
+		return (struct ctl_ping){.unreachable = true, .msg = h->res.err.msg};
+	if (h->res.rc != 0) { /* the host answered, with an error for the whole request */
+		if (h->res.err.kind == CTL_RPC_ERR_REMOTE)
+			p = (struct ctl_ping){.answered = true, .state = "Unknown",
+					      .msg = h->res.err.msg};
+		return p;
+	}
+	for (size_t k = 0; rr != NULL && k < rr->n_results; k++)
+		if (rr->results[k]->rank == rank)
+			return (struct ctl_ping){.answered = true,
+						 .state = rr->results[k]->state,
+						 .msg = rr->results[k]->msg};
+	return p;
+}
+
+/* Apply the answers (MS lock taken here). */
+static void
+apply(struct live_ctx *c, struct ms_plan *p, const bool *unreachable, Ctl__RanksResp **rr)
+{
+	struct srv_mgmt *ms = c->ms;
+	struct d_errbuf	 eb;
+	bool		 changed = false;
+
+	pthread_mutex_lock(&ms->lock);
+	if (srv_ms_up(ms, &eb) != 0)
+		goto out;
+	for (size_t i = 0; i < c->nmem; i++) {
+		const struct live_member *s = &c->mem[i];
+		const struct ctl_member	 *mb = ctl_membership_find_rank(ms->m, s->rank);
+		struct ctl_ping		  ping;
+		uint32_t		  to, from;
+		char			  info[1024];
+
+		if (mb == NULL || mb->state != s->state || mb->incarnation != s->incarnation)
+			continue; /* changed since the snapshot: that change is newer */
+		ping = ping_of(&p->h[s->host], rr[s->host], unreachable[s->host], s->rank);
+		if (!ctl_member_ping_update(s->rank, mb->state, mb->addr, &ping, &to, info,
+					    sizeof(info)))
+			continue;
+		from = mb->state;
+		if (ctl_membership_set_state(ms->m, s->rank, to, info, &eb) != 0)
+			continue;
+		D_ERROR("rank %u: %s -> %s: %s", s->rank, ctl_member_state_name(from),
+			ctl_member_state_name(to), info);
+		srv_ms_stamp(ms, s->rank);
+		changed = true;
+	}
+	if (changed)
+		srv_ms_persist(ms, &eb); /* logs its failure itself */
+out:
+	pthread_mutex_unlock(&ms->lock);
+}
+
+static void
+round_once(struct live_ctx *c)
+{
+	struct ms_plan	  p = {0};
+	struct live_miss *next = NULL;
+	size_t		  nnext = 0;
+	Ctl__RanksResp	**rr = NULL;
+	bool		 *unreachable = NULL;
+
+	if (snapshot(c, &p) != 0 || p.nh == 0)
+		goto out;
+	srv_ms_plan_call(c->ms->st, &p, "PingRanks", false, MS_LIVE_TIMEOUT_MS);
+	next = calloc(p.nh, sizeof(*next));
+	rr = calloc(p.nh, sizeof(*rr));
+	unreachable = calloc(p.nh, sizeof(*unreachable));
+	if (next == NULL || rr == NULL || unreachable == NULL)
+		goto out;
+	for (size_t i = 0; i < p.nh; i++) {
+		struct ms_host *h = &p.h[i];
+		int		misses = count_miss(c, next, &nnext, h->addr, no_answer(&h->res));
+
+		if (h->res.rc != 0 && h->res.err.kind == CTL_RPC_ERR_LOCAL)
+			D_ERROR("management service: cannot ping %s: %s", h->addr, h->res.err.msg);
+		else if (misses > 0)
+			D_DEBUG("management service: no answer from %s (%d in a row): %s",
+				h->addr, misses, h->res.err.msg);
+		unreachable[i] = misses >= MS_LIVE_MISSES;
+		if (h->res.rc == 0)
+			rr[i] = ctl__ranks_resp__unpack(NULL, h->res.body_len, h->res.body);
+	}
+	apply(c, &p, unreachable, rr);
+out:
+	/* only the hosts of this round keep a count */
+	for (size_t i = 0; i < c->nmiss; i++)
+		free(c->miss[i].addr);
+	free(c->miss);
+	c->miss = next;
+	c->nmiss = nnext;
+	for (size_t i = 0; rr != NULL && i < p.nh; i++)
+		if (rr[i] != NULL)
+			ctl__ranks_resp__free_unpacked(rr[i], NULL);
+	free(rr);
+	free(unreachable);
+	mem_fini(c);
+	srv_ms_plan_fini(&p);
+}
+
+static void *
+live_thread(void *arg)
+{
+	struct live_ctx *c = arg;
+	struct srv_mgmt *ms = c->ms;
+
+	for (;;) {
+		struct timespec ts;
+		bool		stop;
+
+		pthread_mutex_lock(&ms->live_lock);
+		stop = ms->live_stop;
+		pthread_mutex_unlock(&ms->live_lock);
+		if (stop)
+			break;
+		round_once(c);
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += c->period_ms / 1000;
+		ts.tv_nsec += (long)(c->period_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&ms->live_lock);
+		while (!ms->live_stop &&
+		       pthread_cond_timedwait(&ms->live_cond, &ms->live_lock, &ts) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&ms->live_lock);
+	}
+	for (size_t i = 0; i < c->nmiss; i++)
+		free(c->miss[i].addr);
+	free(c->miss);
+	free(c);
+	return NULL;
+}
+
+/* The period from the environment: the default, 0 (off), or -1 when the value is bad. */
+static int
+live_period(void)
+{
+	const char *s = getenv(MS_LIVE_ENV);
+	char	   *end;
+	long	    v;
+
+	if (s == NULL || s[0] == '\0')
+		return MS_LIVE_PERIOD_MS;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v > 3600000)
+		return -1;
+	return (int)v;
+}
+
+void
+srv_mgmt_live_start(struct srv_mgmt *ms)
+{
+	struct live_ctx	  *c;
+	pthread_condattr_t ca;
+	int		   period = live_period();
+	int		   rc;
+
+	if (ms == NULL || ms->live_running)
+		return;
+	if (period < 0) {
+		D_ERROR("%s=\"%s\" is not a number of milliseconds from 0 to 3600000: using %d",
+			MS_LIVE_ENV, getenv(MS_LIVE_ENV), MS_LIVE_PERIOD_MS);
+		period = MS_LIVE_PERIOD_MS;
+	}
+	if (period == 0) {
+		D_INFO("management service: liveness checks disabled (%s=0)", MS_LIVE_ENV);
+		return;
+	}
+	/* the wait is on the monotonic clock: a clock step must not stall the loop */
+	pthread_cond_destroy(&ms->live_cond);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ms->live_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	D_ALLOC_PTR(c);
+	if (c == NULL) {
+		D_ERROR("management service: out of memory starting the liveness checks");
+		return;
+	}
+	c->ms = ms;
+	c->period_ms = period;
+	ms->live_stop = false;
+	rc = pthread_create(&ms->live_tid, NULL, live_thread, c);
+	if (rc != 0) {
+		D_ERROR("management service: cannot start the liveness thread: %s", strerror(rc));
+		free(c);
+		return;
+	}
+	ms->live_running = true;
+	D_DEBUG("management service: liveness checks every %d ms", period);
+}
+
+void
+srv_mgmt_live_stop(struct srv_mgmt *ms)
+{
+	if (ms == NULL || !ms->live_running)
+		return;
+	pthread_mutex_lock(&ms->live_lock);
+	ms->live_stop = true;
+	pthread_cond_broadcast(&ms->live_cond);
+	pthread_mutex_unlock(&ms->live_lock);
+	pthread_join(ms->live_tid, NULL);
+	ms->live_running = false;
+}
