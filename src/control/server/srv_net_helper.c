@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,6 +102,8 @@ helper_run(struct d_cli_ctx *ctx)
 			ctx->prog, SRV_NET_HELPER_CMD, isatty(1) ? "a terminal" : "not a pipe");
 		return 1;
 	}
+	/* A hung provider must not outlive the daemon's waiting thread. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* The result goes to the daemon, which logs failures itself. */
 	d_log_set_level(D_LL_DISABLED);
 	rc = net_scan_packed(prov, &body, &len, &eb);
