@@ -474,7 +474,7 @@ supervisor_main(void *arg)
 			break;
 		if (poll(pfd, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
 			D_ERROR("engine supervisor: poll failed: %s", strerror(errno));
-			timeout = EXIT_POLL_MS;
+			usleep(EXIT_POLL_MS * 1000); /* not a busy loop */
 		}
 		if (pfd[0].revents & POLLIN) {
 			char buf[64];
