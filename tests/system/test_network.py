@@ -1,10 +1,13 @@
 """`daos_server network scan` on this machine and on the hardware fixtures."""
 import json
 import os
+import pty
+import struct
+import subprocess
 
 import pytest
 
-from conftest import TOP, run_bin
+from conftest import BINARIES, TOP, run_bin
 
 HOSTS = os.path.join(TOP, "tests", "fixtures", "hosts")
 
@@ -245,3 +248,77 @@ def test_this_machine_tcp_filter():
         return
     assert "ofi+tcp;ofi_rxm" in r.stdout
     assert "ofi+sockets" not in r.stdout
+
+
+# The hidden NetworkScan helper of `daos_server start` (srv_net_helper.c): the
+# daemon execs its own binary with it rather than forking its threaded self.
+
+HELPER = "network-scan-helper"
+
+
+def helper(*args, host="wolf", stdout=subprocess.PIPE):
+    env = dict(os.environ, DAOS_HW_ROOT=os.path.join(HOSTS, host))
+    return subprocess.run([BINARIES["daos_server"], HELPER, *args], stdout=stdout,
+                          stderr=subprocess.PIPE, env=env, timeout=60)
+
+
+def helper_message(out):
+    """(rc, body) of the helper's one message: int32 rc, uint32 length, body."""
+    assert len(out) >= 8, out
+    rc, n = struct.unpack("=iI", out[:8])
+    assert len(out) == 8 + n, out
+    return rc, out[8:]
+
+
+def test_scan_helper_result():
+    r = helper()
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == b""
+    rc, body = helper_message(r.stdout)
+    assert rc == 0
+    for s in (b"ofi+verbs;ofi_rxm", b"ofi+tcp;ofi_rxm", b"ofi+sockets", b"ib1", b"eth0"):
+        assert s in body
+    # the provider filter reaches the scan
+    rc, body = helper_message(helper("--provider=ofi+tcp").stdout)
+    assert rc == 0 and b"ofi+tcp" in body and b"verbs" not in body and b"sockets" not in body
+
+
+def test_scan_helper_error():
+    r = helper("--provider=ofi+psm9")
+    assert r.returncode == 0, r.stderr
+    rc, body = helper_message(r.stdout)
+    assert rc == -1003  # -DER_INVAL
+    assert body.decode() == (
+        'unknown fabric provider "ofi+psm9"; providers available on this host: '
+        'ofi+verbs;ofi_rxm, ofi+tcp, ofi+tcp;ofi_rxm, ofi+sockets (or "all")')
+
+
+def test_scan_helper_refused_on_terminal_or_file(tmp_path):
+    master, slave = pty.openpty()
+    try:
+        r = helper(stdout=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == 1
+    assert r.stderr.decode() == (
+        f"ERROR: daos_server: `{HELPER}' is internal to `daos_server start': it answers one "
+        "NetworkScan request and writes a binary result to a pipe, but its standard output "
+        "is a terminal; run `daos_server network scan' instead\n")
+    with open(tmp_path / "out", "wb") as f:
+        r = helper(stdout=f)
+    assert r.returncode == 1
+    assert b"its standard output is not a pipe" in r.stderr
+    assert os.path.getsize(tmp_path / "out") == 0
+    r = helper("extra")
+    assert r.returncode == 1 and b"unexpected argument `extra'" in r.stderr
+
+
+def test_scan_helper_hidden():
+    r = run_bin("daos_server", "--help")
+    assert r.returncode == 0 and "network" in r.stdout
+    assert HELPER not in r.stdout
+    r = run_bin("daos_server")
+    assert r.returncode == 1 and HELPER not in r.stderr
+    r = run_bin("daos_server", "network-scan")
+    assert r.returncode == 1 and HELPER not in r.stderr

@@ -11,6 +11,7 @@ on scm_mount, superblock, bdev file) so these tests do not depend on
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -111,6 +112,41 @@ def test_engine_killed_is_errored(env):
                           r"signal: killed")
     assert srv.proc.running
     assert srv.proc.stop() == 0
+
+
+def test_engine_death_seen_while_grandchild_holds_its_pipe(env, tmp_path):
+    """The exit of an engine is seen on its pid, not on its output pipe: a
+    wrapper named daos_engine (first in PATH) leaves a `sleep` holding the
+    engine's stdout/stderr, then execs the real engine."""
+    c, h = env
+    fake_format(h.storage_dir)
+    extra = engines_extra(h.storage_dir, replicas=[f"127.0.0.1:{dead_port()}"])
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    pidfile = tmp_path / "sleep.pid"
+    wrapper = bindir / "daos_engine"
+    wrapper.write_text(f"#!/bin/sh\n{shutil.which('sleep')} 1000 &\necho $! > {pidfile}\n"
+                       f"exec {BINARIES['daos_engine']} \"$@\"\n")
+    wrapper.chmod(0o755)
+    srv = start_server(c, h, insecure=True, extra=extra,
+                       env={"PATH": f"{bindir}:{os.environ['PATH']}"})
+    sleeper = None
+    try:
+        srv.proc.wait_for_log(rf"Starting I/O Engine instance 0: {re.escape(str(wrapper))}")
+        srv.proc.wait_for_log(r"instance 0: engine ready")
+        pid = engine_pids(h.socket_dir)[0]
+        sleeper = int(pidfile.read_text())
+        pipe = os.readlink(f"/proc/{pid}/fd/1")
+        assert pipe.startswith("pipe:") and os.readlink(f"/proc/{sleeper}/fd/1") == pipe
+        os.kill(pid, signal.SIGKILL)
+        srv.proc.wait_for_log(rf"instance 0, pid {pid}, rank NilRank exited with status: "
+                              r"signal: killed")
+        assert os.path.exists(f"/proc/{sleeper}")  # still holding the pipe's write end
+        assert srv.proc.running
+        assert srv.proc.stop() == 0
+    finally:
+        if sleeper is not None:
+            os.kill(sleeper, signal.SIGKILL)
 
 
 def test_daos_server_killed_takes_engines(env):

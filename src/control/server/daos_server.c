@@ -37,6 +37,7 @@ static const struct d_cli_opt srv_global_opts[] = {
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const srv_cmds[] = {
 	&srv_network_cmd,
+	&srv_net_helper_cmd,
 	&srv_nvme_cmd,
 	&srv_scm_cmd,
 	&srv_start_cmd,

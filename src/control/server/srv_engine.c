@@ -5,7 +5,10 @@
  *
  * One supervisor thread forks every engine, relays its stdout/stderr (one
  * pipe) line by line to the log as "daos_engine:<idx> <line>" (the banner
- * also on our stdout) and reaps it once the pipe closes.  Forking from that
+ * also on our stdout) and reaps it when it exits, seen on a pidfd, not when
+ * the pipe closes: a grandchild that inherited the pipe may outlive the
+ * engine.  At the exit, what the pipe still holds is relayed and the pipe
+ * is closed (a grandchild writing later gets EPIPE).  Forking from that
  * long-lived thread matters: PR_SET_PDEATHSIG fires when the *thread* that
  * forked ends, so an engine forked from an RPC connection thread would be
  * killed with it.  The supervisor ends only in srv_engines_destroy(), after
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,11 +163,16 @@ now_ms(void)
 
 /* ---- exit status and the supervisor ---------------------------------------------- */
 
+/* Not a wait status waitpid() can return: the process was lost. */
+#define STATUS_UNKNOWN (-1)
+
 /* As upstream prints a process's end: "exit status 1", "signal: killed". */
 static void
 status_str(int status, char *buf, size_t len)
 {
-	if (WIFEXITED(status)) {
+	if (status == STATUS_UNKNOWN) {
+		snprintf(buf, len, "unknown (the process could not be waited for)");
+	} else if (WIFEXITED(status)) {
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
 		const char *s = strsignal(WTERMSIG(status));
@@ -262,20 +271,57 @@ relay_lines(struct srv_inst *in, bool flush)
 	in->outlen = left;
 }
 
-static void
+/* One read of the engine's output: the bytes read, 0 when none now or at EOF (pipe closed). */
+static size_t
 read_output(struct srv_inst *in)
 {
-	ssize_t n = read(in->out_fd, in->out + in->outlen, sizeof(in->out) - in->outlen);
+	ssize_t n;
 
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
+	do
+		n = read(in->out_fd, in->out + in->outlen, sizeof(in->out) - in->outlen);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 0;
 	if (n <= 0) {
 		relay_lines(in, true);
-		in->eof = true;
-		return;
+		close(in->out_fd);
+		in->out_fd = -1;
+		return 0;
 	}
 	in->outlen += (size_t)n;
 	relay_lines(in, false);
+	return (size_t)n;
+}
+
+/* Bound on what is relayed after the exit, against a grandchild that keeps writing. */
+#define DRAIN_MAX (1024 * 1024)
+
+/*
+ * The engine exited (supervisor): relay what its pipe still holds, close
+ * the pipe even if a grandchild keeps it open, and settle the instance.
+ */
+static void
+exited(struct srv_engines *en, struct srv_inst *in, int status)
+{
+	size_t drained = 0;
+
+	while (in->out_fd >= 0 && drained < DRAIN_MAX) {
+		size_t n = read_output(in);
+
+		if (n == 0)
+			break;
+		drained += n;
+	}
+	if (in->out_fd >= 0) {
+		relay_lines(in, true);
+		close(in->out_fd);
+		in->out_fd = -1;
+	}
+	if (in->pidfd >= 0) {
+		close(in->pidfd);
+		in->pidfd = -1;
+	}
+	reaped(en, in, status);
 }
 
 /*
@@ -346,10 +392,14 @@ launch(struct srv_engines *en, struct srv_inst *in)
 		goto fail;
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	/* Only this thread waits for the engine, so the pid cannot be reused yet. */
+	in->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (in->pidfd < 0)
+		D_WARN("instance %u: pidfd_open: %s; polling for the engine's exit", in->idx,
+		       strerror(errno));
 	in->pid = pid;
 	in->gen++;
 	in->out_fd = out[0];
-	in->eof = false;
 	in->outlen = 0;
 	in->last_line[0] = '\0';
 	in->err[0] = '\0';
@@ -373,6 +423,9 @@ done:
 	pthread_cond_broadcast(&en->cond);
 }
 
+/* Poll period for the exit of an engine without a pidfd (kernels before 5.3). */
+#define EXIT_POLL_MS 100
+
 static void *
 supervisor_main(void *arg)
 {
@@ -380,15 +433,16 @@ supervisor_main(void *arg)
 	struct pollfd	   *pfd;
 	uint32_t	   *who;
 
-	pfd = calloc(en->n + 1, sizeof(*pfd));
-	who = calloc(en->n + 1, sizeof(*who));
+	/* wake pipe, then per instance its output pipe and its pidfd */
+	pfd = calloc(2 * en->n + 1, sizeof(*pfd));
+	who = calloc(2 * en->n + 1, sizeof(*who));
 	if (pfd == NULL || who == NULL) {
 		D_CRIT("engine supervisor: out of memory");
 		abort();
 	}
 	for (;;) {
 		int  nfds = 1, timeout = -1;
-		bool quit;
+		bool quit, busy = false;
 
 		pthread_mutex_lock(&en->lock);
 		for (uint32_t i = 0; i < en->n; i++)
@@ -398,23 +452,29 @@ supervisor_main(void *arg)
 		pthread_mutex_unlock(&en->lock);
 
 		pfd[0] = (struct pollfd){.fd = en->wake[0], .events = POLLIN};
+		/* in->pid is written only by this thread: no lock to read it here */
 		for (uint32_t i = 0; i < en->n; i++) {
 			struct srv_inst *in = &en->insts[i];
 
-			if (in->out_fd < 0)
-				continue;
-			if (in->eof) {
-				timeout = 20; /* poll for the exit status shortly */
-				continue;
+			if (in->out_fd >= 0) {
+				pfd[nfds] = (struct pollfd){.fd = in->out_fd, .events = POLLIN};
+				who[nfds++] = i;
 			}
-			pfd[nfds] = (struct pollfd){.fd = in->out_fd, .events = POLLIN};
-			who[nfds++] = i;
+			if (in->pid == 0)
+				continue;
+			busy = true;
+			if (in->pidfd >= 0) {
+				pfd[nfds] = (struct pollfd){.fd = in->pidfd, .events = POLLIN};
+				who[nfds++] = i;
+			} else {
+				timeout = EXIT_POLL_MS;
+			}
 		}
-		if (quit && nfds == 1 && timeout < 0)
+		if (quit && !busy)
 			break;
 		if (poll(pfd, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
 			D_ERROR("engine supervisor: poll failed: %s", strerror(errno));
-			timeout = 100;
+			usleep(EXIT_POLL_MS * 1000); /* not a busy loop */
 		}
 		if (pfd[0].revents & POLLIN) {
 			char buf[64];
@@ -422,25 +482,28 @@ supervisor_main(void *arg)
 			while (read(en->wake[0], buf, sizeof(buf)) > 0)
 				;
 		}
-		for (int k = 1; k < nfds; k++)
-			if (pfd[k].revents != 0)
-				read_output(&en->insts[who[k]]);
+		for (int k = 1; k < nfds; k++) {
+			struct srv_inst *in = &en->insts[who[k]];
+
+			if (pfd[k].revents != 0 && pfd[k].fd == in->out_fd)
+				read_output(in);
+		}
 		for (uint32_t i = 0; i < en->n; i++) {
 			struct srv_inst *in = &en->insts[i];
 			int		 status;
 			pid_t		 r;
 
-			if (in->out_fd < 0 || !in->eof)
+			if (in->pid == 0)
 				continue;
-			pthread_mutex_lock(&en->lock);
-			r = in->pid > 0 ? waitpid(in->pid, &status, WNOHANG) : -1;
-			pthread_mutex_unlock(&en->lock);
-			if (r == 0)
+			r = waitpid(in->pid, &status, WNOHANG);
+			if (r == 0 || (r < 0 && errno == EINTR))
 				continue;
-			close(in->out_fd);
-			in->out_fd = -1;
-			if (r > 0)
-				reaped(en, in, status);
+			if (r < 0) {
+				D_CRIT("instance %u: cannot wait for daos_engine pid %d: %s", i,
+				       (int)in->pid, strerror(errno));
+				status = STATUS_UNKNOWN;
+			}
+			exited(en, in, status);
 		}
 	}
 	free(pfd);
@@ -955,6 +1018,7 @@ srv_engines_create(struct srv_state *st, struct srv_engines **out, struct d_errb
 		in->idx = i;
 		in->cfg = &cfg->engines[i];
 		in->out_fd = -1;
+		in->pidfd = -1;
 		in->state = SRV_INST_AWAIT_FORMAT;
 		if (in->cfg->nstorage > 0 && in->cfg->storage[0].scm_mount != NULL &&
 		    ctl_superblock_read(in->cfg->storage[0].scm_mount, &sb, &e2) == 0 &&

@@ -56,8 +56,8 @@ struct srv_inst {
 	char **envp;
 
 	/* supervisor only */
-	int    out_fd;
-	bool   eof;
+	int    out_fd; /* read end of the engine's stdout/stderr, -1 once at EOF */
+	int    pidfd;  /* readable once the engine exited; -1: none (old kernel) */
 	char   out[SRV_OUT_LINE_MAX];
 	size_t outlen;
 	char   last_line[SRV_OUT_LINE_MAX];

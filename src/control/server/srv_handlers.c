@@ -5,22 +5,12 @@
  * rpc.c; handlers only decode, scan and encode.  Format and system methods
  * come with later issues.
  *
- * A network scan runs in a forked child: libfabric and the provider
- * libraries it loads stay mapped until exit (~4.5 MiB resident here), hwloc
- * and its plugins another ~1.5 MiB, and PSM's constructor replaces the
- * SIGINT/SIGTERM handlers with its own, which would turn a clean stop into
- * exit(1).  The child scans, sends the packed response (or the error)
- * through a pipe and exits; the daemon stays small.
+ * A network scan runs in a separate, exec'd helper process
+ * (srv_net_helper.c says why); GetVersion and StorageScan run here.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "daos_build.h"
 #include "common/log.h"
@@ -74,191 +64,6 @@ h_storage_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, s
 	return rc;
 }
 
-/* A child that does not answer within this time is killed (a hung provider). */
-#define NET_SCAN_CHILD_MS 120000
-
-/* Scan and pack, in this process. */
-static int
-net_scan_packed(const char *prov, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
-{
-	struct ctl_net_scan *scan;
-	int		     rc;
-
-	rc = ctl_net_scan(prov, NULL, &scan, eb);
-	if (rc != 0)
-		return rc;
-	rc = ctl_net_scan_pack(scan, resp, resp_len);
-	ctl_net_scan_free(scan);
-	if (rc != 0)
-		d_errbuf_set(eb, "cannot encode the network scan: %s", d_errstr(rc));
-	return rc;
-}
-
-static bool
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/*
- * Child side: only this thread exists after fork(); it must not take locks
- * other threads may have held (the log), so it never logs.  Message:
- * int32 rc, uint32 length, then the response body or the error text.
- */
-static void __attribute__((noreturn)) net_scan_child(int fd, const char *prov)
-{
-	struct d_errbuf eb = {{0}};
-	uint8_t	       *body = NULL;
-	size_t		len = 0;
-	int32_t		rc;
-	uint32_t	n;
-
-	rc = net_scan_packed(prov, &body, &len, &eb);
-	if (rc != 0) {
-		body = (uint8_t *)eb.msg;
-		len = strlen(eb.msg);
-	}
-	n = (uint32_t)len;
-	if (!write_all(fd, &rc, sizeof(rc)) || !write_all(fd, &n, sizeof(n)) ||
-	    !write_all(fd, body, len))
-		_exit(1);
-	_exit(0);
-}
-
-/* Read everything the child sends until EOF, within the deadline. */
-static int
-read_child(int fd, uint8_t **buf, size_t *len, int64_t deadline)
-{
-	size_t	 cap = 4096, off = 0;
-	uint8_t *b = malloc(cap);
-
-	if (b == NULL)
-		return -DER_NOMEM;
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int64_t	      left = deadline - d_tls_now_ms();
-		ssize_t	      n;
-
-		if (left <= 0) {
-			free(b);
-			return -DER_TIMEDOUT;
-		}
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-			free(b);
-			return -DER_IO;
-		}
-		if (pfd.revents == 0)
-			continue;
-		if (off == cap) {
-			uint8_t *nb = realloc(b, cap * 2);
-
-			if (nb == NULL) {
-				free(b);
-				return -DER_NOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		n = read(fd, b + off, cap - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(b);
-			return -DER_IO;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	*buf = b;
-	*len = off;
-	return 0;
-}
-
-static int
-net_scan_in_child(const char *prov, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
-{
-	uint8_t *msg = NULL;
-	size_t	 len = 0;
-	int	 fds[2], status, rc;
-	int32_t	 crc;
-	uint32_t n;
-	pid_t	 pid;
-
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		d_errbuf_set(eb, "network scan: cannot create a pipe: %s", strerror(errno));
-		return d_errno2der(errno);
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "network scan: cannot fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return rc;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		net_scan_child(fds[1], prov);
-	}
-	close(fds[1]);
-	rc = read_child(fds[0], &msg, &len, d_tls_now_ms() + NET_SCAN_CHILD_MS);
-	close(fds[0]);
-	if (rc == -DER_TIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc == -DER_TIMEDOUT) {
-		d_errbuf_set(eb,
-			     "network scan did not finish within %d s (libfabric provider "
-			     "hung?); it was stopped",
-			     NET_SCAN_CHILD_MS / 1000);
-		goto out;
-	}
-	if (rc != 0) {
-		d_errbuf_set(eb, "network scan: cannot read the scan result: %s", d_errstr(rc));
-		goto out;
-	}
-	if (len >= sizeof(crc) + sizeof(n)) {
-		memcpy(&crc, msg, sizeof(crc));
-		memcpy(&n, msg + sizeof(crc), sizeof(n));
-	}
-	if (len < sizeof(crc) + sizeof(n) || len != sizeof(crc) + sizeof(n) + n) {
-		d_errbuf_set(eb, "network scan process ended without a result (%s %d)",
-			     WIFSIGNALED(status) ? "signal" : "exit status",
-			     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-		rc = -DER_MISC;
-		goto out;
-	}
-	if (crc != 0) {
-		d_errbuf_set(eb, "%.*s", (int)n, (const char *)msg + sizeof(crc) + sizeof(n));
-		rc = crc;
-		goto out;
-	}
-	*resp = malloc(n > 0 ? n : 1);
-	if (*resp == NULL) {
-		rc = -DER_NOMEM;
-		goto out;
-	}
-	memcpy(*resp, msg + sizeof(crc) + sizeof(n), n);
-	*resp_len = n;
-out:
-	free(msg);
-	return rc;
-}
-
 static int
 h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 	   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
@@ -278,7 +83,7 @@ h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 	if (prov != NULL && strcasecmp(prov, "all") == 0)
 		prov = NULL;
 	D_DEBUG("NetworkScan from %s (provider %s)", peer->addr, prov ? prov : "all");
-	rc = net_scan_in_child(prov, resp, resp_len, eb);
+	rc = srv_net_scan_run(prov, resp, resp_len, eb);
 	free(provider);
 	if (rc != 0)
 		D_ERROR("network scan for %s failed: %s", peer->addr, eb->msg);

@@ -1,7 +1,7 @@
 /*
  * Internals of the `daos_server start` daemon shared by its files:
  * srv_start.c (command and lifecycle), srv_handlers.c (control RPC
- * handlers), srv_lock.c (single instance per socket_dir, port owner lookup,
+ * handlers), srv_net_helper.c (the NetworkScan helper process), srv_lock.c (single instance per socket_dir, port owner lookup,
  * SCM formatted check).  Not included outside src/control/server.
  */
 #ifndef DAOS_CONTROL_SERVER_SRV_INTERNAL_H
@@ -37,6 +37,14 @@ struct srv_state {
 /* The methods `daos_server start` serves (srv_handlers.c). */
 extern const struct ctl_rpc_method srv_methods[];
 extern const int		   srv_nr_methods;
+
+/*
+ * One network scan (provider filter `prov`, NULL: all) in a helper process
+ * (srv_net_helper.c): the packed NetworkScanResp in *resp (caller frees), or
+ * the scan's error with its message in eb.  A helper that does not answer
+ * within 120 s is killed.
+ */
+int srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
 
 /* Name of the lock file in socket_dir. */
 #define SRV_LOCK_NAME "daos_server.lock"
