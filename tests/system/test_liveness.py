@@ -4,10 +4,14 @@ daos_engine processes on a two-host LocalCluster (the MS on local-0).
 A daos_server killed with SIGKILL takes its engines with it and sends no
 ClusterEvent: the MS finds out by pinging the host (PingRanks) and shows
 the rank Unresponsive with the reason; the restarted server's engine
-rejoins with the same rank.  After a restart of the MS host, members whose
+rejoins with the same rank.  A daos_server that is only out of reach
+(SIGSTOP: its engine keeps running) makes its rank Unresponsive too, and
+once it answers again with the same engine (incarnation) the rank is Joined
+again without any restart.  After a restart of the MS host, members whose
 host is gone become Unresponsive; a rank stopped on purpose stays Stopped.
 Every wait is bounded (WAIT) and polls; nothing depends on timing.
 """
+import os
 import re
 import signal
 
@@ -53,12 +57,15 @@ def test_dead_server_unresponsive_and_rejoin(local_cluster, tmp_path):
     with open(f"{ms.base}/scm0/control_raft/daos_system.db") as f:
         assert re.search(r"^member 1 \S+ Unresponsive .* \d+$", f.read(), re.M)
 
-    # the restarted server's engine rejoins with its rank
+    # the restarted server's engine rejoins with its rank, through its own Join
+    inc = mem[1]["incarnation"]
     srv1 = start_host(ms, "local-1")
     mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
                      "rank 1 rejoined")
     assert [m["uuid"] for m in mem] == uuids and mem[1]["info"] == ""
+    assert mem[1]["incarnation"] != inc
     ms.srv.proc.wait_for_log(rf"rank 1 rejoined \({uuids[1]}, {re.escape(ep1)}\)")
+    assert "Unresponsive -> Joined" not in ms.srv.read_log()
 
     # whole-system restart: the MS host goes down, local-1 dies meanwhile; the MS
     # that comes back finds rank 1 gone from its database's "Joined"
@@ -106,3 +113,62 @@ def test_host_reports_stopped_engine(local_cluster, tmp_path):
     mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "stopped")],
                      "rank 1 stopped")
     assert mem[1]["info"] == f"rank 1 is Stopped on {ms.ep}"
+
+
+def engine_pids(server_pid):
+    """Pids of the daos_engine children of `server_pid`."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        if comm == "daos_engine" and int(rest.split()[1]) == server_pid:
+            pids.append(int(pid))
+    return pids
+
+
+def test_unreachable_server_heals(local_cluster, tmp_path):
+    """local-1's daos_server stopped (SIGSTOP) while its engine runs on: the MS
+    cannot reach it and shows rank 1 Unresponsive; once it runs again its
+    answer names the engine that joined (same incarnation) and the rank is
+    Joined again, with no engine restart and no new Join."""
+    ms = MS(local_cluster, tmp_path, nhosts=2)
+    h1 = ms.c.host("local-1")
+    ep1 = f"127.0.0.1:{h1.port}"
+    fake_format(ms.base, 0)
+    fake_format(h1.storage_dir, 0)
+    ms.start(env=ENGINE_PATH, live=True)
+    srv1 = start_host(ms, "local-1")
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                     "ranks 0-1 joined")
+    uuid1, inc = mem[1]["uuid"], mem[1]["incarnation"]
+    assert inc != 0
+    [engine] = engine_pids(srv1.proc.pid)
+    joins = ms.srv.read_log().count("rank 1 rejoined")
+
+    srv1.proc.send_signal(signal.SIGSTOP)
+    try:
+        mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "unresponsive")],
+                         "rank 1 unresponsive")
+        assert mem[1]["info"].startswith(f"control plane of {ep1} unreachable: "), mem[1]
+        assert os.path.exists(f"/proc/{engine}")  # its engine runs on
+    finally:
+        srv1.proc.send_signal(signal.SIGCONT)
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")],
+                     "rank 1 joined again")
+    assert mem[1]["uuid"] == uuid1 and mem[1]["incarnation"] == inc
+    assert mem[1]["info"] == ""
+    ms.srv.proc.wait_for_log(
+        rf"rank 1: Unresponsive -> Joined: host {re.escape(ep1)} answers again, "
+        rf"same engine \(incarnation {inc}\)")
+    # the same engine process, and no Join meanwhile
+    assert engine_pids(srv1.proc.pid) == [engine]
+    assert ms.srv.read_log().count("rank 1 rejoined") == joins
+    assert srv1.read_log().count("engine ready (NotifyReady)") == 1
+    # the database has it
+    with open(f"{ms.base}/scm0/control_raft/daos_system.db") as f:
+        assert re.search(rf"^member 1 {uuid1} Joined {inc} ", f.read(), re.M)
+    assert srv1.stop() == 0

@@ -164,6 +164,8 @@ struct ctl_ping {
 	bool	    answered;
 	const char *state;
 	const char *msg;
+	/* For a Joined answer: the incarnation of the engine that runs the rank (0: unknown). */
+	uint64_t    incarnation;
 };
 
 /*
@@ -175,9 +177,32 @@ struct ctl_ping {
  * there (its message, or "rank R is <State> on <addr>"); a host that does not
  * know the rank makes it Errored.  Joined/Starting/Stopping answers change
  * nothing (a restarted engine comes back through Join), nor does any
- * illegal transition (Unresponsive -> Joined among them).
+ * illegal transition (Unresponsive -> Joined among them: see below).
  */
 bool ctl_member_ping_update(uint32_t rank, uint32_t cur, const char *addr,
 			    const struct ctl_ping *p, uint32_t *to, char *info, size_t info_len);
+
+/*
+ * Whether a ping answer proves that an Unresponsive member's engine never
+ * went away (its host was only out of reach): the host answers that the
+ * rank is Joined with the member's own, non-zero incarnation, so it is the
+ * process that joined, with the uuid, rank and address the MS recorded.
+ * `why` gets the reason for the log ("host <addr> answers again, same engine
+ * (incarnation I)").  False for anything else: another incarnation is a
+ * restarted engine, which rejoins by itself.
+ */
+bool ctl_member_ping_rejoins(uint32_t cur, uint64_t incarnation, const char *addr,
+			     const struct ctl_ping *p, char *why, size_t why_len);
+
+/*
+ * The verified rejoin of ctl_member_ping_rejoins(): the Unresponsive member
+ * `rank` whose incarnation is `incarnation` becomes Joined, info cleared and
+ * the map version bumped, as a Join does; the legal-transition table is not
+ * consulted (it forbids Unresponsive -> Joined for state updates).
+ * -DER_NONEXIST for an unknown rank; -DER_NOTAPPLICABLE, member untouched,
+ * when it is not Unresponsive or has another incarnation.
+ */
+int ctl_membership_rejoin_same(struct ctl_membership *m, uint32_t rank, uint64_t incarnation,
+			       struct d_errbuf *eb);
 
 #endif /* DAOS_CONTROL_LIB_CTL_MEMBER_H */

@@ -891,3 +891,40 @@ ctl_member_ping_update(uint32_t rank, uint32_t cur, const char *addr, const stru
 	*to = st;
 	return true;
 }
+
+bool
+ctl_member_ping_rejoins(uint32_t cur, uint64_t incarnation, const char *addr,
+			const struct ctl_ping *p, char *why, size_t why_len)
+{
+	/* incarnation 0 is "not reported" (an older daos_server), never a match */
+	if (cur != CTL_MS_UNRESPONSIVE || incarnation == 0 || p->unreachable || !p->answered ||
+	    p->incarnation != incarnation || ctl_member_state_parse(p->state) != CTL_MS_JOINED)
+		return false;
+	snprintf(why, why_len, "host %s answers again, same engine (incarnation %" PRIu64 ")",
+		 addr, incarnation);
+	return true;
+}
+
+int
+ctl_membership_rejoin_same(struct ctl_membership *m, uint32_t rank, uint64_t incarnation,
+			   struct d_errbuf *eb)
+{
+	struct ctl_member *mb = find_rank(m, rank);
+
+	if (mb == NULL) {
+		d_errbuf_set(eb, "unable to find member with rank %u", rank);
+		return -DER_NONEXIST;
+	}
+	if (mb->state != CTL_MS_UNRESPONSIVE || mb->incarnation != incarnation ||
+	    incarnation == 0) {
+		d_errbuf_set(eb,
+			     "rank %u cannot rejoin as the same engine: it is %s with incarnation "
+			     "%" PRIu64 ", not Unresponsive with incarnation %" PRIu64,
+			     rank, ctl_member_state_name(mb->state), mb->incarnation, incarnation);
+		return -DER_NOTAPPLICABLE;
+	}
+	D_FREE(mb->info);
+	mb->state = CTL_MS_JOINED;
+	m->map_version++;
+	return 0;
+}

@@ -5,7 +5,8 @@
  * local instance whose superblock (or last Join) holds it; a rank not on
  * this host gets an errored result "rank N not found on this host".
  * Results carry the member state name after the action and this host's
- * control address.  Membership itself is the MS's business (srv_mgmt.c).
+ * control address; a ping of a Joined rank also carries the incarnation its
+ * engine announced in NotifyReady.  Membership itself is the MS's business (srv_mgmt.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct rank_slot {
 	bool	 errored;
 	char	 msg[512];
 	char	 state[32];
+	uint64_t incarnation; /* ping of a Joined instance: its engine's, else 0 */
 };
 
 static void
@@ -157,6 +159,7 @@ pack_results(struct srv_engines *en, enum rank_action act, struct rank_slot *slo
 		res[i].msg = slots[i].msg;
 		res[i].state = slots[i].state;
 		res[i].addr = addr;
+		res[i].incarnation = slots[i].incarnation;
 		ptrs[i] = &res[i];
 	}
 	r.n_results = (size_t)n;
@@ -255,6 +258,9 @@ rank_action(void *arg, const struct ctl_rpc_peer *peer, enum rank_action act, co
 			if (en->insts[s->idx].state == SRV_INST_ERRORED)
 				snprintf(s->msg, sizeof(s->msg), "%.*s", (int)sizeof(s->msg) - 1,
 					 en->insts[s->idx].err);
+			/* lets the MS recognise the very engine that joined (srv_mgmt_live.c) */
+			if (en->insts[s->idx].state == SRV_INST_JOINED && en->insts[s->idx].ready)
+				s->incarnation = en->insts[s->idx].incarnation;
 			pthread_mutex_unlock(&en->lock);
 			break;
 		case ACT_RESET:

@@ -5,19 +5,22 @@
  * hosts of the members that are Joined, Ready or Unresponsive (PingRanks,
  * short deadline) every MS_LIVE_PERIOD_MS and applies what the answers mean
  * (ctl_member_ping_update(): unreachable host -> Unresponsive; the host's
- * Errored/Stopped/AwaitFormat -> that state).
+ * Errored/Stopped/AwaitFormat -> that state).  An Unresponsive member whose
+ * host answers again that the rank is Joined by the very engine that joined
+ * (same incarnation: ctl_member_ping_rejoins()) is Joined again, as a
+ * verified rejoin: the host was only out of reach (a network glitch, an
+ * overloaded or stopped daos_server) and its engine never stopped.
  *
  * The MS lock is held only to take a snapshot of the members and to apply
  * the results, never across the pings.  A result is applied only if the
  * member still has the state and incarnation of the snapshot: a Join, a
  * ClusterEvent or a system stop that came meanwhile wins.  A host counts as
  * unreachable only after MS_LIVE_MISSES rounds in a row without an answer,
- * so one slow answer does not push a member into Unresponsive (from which
- * only a new Join brings it back).
+ * so one slow answer does not push a member into Unresponsive.
  *
- * Not here: SWIM-style engine-to-engine probing, automatic exclusion, and
- * bringing back an Unresponsive member whose engine kept running (its
- * daos_server does not rejoin; stop and start the rank).
+ * Not here: SWIM-style engine-to-engine probing and automatic exclusion.
+ * An engine that restarted meanwhile (another incarnation) comes back
+ * through its own Join, not here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -158,7 +161,8 @@ ping_of(const struct ms_host *h, const Ctl__RanksResp *rr, bool unreachable, uin
 		if (rr->results[k]->rank == rank)
 			return (struct ctl_ping){.answered = true,
 						 .state = rr->results[k]->state,
-						 .msg = rr->results[k]->msg};
+						 .msg = rr->results[k]->msg,
+						 .incarnation = rr->results[k]->incarnation};
 	return p;
 }
 
@@ -183,6 +187,15 @@ apply(struct live_ctx *c, struct ms_plan *p, const bool *unreachable, Ctl__Ranks
 		if (mb == NULL || mb->state != s->state || mb->incarnation != s->incarnation)
 			continue; /* changed since the snapshot: that change is newer */
 		ping = ping_of(&p->h[s->host], rr[s->host], unreachable[s->host], s->rank);
+		if (ctl_member_ping_rejoins(mb->state, mb->incarnation, mb->addr, &ping, info,
+					    sizeof(info))) {
+			if (ctl_membership_rejoin_same(ms->m, s->rank, s->incarnation, &eb) != 0)
+				continue;
+			D_INFO("rank %u: Unresponsive -> Joined: %s", s->rank, info);
+			srv_ms_stamp(ms, s->rank);
+			changed = true;
+			continue;
+		}
 		if (!ctl_member_ping_update(s->rank, mb->state, mb->addr, &ping, &to, info,
 					    sizeof(info)))
 			continue;

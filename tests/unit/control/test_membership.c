@@ -343,6 +343,122 @@ test_ping_update(void **state)
 		  CTL_MS_ERRORED, "rank 3 is Errored on 10.0.0.2:10001");
 }
 
+/* One ctl_member_ping_rejoins() case for a member with incarnation 42. */
+static void
+rejoin_case(uint32_t cur, struct ctl_ping p, bool want)
+{
+	char buf[256] = "untouched";
+	bool r = ctl_member_ping_rejoins(cur, 42, "10.0.0.2:10001", &p, buf, sizeof(buf));
+
+	if (!want) {
+		assert_false(r);
+		assert_string_equal(buf, "untouched");
+		return;
+	}
+	assert_true(r);
+	assert_string_equal(buf, "host 10.0.0.2:10001 answers again, same engine (incarnation 42)");
+}
+
+static void
+test_ping_rejoins(void **state)
+{
+	const struct ctl_ping same = {.answered = true, .state = "Joined", .incarnation = 42};
+	struct ctl_ping	      p;
+	char		      buf[64] = "untouched";
+
+	(void)state;
+	/* the very engine that joined answers: a verified rejoin */
+	rejoin_case(CTL_MS_UNRESPONSIVE, same, true);
+	p = same;
+	p.state = "joined"; /* state names are case-insensitive, as everywhere */
+	rejoin_case(CTL_MS_UNRESPONSIVE, p, true);
+	/* another incarnation is a restarted engine: it rejoins by itself */
+	p = same;
+	p.incarnation = 43;
+	rejoin_case(CTL_MS_UNRESPONSIVE, p, false);
+	/* no incarnation reported (a daos_server without it) */
+	p = same;
+	p.incarnation = 0;
+	rejoin_case(CTL_MS_UNRESPONSIVE, p, false);
+	/* a member recorded with incarnation 0 never matches, not even a 0 answer */
+	assert_false(ctl_member_ping_rejoins(CTL_MS_UNRESPONSIVE, 0, "h:1", &p, buf, sizeof(buf)));
+	assert_string_equal(buf, "untouched");
+	/* the host's other states */
+	p = same;
+	for (const char *const *st = (const char *const[]){"Starting", "Stopping", "Stopped",
+							    "Errored", "AwaitFormat", "Unknown",
+							    "Ready", NULL};
+	     *st != NULL; st++) {
+		p.state = *st;
+		rejoin_case(CTL_MS_UNRESPONSIVE, p, false);
+	}
+	p.state = NULL;
+	rejoin_case(CTL_MS_UNRESPONSIVE, p, false);
+	/* not an answer */
+	rejoin_case(CTL_MS_UNRESPONSIVE, (struct ctl_ping){.unreachable = true, .incarnation = 42},
+		    false);
+	rejoin_case(CTL_MS_UNRESPONSIVE, (struct ctl_ping){.state = "Joined", .incarnation = 42},
+		    false);
+	/* members in any other state: unchanged */
+	for (size_t i = 0; i < sizeof(all_states) / sizeof(all_states[0]); i++)
+		if (all_states[i] != CTL_MS_UNRESPONSIVE)
+			rejoin_case(all_states[i], same, false);
+	/* and the generic ping update still leaves Unresponsive alone on that answer */
+	ping_case(CTL_MS_UNRESPONSIVE, same, 0, NULL);
+}
+
+static void
+test_rejoin_same(void **state)
+{
+	struct ctl_membership	*m = new_table();
+	struct d_errbuf		 eb = {{0}};
+	struct ctl_join_req	 r = req(U1, CTL_NIL_RANK, "h1:10001", "/h1");
+	struct ctl_join_resp	 resp;
+	const struct ctl_member *mb;
+	uint64_t		 ver;
+	char			*before, *after;
+
+	(void)state;
+	r.incarnation = 42;
+	assert_int_equal(ctl_membership_join(m, &r, &resp, NULL, &eb), 0);
+	/* only an Unresponsive member */
+	assert_int_equal(ctl_membership_rejoin_same(m, 1, 42, &eb), -DER_NOTAPPLICABLE);
+	assert_string_equal(eb.msg, "rank 1 cannot rejoin as the same engine: it is Joined with "
+				    "incarnation 42, not Unresponsive with incarnation 42");
+	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_UNRESPONSIVE, "unreachable", &eb),
+			 0);
+	/* the transition table still refuses it as a plain state update */
+	assert_int_equal(ctl_membership_set_state(m, 1, CTL_MS_JOINED, NULL, &eb),
+			 -DER_NOTAPPLICABLE);
+	before = ctl_membership_to_text(m);
+	assert_non_null(before);
+	/* another incarnation, a zero one, an unknown rank: member untouched */
+	assert_int_equal(ctl_membership_rejoin_same(m, 1, 43, &eb), -DER_NOTAPPLICABLE);
+	assert_string_equal(eb.msg, "rank 1 cannot rejoin as the same engine: it is Unresponsive "
+				    "with incarnation 42, not Unresponsive with incarnation 43");
+	assert_int_equal(ctl_membership_rejoin_same(m, 1, 0, &eb), -DER_NOTAPPLICABLE);
+	assert_int_equal(ctl_membership_rejoin_same(m, 9, 42, &eb), -DER_NONEXIST);
+	assert_string_equal(eb.msg, "unable to find member with rank 9");
+	after = ctl_membership_to_text(m);
+	assert_string_equal(before, after);
+	D_FREE(after);
+	D_FREE(before);
+
+	ver = ctl_membership_map_version(m);
+	assert_int_equal(ctl_membership_rejoin_same(m, 1, 42, &eb), 0);
+	mb = ctl_membership_find_rank(m, 1);
+	assert_int_equal(mb->state, CTL_MS_JOINED);
+	assert_null(mb->info);
+	assert_int_equal(mb->incarnation, 42);
+	assert_string_equal(mb->uuid, U1);
+	assert_string_equal(mb->addr, "h1:10001");
+	/* as a Join does */
+	assert_int_equal(ctl_membership_map_version(m), ver + 1);
+	/* once only */
+	assert_int_equal(ctl_membership_rejoin_same(m, 1, 42, &eb), -DER_NOTAPPLICABLE);
+	ctl_membership_destroy(m);
+}
+
 static void
 test_join_refused(void **state)
 {
@@ -694,6 +810,7 @@ main(void)
 		cmocka_unit_test(test_find_host),	cmocka_unit_test(test_set_state_and_list),
 		cmocka_unit_test(test_text_round_trip), cmocka_unit_test(test_text_errors),
 		cmocka_unit_test(test_ping_update),
+		cmocka_unit_test(test_ping_rejoins),	cmocka_unit_test(test_rejoin_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
