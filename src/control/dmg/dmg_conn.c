@@ -460,6 +460,17 @@ dmg_groups_finish(struct dmg_groups *g)
 }
 
 void
+dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_groups *ok,
+		struct dmg_groups *errs)
+{
+	dmg_groups_fini(ok);
+	dmg_groups_fini(errs);
+	if (c != NULL)
+		dmg_results_free(res, c->n);
+	dmg_conn_close(c);
+}
+
+void
 dmg_groups_fini(struct dmg_groups *g)
 {
 	if (g == NULL)
