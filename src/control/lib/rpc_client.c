@@ -65,13 +65,15 @@ addr_port(const char *s, uint16_t *port)
 	return 0;
 }
 
+/* Both results, written only when the host h[0..hl) is not empty and fits. */
 static int
-addr_host(const char *h, size_t hl, char *host, size_t host_len)
+addr_out(const char *h, size_t hl, uint16_t p, char *host, size_t host_len, uint16_t *port)
 {
 	if (hl == 0 || hl >= host_len)
 		return -DER_INVAL;
 	memcpy(host, h, hl);
 	host[hl] = '\0';
+	*port = p;
 	return 0;
 }
 
@@ -90,10 +92,7 @@ ctl_addr_split(const char *addr, char *host, size_t host_len, uint16_t *port)
 		h++;
 		hl -= 2;
 	}
-	if (addr_host(h, hl, host, host_len) != 0)
-		return -DER_INVAL;
-	*port = p;
-	return 0;
+	return addr_out(h, hl, p, host, host_len, port);
 }
 
 int
@@ -121,10 +120,7 @@ ctl_addr_split_opt(const char *addr, char *host, size_t host_len, uint16_t *port
 		/* no port, or a bare IPv6 address: its colons are its own */
 		hl = strlen(addr);
 	}
-	if (addr_host(h, hl, host, host_len) != 0)
-		return -DER_INVAL;
-	*port = p;
-	return 0;
+	return addr_out(h, hl, p, host, host_len, port);
 }
 
 static int __attribute__((format(printf, 4, 5)))
