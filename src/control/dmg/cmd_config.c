@@ -167,11 +167,7 @@ out:
 }
 
 static const struct d_cli_opt generate_opts[] = {
-	{.short_name = 'l',
-	 .long_name = "host-list",
-	 .type = D_OPT_STR,
-	 .arg_name = "HOSTS",
-	 .help = "A hostlist to override the one in the config file"},
+	DMG_OPT_HOST_LIST,
 	CTL_AUTOCFG_CLI_OPTS(NULL, "Comma separated list of MS replica addresses "
 				   "<ipv4addr/hostname> to host management service (default: the "
 				   "first host of the sorted host list)"),

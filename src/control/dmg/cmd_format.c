@@ -206,21 +206,13 @@ out:
 			ctl_format_resp_fini(&resps[i]);
 	free(resps);
 	free(hfail);
-	dmg_groups_fini(&ok);
-	dmg_groups_fini(&errs);
-	if (c != NULL)
-		dmg_results_free(res, c->n);
 	free(req);
-	dmg_conn_close(c);
+	dmg_fanout_fini(c, res, &ok, &errs);
 	return status;
 }
 
 static const struct d_cli_opt format_opts[] = {
-	{.short_name = 'l',
-	 .long_name = "host-list",
-	 .type = D_OPT_STR,
-	 .arg_name = "HOSTS",
-	 .help = "A hostlist to override the one in the config file"},
+	DMG_OPT_HOST_LIST,
 	{.short_name = 'v',
 	 .long_name = "verbose",
 	 .help = "Show results of each SCM & NVMe device format operation"},

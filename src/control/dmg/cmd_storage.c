@@ -214,21 +214,13 @@ out:
 		for (i = 0; i < c->n; i++)
 			ctl_storage_scan_free(scans[i]);
 	free(scans);
-	dmg_groups_fini(&ok);
-	dmg_groups_fini(&errs);
-	if (c != NULL)
-		dmg_results_free(res, c->n);
 	free(req);
-	dmg_conn_close(c);
+	dmg_fanout_fini(c, res, &ok, &errs);
 	return status;
 }
 
 static const struct d_cli_opt scan_opts[] = {
-	{.short_name = 'l',
-	 .long_name = "host-list",
-	 .type = D_OPT_STR,
-	 .arg_name = "HOSTS",
-	 .help = "A hostlist to override the one in the config file"},
+	DMG_OPT_HOST_LIST,
 	{.short_name = 'v', .long_name = "verbose", .help = "List SCM & NVMe device details"},
 	{.short_name = 'n',
 	 .long_name = "nvme-health",

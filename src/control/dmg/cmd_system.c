@@ -404,11 +404,6 @@ erase_run(struct d_cli_ctx *ctx)
 
 /* ---- command tree ------------------------------------------------------------------------- */
 
-#define HOST_LIST_OPT                                                                              \
-	{                                                                                          \
-		.short_name = 'l', .long_name = "host-list", .type = D_OPT_STR,                    \
-		.arg_name = "HOSTS", .help = "A hostlist to override the one in the config file"   \
-	}
 #define RANKS_OPTS                                                                                 \
 	{.short_name = 'r',                                                                        \
 	 .long_name = "ranks",                                                                     \
@@ -421,13 +416,13 @@ erase_run(struct d_cli_ctx *ctx)
 	}
 
 static const struct d_cli_opt leader_opts[] = {
-	HOST_LIST_OPT,
+	DMG_OPT_HOST_LIST,
 	{.short_name = 'N', .long_name = "down-replicas", .help = "Show Down Replicas only"},
 	{0},
 };
 
 static const struct d_cli_opt query_opts[] = {
-	HOST_LIST_OPT,
+	DMG_OPT_HOST_LIST,
 	RANKS_OPTS,
 	{.short_name = 'v', .long_name = "verbose", .help = "Display more member details"},
 	{.long_name = "not-ok",
@@ -440,7 +435,7 @@ static const struct d_cli_opt query_opts[] = {
 };
 
 static const struct d_cli_opt stop_opts[] = {
-	HOST_LIST_OPT,
+	DMG_OPT_HOST_LIST,
 	RANKS_OPTS,
 	{.long_name = "force", .help = "Force stop DAOS system members"},
 	{.long_name = "ignore-admin-excluded",
@@ -449,7 +444,7 @@ static const struct d_cli_opt stop_opts[] = {
 };
 
 static const struct d_cli_opt start_opts[] = {
-	HOST_LIST_OPT,
+	DMG_OPT_HOST_LIST,
 	RANKS_OPTS,
 	{.long_name = "ignore-admin-excluded",
 	 .help = "Also start ranks that have been administratively excluded"},
@@ -457,7 +452,7 @@ static const struct d_cli_opt start_opts[] = {
 };
 
 static const struct d_cli_opt erase_opts[] = {
-	HOST_LIST_OPT,
+	DMG_OPT_HOST_LIST,
 	{0},
 };
 

@@ -131,20 +131,12 @@ out:
 		for (i = 0; i < c->n; i++)
 			ctl_server_version_fini(&v[i]);
 	free(v);
-	dmg_groups_fini(&ok);
-	dmg_groups_fini(&errs);
-	if (c != NULL)
-		dmg_results_free(res, c->n);
-	dmg_conn_close(c);
+	dmg_fanout_fini(c, res, &ok, &errs);
 	return status;
 }
 
 static const struct d_cli_opt server_version_opts[] = {
-	{.short_name = 'l',
-	 .long_name = "host-list",
-	 .type = D_OPT_STR,
-	 .arg_name = "HOSTS",
-	 .help = "A hostlist to override the one in the config file"},
+	DMG_OPT_HOST_LIST,
 	{0},
 };
 

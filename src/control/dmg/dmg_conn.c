@@ -141,12 +141,17 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 		goto out;
 	}
 	for (i = 0; i < naddrs; i++) {
-		char *colon = strrchr(addrs[i], ':');
-		char *end;
-		long  p;
+		size_t	 len = strlen(addrs[i]) + 1; /* the host is never longer */
+		uint16_t p;
 
-		p = colon != NULL ? strtol(colon + 1, &end, 10) : -1;
-		if (colon == NULL || colon == addrs[i] || *end != '\0' || p <= 0 || p > 65535) {
+		c->names[i] = malloc(len);
+		if (c->names[i] == NULL) {
+			c->n = i + 1;
+			rc = -DER_NOMEM;
+			goto out;
+		}
+		if (ctl_addr_split(addrs[i], c->names[i], len, &p) != 0) {
+			c->n = i + 1;
 			d_errbuf_set(eb,
 				     "invalid host address \"%s\" in the host list: hosts "
 				     "must be hostname[:port] with a port between 1 and 65535",
@@ -154,10 +159,9 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 			rc = -DER_INVAL;
 			goto out;
 		}
-		c->names[i] = strndup(addrs[i], (size_t)(colon - addrs[i]));
 		/* the port is shown only where it is not the configured one */
-		c->display[i] = (unsigned int)p == port ? strdup(c->names[i]) : strdup(addrs[i]);
-		if (c->names[i] == NULL || c->display[i] == NULL) {
+		c->display[i] = p == port ? strdup(c->names[i]) : strdup(addrs[i]);
+		if (c->display[i] == NULL) {
 			c->n = i + 1;
 			rc = -DER_NOMEM;
 			goto out;
@@ -453,6 +457,17 @@ dmg_groups_finish(struct dmg_groups *g)
 	if (g->n > 1)
 		qsort(g->v, (size_t)g->n, sizeof(*g->v), group_cmp);
 	return 0;
+}
+
+void
+dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_groups *ok,
+		struct dmg_groups *errs)
+{
+	dmg_groups_fini(ok);
+	dmg_groups_fini(errs);
+	if (c != NULL)
+		dmg_results_free(res, c->n);
+	dmg_conn_close(c);
 }
 
 void

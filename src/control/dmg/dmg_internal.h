@@ -125,6 +125,21 @@ void dmg_errors_json(struct d_json *w, const struct dmg_groups *errs);
  */
 int dmg_finish(const struct d_cli_ctx *ctx, int nfailed, struct d_json *response);
 
+/*
+ * End of a fan-out command: free the ok and error groups, the results of
+ * every host of `c` and close `c` (NULL when the connection was never opened;
+ * then `res` must be NULL too).
+ */
+void dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_groups *ok,
+		     struct dmg_groups *errs);
+
+/* The -l/--host-list option entry of every command that contacts hosts. */
+#define DMG_OPT_HOST_LIST                                                                          \
+	{                                                                                          \
+		.short_name = 'l', .long_name = "host-list", .type = D_OPT_STR,                    \
+		.arg_name = "HOSTS", .help = "A hostlist to override the one in the config file"   \
+	}
+
 /* "1 host had errors" / "N hosts had errors" (upstream's wording), in buf. */
 const char *dmg_failed_str(int nfailed, char *buf, size_t len);
 

@@ -216,6 +216,14 @@ int ctl_rpc_client_set_version(struct ctl_rpc_client *cl, const char *version);
  * long; nothing is written then.
  */
 int ctl_addr_split(const char *addr, char *host, size_t host_len, uint16_t *port);
+/*
+ * The same with an optional port: "host", "host:port", "[v6addr]" or
+ * "[v6addr]:port"; *port is 0 when there is none.  An unbracketed name with
+ * more than one colon is a bare IPv6 address without a port (ambiguous
+ * otherwise).  -DER_INVAL for a bad port, an empty or too long host, an
+ * unclosed bracket or anything after "]" but ":port"; nothing is written then.
+ */
+int ctl_addr_split_opt(const char *addr, char *host, size_t host_len, uint16_t *port);
 
 /* A connection for several requests. */
 struct ctl_rpc_conn;

@@ -48,33 +48,79 @@ ctl_rpc_err_kind_str(enum ctl_rpc_err_kind kind)
 	return kind_names[kind];
 }
 
+/* A port as decimal digits only (strtoul would take " 80", "+80" and "-1"), 1..65535. */
+static int
+addr_port(const char *s, uint16_t *port)
+{
+	unsigned long p;
+	char	     *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -DER_INVAL;
+	errno = 0;
+	p = strtoul(s, &end, 10);
+	if (*end != '\0' || errno != 0 || p == 0 || p > 65535)
+		return -DER_INVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* Both results, written only when the host h[0..hl) is not empty and fits. */
+static int
+addr_out(const char *h, size_t hl, uint16_t p, char *host, size_t host_len, uint16_t *port)
+{
+	if (hl == 0 || hl >= host_len)
+		return -DER_INVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = p;
+	return 0;
+}
+
 int
 ctl_addr_split(const char *addr, char *host, size_t host_len, uint16_t *port)
 {
-	const char   *colon = strrchr(addr, ':');
-	const char   *h = addr;
-	size_t	      hl;
-	char	     *end;
-	unsigned long p;
+	const char *colon = strrchr(addr, ':');
+	const char *h = addr;
+	size_t	    hl;
+	uint16_t    p;
 
-	/* digits only: strtoul would take " 80", "+80" and "-1" */
-	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
-		return -DER_INVAL;
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || errno != 0 || p == 0 || p > 65535)
+	if (colon == NULL || addr_port(colon + 1, &p) != 0)
 		return -DER_INVAL;
 	hl = (size_t)(colon - addr);
 	if (addr[0] == '[' && hl >= 2 && colon[-1] == ']') { /* [v6addr]:port */
 		h++;
 		hl -= 2;
 	}
-	if (hl == 0 || hl >= host_len)
-		return -DER_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	*port = (uint16_t)p;
-	return 0;
+	return addr_out(h, hl, p, host, host_len, port);
+}
+
+int
+ctl_addr_split_opt(const char *addr, char *host, size_t host_len, uint16_t *port)
+{
+	const char *colon = strchr(addr, ':');
+	const char *h = addr;
+	size_t	    hl;
+	uint16_t    p = 0;
+
+	if (addr[0] == '[') {
+		const char *rb = strchr(addr, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
+			return -DER_INVAL;
+		if (rb[1] == ':' && addr_port(rb + 2, &p) != 0)
+			return -DER_INVAL;
+		h++;
+		hl = (size_t)(rb - h);
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		if (addr_port(colon + 1, &p) != 0)
+			return -DER_INVAL;
+		hl = (size_t)(colon - addr);
+	} else {
+		/* no port, or a bare IPv6 address: its colons are its own */
+		hl = strlen(addr);
+	}
+	return addr_out(h, hl, p, host, host_len, port);
 }
 
 static int __attribute__((format(printf, 4, 5)))

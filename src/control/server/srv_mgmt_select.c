@@ -8,45 +8,31 @@
  * does no I/O: the caller holds the MS lock.
  */
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "common/hostlist.h"
+#include "control/lib/rpc.h"
 #include "control/server/srv_mgmt.h"
 
-/* Split "host[:port]" / "[v6]:port" into host and port (0 when none). */
+/*
+ * Split "host[:port]" / "[v6]:port" into host and port (0 when none).
+ * Member addresses and --rank-hosts entries (host set grammar) always split;
+ * anything else is kept whole as a name, which matches no member.
+ */
 static void
 split_host(const char *s, char *host, size_t len, unsigned *port)
 {
-	const char *colon = strrchr(s, ':');
-	const char *h = s;
-	size_t	    hl;
-	char	   *end;
+	uint16_t p;
 
-	*port = 0;
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		h = s + 1;
-		hl = rb != NULL ? (size_t)(rb - h) : strlen(h);
-		if (rb != NULL && rb[1] == ':')
-			*port = (unsigned)strtoul(rb + 2, NULL, 10);
-	} else if (colon != NULL && strchr(s, ':') == colon) {
-		unsigned long p = strtoul(colon + 1, &end, 10);
-
-		hl = (size_t)(colon - s);
-		if (*end == '\0' && colon[1] != '\0' && p > 0 && p <= 65535)
-			*port = (unsigned)p;
-		else
-			hl = strlen(s);
-	} else {
-		hl = strlen(s);
+	if (ctl_addr_split_opt(s, host, len, &p) == 0) {
+		*port = p;
+		return;
 	}
-	if (hl >= len)
-		hl = len - 1;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
+	snprintf(host, len, "%s", s);
+	*port = 0;
 }
 
 static bool
