@@ -20,19 +20,6 @@
 #include "control/dmg/dmg_system.h"
 #include "control/lib/ctl_format_resp.h"
 
-/* 64-bit FNV-1a: the name of a group in JSON (upstream: a struct hash). */
-static uint64_t
-key_hash(const char *k, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (uint8_t)k[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Every failed result of host i is a host error (upstream's addHostError per result). */
 static int
 add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_resp *r,
@@ -176,10 +163,7 @@ format_run(struct d_cli_ctx *ctx)
 		for (int g = 0; g < ok.n; g++) {
 			char k[24];
 
-			snprintf(k, sizeof(k), "%llu",
-				 (unsigned long long)key_hash((const char *)ok.v[g].key,
-							      ok.v[g].key_len));
-			d_json_obj_begin(w, k);
+			d_json_obj_begin(w, dmg_group_name(&ok.v[g], k, sizeof(k)));
 			ctl_format_json_host(w, "storage", groups[g].resp);
 			d_json_str(w, "hosts", groups[g].hosts);
 			d_json_obj_end(w);

@@ -94,19 +94,6 @@ scan_key(struct ctl_storage_scan *s, uint8_t **key, size_t *len)
 	return rc;
 }
 
-/* 64-bit FNV-1a of the key: the name of a group in JSON (upstream: a struct hash). */
-static uint64_t
-key_hash(const uint8_t *k, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= k[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static int
 scan_run(struct d_cli_ctx *ctx)
 {
@@ -184,9 +171,7 @@ scan_run(struct d_cli_ctx *ctx)
 		for (int g = 0; g < ok.n; g++) {
 			char k[24];
 
-			snprintf(k, sizeof(k), "%llu",
-				 (unsigned long long)key_hash(ok.v[g].key, ok.v[g].key_len));
-			d_json_obj_begin(w, k);
+			d_json_obj_begin(w, dmg_group_name(&ok.v[g], k, sizeof(k)));
 			ctl_storage_json_host(w, "storage", groups[g].scan);
 			d_json_str(w, "hosts", groups[g].hosts);
 			d_json_obj_end(w);

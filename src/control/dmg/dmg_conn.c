@@ -373,6 +373,19 @@ dmg_conn_find(const struct dmg_conn *c, const char *host, uint16_t port)
 	return SIZE_MAX;
 }
 
+const char *
+dmg_group_name(const struct dmg_group *g, char *buf, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < g->key_len; i++) {
+		h ^= g->key[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)h);
+	return buf;
+}
+
 void
 dmg_results_free(struct ctl_rpc_result *results, size_t n)
 {

@@ -87,6 +87,12 @@ struct dmg_group {
 	char		 *hosts; /* ranged string, after dmg_groups_finish() */
 };
 
+/*
+ * Name of a group in JSON host maps (upstream: a hash of the result): the
+ * 64-bit FNV-1a of its key in decimal, into buf (>= 21 bytes); returns buf.
+ */
+const char *dmg_group_name(const struct dmg_group *g, char *buf, size_t len);
+
 struct dmg_groups {
 	struct dmg_group *v;
 	int		  n;
