@@ -122,13 +122,6 @@ bool ctl_kernel_has_thp(void);
  */
 int ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf *eb);
 
-/*
- * "Formatted": a filesystem of the class's type (tmpfs for ram, ext4 for
- * dcpm) is mounted on `dir` and <dir>/superblock exists.
- */
-int ctl_scm_is_formatted(const char *dir, enum ctl_tier_class cls, bool *formatted,
-			 struct d_errbuf *eb);
-
 /* ---- SCM class dcpm (ext4 with DAX) --------------------------------------------- */
 
 #define CTL_MKFS_ARGV_MAX 32

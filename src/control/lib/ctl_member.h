@@ -112,13 +112,6 @@ int ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req
 const struct ctl_member *ctl_membership_find_rank(const struct ctl_membership *m, uint32_t rank);
 const struct ctl_member *ctl_membership_find_uuid(const struct ctl_membership *m, const char *uuid);
 /*
- * Members whose control address is on `host` (an address "host:port" or
- * just the host), by rank; *out is a caller-freed array (NULL when none).
- */
-int ctl_membership_find_host(const struct ctl_membership *m, const char *host,
-			     const struct ctl_member ***out, size_t *n);
-
-/*
  * Set a member's state (and info, NULL to clear).  -DER_NONEXIST for an
  * unknown rank; -DER_NOTAPPLICABLE, member untouched, for an illegal
  * transition (callers that apply bulk updates skip those, as upstream).

@@ -291,47 +291,6 @@ ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf
 	return rc;
 }
 
-int
-ctl_scm_is_formatted(const char *dir, enum ctl_tier_class cls, bool *formatted,
-		     struct d_errbuf *eb)
-{
-	struct ctl_mount m;
-	const char      *want;
-	char             path[PATH_MAX];
-	struct stat      st;
-	int              rc;
-
-	if (cls == CTL_CLASS_RAM) {
-		want = "tmpfs";
-	} else if (cls == CTL_CLASS_DCPM) {
-		want = "ext4";
-	} else {
-		d_errbuf_set(eb, "storage class of %s is not an SCM class", dir);
-		return -DER_INVAL;
-	}
-	rc = ctl_mount_lookup(dir, &m, eb);
-	if (rc == -DER_NONEXIST || (rc == 0 && strcmp(m.fstype, want) != 0)) {
-		*formatted = false;
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	if (ctl_superblock_path(dir, path, sizeof(path)) != 0) {
-		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
-		return -DER_INVAL;
-	}
-	if (stat(path, &st) != 0) {
-		if (errno != ENOENT) {
-			d_errbuf_set(eb, "cannot check %s: %s", path, strerror(errno));
-			return d_errno2der(errno);
-		}
-		*formatted = false;
-		return 0;
-	}
-	*formatted = true;
-	return 0;
-}
-
 /*
  * Options of upstream's SCM provider (the modern-distribution branch): one
  * inode per 64 MiB, 128-byte inodes, no reserved blocks, metadata packed at

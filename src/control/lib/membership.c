@@ -136,19 +136,6 @@ fault_domain_depth(const char *fd)
 	return depth;
 }
 
-static size_t
-host_len(const char *addr)
-{
-	const char *c;
-
-	if (addr[0] == '[') {
-		c = strchr(addr, ']');
-		return c != NULL ? (size_t)(c - addr + 1) : strlen(addr);
-	}
-	c = strrchr(addr, ':');
-	return c != NULL ? (size_t)(c - addr) : strlen(addr);
-}
-
 /* ---- table ------------------------------------------------------------------------- */
 
 int
@@ -504,13 +491,12 @@ state_matches(uint32_t state, uint32_t mask)
 	return (state & mask) != 0;
 }
 
-static int
-collect(const struct ctl_membership *m, uint32_t mask, const char *host,
-	const struct ctl_member ***out, size_t *n)
+int
+ctl_membership_list(const struct ctl_membership *m, uint32_t mask, const struct ctl_member ***out,
+		    size_t *n)
 {
 	const struct ctl_member **v = NULL;
 	size_t			  cnt = 0;
-	size_t			  hl = host != NULL ? host_len(host) : 0;
 
 	if (m->n != 0) {
 		D_ALLOC_ARRAY(v, m->n);
@@ -520,18 +506,8 @@ collect(const struct ctl_membership *m, uint32_t mask, const char *host,
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ctl_member *mb = &m->v[i];
 
-		if (host != NULL) {
-			size_t ml = host_len(mb->addr);
-			bool   by_host;
-
-			/* "host" matches any port; "host:port" only that address */
-			by_host =
-				hl == strlen(host) && ml == hl && strncmp(mb->addr, host, hl) == 0;
-			if (!by_host && strcmp(mb->addr, host) != 0)
-				continue;
-		} else if (!state_matches(mb->state, mask)) {
+		if (!state_matches(mb->state, mask))
 			continue;
-		}
 		v[cnt++] = mb;
 	}
 	if (cnt == 0)
@@ -539,22 +515,6 @@ collect(const struct ctl_membership *m, uint32_t mask, const char *host,
 	*out = v;
 	*n = cnt;
 	return 0;
-}
-
-int
-ctl_membership_find_host(const struct ctl_membership *m, const char *host,
-			 const struct ctl_member ***out, size_t *n)
-{
-	if (host == NULL || *host == '\0')
-		return -DER_INVAL;
-	return collect(m, 0, host, out, n);
-}
-
-int
-ctl_membership_list(const struct ctl_membership *m, uint32_t mask, const struct ctl_member ***out,
-		    size_t *n)
-{
-	return collect(m, mask, NULL, out, n);
 }
 
 size_t

@@ -300,18 +300,15 @@ static void
 test_tmpfs_mount(void **state)
 {
 	struct ctl_ramdisk    rd = {.size_gib = 1, .numa_node = 0};
-	struct ctl_superblock sb;
+	struct ctl_superblock sb, sb2;
 	struct ctl_mount      m;
 	struct d_errbuf       eb = {{0}};
 	char                  dir[512];
-	bool                  fmt = true;
 
 	(void)state;
 	if (!need_root())
 		return;
 	snprintf(dir, sizeof(dir), "%s/a/b/scm", tmpdir);
-	assert_int_equal(ctl_scm_is_formatted(dir, CTL_CLASS_RAM, &fmt, &eb), 0);
-	assert_false(fmt);
 	assert_int_equal(ctl_scm_ram_mount(dir, &rd, &eb), 0);
 	assert_int_equal(ctl_mount_lookup(dir, &m, &eb), 0);
 	assert_string_equal(m.fstype, "tmpfs");
@@ -319,16 +316,11 @@ test_tmpfs_mount(void **state)
 	if (ctl_kernel_has_thp())
 		assert_non_null(strstr(m.options, "huge=always"));
 
-	/* Mounted but no superblock: not formatted; ext4 expected: not formatted. */
-	assert_int_equal(ctl_scm_is_formatted(dir, CTL_CLASS_RAM, &fmt, &eb), 0);
-	assert_false(fmt);
+	/* A superblock on the tmpfs reads back. */
 	assert_int_equal(ctl_superblock_init(&sb, "daos_server", &eb), 0);
 	assert_int_equal(ctl_superblock_write(dir, &sb, &eb), 0);
-	assert_int_equal(ctl_scm_is_formatted(dir, CTL_CLASS_RAM, &fmt, &eb), 0);
-	assert_true(fmt);
-	assert_int_equal(ctl_scm_is_formatted(dir, CTL_CLASS_DCPM, &fmt, &eb), 0);
-	assert_false(fmt);
-	assert_int_equal(ctl_scm_is_formatted(dir, CTL_CLASS_FILE, &fmt, &eb), -DER_INVAL);
+	assert_int_equal(ctl_superblock_read(dir, &sb2, &eb), 0);
+	assert_string_equal(sb2.uuid, sb.uuid);
 
 	/* Second mount refused. */
 	assert_int_equal(ctl_scm_ram_mount(dir, &rd, &eb), -DER_EXIST);
@@ -336,8 +328,6 @@ test_tmpfs_mount(void **state)
 
 	assert_int_equal(ctl_scm_unmount(dir, &eb), 0);
 	assert_int_equal(ctl_mount_lookup(dir, &m, &eb), -DER_NONEXIST);
-	assert_int_equal(ctl_scm_is_formatted(dir, CTL_CLASS_RAM, &fmt, &eb), 0);
-	assert_false(fmt);
 	assert_int_equal(ctl_scm_unmount(dir, &eb), 0); /* idempotent */
 
 	/* A mount point that is a file. */

@@ -544,34 +544,13 @@ test_fault_domain_single(void **state)
 }
 
 static void
-test_find_host(void **state)
+test_find_uuid(void **state)
 {
-	struct ctl_membership	 *m = new_table();
-	const struct ctl_member **v = NULL;
-	size_t			  n = 99;
+	struct ctl_membership *m = new_table();
 
 	(void)state;
 	join_ok(m, req(U1, 1, "host1:10001", "/a"), true);
 	join_ok(m, req(U2, 0, "host1:10001", "/b"), true);
-	join_ok(m, req(U3, 2, "host10:10001", "/c"), true);
-	join_ok(m, req(U4, 3, "[fe80::1]:10001", "/d"), true);
-
-	assert_int_equal(ctl_membership_find_host(m, "host1", &v, &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(v[0]->rank, 0);
-	assert_int_equal(v[1]->rank, 1);
-	free(v);
-	assert_int_equal(ctl_membership_find_host(m, "host1:10001", &v, &n), 0);
-	assert_int_equal(n, 2);
-	free(v);
-	assert_int_equal(ctl_membership_find_host(m, "host1:10002", &v, &n), 0);
-	assert_int_equal(n, 0);
-	assert_null(v);
-	assert_int_equal(ctl_membership_find_host(m, "[fe80::1]", &v, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(v[0]->rank, 3);
-	free(v);
-	assert_int_equal(ctl_membership_find_host(m, "", &v, &n), -DER_INVAL);
 	join_ok(m, req("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", 4, "h4:1", "/e"), true);
 	assert_non_null(ctl_membership_find_uuid(m, "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE"));
 	assert_int_equal(ctl_membership_find_uuid(m, "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE")->rank,
@@ -807,7 +786,7 @@ main(void)
 		cmocka_unit_test(test_state_names),	cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_join_ranks),	cmocka_unit_test(test_rejoin),
 		cmocka_unit_test(test_join_refused),	cmocka_unit_test(test_fault_domain_single),
-		cmocka_unit_test(test_find_host),	cmocka_unit_test(test_set_state_and_list),
+		cmocka_unit_test(test_find_uuid),	cmocka_unit_test(test_set_state_and_list),
 		cmocka_unit_test(test_text_round_trip), cmocka_unit_test(test_text_errors),
 		cmocka_unit_test(test_ping_update),
 		cmocka_unit_test(test_ping_rejoins),	cmocka_unit_test(test_rejoin_same),
