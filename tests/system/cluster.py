@@ -90,7 +90,7 @@ def netns_support():
     (False, reason)."""
     if os.geteuid() != 0:
         return False, "network-namespace cluster needs root (euid is %d)" % os.geteuid()
-    for tool in ("ip", "unshare", "mount"):
+    for tool in ("ip", "unshare", "nsenter", "mount"):
         if shutil.which(tool) is None:
             return False, f"`{tool}` not found (install iproute2/util-linux)"
     if not os.path.exists("/proc/self/ns/net") or not os.path.exists("/proc/self/ns/uts"):
