@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "agent/agt_cmds.h"
-#include "control/lib/ctl_config.h"
+#include "control/lib/config/config.h"
 
 static int
 validate_run(struct d_cli_ctx *ctx)

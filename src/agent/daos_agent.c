@@ -7,12 +7,11 @@
 
 #include "agent/agt_cmds.h"
 #include "common/cli.h"
-#include "control/lib/ctl.h"
 
 static int
 version_run(struct d_cli_ctx *ctx)
 {
-	ctl_version_print(stdout, "DAOS Agent", d_cli_has(ctx, "json"));
+	d_version_print(stdout, "DAOS Agent", d_cli_has(ctx, "json"));
 	return 0;
 }
 
@@ -59,7 +58,7 @@ static const struct d_cli_cmd agt_root = {
 	.name = "daos_agent",
 	.opts = agt_global_opts,
 	.subcmd_ptrs = agt_cmds,
-	.pre_run = ctl_cli_pre_run,
+	.pre_run = d_cli_pre_run,
 };
 
 int

@@ -121,4 +121,34 @@ void d_cli_usage(const struct d_cli_ctx *ctx, FILE *out);
  */
 int d_cli_main(const struct d_cli_cmd *root, int argc, char **argv, void *user);
 
+/* ---- what every control-plane binary shares (build_info.c, cli_daemon.c) ---- */
+
+/* Build facts reported by `version` commands. */
+struct d_build_info {
+	const char *name;     /* e.g. "DAOS Control Server" */
+	const char *version;  /* "2.9.100" */
+	const char *revision; /* short git hash or "" */
+	const char *config_dir;
+};
+
+void d_build_info_get(const char *component, struct d_build_info *bi);
+
+/* Print "<component> version <ver>[-g<rev>]" (or the JSON form) to out. */
+void d_version_print(FILE *out, const char *component, int json);
+
+/*
+ * Remove http(s)/ftp/socks/no_proxy variables (both cases) from the
+ * environment, as upstream does unless --allow-proxy is given or
+ * DAOS_DISABLE_PROXY_SCRUB is set to a true value (1, t, true, ...).
+ */
+void d_proxy_scrub(void);
+
+/*
+ * pre_run hook for the root command of every control-plane binary: applies
+ * --debug, --log-file/--logfile, --json-logging, --syslog and --allow-proxy
+ * (see d_proxy_scrub), whichever of them the binary defines.
+ * Returns 0, or 1 after printing an error (log file cannot be opened).
+ */
+int d_cli_pre_run(struct d_cli_ctx *ctx);
+
 #endif /* DAOS_COMMON_CLI_H */

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daos_build.h"
 #include "common/drpc.h"
 #include "common/log.h"
 #include "daos/daos_errno.h"
-#include "daos_build.h"
 #include "engine/engine.h"
 #include "proto/mgmt.pb-c.h"
 #include "proto/srv.pb-c.h"

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "control/lib/ctl_engine.h"
+#include "common/cores.h"
 #include "daos/daos_errno.h"
 #include "engine/engine.h"
 
@@ -102,7 +102,7 @@ int
 eng_xs_plan(const struct eng_opts *o, struct eng_xs_plan *plan, struct d_errbuf *eb)
 {
 	struct eng_xs_plan	p = {.numa_node = o->numa_node};
-	struct ctl_engine_cores cc;
+	struct d_engine_cores cc;
 	unsigned		slot, first;
 	uint32_t		t, h, per;
 	int			rc;
@@ -117,7 +117,7 @@ eng_xs_plan(const struct eng_opts *o, struct eng_xs_plan *plan, struct d_errbuf 
 		rc = -DER_INVAL;
 		goto out;
 	}
-	rc = ctl_engine_cores_check(o->targets, o->helpers, p.ncores, o->oversubscribe, &cc, eb);
+	rc = d_engine_cores_check(o->targets, o->helpers, p.ncores, o->oversubscribe, &cc, eb);
 	if (rc)
 		goto out;
 	p.helpers = cc.helpers;

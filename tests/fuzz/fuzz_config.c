@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "common/yaml_doc.h"
-#include "control/lib/ctl_config.h"
+#include "control/lib/config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

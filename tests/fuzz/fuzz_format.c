@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/lib/ctl_format.h"
+#include "control/lib/storage/storage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "control/lib/rpc.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/rpc/rpc.h"
 #include "proto/ctl.pb-c.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -37,11 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control/lib/ctl_net.h"
-#include "control/lib/ctl_storage.h"
-#include "control/lib/rpc.h"
-#include "control/lib/rpc_conv.h"
 #include "daos_build.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
+#include "control/lib/rpc/rpc.h"
 #include "proto/ctl.pb-c.h"
 #include "proto/system.pb-c.h"
 

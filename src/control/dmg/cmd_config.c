@@ -4,8 +4,8 @@
  * /etc/daos/daos_control.yml, else built-in defaults) and prints the
  * effective configuration or every problem.  `generate` asks every host of
  * the host list for its network (provider "all") and storage scans and runs
- * the config generate algorithm (ctl_autocfg.h) over them: the flags are
- * daos_server's (ctl_autocfg_cli.h), the access point default is the first
+ * the config generate algorithm (control/lib/autocfg) over them: the flags are
+ * daos_server's (autocfg.h), the access point default is the first
  * host of the sorted host list, any host error aborts with the error table,
  * and hosts with different hardware get the explanation of how they differ.
  */
@@ -14,9 +14,9 @@
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
-#include "control/lib/ctl_autocfg_cli.h"
-#include "control/lib/ctl_config.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/autocfg/autocfg.h"
+#include "control/lib/config/config.h"
+#include "control/lib/rpc/rpc.h"
 
 static int
 validate_run(struct d_cli_ctx *ctx)

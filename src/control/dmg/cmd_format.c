@@ -17,8 +17,8 @@
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
-#include "control/dmg/dmg_system.h"
-#include "control/lib/ctl_format_resp.h"
+#include "control/lib/render/render.h"
+#include "control/lib/rpc/rpc.h"
 
 /* Every failed result of host i is a host error (upstream's addHostError per result). */
 static int

@@ -14,8 +14,9 @@
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
-#include "control/lib/ctl_net.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
+#include "control/lib/rpc/rpc.h"
 
 static int
 scan_run(struct d_cli_ctx *ctx)

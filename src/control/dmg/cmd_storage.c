@@ -18,8 +18,9 @@
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
-#include "control/lib/ctl_storage.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
+#include "control/lib/rpc/rpc.h"
 
 static int
 cmp_module(const void *a, const void *b)

@@ -2,7 +2,7 @@
  * `dmg system leader-query|query|stop|start|erase`: find the management
  * service leader with LeaderQuery on the first host of the host list that
  * answers, send the System* request to its current_leader, and print the
- * answer (dmg_system.h) or, with -j, the JSON envelope.  As upstream, after
+ * answer (control/lib/render) or, with -j, the JSON envelope.  As upstream, after
  * printing, absent ranks/hosts and failed ranks make the command fail
  * ("system stop failed: check results for failed ranks 1").
  */
@@ -11,8 +11,8 @@
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
-#include "control/dmg/dmg_system.h"
-#include "control/lib/ctl_member.h"
+#include "control/lib/render/render.h"
+#include "control/lib/system/system.h"
 
 /* Stop and start wait for engines (StartRanks up to 30 s per host, then the fan-out). */
 #define DMG_SYS_ACTION_MS 180000
@@ -154,11 +154,11 @@ leader_run(struct d_cli_ctx *ctx)
 	if (d_cli_has(ctx, "json")) {
 		w = d_json_create();
 		if (w != NULL)
-			dmg_sys_leader_json(w, lq);
+			ctl_system_leader_json(w, lq);
 		status = w == NULL ? dmg_fail(ctx, -DER_NOMEM, "leader query failed: out of memory")
 				   : finish(ctx, "leader query", w, NULL);
 	} else {
-		dmg_sys_leader_print(stdout, lq, d_cli_has(ctx, "down-replicas"));
+		ctl_system_leader_print(stdout, lq, d_cli_has(ctx, "down-replicas"));
 		status = 0;
 	}
 	d_json_destroy(w);
@@ -193,7 +193,7 @@ query_run(struct d_cli_ctx *ctx)
 		return status;
 	if (d_cli_has(ctx, "not-ok"))
 		mask = CTL_MS_FILTER_ALL & ~(uint32_t)CTL_MS_JOINED;
-	if (states != NULL && dmg_sys_states_parse(states, &mask, &eb) != 0)
+	if (states != NULL && ctl_system_states_parse(states, &mask, &eb) != 0)
 		return dmg_fail(ctx, -DER_INVAL, "system query failed: %s", eb.msg);
 	rc = dmg_conn_open(ctx, &c, &eb);
 	if (rc != 0)
@@ -219,12 +219,12 @@ query_run(struct d_cli_ctx *ctx)
 		status = dmg_fail(ctx, -DER_PROTO, "system query failed: undecodable response");
 		goto out;
 	}
-	errs = dmg_sys_errors(r->absenthosts, r->absentranks, NULL, 0, &oom);
+	errs = ctl_system_errors(r->absenthosts, r->absentranks, NULL, 0, &oom);
 	if (d_cli_has(ctx, "json")) {
 		w = d_json_create();
 		if (w != NULL)
-			dmg_sys_query_json(w, r);
-	} else if (dmg_sys_query_print(stdout, stderr, r, d_cli_has(ctx, "verbose")) != 0) {
+			ctl_system_query_json(w, r);
+	} else if (ctl_system_query_print(stdout, stderr, r, d_cli_has(ctx, "verbose")) != 0) {
 		oom = true;
 	}
 	if (oom || (d_cli_has(ctx, "json") && w == NULL)) {
@@ -347,19 +347,19 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 		status = dmg_fail(ctx, -DER_PROTO, "%s failed: undecodable response", what[act]);
 		goto out;
 	}
-	errs = dmg_sys_errors(absent_h, absent_r, res, nres, &oom);
+	errs = ctl_system_errors(absent_h, absent_r, res, nres, &oom);
 	if (d_cli_has(ctx, "json")) {
 		w = d_json_create();
 		if (w != NULL) {
 			d_json_obj_begin(w, NULL);
 			if (act == SYS_ERASE)
 				d_json_null(w, "host_errors");
-			dmg_sys_results_json(w, "Results", res, nres);
+			ctl_system_results_json(w, "Results", res, nres);
 			d_json_obj_end(w);
 		}
 	} else if (act != SYS_ERASE || errs != NULL) {
 		/* upstream's erase prints nothing when every rank was reset */
-		if (dmg_sys_results_print(stdout, stderr, res, nres, absent_r, absent_h) != 0)
+		if (ctl_system_results_print(stdout, stderr, res, nres, absent_r, absent_h) != 0)
 			oom = true;
 	}
 	if (oom || (d_cli_has(ctx, "json") && w == NULL)) {

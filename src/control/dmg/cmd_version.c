@@ -9,16 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cli.h"
 #include "common/table.h"
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
-#include "control/lib/ctl.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/rpc/rpc.h"
 
 static int
 version_run(struct d_cli_ctx *ctx)
 {
-	ctl_version_print(stdout, "DAOS Admin Tool", d_cli_has(ctx, "json"));
+	d_version_print(stdout, "DAOS Admin Tool", d_cli_has(ctx, "json"));
 	return 0;
 }
 

@@ -7,7 +7,6 @@
 
 #include "common/cli.h"
 #include "control/dmg/dmg_cmds.h"
-#include "control/lib/ctl.h"
 
 /* Global options, accepted before or after any subcommand. */
 static const struct d_cli_opt dmg_global_opts[] = {
@@ -53,7 +52,7 @@ static const struct d_cli_cmd dmg_root = {
 	.name = "dmg",
 	.opts = dmg_global_opts,
 	.subcmd_ptrs = dmg_cmds,
-	.pre_run = ctl_cli_pre_run,
+	.pre_run = d_cli_pre_run,
 };
 
 int

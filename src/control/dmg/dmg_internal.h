@@ -25,8 +25,9 @@
 #include "common/cli.h"
 #include "common/hostlist.h"
 #include "common/json.h"
-#include "control/lib/ctl_config.h"
-#include "control/lib/rpc.h"
+#include "control/lib/config/config.h"
+#include "control/lib/rpc/rpc.h"
+#include "proto/system.pb-c.h"
 
 #define DMG_DEFAULT_CONNECT_MS	5000
 #define DMG_DEFAULT_CALL_MS	30000
@@ -148,5 +149,12 @@ void dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_
 
 /* "1 host had errors" / "N hosts had errors" (upstream's wording), in buf. */
 const char *dmg_failed_str(int nfailed, char *buf, size_t len);
+
+/*
+ * LeaderQuery on the hosts of `c` in order until one answers (transport
+ * errors move on; an answer, even an error, is final).  *lq is the decoded
+ * answer (free with mgmt__leader_query_resp__free_unpacked).  cmd_system.c.
+ */
+int dmg_leader_query(struct dmg_conn *c, Mgmt__LeaderQueryResp **lq, struct d_errbuf *eb);
 
 #endif /* DAOS_CONTROL_DMG_DMG_INTERNAL_H */

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "control/lib/ctl_config.h"
+#include "control/lib/config/config.h"
 #include "control/server/srv_cmds.h"
 
 static int

@@ -1,7 +1,7 @@
 /*
  * `daos_server config generate`: scan this host (or the DAOS_HW_ROOT
  * fixture) for fabric interfaces and storage, run the config generate
- * algorithm (control/lib/ctl_autocfg.h) for this single host and print the
+ * algorithm (control/lib/autocfg/autocfg.h) for this single host and print the
  * resulting daos_server.yml on stdout (-j: the JSON envelope instead).
  * Errors go to stderr with exit status 1.
  *
@@ -15,7 +15,7 @@
 
 #include "common/cli.h"
 #include "common/json.h"
-#include "control/lib/ctl_autocfg_cli.h"
+#include "control/lib/autocfg/autocfg.h"
 #include "control/server/srv_cmds.h"
 
 static int

@@ -9,7 +9,8 @@
 
 #include "common/cli.h"
 #include "common/json.h"
-#include "control/lib/ctl_net.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
 #include "control/server/srv_cmds.h"
 
 static void

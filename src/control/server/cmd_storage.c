@@ -3,7 +3,7 @@
  * guide's syntax, prepare with --scm-only/--nvme-only/--reset), `scm
  * prepare|reset|scan` and `nvme prepare|reset|scan` (upstream's current
  * syntax).  Each refuses to run while another daos_server process exists.
- * The work is done by src/control/lib (ctl_storage.h); this file parses
+ * The work is done by src/control/lib (control/lib/hw, storage and render); this file parses
  * options, asks for consent, and prints text or the -j JSON envelope.
  */
 #include <errno.h>
@@ -16,8 +16,9 @@
 
 #include "common/cli.h"
 #include "common/json.h"
-#include "control/lib/ctl_storage.h"
-#include "control/lib/hw_root.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_cmds.h"
 
 /* Upstream's warning before PMem goals/namespaces are changed. */

@@ -6,13 +6,12 @@
 #include <stdio.h>
 
 #include "common/cli.h"
-#include "control/lib/ctl.h"
 #include "control/server/srv_cmds.h"
 
 static int
 version_run(struct d_cli_ctx *ctx)
 {
-	ctl_version_print(stdout, "DAOS Control Server", d_cli_has(ctx, "json"));
+	d_version_print(stdout, "DAOS Control Server", d_cli_has(ctx, "json"));
 	return 0;
 }
 
@@ -51,7 +50,7 @@ static const struct d_cli_cmd srv_root = {
 	.name = "daos_server",
 	.opts = srv_global_opts,
 	.subcmd_ptrs = srv_cmds,
-	.pre_run = ctl_cli_pre_run,
+	.pre_run = d_cli_pre_run,
 };
 
 int

@@ -36,9 +36,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "control/lib/ctl_engine.h"
-#include "control/lib/ctl_format.h"
-#include "control/lib/ctl_storage.h"
+#include "control/lib/config/config.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_engine_internal.h"
 #include "proto/srv.pb-c.h"
 

@@ -1,7 +1,7 @@
 /*
  * The engine instances of one daos_server (srv_engine.c): one per
  * `engines:` entry.  This module starts daos_engine processes (argv/env of
- * control/lib/ctl_engine.h), relays their stdout/stderr to the log with the
+ * control/lib/config/config.h), relays their stdout/stderr to the log with the
  * "daos_engine:<idx>" prefix, serves the dRPC socket
  * <socket_dir>/daos_server.sock (NotifyReady), joins ready engines to the
  * management service over the control RPC (Join, with retries while the MS
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "common/common.h"
-#include "control/lib/rpc.h"
+#include "control/lib/rpc/rpc.h"
 #include "control/server/srv_internal.h"
 
 enum srv_inst_state {

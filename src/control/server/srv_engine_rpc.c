@@ -17,7 +17,7 @@
 #include "common/hostlist.h"
 #include "common/log.h"
 #include "common/tls.h"
-#include "control/lib/ctl_format.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_engine_internal.h"
 #include "proto/ctl.pb-c.h"
 

@@ -20,8 +20,9 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "control/lib/ctl_format.h"
-#include "control/lib/ctl_storage.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_engine.h"
 #include "control/server/srv_format.h"
 

@@ -10,8 +10,7 @@
 
 #include <stdbool.h>
 
-#include "control/lib/ctl_format_resp.h"
-#include "control/lib/rpc.h"
+#include "control/lib/rpc/rpc.h"
 #include "control/server/srv_internal.h"
 
 /*

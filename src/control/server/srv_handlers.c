@@ -14,9 +14,8 @@
 
 #include "daos_build.h"
 #include "common/log.h"
-#include "control/lib/ctl_net.h"
-#include "control/lib/ctl_storage.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/rpc/rpc.h"
 #include "control/server/srv_engine.h"
 #include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"

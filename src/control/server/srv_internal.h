@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "common/common.h"
-#include "control/lib/ctl_config.h"
-#include "control/lib/rpc.h"
+#include "control/lib/config/config.h"
+#include "control/lib/rpc/rpc.h"
 
 struct srv_engines; /* srv_engine.c: the engine instances of this host */
 struct srv_mgmt;    /* srv_mgmt.c: the management service, on a replica host */

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "control/lib/ctl_format.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_engine_internal.h"
 #include "proto/mgmt.pb-c.h"
 #include "proto/system.pb-c.h"

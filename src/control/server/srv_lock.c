@@ -17,7 +17,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "control/lib/ctl_format.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_internal.h"
 
 #ifndef TMPFS_MAGIC

@@ -26,7 +26,7 @@
 
 #include "common/hostlist.h"
 #include "common/log.h"
-#include "control/lib/ctl_format.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_mgmt_internal.h"
 #include "proto/ctl.pb-c.h"
 #include "proto/system.pb-c.h"
@@ -563,8 +563,8 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	Mgmt__SystemQueryResp out = MGMT__SYSTEM_QUERY_RESP__INIT;
 	Mgmt__SystemMember   *mv = NULL, **mp = NULL;
 	char(*times)[32] = NULL;
-	struct srv_ms_sel    sel = {0};
-	struct srv_ms_hosts *hq = NULL;
+	struct ctl_system_sel    sel = {0};
+	struct ctl_system_hosts *hq = NULL;
 	int		     rc;
 
 	(void)peer;
@@ -575,13 +575,13 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 		return bad_request("SystemQuery", eb);
 	rc = check_sys(st, q->sys, eb);
 	if (rc == 0)
-		rc = srv_ms_hosts_resolve(q->hosts, &hq, eb); /* may block: not under the lock */
+		rc = ctl_system_hosts_resolve(q->hosts, &hq, eb); /* may block: not under the lock */
 	if (rc != 0)
 		goto out;
 	pthread_mutex_lock(&ms->lock);
 	rc = srv_ms_up(ms, eb);
 	if (rc == 0)
-		rc = srv_ms_select(ms->m, q->ranks, hq, q->state_mask, &sel, eb);
+		rc = ctl_system_select(ms->m, q->ranks, hq, q->state_mask, &sel, eb);
 	if (rc == 0 && sel.n > 0) {
 		D_ALLOC_ARRAY(mv, sel.n);
 		D_ALLOC_ARRAY(mp, sel.n);
@@ -619,8 +619,8 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	}
 	pthread_mutex_unlock(&ms->lock);
 out:
-	srv_ms_sel_fini(&sel);
-	srv_ms_hosts_free(hq);
+	ctl_system_sel_fini(&sel);
+	ctl_system_hosts_free(hq);
 	free(mv);
 	free(mp);
 	free(times);
@@ -700,7 +700,7 @@ results_add(struct ms_results *r, uint32_t rank, const char *action, bool errore
  * does unless --ignore-admin-excluded.
  */
 static int
-plan_build(const struct srv_ms_sel *sel, bool skip_admin_excluded, struct ms_plan *p)
+plan_build(const struct ctl_system_sel *sel, bool skip_admin_excluded, struct ms_plan *p)
 {
 	D_ALLOC_ARRAY(p->h, sel->n > 0 ? sel->n : 1);
 	if (p->h == NULL)
@@ -933,25 +933,25 @@ static int
 ms_plan(struct srv_mgmt *ms, const char *ranks, const char *hosts, bool skip_admin_excluded,
 	struct ms_plan *p, struct d_errbuf *eb)
 {
-	struct srv_ms_sel    sel = {0};
-	struct srv_ms_hosts *hq = NULL;
+	struct ctl_system_sel    sel = {0};
+	struct ctl_system_hosts *hq = NULL;
 	int		     rc;
 
-	rc = srv_ms_hosts_resolve(hosts, &hq, eb); /* may block: not under the lock */
+	rc = ctl_system_hosts_resolve(hosts, &hq, eb); /* may block: not under the lock */
 	if (rc != 0)
 		return rc;
 	pthread_mutex_lock(&ms->lock);
 	rc = srv_ms_up(ms, eb);
 	if (rc == 0)
-		rc = srv_ms_select(ms->m, ranks, hq, 0, &sel, eb);
+		rc = ctl_system_select(ms->m, ranks, hq, 0, &sel, eb);
 	if (rc == 0) {
 		rc = plan_build(&sel, skip_admin_excluded, p);
 		if (rc != 0)
 			d_errbuf_set(eb, "out of memory planning the request");
 	}
 	pthread_mutex_unlock(&ms->lock);
-	srv_ms_sel_fini(&sel);
-	srv_ms_hosts_free(hq);
+	ctl_system_sel_fini(&sel);
+	ctl_system_hosts_free(hq);
 	return rc;
 }
 

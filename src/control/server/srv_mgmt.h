@@ -1,10 +1,10 @@
 /*
- * The management service (MS) of `daos_server start` (srv_mgmt.c) and the
- * member selection of its `dmg system` requests (srv_mgmt_select.c).
+ * The management service (MS) of `daos_server start` (srv_mgmt.c); the
+ * member selection of its `dmg system` requests is control/lib/system.
  *
  * The MS runs in the daos_server that is the first `mgmt_svc_replicas`
  * entry (single replica: no raft).  It keeps the system membership
- * (control/lib/ctl_member.h) in memory and in
+ * (control/lib/system/system.h) in memory and in
  * <engine 0 scm_mount>/control_raft/daos_system.db, or
  * <control_metadata.path>/daos_control/control_raft/daos_system.db, written
  * atomically on every change.  It is up only while engine 0's SCM is
@@ -24,8 +24,8 @@
 #include <stdint.h>
 
 #include "common/common.h"
-#include "control/lib/ctl_member.h"
-#include "control/lib/rpc.h"
+#include "control/lib/rpc/rpc.h"
+#include "control/lib/system/system.h"
 #include "control/server/srv_internal.h"
 
 /* Name of the database file inside the control_raft directory. */
@@ -70,39 +70,5 @@ int srv_h_system_start(void *arg, const struct ctl_rpc_peer *peer, const uint8_t
 		       size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
 int srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,
 		       size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
-
-/* ---- member selection (srv_mgmt_select.c, pure but for name resolution) ---- */
-
-struct srv_ms_sel {
-	const struct ctl_member **v; /* selected members, by rank */
-	size_t			  n;
-	char			 *absent_ranks; /* requested ranks that are no member ("" none) */
-	char			 *absent_hosts; /* requested hosts without members ("" none) */
-};
-
-/* A --rank-hosts set with the addresses of each name (resolved without the MS lock). */
-struct srv_ms_hosts;
-
-/*
- * Parse and resolve a host set (getaddrinfo: may block, call it before
- * taking the MS lock).  NULL or "": *out is NULL (all hosts).  A bad set:
- * -DER_INVAL naming the flag.
- */
-int  srv_ms_hosts_resolve(const char *hosts, struct srv_ms_hosts **out, struct d_errbuf *eb);
-void srv_ms_hosts_free(struct srv_ms_hosts *h);
-
-/*
- * Members of `m` matching the request filters: `ranks` a rank set (NULL or
- * "" for all) and `hosts` a resolved host set (NULL for all; not both),
- * `mask` member states (0: all).  A host matches a member whose control
- * address has that host (by name as given, or else any address it
- * resolves to) and, when the host carries ":port", that port.  A bad rank
- * set: -DER_INVAL naming the flag.  The pointers in out->v are valid until
- * the membership changes.
- */
-int  srv_ms_select(const struct ctl_membership *m, const char *ranks,
-		   const struct srv_ms_hosts *hosts, uint32_t mask, struct srv_ms_sel *out,
-		   struct d_errbuf *eb);
-void srv_ms_sel_fini(struct srv_ms_sel *s);
 
 #endif /* DAOS_CONTROL_SERVER_SRV_MGMT_H */

@@ -17,7 +17,7 @@
  * NetworkScanResp (rc 0) or the error text.  The helper never logs.
  *
  * Not here: the request decoding and the provider default (srv_handlers.c),
- * the scan itself (ctl_net.h).
+ * the scan itself (control/lib/hw).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +34,8 @@
 
 #include "common/log.h"
 #include "common/tls.h"
-#include "control/lib/ctl_net.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/rpc/rpc.h"
 #include "control/server/srv_cmds.h"
 #include "control/server/srv_internal.h"
 

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../unit_fi.h"
 #include "common/cli.h"
 #include "common/common.h"
-#include "../unit_fi.h"
 
 /* ------------------------------------------------------------------ */
 /* A command tree exercising every feature                              */

@@ -24,9 +24,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../unit_fi.h"
 #include "common/drpc.h"
 #include "proto/drpc.pb-c.h"
-#include "../unit_fi.h"
 
 static char g_dir[64];
 static char g_path[128];

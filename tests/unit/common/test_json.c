@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../unit_fi.h"
 #include "common/common.h"
 #include "common/json.h"
-#include "../unit_fi.h"
 
 static char *
 envelope(struct d_json *w, const char *error, int status)

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../unit_fi.h"
 #include "common/common.h"
 #include "common/table.h"
-#include "../unit_fi.h"
 
 /* Render into a string with open_memstream. */
 static char *

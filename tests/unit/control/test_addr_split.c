@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "control/lib/rpc.h"
+#include "control/lib/rpc/rpc.h"
 
 static void
 test_valid(void **state)

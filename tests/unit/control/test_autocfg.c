@@ -1,5 +1,5 @@
 /*
- * Unit tests of config generate (control/lib/ctl_autocfg.h): every step of
+ * Unit tests of config generate (control/lib/autocfg/autocfg.h): every step of
  * the algorithm on the wolf and asym fixtures and on synthetic scans (thread
  * counts, MD-on-SSD splits, ports, replicas, VMD, provider choice checked
  * against an exhaustive enumeration), and the explanations of hardware that
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "common/common.h"
-#include "control/lib/ctl_autocfg.h"
+#include "control/lib/autocfg/autocfg.h"
 
 static char fixtures[PATH_MAX / 2];
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "control/lib/ctl_config.h"
+#include "control/lib/config/config.h"
 
 #define GIB (1ULL << 30)
 #define MIB (1ULL << 20)

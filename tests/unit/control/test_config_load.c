@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "control/lib/config_internal.h"
+#include "control/lib/config/config_internal.h"
 
 static const char *
 src_dir(void)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "control/lib/ctl_config.h"
+#include "control/lib/config/config.h"
 
 enum kind { SRV = 0, AGT, CTL };
 enum want { OK = 0, ERR, NOTE };

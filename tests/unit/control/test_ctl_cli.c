@@ -1,6 +1,6 @@
 /*
  * Unit tests of the global options shared by the control-plane binaries
- * (ctl_cli_pre_run) and of the proxy scrubbing policy.
+ * (d_cli_pre_run) and of the proxy scrubbing policy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 
 #include "common/cli.h"
 #include "common/log.h"
-#include "control/lib/ctl.h"
 
 static void
 test_proxy_scrub(void **state)
@@ -39,7 +38,7 @@ test_proxy_scrub(void **state)
 			setenv("DAOS_DISABLE_PROXY_SCRUB", cases[c].disable, 1);
 		else
 			unsetenv("DAOS_DISABLE_PROXY_SCRUB");
-		ctl_proxy_scrub();
+		d_proxy_scrub();
 		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 			assert_int_equal(getenv(vars[i]) != NULL, cases[c].kept);
 		assert_non_null(getenv("UNRELATED"));
@@ -69,7 +68,7 @@ static const struct d_cli_opt globals[] = {
 static const struct d_cli_cmd	     log_cmd = {.name = "log", .help = "log", .run = log_run};
 static const struct d_cli_cmd *const cmds[] = {&log_cmd, NULL};
 static const struct d_cli_cmd	     root = {
-	       .name = "tool", .opts = globals, .subcmd_ptrs = cmds, .pre_run = ctl_cli_pre_run};
+	       .name = "tool", .opts = globals, .subcmd_ptrs = cmds, .pre_run = d_cli_pre_run};
 
 static char logpath[] = "/tmp/test_ctl_cli.XXXXXX";
 

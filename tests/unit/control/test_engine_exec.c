@@ -12,7 +12,8 @@
 
 #include <cmocka.h>
 
-#include "control/lib/ctl_engine.h"
+#include "common/cores.h"
+#include "control/lib/config/config.h"
 #include "daos/daos_errno.h"
 
 static char *pci[] = {"0000:81:00.0"};
@@ -536,47 +537,47 @@ test_env_no_tiers(void **state)
 static void
 test_cores(void **state)
 {
-	struct ctl_engine_cores c = {0};
+	struct d_engine_cores c = {0};
 	struct d_errbuf		eb = {{0}};
 
 	(void)state;
 	/* exact fit: 2 + 16 + 4 = 22 */
-	assert_int_equal(ctl_engine_cores_check(16, 4, 22, false, &c, &eb), 0);
+	assert_int_equal(d_engine_cores_check(16, 4, 22, false, &c, &eb), 0);
 	assert_int_equal(c.cores_needed, 22);
 	assert_int_equal(c.helpers, 4);
 	assert_false(c.helpers_capped || c.no_helpers || c.oversubscribed);
 	assert_true(c.helper_pool); /* 4 % 16 != 0 */
 
 	memset(&c, 0xff, sizeof(c));
-	assert_int_equal(ctl_engine_cores_check(16, 4, 21, false, &c, &eb), -DER_INVAL);
+	assert_int_equal(d_engine_cores_check(16, 4, 21, false, &c, &eb), -DER_INVAL);
 	assert_int_equal(c.helpers, UINT32_MAX); /* untouched on error */
 	assert_string_equal(eb.msg, "cannot start engine with 16 targets 4 xs_helpers on 21 cores, "
 				    "may try with DAOS_TARGET_OVERSUBSCRIBE=1 or reduce "
 				    "#targets/#nr_xs_helpers(2 cores reserved for system service)");
 
-	assert_int_equal(ctl_engine_cores_check(16, 4, 21, true, &c, &eb), 0);
+	assert_int_equal(d_engine_cores_check(16, 4, 21, true, &c, &eb), 0);
 	assert_true(c.oversubscribed);
 
 	/* helpers capped at 2 x targets, before counting cores */
-	assert_int_equal(ctl_engine_cores_check(2, 9, 8, false, &c, &eb), 0);
+	assert_int_equal(d_engine_cores_check(2, 9, 8, false, &c, &eb), 0);
 	assert_true(c.helpers_capped);
 	assert_int_equal(c.helpers, 4);
 	assert_int_equal(c.cores_needed, 8);
 	assert_false(c.helper_pool);
-	assert_int_equal(ctl_engine_cores_check(2, 4, 8, false, &c, &eb), 0);
+	assert_int_equal(d_engine_cores_check(2, 4, 8, false, &c, &eb), 0);
 	assert_false(c.helpers_capped);
 
-	assert_int_equal(ctl_engine_cores_check(8, 0, 10, false, &c, &eb), 0);
+	assert_int_equal(d_engine_cores_check(8, 0, 10, false, &c, &eb), 0);
 	assert_true(c.no_helpers);
 	assert_false(c.helper_pool);
-	assert_int_equal(ctl_engine_cores_check(8, 8, 18, false, &c, &eb), 0);
+	assert_int_equal(d_engine_cores_check(8, 8, 18, false, &c, &eb), 0);
 	assert_false(c.no_helpers);
 	assert_false(c.helper_pool);
 
-	assert_int_equal(ctl_engine_cores_check(0, 0, 18, false, &c, &eb), -DER_INVAL);
+	assert_int_equal(d_engine_cores_check(0, 0, 18, false, &c, &eb), -DER_INVAL);
 	assert_string_equal(eb.msg, "cannot start engine with 0 targets on 18 cores: both must be "
 				    "non-zero");
-	assert_int_equal(ctl_engine_cores_check(1, 0, 0, true, &c, &eb), -DER_INVAL);
+	assert_int_equal(d_engine_cores_check(1, 0, 0, true, &c, &eb), -DER_INVAL);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the storage-format primitives (ctl_format.h): superblock
+ * Unit tests of the storage-format primitives (control/lib/storage): superblock
  * round trip, atomic writes that leave nothing behind on failure, malformed
  * superblocks reported with file:line, mountinfo parsing, real tmpfs
  * mount/unmount/"formatted" detection (root only), sparse bdev files, kdev
@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "control/lib/ctl_format.h"
+#include "control/lib/storage/storage.h"
 
 static char fixtures[1024];
 static char tmpdir[256];

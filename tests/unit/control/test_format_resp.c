@@ -13,8 +13,10 @@
 #include <cmocka.h>
 
 #include "common/json.h"
-#include "control/lib/ctl_config.h"
-#include "control/lib/ctl_format_resp.h"
+#include "control/lib/config/config.h"
+#include "control/lib/render/render.h"
+#include "control/lib/rpc/rpc.h"
+#include "control/lib/storage/storage.h"
 
 typedef void (*print_fn)(FILE *, const struct ctl_format_group *, int);
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "control/lib/ctl_member.h"
+#include "control/lib/system/system.h"
 #include "daos/daos_errno.h"
 
 #define U1 "11111111-1111-1111-1111-111111111111"

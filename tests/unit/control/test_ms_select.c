@@ -1,6 +1,6 @@
 /*
  * Member selection of the management service's `dmg system` requests
- * (src/control/server/srv_mgmt_select.c): rank and host filters, state
+ * (src/control/lib/system/select.c): rank and host filters, state
  * masks, absent ranks and hosts, and the refusals.  Hosts are numeric
  * addresses so no name service is involved.
  */
@@ -57,14 +57,14 @@ teardown(void **state)
 /* Resolve the host set first (as the MS does, outside its lock), then select. */
 static int
 sel(const struct ctl_membership *mm, const char *ranks, const char *hosts, uint32_t mask,
-    struct srv_ms_sel *s, struct d_errbuf *eb)
+    struct ctl_system_sel *s, struct d_errbuf *eb)
 {
-	struct srv_ms_hosts *hq = NULL;
-	int		     rc = srv_ms_hosts_resolve(hosts, &hq, eb);
+	struct ctl_system_hosts *hq = NULL;
+	int		     rc = ctl_system_hosts_resolve(hosts, &hq, eb);
 
 	if (rc == 0)
-		rc = srv_ms_select(mm, ranks, hq, mask, s, eb);
-	srv_ms_hosts_free(hq);
+		rc = ctl_system_select(mm, ranks, hq, mask, s, eb);
+	ctl_system_hosts_free(hq);
 	return rc;
 }
 
@@ -72,7 +72,7 @@ static void
 check(const char *ranks, const char *hosts, uint32_t mask, const char *want_ranks,
       const char *absent_r, const char *absent_h)
 {
-	struct srv_ms_sel s;
+	struct ctl_system_sel s;
 	struct d_errbuf	  eb = {{0}};
 	char		  got[128] = "";
 
@@ -83,7 +83,7 @@ check(const char *ranks, const char *hosts, uint32_t mask, const char *want_rank
 	assert_string_equal(got, want_ranks);
 	assert_string_equal(s.absent_ranks, absent_r);
 	assert_string_equal(s.absent_hosts, absent_h);
-	srv_ms_sel_fini(&s);
+	ctl_system_sel_fini(&s);
 }
 
 static void
@@ -110,7 +110,7 @@ test_filters(void **state)
 static void
 test_refusals(void **state)
 {
-	struct srv_ms_sel s = {0};
+	struct ctl_system_sel s = {0};
 	struct d_errbuf	  eb = {{0}};
 
 	(void)state;
@@ -121,14 +121,14 @@ test_refusals(void **state)
 	assert_int_equal(sel(m, NULL, "h[3-1]", 0, &s, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "invalid host set \"h[3-1]\" (--rank-hosts): "));
 	assert_null(s.v);
-	srv_ms_sel_fini(NULL);
+	ctl_system_sel_fini(NULL);
 }
 
 static void
 test_empty_membership(void **state)
 {
 	struct ctl_membership *e;
-	struct srv_ms_sel      s;
+	struct ctl_system_sel      s;
 	struct d_errbuf	       eb = {{0}};
 
 	(void)state;
@@ -136,13 +136,13 @@ test_empty_membership(void **state)
 	assert_int_equal(sel(e, "0-2", NULL, 0, &s, &eb), 0);
 	assert_int_equal(s.n, 0);
 	assert_string_equal(s.absent_ranks, "0-2");
-	srv_ms_sel_fini(&s);
+	ctl_system_sel_fini(&s);
 	assert_int_equal(sel(e, NULL, "10.1.1.1", 0, &s, &eb), 0);
 	assert_string_equal(s.absent_hosts, "10.1.1.1");
-	srv_ms_sel_fini(&s);
-	assert_int_equal(srv_ms_hosts_resolve(NULL, (struct srv_ms_hosts **)&s.v, &eb), 0);
+	ctl_system_sel_fini(&s);
+	assert_int_equal(ctl_system_hosts_resolve(NULL, (struct ctl_system_hosts **)&s.v, &eb), 0);
 	assert_null(s.v);
-	srv_ms_hosts_free(NULL);
+	ctl_system_hosts_free(NULL);
 	ctl_membership_destroy(e);
 }
 
@@ -150,7 +150,7 @@ static void
 test_resolved_names(void **state)
 {
 	struct ctl_membership *e;
-	struct srv_ms_sel      s;
+	struct ctl_system_sel      s;
 	struct d_errbuf	       eb = {{0}};
 	struct ctl_join_req    r = {.uuid = "11111111-1111-1111-1111-111111111111",
 				    .rank = CTL_NIL_RANK,
@@ -165,11 +165,11 @@ test_resolved_names(void **state)
 	assert_int_equal(sel(e, NULL, "localhost", 0, &s, &eb), 0);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.absent_hosts, "");
-	srv_ms_sel_fini(&s);
+	ctl_system_sel_fini(&s);
 	assert_int_equal(sel(e, NULL, "localhost:10002", 0, &s, &eb), 0);
 	assert_int_equal(s.n, 0);
 	assert_string_equal(s.absent_hosts, "localhost:10002");
-	srv_ms_sel_fini(&s);
+	ctl_system_sel_fini(&s);
 	ctl_membership_destroy(e);
 }
 

@@ -19,8 +19,8 @@
 
 #include "common/common.h"
 #include "common/json.h"
-#include "control/lib/ctl_net.h"
-#include "control/lib/ctl_topo.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
 
 static char fixtures[PATH_MAX / 2];
 

@@ -16,7 +16,8 @@
 
 #include "common/common.h"
 #include "common/json.h"
-#include "control/lib/rpc_conv.h"
+#include "control/lib/render/render.h"
+#include "control/lib/rpc/rpc.h"
 
 static const char *const hosts[] = {"wolf", "asym", "local"};
 

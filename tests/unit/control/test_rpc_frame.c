@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control/lib/rpc.h"
+#include "control/lib/rpc/rpc.h"
 #include "proto/ctl.pb-c.h"
 
 static void

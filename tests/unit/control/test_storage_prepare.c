@@ -15,7 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "control/lib/ctl_storage.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/storage/storage.h"
 
 static char fixtures[1024];
 static char root[4096];

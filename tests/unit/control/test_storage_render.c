@@ -13,7 +13,8 @@
 #include <cmocka.h>
 
 #include "common/json.h"
-#include "control/lib/ctl_storage.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/render/render.h"
 
 static char src[1024];
 

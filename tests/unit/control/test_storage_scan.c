@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "control/lib/ctl_storage.h"
-#include "control/lib/storage_internal.h"
+#include "control/lib/hw/hw.h"
+#include "control/lib/hw/hw_internal.h"
 
 static char fixtures[1024];
 

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "control/dmg/dmg_system.h"
-#include "control/lib/ctl_member.h"
+#include "control/lib/render/render.h"
+#include "control/lib/system/system.h"
 #include "daos/daos_errno.h"
 
 struct cap {
@@ -83,18 +83,18 @@ test_leader(void **state)
 	r.replicas = reps;
 	r.n_replicas = 3;
 	cap_open(&c);
-	dmg_sys_leader_print(c.f, &r, false);
+	ctl_system_leader_print(c.f, &r, false);
 	assert_string_equal(cap_text(&c), "Current Leader: a:1\n   Replica Set: a:1, b:1, c:1\n"
 					  "  Unresponsive Replicas: \n");
 	cap_close(&c);
 	r.down_replicas = down;
 	r.n_down_replicas = 1;
 	cap_open(&c);
-	dmg_sys_leader_print(c.f, &r, true);
+	ctl_system_leader_print(c.f, &r, true);
 	assert_string_equal(cap_text(&c), "Unresponsive Replicas: c:1\n");
 	cap_close(&c);
 	w = d_json_create();
-	dmg_sys_leader_json(w, &r);
+	ctl_system_leader_json(w, &r);
 	assert_int_equal(d_json_finish(w), 0);
 	assert_string_equal(d_json_text(w), "{\n  \"current_leader\": \"a:1\",\n  \"replicas\": [\n"
 					    "    \"a:1\",\n    \"b:1\",\n    \"c:1\"\n  ],\n"
@@ -119,7 +119,7 @@ test_query_grouped(void **state)
 	r.n_members = 6;
 	cap_open(&out);
 	cap_open(&err);
-	assert_int_equal(dmg_sys_query_print(out.f, err.f, &r, false), 0);
+	assert_int_equal(ctl_system_query_print(out.f, err.f, &r, false), 0);
 	/* groups: most ranks first, then by state name */
 	assert_string_equal(cap_text(&out), "Rank    State    \n"
 					    "----    -----    \n"
@@ -136,7 +136,7 @@ test_query_grouped(void **state)
 	r.absenthosts = (char *)"foo[7-9]";
 	cap_open(&out);
 	cap_open(&err);
-	assert_int_equal(dmg_sys_query_print(out.f, err.f, &r, false), 0);
+	assert_int_equal(ctl_system_query_print(out.f, err.f, &r, false), 0);
 	assert_string_equal(cap_text(&out), "Rank  State        \n"
 					    "----  -----        \n"
 					    "[7-9] Unknown Rank \n"
@@ -151,7 +151,7 @@ test_query_grouped(void **state)
 	r.absenthosts = (char *)"foo1";
 	cap_open(&out);
 	cap_open(&err);
-	assert_int_equal(dmg_sys_query_print(out.f, err.f, &r, false), 0);
+	assert_int_equal(ctl_system_query_print(out.f, err.f, &r, false), 0);
 	assert_string_equal(cap_text(&out), "Query matches no ranks in system\n");
 	assert_string_equal(cap_text(&err), "Unknown 1 host: foo1\nUnknown 1 rank: 7\n");
 	cap_close(&out);
@@ -174,7 +174,7 @@ test_query_verbose_and_json(void **state)
 	r.absentranks = (char *)"3";
 	cap_open(&out);
 	cap_open(&err);
-	assert_int_equal(dmg_sys_query_print(out.f, err.f, &r, true), 0);
+	assert_int_equal(ctl_system_query_print(out.f, err.f, &r, true), 0);
 	assert_string_equal(
 		cap_text(&out),
 		"Rank UUID                                 Fabric Address Fault Domain State   "
@@ -191,7 +191,7 @@ test_query_verbose_and_json(void **state)
 
 	w = d_json_create();
 	r.n_members = 1;
-	dmg_sys_query_json(w, &r);
+	ctl_system_query_json(w, &r);
 	assert_int_equal(d_json_finish(w), 0);
 	t = d_json_text(w);
 	assert_string_equal(t, "{\n  \"members\": [\n    {\n"
@@ -209,7 +209,7 @@ test_query_verbose_and_json(void **state)
 	d_json_destroy(w);
 	w = d_json_create();
 	r.n_members = 0;
-	dmg_sys_query_json(w, &r);
+	ctl_system_query_json(w, &r);
 	assert_int_equal(d_json_finish(w), 0);
 	assert_string_equal(d_json_text(w), "{\n  \"members\": null\n}");
 	d_json_destroy(w);
@@ -247,7 +247,7 @@ test_results(void **state)
 	set_result(4, 4, "stop", false, "", "Stopped");
 	cap_open(&out);
 	cap_open(&err);
-	assert_int_equal(dmg_sys_results_print(out.f, err.f, resp, 5, "8", "bar[1-2]"), 0);
+	assert_int_equal(ctl_system_results_print(out.f, err.f, resp, 5, "8", "bar[1-2]"), 0);
 	assert_string_equal(cap_text(&out), "Rank    Operation Result                        \n"
 					    "----    --------- ------                        \n"
 					    "[0,2,4] stop      OK                            \n"
@@ -261,7 +261,7 @@ test_results(void **state)
 
 	cap_open(&out);
 	cap_open(&err);
-	assert_int_equal(dmg_sys_results_print(out.f, err.f, resp, 0, "8", ""), 0);
+	assert_int_equal(ctl_system_results_print(out.f, err.f, resp, 0, "8", ""), 0);
 	assert_string_equal(cap_text(&out), "No results returned\n");
 	assert_string_equal(cap_text(&err), "Unknown 1 rank: 8\n");
 	cap_close(&out);
@@ -269,7 +269,7 @@ test_results(void **state)
 
 	w = d_json_create();
 	d_json_obj_begin(w, NULL);
-	dmg_sys_results_json(w, "Results", resp, 1);
+	ctl_system_results_json(w, "Results", resp, 1);
 	d_json_obj_end(w);
 	assert_int_equal(d_json_finish(w), 0);
 	assert_string_equal(d_json_text(w), "{\n  \"Results\": [\n    {\n"
@@ -282,17 +282,17 @@ test_results(void **state)
 					    "    }\n  ]\n}");
 	d_json_destroy(w);
 
-	e = dmg_sys_errors("bar[1-2]", "8", resp, 5, &oom);
+	e = ctl_system_errors("bar[1-2]", "8", resp, 5, &oom);
 	assert_false(oom);
 	assert_string_equal(e, "non-existent hosts bar[1-2], non-existent ranks 8, check results "
 			       "for failed ranks 1,3");
 	free(e);
-	e = dmg_sys_errors("", "", resp, 5, &oom);
+	e = ctl_system_errors("", "", resp, 5, &oom);
 	assert_string_equal(e, "check results for failed ranks 1,3");
 	free(e);
-	assert_null(dmg_sys_errors("", NULL, resp, 1, &oom));
+	assert_null(ctl_system_errors("", NULL, resp, 1, &oom));
 	assert_false(oom);
-	e = dmg_sys_errors("", "3-4", NULL, 0, &oom);
+	e = ctl_system_errors("", "3-4", NULL, 0, &oom);
 	assert_string_equal(e, "non-existent ranks 3-4");
 	free(e);
 }
@@ -304,16 +304,16 @@ test_with_states(void **state)
 	uint32_t	mask = 0;
 
 	(void)state;
-	assert_int_equal(dmg_sys_states_parse("Joined", &mask, &eb), 0);
+	assert_int_equal(ctl_system_states_parse("Joined", &mask, &eb), 0);
 	assert_int_equal(mask, CTL_MS_JOINED);
-	assert_int_equal(dmg_sys_states_parse("stopped,ERRORED, awaitformat", &mask, &eb), 0);
+	assert_int_equal(ctl_system_states_parse("stopped,ERRORED, awaitformat", &mask, &eb), 0);
 	assert_int_equal(mask, CTL_MS_STOPPED | CTL_MS_ERRORED | CTL_MS_AWAIT_FORMAT);
 	mask = 0;
-	assert_int_equal(dmg_sys_states_parse("Joined,Sleeping", &mask, &eb), -DER_INVAL);
+	assert_int_equal(ctl_system_states_parse("Joined,Sleeping", &mask, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "invalid state name \"Sleeping\" in --with-states"));
 	assert_int_equal(mask, 0);
-	assert_int_equal(dmg_sys_states_parse("Unknown", &mask, &eb), -DER_INVAL);
-	assert_int_equal(dmg_sys_states_parse(",", &mask, &eb), -DER_INVAL);
+	assert_int_equal(ctl_system_states_parse("Unknown", &mask, &eb), -DER_INVAL);
+	assert_int_equal(ctl_system_states_parse(",", &mask, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "at least one member state"));
 }
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
-#include "control/lib/ctl_topo.h"
+#include "control/lib/hw/hw.h"
 
 static char fixtures[PATH_MAX / 2];
 

@@ -1,0 +1,223 @@
+/*
+ * daos_control.yml (dmg): key table, strict loading with upstream's
+ * empty-file rule, overrides, and the search order of all three files
+ * (ctl_config_find).  No file found for dmg means built-in defaults.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daos_build.h"
+#include "common/hostlist.h"
+#include "control/lib/config/config_internal.h"
+
+#define CK(f) offsetof(struct ctl_control_config, f)
+
+static const struct cfg_key control_keys[] = {
+    {"name", CT_STR, CK(name), .deflt = CTL_DEFAULT_SYSTEM_NAME},
+    {"port", CT_INT, CK(port), .min = INT32_MIN, .max = INT32_MAX, .deflt = "10001"},
+    {"hostlist", CT_STRLIST, CK(hostlist), .deflt = "[\"localhost:10001\"]"},
+    {"transport_config", CT_SECTION, CK(transport), .sub = &cfg_control_transport_section},
+};
+
+static const struct cfg_section control_section = {"control", sizeof(struct ctl_control_config),
+						   control_keys, D_ARRAY_SIZE(control_keys)};
+
+const struct cfg_section *
+cfg_control_section_get(void)
+{
+	return &control_section;
+}
+
+void
+ctl_control_config_destroy(struct ctl_control_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	cfg_section_fini(&control_section, cfg);
+	d_yaml_doc_destroy(cfg->doc);
+	D_FREE(cfg->path);
+	free(cfg);
+}
+
+int
+ctl_control_config_default(struct ctl_control_config **out)
+{
+	struct ctl_control_config *cfg;
+	int                        rc;
+
+	D_ALLOC_PTR(cfg);
+	if (cfg == NULL)
+		return -DER_NOMEM;
+	rc = cfg_section_defaults(&control_section, cfg);
+	if (rc != 0) {
+		ctl_control_config_destroy(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
+static int
+control_load(const char *path, const char *name, const char *text,
+	     struct ctl_control_config **out, struct d_diags *diags)
+{
+	struct ctl_control_config *cfg;
+	struct cfg_ctx             cx;
+	const char                *sys;
+	size_t                     i;
+	int                        rc;
+
+	rc = ctl_control_config_default(&cfg);
+	if (rc != 0)
+		return rc;
+	if (path == NULL && text == NULL)
+		goto done; /* no file anywhere: built-in defaults */
+	rc = cfg_load_common(path, name, text, &control_section, cfg, &cfg->doc, diags);
+	if (rc == 0 && cfg->doc->size == 0) {
+		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
+			    "empty config file: %s; add settings such as hostlist or remove the "
+			    "file to use the defaults", name);
+		rc = -DER_INVAL;
+	}
+	if (rc != 0)
+		goto out;
+	cx  = (struct cfg_ctx){.diags = diags, .doc = cfg->doc};
+	sys = cfg_s(cfg->name);
+	if (*sys == '\0' || strlen(sys) > CTL_SYS_NAME_MAX)
+		cfg_verr(&cx, "name", "invalid system name: \"%s\"; use 1 to %d characters", sys,
+			 CTL_SYS_NAME_MAX);
+	if (cfg->port <= 0 || cfg->port > 65535)
+		cfg_verr(&cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
+			 "default 10001", (long long)cfg->port);
+	for (i = 0; i < cfg->hostlist.n; i++)
+		if (cfg->hostlist.v[i][0] == '\0') {
+			char p[32];
+
+			snprintf(p, sizeof(p), "hostlist[%zu]", i);
+			cfg_verr(&cx, p, "empty host address; give a host name or address");
+		}
+	rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
+done:
+	if (rc == 0 && path != NULL) {
+		D_STRDUP(cfg->path, path);
+		if (cfg->path == NULL)
+			rc = -DER_NOMEM;
+	}
+out:
+	if (rc != 0) {
+		ctl_control_config_destroy(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int
+ctl_control_config_load(const char *path, struct ctl_control_config **out,
+			struct d_diags *diags)
+{
+	return control_load(path, path, NULL, out, diags);
+}
+
+int
+ctl_control_config_load_string(const char *name, const char *text,
+			       struct ctl_control_config **out, struct d_diags *diags)
+{
+	return control_load(NULL, name, text, out, diags);
+}
+
+char *
+ctl_control_config_to_yaml(const struct ctl_control_config *cfg)
+{
+	return cfg_section_to_yaml(&control_section, cfg);
+}
+
+int
+ctl_control_config_override(struct ctl_control_config *cfg,
+			    const struct ctl_control_overrides *ov, struct d_errbuf *eb)
+{
+	if (ov->hostlist != NULL) {
+		struct ctl_strlist  l  = {0};
+		struct d_hostlist  *hl = NULL;
+		struct d_errbuf     heb;
+		int                 rc;
+
+		/* Check the whole list with the hostlist grammar; keep it as given. */
+		rc = d_hostlist_parse(ov->hostlist, &hl, &heb);
+		d_hostlist_destroy(hl);
+		if (rc != 0) {
+			d_errbuf_set(eb, "-l/--host-list: %s", heb.msg);
+			return rc;
+		}
+		if (cfg_strlist_add(&l, ov->hostlist) != 0) {
+			cfg_strlist_fini(&l);
+			d_errbuf_set(eb, "out of memory applying the host list");
+			return -DER_NOMEM;
+		}
+		cfg_strlist_fini(&cfg->hostlist);
+		cfg->hostlist = l;
+	}
+	if (ov->insecure)
+		cfg->transport.allow_insecure = true;
+	return 0;
+}
+
+/* ---- search order ------------------------------------------------------------------- */
+
+static bool
+file_exists(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+int
+ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
+		const struct ctl_config_dirs *dirs, char **out, struct d_errbuf *eb)
+{
+	static const char *const files[] = {"daos_server.yml", "daos_agent.yml",
+					    "daos_control.yml"};
+	const char              *home = dirs && dirs->home ? dirs->home : getenv("HOME");
+	const char *cdir = dirs && dirs->config_dir ? dirs->config_dir : DAOS_CONFIG_DIR;
+	const char *sdir = dirs && dirs->sys_dir ? dirs->sys_dir : "/etc/daos";
+	char       *cand[3] = {NULL, NULL, NULL};
+	size_t      n = 0, i;
+	int         rc = 0;
+
+	if (opt_path != NULL && *opt_path != '\0') {
+		D_STRDUP(*out, opt_path);
+		return *out ? 0 : -DER_NOMEM;
+	}
+	if (kind == CTL_CFG_CONTROL && home != NULL && *home != '\0')
+		cand[n++] = d_asprintf("%s/.%s", home, files[kind]);
+	cand[n++] = d_asprintf("%s/%s", cdir, files[kind]);
+	if (strcmp(cdir, sdir) != 0)
+		cand[n++] = d_asprintf("%s/%s", sdir, files[kind]);
+	for (i = 0; i < n; i++)
+		if (cand[i] == NULL)
+			rc = -DER_NOMEM;
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (file_exists(cand[i])) {
+			*out    = cand[i];
+			cand[i] = NULL;
+			goto out;
+		}
+	}
+	if (kind == CTL_CFG_CONTROL) {
+		*out = NULL;
+		goto out;
+	}
+	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", files[kind],
+		     cand[0], n > 1 ? " and " : "", n > 1 ? cand[1] : "");
+	rc = -DER_NONEXIST;
+out:
+	for (i = 0; i < n; i++)
+		D_FREE(cand[i]);
+	return rc;
+}

@@ -1,0 +1,423 @@
+/*
+ * The storage scan entry point (real machine or fixture), the scan object's
+ * lifetime and sorting, /proc/meminfo and hugepage accounting, and the small
+ * file helpers the other storage_*.c files share.  Device specifics live in
+ * storage_pmem.c, storage_nvme.c and storage_fixture.c.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/lib/hw/hw.h"
+#include "control/lib/hw/hw_internal.h"
+
+void
+stg_pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void
+stg_strlcpy(char *dst, const char *src, size_t len)
+{
+	if (len == 0)
+		return;
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+int
+stg_read_file(const char *path, char **out, struct d_errbuf *eb)
+{
+	struct d_sbuf sb;
+	char	      buf[4096];
+	ssize_t	      n;
+	int	      fd;
+	int	      rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = d_errno2der(errno);
+		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
+		return rc;
+	}
+	d_sbuf_init(&sb);
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = d_errno2der(errno);
+			d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (d_sbuf_putn(&sb, buf, (size_t)n) != 0) {
+			rc = -DER_NOMEM;
+			d_errbuf_set(eb, "out of memory reading %s", path);
+			goto out;
+		}
+	}
+	*out = d_sbuf_take(&sb);
+	if (*out == NULL) {
+		rc = -DER_NOMEM;
+		d_errbuf_set(eb, "out of memory reading %s", path);
+	}
+out:
+	d_sbuf_fini(&sb);
+	close(fd);
+	return rc;
+}
+
+int
+stg_read_line(const char *path, char *buf, size_t len, struct d_errbuf *eb)
+{
+	char *text = NULL;
+	char *nl;
+	int   rc;
+
+	rc = stg_read_file(path, &text, eb);
+	if (rc != 0)
+		return rc;
+	nl = strchr(text, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	stg_strlcpy(buf, stg_trim(text), len);
+	free(text);
+	return 0;
+}
+
+int
+stg_read_u64(const char *path, uint64_t *out, struct d_errbuf *eb)
+{
+	char line[128];
+	int  rc;
+
+	rc = stg_read_line(path, line, sizeof(line), eb);
+	if (rc != 0)
+		return rc;
+	if (stg_parse_u64(line, out) != 0) {
+		d_errbuf_set(eb, "%s:1: expected a non-negative integer, got \"%s\"", path, line);
+		return -DER_INVAL;
+	}
+	return 0;
+}
+
+int
+stg_read_i64(const char *path, int64_t *out, struct d_errbuf *eb)
+{
+	char	  line[128];
+	char	 *end;
+	long long v;
+	int	  rc;
+
+	rc = stg_read_line(path, line, sizeof(line), eb);
+	if (rc != 0)
+		return rc;
+	errno = 0;
+	v = strtoll(line, &end, 10);
+	if (line[0] == '\0' || errno != 0 || *end != '\0') {
+		d_errbuf_set(eb, "%s:1: expected an integer, got \"%s\"", path, line);
+		return -DER_INVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+stg_write_file(const char *path, const char *text, struct d_errbuf *eb)
+{
+	size_t	len = strlen(text);
+	ssize_t n;
+	int	fd;
+	int	rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = d_errno2der(errno);
+		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+		return rc;
+	}
+	while (len > 0) {
+		n = write(fd, text, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = d_errno2der(errno);
+			d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+			break;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) != 0 && rc == 0) {
+		rc = d_errno2der(errno);
+		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+	}
+	return rc;
+}
+
+int
+stg_array_add(void **arr, int *nr, size_t sz, const void *elem)
+{
+	void *p;
+
+	p = d_realloc(*arr, (size_t)(*nr + 1) * sz);
+	if (p == NULL)
+		return -DER_NOMEM;
+	memcpy((char *)p + (size_t)*nr * sz, elem, sz);
+	*arr = p;
+	(*nr)++;
+	return 0;
+}
+
+bool
+stg_pci_addr_valid(const char *s)
+{
+	static const char pat[] = "xxxx:xx:xx.x";
+	size_t		  i;
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return false;
+	for (i = 0; i < sizeof(pat) - 1; i++) {
+		if (pat[i] == 'x') {
+			if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+				return false;
+		} else if (s[i] != pat[i]) {
+			return false;
+		}
+	}
+	/* PCI function numbers are 0-7. */
+	return s[11] >= '0' && s[11] <= '7';
+}
+
+static int
+cmp_module(const void *a, const void *b)
+{
+	const struct ctl_scm_module *x = a, *y = b;
+
+	return (x->physical_id > y->physical_id) - (x->physical_id < y->physical_id);
+}
+
+static int
+cmp_region(const void *a, const void *b)
+{
+	const struct ctl_scm_region *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+cmp_namespace(const void *a, const void *b)
+{
+	const struct ctl_scm_namespace *x = a, *y = b;
+
+	return strcmp(x->blockdev, y->blockdev);
+}
+
+static int
+cmp_ctrlr(const void *a, const void *b)
+{
+	const struct ctl_nvme_ctrlr *x = a, *y = b;
+
+	return strcmp(x->pci_addr, y->pci_addr);
+}
+
+void
+stg_scan_sort(struct ctl_storage_scan *s)
+{
+	if (s->nr_modules > 1)
+		qsort(s->modules, s->nr_modules, sizeof(*s->modules), cmp_module);
+	if (s->nr_regions > 1)
+		qsort(s->regions, s->nr_regions, sizeof(*s->regions), cmp_region);
+	if (s->nr_namespaces > 1)
+		qsort(s->namespaces, s->nr_namespaces, sizeof(*s->namespaces), cmp_namespace);
+	if (s->nr_ctrlrs > 1)
+		qsort(s->ctrlrs, s->nr_ctrlrs, sizeof(*s->ctrlrs), cmp_ctrlr);
+}
+
+static const char *
+meminfo_path(char *buf, size_t len)
+{
+	const char *p = ctl_hw_path(buf, len, STG_FX_MEMINFO);
+
+	return p != NULL ? p : STG_PROC_MEMINFO;
+}
+
+int
+stg_meminfo_read(struct ctl_meminfo *mi, struct d_errbuf *eb)
+{
+	char	    buf[4096];
+	const char *path = meminfo_path(buf, sizeof(buf));
+	char	   *text = NULL;
+	int	    rc;
+
+	rc = stg_read_file(path, &text, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_meminfo_parse(text, path, mi, eb);
+	free(text);
+	return rc;
+}
+
+/*
+ * In a fixture the meminfo file is the hugepage state: rewrite its
+ * HugePages_Total/Free lines as the kernel would after a change of
+ * nr_hugepages (free pages move by the same delta).
+ */
+static int
+fx_hugepages_set(const char *path, uint64_t nr, struct d_errbuf *eb)
+{
+	struct ctl_meminfo mi;
+	struct d_sbuf	   sb;
+	char		  *text = NULL;
+	const char	  *p;
+	int64_t		   delta;
+	int		   rc;
+
+	rc = stg_read_file(path, &text, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_meminfo_parse(text, path, &mi, eb);
+	if (rc != 0)
+		goto out;
+	delta = (int64_t)nr - (int64_t)mi.hugepages_total;
+	if (delta < 0 && (uint64_t)-delta > mi.hugepages_free) {
+		d_errbuf_set(eb,
+			     "%s: cannot release %" PRId64 " hugepages, only %" PRIu64
+			     " are free (in use by running processes)",
+			     path, -delta, mi.hugepages_free);
+		rc = -DER_BUSY;
+		goto out;
+	}
+	d_sbuf_init(&sb);
+	for (p = text; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t	    n = nl != NULL ? (size_t)(nl - p + 1) : strlen(p);
+
+		if (strncmp(p, "HugePages_Total:", 16) == 0)
+			d_sbuf_printf(&sb, "HugePages_Total: %8" PRIu64 "\n", nr);
+		else if (strncmp(p, "HugePages_Free:", 15) == 0)
+			d_sbuf_printf(&sb, "HugePages_Free:  %8" PRIu64 "\n",
+				      (uint64_t)((int64_t)mi.hugepages_free + delta));
+		else
+			d_sbuf_putn(&sb, p, n);
+		p += n;
+	}
+	if (sb.failed) {
+		rc = -DER_NOMEM;
+		d_errbuf_set(eb, "out of memory rewriting %s", path);
+	} else {
+		rc = stg_write_file(path, sb.buf != NULL ? sb.buf : "", eb);
+	}
+	d_sbuf_fini(&sb);
+out:
+	free(text);
+	return rc;
+}
+
+int
+stg_hugepages_set(uint64_t nr, uint64_t *got, struct d_errbuf *eb)
+{
+	struct ctl_meminfo mi;
+	char		   path[4096];
+	char		   val[32];
+	int		   rc;
+
+	if (ctl_hw_path(path, sizeof(path), STG_FX_MEMINFO) != NULL) {
+		rc = fx_hugepages_set(path, nr, eb);
+	} else {
+		snprintf(val, sizeof(val), "%" PRIu64 "\n", nr);
+		rc = stg_write_file(STG_NR_HUGEPAGES, val, eb);
+	}
+	if (rc != 0)
+		return rc;
+	/* The kernel may grant fewer pages than asked (fragmented memory). */
+	rc = stg_meminfo_read(&mi, eb);
+	if (rc != 0)
+		return rc;
+	*got = mi.hugepages_total;
+	return 0;
+}
+
+void
+stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h)
+{
+	static const char *files[] = {"max_link_speed", "current_link_speed", "max_link_width",
+				      "current_link_width"};
+	char		   path[4096];
+	char		   line[64];
+	size_t		   i;
+
+	for (i = 0; i < D_ARRAY_SIZE(files); i++) {
+		uint64_t w;
+
+		snprintf(path, sizeof(path), "%s/%s", pcidir, files[i]);
+		if (stg_read_line(path, line, sizeof(line), NULL) != 0)
+			continue;
+		switch (i) {
+		case 0:
+			h->link_max_speed = ctl_pci_link_speed_parse(line);
+			break;
+		case 1:
+			h->link_neg_speed = ctl_pci_link_speed_parse(line);
+			break;
+		case 2:
+			if (stg_parse_u64(line, &w) == 0)
+				h->link_max_width = (uint32_t)w;
+			break;
+		default:
+			if (stg_parse_u64(line, &w) == 0)
+				h->link_neg_width = (uint32_t)w;
+			break;
+		}
+	}
+}
+
+int
+ctl_storage_scan(unsigned int flags, struct ctl_storage_scan **out, struct d_errbuf *eb)
+{
+	struct ctl_storage_scan *s;
+	const char		*root = ctl_hw_root();
+	int			 rc = 0;
+
+	D_ALLOC_PTR(s);
+	if (s == NULL) {
+		d_errbuf_set(eb, "out of memory");
+		return -DER_NOMEM;
+	}
+	if (flags & CTL_SCAN_SCM) {
+		rc = root != NULL ? stg_fx_scan_pmem(root, s, eb) : stg_pmem_scan(s, eb);
+		if (rc != 0)
+			goto out;
+	}
+	if (flags & CTL_SCAN_NVME) {
+		bool health = (flags & CTL_SCAN_HEALTH) != 0;
+
+		rc = root != NULL ? stg_fx_scan_nvme(root, s, health, eb)
+				  : stg_nvme_scan(s, health, eb);
+		if (rc != 0)
+			goto out;
+	}
+	if (flags & CTL_SCAN_MEM) {
+		rc = stg_meminfo_read(&s->mem, eb);
+		if (rc != 0)
+			goto out;
+	}
+	stg_scan_sort(s);
+	*out = s;
+	s = NULL;
+out:
+	ctl_storage_scan_free(s);
+	return rc;
+}
