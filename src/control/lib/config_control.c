@@ -25,108 +25,62 @@ static const struct cfg_key control_keys[] = {
 static const struct cfg_section control_section = {"control", sizeof(struct ctl_control_config),
 						   control_keys, D_ARRAY_SIZE(control_keys)};
 
-const struct cfg_section *
-cfg_control_section_get(void)
+static void
+control_validate(struct cfg_ctx *cx, void *obj)
 {
-	return &control_section;
-}
-
-void
-ctl_control_config_destroy(struct ctl_control_config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	cfg_section_fini(&control_section, cfg);
-	d_yaml_doc_destroy(cfg->doc);
-	D_FREE(cfg->path);
-	free(cfg);
-}
-
-int
-ctl_control_config_default(struct ctl_control_config **out)
-{
-	struct ctl_control_config *cfg;
-	int                        rc;
-
-	D_ALLOC_PTR(cfg);
-	if (cfg == NULL)
-		return -DER_NOMEM;
-	rc = cfg_section_defaults(&control_section, cfg);
-	if (rc != 0) {
-		ctl_control_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
-}
-
-static int
-control_load(const char *path, const char *name, const char *text,
-	     struct ctl_control_config **out, struct d_diags *diags)
-{
-	struct ctl_control_config *cfg;
-	struct cfg_ctx             cx;
-	const char                *sys;
+	struct ctl_control_config *cfg = obj;
+	const char                *sys = cfg_s(cfg->name);
 	size_t                     i;
-	int                        rc;
 
-	rc = ctl_control_config_default(&cfg);
-	if (rc != 0)
-		return rc;
-	if (path == NULL && text == NULL)
-		goto done; /* no file anywhere: built-in defaults */
-	rc = cfg_load_common(path, name, text, &control_section, cfg, &cfg->doc, diags);
-	if (rc == 0 && cfg->doc->size == 0) {
-		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
-			    "empty config file: %s; add settings such as hostlist or remove the "
-			    "file to use the defaults", name);
-		rc = -DER_INVAL;
-	}
-	if (rc != 0)
-		goto out;
-	cx  = (struct cfg_ctx){.diags = diags, .doc = cfg->doc};
-	sys = cfg_s(cfg->name);
 	if (*sys == '\0' || strlen(sys) > CTL_SYS_NAME_MAX)
-		cfg_verr(&cx, "name", "invalid system name: \"%s\"; use 1 to %d characters", sys,
+		cfg_verr(cx, "name", "invalid system name: \"%s\"; use 1 to %d characters", sys,
 			 CTL_SYS_NAME_MAX);
 	if (cfg->port <= 0 || cfg->port > 65535)
-		cfg_verr(&cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
+		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
 			 "default 10001", (long long)cfg->port);
 	for (i = 0; i < cfg->hostlist.n; i++)
 		if (cfg->hostlist.v[i][0] == '\0') {
 			char p[32];
 
 			snprintf(p, sizeof(p), "hostlist[%zu]", i);
-			cfg_verr(&cx, p, "empty host address; give a host name or address");
+			cfg_verr(cx, p, "empty host address; give a host name or address");
 		}
-	rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
-done:
-	if (rc == 0 && path != NULL) {
-		D_STRDUP(cfg->path, path);
-		if (cfg->path == NULL)
-			rc = -DER_NOMEM;
-	}
-out:
-	if (rc != 0) {
-		ctl_control_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
+}
+
+const struct cfg_file cfg_control_file = {
+    .name       = "daos_control.yml",
+    .sec        = &control_section,
+    .path_off   = CK(path),
+    .doc_off    = CK(doc),
+    .optional   = true,
+    .empty_hint = "add settings such as hostlist or remove the file to use the defaults",
+    .validate   = control_validate,
+};
+
+void
+ctl_control_config_destroy(struct ctl_control_config *cfg)
+{
+	cfg_file_destroy(&cfg_control_file, cfg);
+}
+
+int
+ctl_control_config_default(struct ctl_control_config **out)
+{
+	return cfg_file_default(&cfg_control_file, (void **)out);
 }
 
 int
 ctl_control_config_load(const char *path, struct ctl_control_config **out,
 			struct d_diags *diags)
 {
-	return control_load(path, path, NULL, out, diags);
+	return cfg_file_load(&cfg_control_file, path, (void **)out, diags);
 }
 
 int
 ctl_control_config_load_string(const char *name, const char *text,
 			       struct ctl_control_config **out, struct d_diags *diags)
 {
-	return control_load(NULL, name, text, out, diags);
+	return cfg_file_load_string(&cfg_control_file, name, text, (void **)out, diags);
 }
 
 char *

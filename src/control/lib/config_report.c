@@ -163,19 +163,19 @@ ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out, FIL
 void
 ctl_server_config_json(const void *cfg, struct d_json *w, const char *key)
 {
-	cfg_section_to_json(cfg_server_section_get(), cfg, w, key);
+	cfg_section_to_json(cfg_server_file.sec, cfg, w, key);
 }
 
 void
 ctl_agent_config_json(const void *cfg, struct d_json *w, const char *key)
 {
-	cfg_section_to_json(cfg_agent_section_get(), cfg, w, key);
+	cfg_section_to_json(cfg_agent_file.sec, cfg, w, key);
 }
 
 void
 ctl_control_config_json(const void *cfg, struct d_json *w, const char *key)
 {
-	cfg_section_to_json(cfg_control_section_get(), cfg, w, key);
+	cfg_section_to_json(cfg_control_file.sec, cfg, w, key);
 }
 
 /* Record a failed command-line override as a problem of the run. */
