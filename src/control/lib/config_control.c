@@ -48,13 +48,14 @@ control_validate(struct cfg_ctx *cx, void *obj)
 }
 
 const struct cfg_file cfg_control_file = {
-    .name       = "daos_control.yml",
-    .sec        = &control_section,
-    .path_off   = CK(path),
-    .doc_off    = CK(doc),
-    .optional   = true,
-    .empty_hint = "add settings such as hostlist or remove the file to use the defaults",
-    .validate   = control_validate,
+    .name         = "daos_control.yml",
+    .sec          = &control_section,
+    .path_off     = CK(path),
+    .doc_off      = CK(doc),
+    .optional     = true,
+    .home_dotfile = true,
+    .empty_hint   = "add settings such as hostlist or remove the file to use the defaults",
+    .validate     = control_validate,
 };
 
 void
@@ -133,8 +134,7 @@ int
 ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 		const struct ctl_config_dirs *dirs, char **out, struct d_errbuf *eb)
 {
-	static const char *const files[] = {"daos_server.yml", "daos_agent.yml",
-					    "daos_control.yml"};
+	const struct cfg_file   *f    = cfg_file_get(kind);
 	const char              *home = dirs && dirs->home ? dirs->home : getenv("HOME");
 	const char *cdir = dirs && dirs->config_dir ? dirs->config_dir : DAOS_CONFIG_DIR;
 	const char *sdir = dirs && dirs->sys_dir ? dirs->sys_dir : "/etc/daos";
@@ -146,11 +146,11 @@ ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 		D_STRDUP(*out, opt_path);
 		return *out ? 0 : -DER_NOMEM;
 	}
-	if (kind == CTL_CFG_CONTROL && home != NULL && *home != '\0')
-		cand[n++] = d_asprintf("%s/.%s", home, files[kind]);
-	cand[n++] = d_asprintf("%s/%s", cdir, files[kind]);
+	if (f->home_dotfile && home != NULL && *home != '\0')
+		cand[n++] = d_asprintf("%s/.%s", home, f->name);
+	cand[n++] = d_asprintf("%s/%s", cdir, f->name);
 	if (strcmp(cdir, sdir) != 0)
-		cand[n++] = d_asprintf("%s/%s", sdir, files[kind]);
+		cand[n++] = d_asprintf("%s/%s", sdir, f->name);
 	for (i = 0; i < n; i++)
 		if (cand[i] == NULL)
 			rc = -DER_NOMEM;
@@ -163,11 +163,11 @@ ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 			goto out;
 		}
 	}
-	if (kind == CTL_CFG_CONTROL) {
+	if (f->optional) {
 		*out = NULL;
 		goto out;
 	}
-	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", files[kind],
+	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", f->name,
 		     cand[0], n > 1 ? " and " : "", n > 1 ? cand[1] : "");
 	rc = -DER_NONEXIST;
 out:

@@ -120,8 +120,9 @@ struct cfg_file {
 	const struct cfg_section *sec;      /* top-level keys; sec->size is the struct size */
 	size_t                    path_off; /* char *: the file loaded, NULL for defaults */
 	size_t                    doc_off;  /* struct d_yaml_doc *: kept for line numbers */
-	/* No file is fine: loading a NULL path (no text) gives the built-in defaults. */
+	/* No file is fine: the search may find none; a NULL path loads the built-in defaults. */
 	bool                      optional;
+	bool                      home_dotfile; /* ~/.<name> is searched first */
 	/* Non-NULL: an empty file is an error, this advice follows the file name. */
 	const char               *empty_hint;
 	/* Rules after a successful parse; problems and notices with cfg_verr() and friends. */
@@ -133,6 +134,8 @@ struct cfg_file {
 extern const struct cfg_file cfg_server_file;
 extern const struct cfg_file cfg_agent_file;
 extern const struct cfg_file cfg_control_file;
+
+const struct cfg_file *cfg_file_get(enum ctl_config_kind kind);
 
 /*
  * Built-in defaults: every key's default, then `derive` (its notices are

@@ -191,8 +191,6 @@ int
 ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const void *overrides,
 			 bool json, FILE *out, FILE *err)
 {
-	static const char *const names[] = {"daos_server.yml", "daos_agent.yml",
-					    "daos_control.yml"};
 	struct ctl_config_result  res = {0};
 	struct ctl_server_config *s = NULL;
 	struct ctl_agent_config  *a = NULL;
@@ -203,7 +201,7 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const 
 	int                       rc, status;
 
 	rc = ctl_config_find(kind, opt_path, NULL, &path, &eb);
-	d_diags_init(&dg, path ? path : rc == 0 ? "<built-in defaults>" : names[kind]);
+	d_diags_init(&dg, path ? path : rc == 0 ? "<built-in defaults>" : cfg_file_get(kind)->name);
 	if (rc != 0) {
 		d_diags_add(&dg, D_DIAG_ERROR, 0, NULL, "%s", eb.msg);
 		goto report;

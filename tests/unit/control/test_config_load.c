@@ -754,6 +754,55 @@ test_file_kind_errors(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The search order and file names come from each kind's description. */
+static void
+test_file_kind_search(void **state)
+{
+	static const struct {
+		enum ctl_config_kind kind;
+		const char          *name;
+	} names[] = {
+	    {CTL_CFG_SERVER, "daos_server.yml"},
+	    {CTL_CFG_AGENT, "daos_agent.yml"},
+	    {CTL_CFG_CONTROL, "daos_control.yml"},
+	};
+	char                   root[] = "/tmp/test_cfs_XXXXXX", p[128], msg[400];
+	struct ctl_config_dirs dirs;
+	struct d_errbuf        eb;
+	char                  *out;
+	size_t                 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	dirs = (struct ctl_config_dirs){.home = root, .config_dir = "/nonexistent/c",
+					.sys_dir = "/nonexistent/s"};
+	for (i = 0; i < D_ARRAY_SIZE(names); i++) {
+		const struct cfg_file *f = cfg_file_get(names[i].kind);
+
+		assert_ptr_equal(f, kinds[i]);
+		assert_string_equal(f->name, names[i].name);
+		/* ~/.<name>: dmg's per-user file, nobody else's */
+		snprintf(p, sizeof(p), "%s/.%s", root, f->name);
+		write_file(p, "port: 10001\n", 0644);
+		out = (char *)"untouched";
+		if (names[i].kind == CTL_CFG_CONTROL) {
+			assert_int_equal(ctl_config_find(names[i].kind, NULL, &dirs, &out, &eb), 0);
+			assert_string_equal(out, p);
+			free(out);
+		} else {
+			assert_int_equal(ctl_config_find(names[i].kind, NULL, &dirs, &out, &eb),
+					 -DER_NONEXIST);
+			assert_string_equal(out, "untouched");
+			snprintf(msg, sizeof(msg), "no %s found (looked for /nonexistent/c/%s and "
+				 "/nonexistent/s/%s); give the file with -o", f->name, f->name,
+				 f->name);
+			assert_string_equal(eb.msg, msg);
+		}
+		unlink(p);
+	}
+	assert_int_equal(rmdir(root), 0);
+}
+
 /*
  * Out of memory (unit_fi.h): with the Nth and every later allocation failing,
  * each entry point returns -DER_NOMEM and leaves *out alone, or succeeds with
@@ -1013,7 +1062,8 @@ main(void)
 	    cmocka_unit_test(test_save_active),        cmocka_unit_test(test_search_order),
 	    cmocka_unit_test(test_overrides),          cmocka_unit_test(test_fault_cb_files),
 	    cmocka_unit_test(test_file_errors),        cmocka_unit_test(test_yaml_helpers),
-	    cmocka_unit_test(test_file_kind_errors),   cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_file_kind_errors),   cmocka_unit_test(test_file_kind_search),
+	    cmocka_unit_test(test_alloc_failures),
 	};
 
 	unit_fi_dispatch(fi_cases);
