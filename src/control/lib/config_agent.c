@@ -229,23 +229,12 @@ static const struct cfg_section agent_section = {"agent", sizeof(struct ctl_agen
 static void
 agent_validate(struct cfg_ctx *cx, void *obj)
 {
-	struct ctl_agent_config *cfg  = obj;
-	const char              *name = cfg_s(cfg->name);
+	struct ctl_agent_config *cfg = obj;
 	size_t                   i;
 
-	if (*name == '\0' || strlen(name) > CTL_SYS_NAME_MAX)
-		cfg_verr(cx, "name", "invalid system name: %s; use 1 to %d characters", name,
-			 CTL_SYS_NAME_MAX);
-	if (cfg->port <= 0 || cfg->port > 65535)
-		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
-			 "default 10001", (long long)cfg->port);
-	for (i = 0; i < cfg->access_points.n; i++)
-		if (cfg->access_points.v[i][0] == '\0') {
-			char p[40];
-
-			snprintf(p, sizeof(p), "access_points[%zu]", i);
-			cfg_verr(cx, p, "empty access point address; give a host name or address");
-		}
+	cfg_sys_name_check(cx, cfg->name, false);
+	cfg_control_port_check(cx, cfg->port);
+	cfg_addr_list_check(cx, &cfg->access_points, "access_points", "access point");
 	if (cfg->exclude_fabric_ifaces.n > 0 && cfg->include_fabric_ifaces.n > 0)
 		cfg_verr(cx, "include_fabric_ifaces", "cannot specify both exclude_fabric_ifaces and "
 			 "include_fabric_ifaces; keep one of the two lists");

@@ -29,22 +29,10 @@ static void
 control_validate(struct cfg_ctx *cx, void *obj)
 {
 	struct ctl_control_config *cfg = obj;
-	const char                *sys = cfg_s(cfg->name);
-	size_t                     i;
 
-	if (*sys == '\0' || strlen(sys) > CTL_SYS_NAME_MAX)
-		cfg_verr(cx, "name", "invalid system name: \"%s\"; use 1 to %d characters", sys,
-			 CTL_SYS_NAME_MAX);
-	if (cfg->port <= 0 || cfg->port > 65535)
-		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
-			 "default 10001", (long long)cfg->port);
-	for (i = 0; i < cfg->hostlist.n; i++)
-		if (cfg->hostlist.v[i][0] == '\0') {
-			char p[32];
-
-			snprintf(p, sizeof(p), "hostlist[%zu]", i);
-			cfg_verr(cx, p, "empty host address; give a host name or address");
-		}
+	cfg_sys_name_check(cx, cfg->name, true);
+	cfg_control_port_check(cx, cfg->port);
+	cfg_addr_list_check(cx, &cfg->hostlist, "hostlist", "host");
 }
 
 const struct cfg_file cfg_control_file = {

@@ -181,6 +181,14 @@ int cfg_control_log_mask_check(struct cfg_ctx *cx, const struct d_yaml_node *n, 
 			       const char *path);
 /* Items of a comma-separated list, ignoring empty ones (provider strings). */
 size_t cfg_count_items(const char *s);
+/* Rules common to the files (key "name", "port", `key`[i]); problems via cfg_verr(). */
+/* 1 to CTL_SYS_NAME_MAX characters; `quoted`: the message quotes the name (not the agent). */
+void cfg_sys_name_check(struct cfg_ctx *cx, const char *name, bool quoted);
+/* The control port of daos_agent.yml and daos_control.yml: 1 to 65535. */
+void cfg_control_port_check(struct cfg_ctx *cx, int64_t port);
+/* No empty address in `l`; `what` names an address in the message ("host"). */
+void cfg_addr_list_check(struct cfg_ctx *cx, const struct ctl_strlist *l, const char *key,
+			 const char *what);
 
 /* Engine-level validation (config_engine.c), engine i of cfg. */
 void cfg_engine_validate(struct cfg_ctx *cx, struct ctl_server_config *cfg, size_t idx);

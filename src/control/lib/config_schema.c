@@ -1137,3 +1137,36 @@ cfg_control_log_mask_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void
 	cfg_err(cx, n->line, path, "%s", eb.msg);
 	return -DER_INVAL;
 }
+
+void
+cfg_sys_name_check(struct cfg_ctx *cx, const char *name, bool quoted)
+{
+	const char *q = quoted ? "\"" : "";
+
+	name = cfg_s(name);
+	if (*name == '\0' || strlen(name) > CTL_SYS_NAME_MAX)
+		cfg_verr(cx, "name", "invalid system name: %s%s%s; use 1 to %d characters", q, name,
+			 q, CTL_SYS_NAME_MAX);
+}
+
+void
+cfg_control_port_check(struct cfg_ctx *cx, int64_t port)
+{
+	if (port <= 0 || port > 65535)
+		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
+			 "default 10001", (long long)port);
+}
+
+void
+cfg_addr_list_check(struct cfg_ctx *cx, const struct ctl_strlist *l, const char *key,
+		    const char *what)
+{
+	char   p[64];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i][0] == '\0') {
+			snprintf(p, sizeof(p), "%s[%zu]", key, i);
+			cfg_verr(cx, p, "empty %s address; give a host name or address", what);
+		}
+}

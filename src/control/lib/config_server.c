@@ -91,12 +91,9 @@ static const struct cfg_section server_section = {"server", sizeof(struct ctl_se
 static void
 server_validate(struct cfg_ctx *cx, void *obj)
 {
-	struct ctl_server_config *cfg  = obj;
-	const char               *name = cfg_s(cfg->name);
+	struct ctl_server_config *cfg = obj;
 
-	if (*name == '\0' || strlen(name) > CTL_SYS_NAME_MAX)
-		cfg_verr(cx, "name", "invalid system name: \"%s\"; use 1 to %d characters",
-			 name, CTL_SYS_NAME_MAX);
+	cfg_sys_name_check(cx, cfg->name, true);
 	if (cfg_count_items(cfg->fabric.provider) > 1)
 		cfg_verr(cx, "provider",
 			 "fabric provider string \"%s\" includes more than one provider; configure "

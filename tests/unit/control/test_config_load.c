@@ -803,6 +803,52 @@ test_file_kind_search(void **state)
 	assert_int_equal(rmdir(root), 0);
 }
 
+/* Rules shared by the files: exact messages, keys and lines, per file. */
+static void
+test_common_rules(void **state)
+{
+	static const struct {
+		const struct cfg_file *f;
+		const char            *text;
+		const char            *diag[4]; /* "line|key|message" */
+	} cases[] = {
+	    {&cfg_server_file, "name: abcdefghijklmnop\n",
+	     {"1|name|invalid system name: \"abcdefghijklmnop\"; use 1 to 15 characters"}},
+	    {&cfg_agent_file, "name: abcdefghijklmnop\nport: 0\naccess_points: [a, \"\", b, \"\"]\n",
+	     {"1|name|invalid system name: abcdefghijklmnop; use 1 to 15 characters",
+	      "2|port|invalid control port 0; use a port between 1 and 65535, default 10001",
+	      "3|access_points[1]|empty access point address; give a host name or address",
+	      "3|access_points[3]|empty access point address; give a host name or address"}},
+	    {&cfg_control_file, "hostlist:\n- h\n- \"\"\nname: \"\"\nport: 65536\n",
+	     {"4|name|invalid system name: \"\"; use 1 to 15 characters",
+	      "5|port|invalid control port 65536; use a port between 1 and 65535, default 10001",
+	      "3|hostlist[1]|empty host address; give a host name or address"}},
+	};
+	struct d_diags dg;
+	void          *cfg;
+	size_t         i, j;
+	char           got[256];
+
+	(void)state;
+	for (i = 0; i < D_ARRAY_SIZE(cases); i++) {
+		d_diags_init(&dg, cases[i].f->name);
+		cfg = FI_SENTINEL;
+		assert_int_equal(cfg_file_load_string(cases[i].f, cases[i].f->name, cases[i].text,
+						      &cfg, &dg),
+				 -DER_INVAL);
+		assert_ptr_equal(cfg, FI_SENTINEL);
+		for (j = 0; j < D_ARRAY_SIZE(cases[i].diag) && cases[i].diag[j] != NULL; j++) {
+			assert_true(j < dg.n);
+			assert_int_equal(dg.v[j].sev, D_DIAG_ERROR);
+			snprintf(got, sizeof(got), "%d|%s|%s", dg.v[j].line,
+				 dg.v[j].key ? dg.v[j].key : "", dg.v[j].msg);
+			assert_string_equal(got, cases[i].diag[j]);
+		}
+		assert_int_equal(dg.n, j);
+		d_diags_fini(&dg);
+	}
+}
+
 /*
  * Out of memory (unit_fi.h): with the Nth and every later allocation failing,
  * each entry point returns -DER_NOMEM and leaves *out alone, or succeeds with
@@ -1063,7 +1109,7 @@ main(void)
 	    cmocka_unit_test(test_overrides),          cmocka_unit_test(test_fault_cb_files),
 	    cmocka_unit_test(test_file_errors),        cmocka_unit_test(test_yaml_helpers),
 	    cmocka_unit_test(test_file_kind_errors),   cmocka_unit_test(test_file_kind_search),
-	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_common_rules),       cmocka_unit_test(test_alloc_failures),
 	};
 
 	unit_fi_dispatch(fi_cases);
