@@ -2,7 +2,9 @@
  * Loading the configuration files: the shipped files and examples, the fully
  * uncommented daos_server.yml, defaults, effective-config round trip, the
  * active-config writer, search order, command-line overrides, fault_cb
- * checks on real files and the YAML document helpers.
+ * checks on real files, the YAML document helpers, and the generic loader
+ * of struct cfg_file on the error paths every file kind reaches (file
+ * errors, allocation failures).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,11 +14,13 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "control/lib/config/config_internal.h"
+#include "../unit_fi.h"
 
 static const char *
 src_dir(void)
@@ -636,6 +640,406 @@ test_file_errors(void **state)
 	rmdir(dir);
 }
 
+/* ---- the generic loader, for each file kind --------------------------------------- */
+
+static const struct cfg_file *const kinds[] = {&cfg_server_file, &cfg_agent_file,
+					       &cfg_control_file};
+static int         fi_sentinel_obj;
+#define FI_SENTINEL ((void *)&fi_sentinel_obj)
+
+/* Loading `path` fails with `rc` and one message containing `msg`; *out untouched. */
+static bool
+load_fails(const struct cfg_file *f, const char *path, int rc, const char *msg)
+{
+	struct d_diags dg;
+	void          *cfg = FI_SENTINEL;
+	bool           ok;
+
+	d_diags_init(&dg, path);
+	ok = cfg_file_load(f, path, &cfg, &dg) == rc && cfg == FI_SENTINEL && dg.n == 1 &&
+	     strstr(dg.v[0].msg, msg) != NULL;
+	if (!ok)
+		fprintf(stderr, "%s: loading %s: %s\n", f->name, path, dg.n ? dg.v[0].msg : "-");
+	d_diags_fini(&dg);
+	return ok;
+}
+
+/* Child: an unreadable file, for a user that may not read it (root reads anything). */
+static int
+unreadable_child(const char *path)
+{
+	size_t i;
+
+	if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		return 3;
+	for (i = 0; i < D_ARRAY_SIZE(kinds); i++)
+		if (!load_fails(kinds[i], path, -DER_NO_PERM, "permission denied"))
+			return 1;
+	return 0;
+}
+
+static void
+test_file_kind_errors(void **state)
+{
+	char           dir[] = "/tmp/test_cfk_XXXXXX", p[96], msg[256];
+	struct d_diags dg;
+	void          *cfg;
+	pid_t          pid;
+	size_t         i;
+	int            st, rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	for (i = 0; i < D_ARRAY_SIZE(kinds); i++) {
+		const struct cfg_file *f = kinds[i];
+
+		snprintf(p, sizeof(p), "%s/missing.yml", dir);
+		assert_true(load_fails(f, p, -DER_NONEXIST, "config file not found"));
+		assert_true(load_fails(f, dir, -DER_INVAL, "is a directory"));
+		snprintf(p, sizeof(p), "%s/bad.yml", dir);
+		write_file(p, "port: [1\n", 0644);
+		assert_true(load_fails(f, p, -DER_INVAL, "YAML syntax error"));
+		write_file(p, "port: 10001\nno_such_key: 1\n", 0644);
+		assert_true(load_fails(f, p, -DER_INVAL, "unknown key \"no_such_key\""));
+
+		/* an empty file: the error of daos_control.yml, the defaults for the others */
+		snprintf(p, sizeof(p), "%s/empty.yml", dir);
+		write_file(p, "", 0644);
+		d_diags_init(&dg, p);
+		cfg = FI_SENTINEL;
+		rc  = cfg_file_load(f, p, &cfg, &dg);
+		if (f->empty_hint != NULL) {
+			assert_int_equal(rc, -DER_INVAL);
+			assert_ptr_equal(cfg, FI_SENTINEL);
+			assert_int_equal(dg.n, 1);
+			snprintf(msg, sizeof(msg), "empty config file: %s; add settings such as "
+				 "hostlist or remove the file to use the defaults", p);
+			assert_string_equal(dg.v[0].msg, msg);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(dg.n, 0);
+			assert_string_equal(*(char **)((char *)cfg + f->path_off), p);
+			cfg_file_destroy(f, cfg);
+		}
+		d_diags_fini(&dg);
+		unlink(p);
+	}
+	/* only dmg's file may be absent: a NULL path is the built-in defaults, no diags needed */
+	assert_true(cfg_control_file.optional && !cfg_server_file.optional &&
+		    !cfg_agent_file.optional);
+	cfg = FI_SENTINEL;
+	assert_int_equal(cfg_file_load(&cfg_control_file, NULL, &cfg, NULL), 0);
+	assert_null(((struct ctl_control_config *)cfg)->path);
+	assert_null(((struct ctl_control_config *)cfg)->doc);
+	cfg_file_destroy(&cfg_control_file, cfg);
+	cfg_file_destroy(&cfg_server_file, NULL);
+
+	snprintf(p, sizeof(p), "%s/secret.yml", dir);
+	write_file(p, "port: 10001\n", 0000);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(unreadable_child(p));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 3)
+		print_message("unreadable file not tried: root without CAP_SETUID\n");
+	else
+		assert_int_equal(WEXITSTATUS(st), 0);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/bad.yml", dir);
+	unlink(p);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The search order and file names come from each kind's description. */
+static void
+test_file_kind_search(void **state)
+{
+	static const struct {
+		enum ctl_config_kind kind;
+		const char          *name;
+	} names[] = {
+	    {CTL_CFG_SERVER, "daos_server.yml"},
+	    {CTL_CFG_AGENT, "daos_agent.yml"},
+	    {CTL_CFG_CONTROL, "daos_control.yml"},
+	};
+	char                   root[] = "/tmp/test_cfs_XXXXXX", p[128], msg[400];
+	struct ctl_config_dirs dirs;
+	struct d_errbuf        eb;
+	char                  *out;
+	size_t                 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	dirs = (struct ctl_config_dirs){.home = root, .config_dir = "/nonexistent/c",
+					.sys_dir = "/nonexistent/s"};
+	for (i = 0; i < D_ARRAY_SIZE(names); i++) {
+		const struct cfg_file *f = cfg_file_get(names[i].kind);
+
+		assert_ptr_equal(f, kinds[i]);
+		assert_string_equal(f->name, names[i].name);
+		/* ~/.<name>: dmg's per-user file, nobody else's */
+		snprintf(p, sizeof(p), "%s/.%s", root, f->name);
+		write_file(p, "port: 10001\n", 0644);
+		out = (char *)"untouched";
+		if (names[i].kind == CTL_CFG_CONTROL) {
+			assert_int_equal(ctl_config_find(names[i].kind, NULL, &dirs, &out, &eb), 0);
+			assert_string_equal(out, p);
+			free(out);
+		} else {
+			assert_int_equal(ctl_config_find(names[i].kind, NULL, &dirs, &out, &eb),
+					 -DER_NONEXIST);
+			assert_string_equal(out, "untouched");
+			snprintf(msg, sizeof(msg), "no %s found (looked for /nonexistent/c/%s and "
+				 "/nonexistent/s/%s); give the file with -o", f->name, f->name,
+				 f->name);
+			assert_string_equal(eb.msg, msg);
+		}
+		unlink(p);
+	}
+	assert_int_equal(rmdir(root), 0);
+}
+
+/* Rules shared by the files: exact messages, keys and lines, per file. */
+static void
+test_common_rules(void **state)
+{
+	static const struct {
+		const struct cfg_file *f;
+		const char            *text;
+		const char            *diag[4]; /* "line|key|message" */
+	} cases[] = {
+	    {&cfg_server_file, "name: abcdefghijklmnop\n",
+	     {"1|name|invalid system name: \"abcdefghijklmnop\"; use 1 to 15 characters"}},
+	    {&cfg_agent_file, "name: abcdefghijklmnop\nport: 0\naccess_points: [a, \"\", b, \"\"]\n",
+	     {"1|name|invalid system name: abcdefghijklmnop; use 1 to 15 characters",
+	      "2|port|invalid control port 0; use a port between 1 and 65535, default 10001",
+	      "3|access_points[1]|empty access point address; give a host name or address",
+	      "3|access_points[3]|empty access point address; give a host name or address"}},
+	    {&cfg_control_file, "hostlist:\n- h\n- \"\"\nname: \"\"\nport: 65536\n",
+	     {"4|name|invalid system name: \"\"; use 1 to 15 characters",
+	      "5|port|invalid control port 65536; use a port between 1 and 65535, default 10001",
+	      "3|hostlist[1]|empty host address; give a host name or address"}},
+	};
+	struct d_diags dg;
+	void          *cfg;
+	size_t         i, j;
+	char           got[256];
+
+	(void)state;
+	for (i = 0; i < D_ARRAY_SIZE(cases); i++) {
+		d_diags_init(&dg, cases[i].f->name);
+		cfg = FI_SENTINEL;
+		assert_int_equal(cfg_file_load_string(cases[i].f, cases[i].f->name, cases[i].text,
+						      &cfg, &dg),
+				 -DER_INVAL);
+		assert_ptr_equal(cfg, FI_SENTINEL);
+		for (j = 0; j < D_ARRAY_SIZE(cases[i].diag) && cases[i].diag[j] != NULL; j++) {
+			assert_true(j < dg.n);
+			assert_int_equal(dg.v[j].sev, D_DIAG_ERROR);
+			snprintf(got, sizeof(got), "%d|%s|%s", dg.v[j].line,
+				 dg.v[j].key ? dg.v[j].key : "", dg.v[j].msg);
+			assert_string_equal(got, cases[i].diag[j]);
+		}
+		assert_int_equal(dg.n, j);
+		d_diags_fini(&dg);
+	}
+}
+
+/*
+ * Out of memory (unit_fi.h): with the Nth and every later allocation failing,
+ * each entry point returns -DER_NOMEM and leaves *out alone, or succeeds with
+ * the whole result: no notice lost, no field missing.  A child exits 0 when
+ * an injected failure was handled, 2 when nothing failed (the sweep is over),
+ * 1 when something was wrong.
+ */
+struct fi_kind {
+	const struct cfg_file *f;
+	const char            *text;
+	/* `cfg` and `dg` hold everything `text` should give */
+	bool (*complete)(const void *cfg, const struct d_diags *dg);
+	bool (*default_complete)(const void *cfg);
+};
+
+static bool
+fi_server_complete(const void *cfg, const struct d_diags *dg)
+{
+	const struct ctl_server_config *s = cfg;
+
+	/* the access_points notice is the last allocation of a string load */
+	return d_diags_count(dg, D_DIAG_NOTICE) == 1 && s->mgmt_svc_replicas.n == 1 &&
+	       strcmp(s->mgmt_svc_replicas.v[0], "h1") == 0 && strcmp(s->name, "s1") == 0;
+}
+
+static bool
+fi_server_default(const void *cfg)
+{
+	const struct ctl_server_config *s = cfg;
+
+	return s->mgmt_svc_replicas.n == 1 &&
+	       strcmp(s->mgmt_svc_replicas.v[0], "localhost:10001") == 0 &&
+	       strcmp(s->transport.cert, "/etc/daos/certs/server.crt") == 0;
+}
+
+static bool
+fi_agent_complete(const void *cfg, const struct d_diags *dg)
+{
+	const struct ctl_agent_config *a = cfg;
+
+	return dg->n == 0 && strcmp(a->name, "a1") == 0 && a->access_points.n == 1 &&
+	       a->credential_config.nclient_user_map == 1 &&
+	       strcmp(a->credential_config.client_user_map[0].user, "u") == 0;
+}
+
+static bool
+fi_agent_default(const void *cfg)
+{
+	const struct ctl_agent_config *a = cfg;
+
+	return strcmp(a->runtime_dir, "/var/run/daos_agent") == 0 && a->access_points.n == 1;
+}
+
+static bool
+fi_control_complete(const void *cfg, const struct d_diags *dg)
+{
+	const struct ctl_control_config *c = cfg;
+
+	return dg->n == 0 && c->hostlist.n == 2 && strcmp(c->hostlist.v[1], "h2") == 0;
+}
+
+static bool
+fi_control_default(const void *cfg)
+{
+	const struct ctl_control_config *c = cfg;
+
+	return c->hostlist.n == 1 && strcmp(c->transport.key, "/etc/daos/certs/admin.key") == 0;
+}
+
+static const struct fi_kind fi_kinds[] = {
+    {&cfg_server_file, "name: s1\naccess_points: [h1]\n", fi_server_complete,
+     fi_server_default},
+    {&cfg_agent_file, "name: a1\naccess_points: [h1]\ncredential_config:\n  client_user_map:\n"
+     "    1000:\n      user: u\n", fi_agent_complete, fi_agent_default},
+    {&cfg_control_file, "hostlist: [h1, h2]\n", fi_control_complete, fi_control_default},
+};
+
+static bool
+fi_outcome(const struct fi_kind *k, int rc, void *cfg, const struct d_diags *dg,
+	   const char *path)
+{
+	bool ok;
+
+	if (rc == -DER_NOMEM)
+		return cfg == FI_SENTINEL;
+	ok = rc == 0 && cfg != FI_SENTINEL && !dg->nomem && k->complete(cfg, dg);
+	if (ok && path != NULL)
+		ok = strcmp(*(char **)((char *)cfg + k->f->path_off), path) == 0;
+	if (rc == 0 && cfg != FI_SENTINEL)
+		cfg_file_destroy(k->f, cfg);
+	return ok;
+}
+
+static int
+fi_kind_run(const struct fi_kind *k)
+{
+	struct d_diags dg;
+	char           path[256];
+	void          *cfg, *probe;
+	bool           ok;
+	int            rc;
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("CFG_FI_DIR"), k->f->name);
+	d_diags_init(&dg, k->f->name);
+	cfg = FI_SENTINEL;
+	rc  = cfg_file_load_string(k->f, k->f->name, k->text, &cfg, &dg);
+	ok  = fi_outcome(k, rc, cfg, &dg, NULL);
+	d_diags_fini(&dg);
+
+	d_diags_init(&dg, path);
+	cfg = FI_SENTINEL;
+	rc  = cfg_file_load(k->f, path, &cfg, &dg);
+	ok  = fi_outcome(k, rc, cfg, &dg, path) && ok;
+	d_diags_fini(&dg);
+
+	cfg = FI_SENTINEL;
+	rc  = cfg_file_default(k->f, &cfg);
+	if (rc == 0) {
+		ok = cfg != FI_SENTINEL && k->default_complete(cfg) && ok;
+		cfg_file_destroy(k->f, cfg);
+	} else {
+		ok = rc == -DER_NOMEM && cfg == FI_SENTINEL && ok;
+	}
+	if (!ok)
+		return 1;
+	D_ALLOC(probe, 1);
+	if (probe == NULL)
+		return 0;
+	D_FREE(probe);
+	return 2;
+}
+
+static int
+fi_server(void)
+{
+	return fi_kind_run(&fi_kinds[0]);
+}
+
+static int
+fi_agent(void)
+{
+	return fi_kind_run(&fi_kinds[1]);
+}
+
+static int
+fi_control(void)
+{
+	return fi_kind_run(&fi_kinds[2]);
+}
+
+static const struct unit_fi_case fi_cases[] = {
+    {"server", fi_server},
+    {"agent", fi_agent},
+    {"control", fi_control},
+    {NULL, NULL},
+};
+
+static void
+test_alloc_failures(void **state)
+{
+	char   dir[] = "/tmp/test_cfi_XXXXXX", p[96];
+	size_t i;
+	int    n, r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	setenv("CFG_FI_DIR", dir, 1);
+	for (i = 0; i < D_ARRAY_SIZE(fi_kinds); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, fi_kinds[i].f->name);
+		write_file(p, fi_kinds[i].text, 0644);
+	}
+	for (i = 0; i < D_ARRAY_SIZE(fi_cases) - 1; i++) {
+		for (n = 1;; n++) {
+			r = unit_fi_run(fi_cases[i].name, n);
+			if (r != 0 && r != 2)
+				fail_msg("%s: allocation %d failing: child status %d",
+					 fi_cases[i].name, n, r);
+			if (r == 2)
+				break;
+			assert_true(n < 100000);
+		}
+		assert_true(n > 10); /* the sweep reached the loader's allocations */
+	}
+	for (i = 0; i < D_ARRAY_SIZE(fi_kinds); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, fi_kinds[i].f->name);
+		unlink(p);
+	}
+	unsetenv("CFG_FI_DIR");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_yaml_helpers(void **state)
 {
@@ -704,7 +1108,10 @@ main(void)
 	    cmocka_unit_test(test_save_active),        cmocka_unit_test(test_search_order),
 	    cmocka_unit_test(test_overrides),          cmocka_unit_test(test_fault_cb_files),
 	    cmocka_unit_test(test_file_errors),        cmocka_unit_test(test_yaml_helpers),
+	    cmocka_unit_test(test_file_kind_errors),   cmocka_unit_test(test_file_kind_search),
+	    cmocka_unit_test(test_common_rules),       cmocka_unit_test(test_alloc_failures),
 	};
 
+	unit_fi_dispatch(fi_cases);
 	return cmocka_run_group_tests_name("config_load", tests, NULL, NULL);
 }

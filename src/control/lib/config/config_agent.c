@@ -226,60 +226,15 @@ static const struct cfg_key agent_keys[] = {
 static const struct cfg_section agent_section = {"agent", sizeof(struct ctl_agent_config),
 						 agent_keys, D_ARRAY_SIZE(agent_keys)};
 
-const struct cfg_section *
-cfg_agent_section_get(void)
-{
-	return &agent_section;
-}
-
-void
-ctl_agent_config_destroy(struct ctl_agent_config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	cfg_section_fini(&agent_section, cfg);
-	d_yaml_doc_destroy(cfg->doc);
-	D_FREE(cfg->path);
-	free(cfg);
-}
-
-int
-ctl_agent_config_default(struct ctl_agent_config **out)
-{
-	struct ctl_agent_config *cfg;
-	int                      rc;
-
-	D_ALLOC_PTR(cfg);
-	if (cfg == NULL)
-		return -DER_NOMEM;
-	rc = cfg_section_defaults(&agent_section, cfg);
-	if (rc != 0) {
-		ctl_agent_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
-}
-
 static void
-agent_validate(struct cfg_ctx *cx, struct ctl_agent_config *cfg)
+agent_validate(struct cfg_ctx *cx, void *obj)
 {
-	const char *name = cfg_s(cfg->name);
-	size_t      i;
+	struct ctl_agent_config *cfg = obj;
+	size_t                   i;
 
-	if (*name == '\0' || strlen(name) > CTL_SYS_NAME_MAX)
-		cfg_verr(cx, "name", "invalid system name: %s; use 1 to %d characters", name,
-			 CTL_SYS_NAME_MAX);
-	if (cfg->port <= 0 || cfg->port > 65535)
-		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
-			 "default 10001", (long long)cfg->port);
-	for (i = 0; i < cfg->access_points.n; i++)
-		if (cfg->access_points.v[i][0] == '\0') {
-			char p[40];
-
-			snprintf(p, sizeof(p), "access_points[%zu]", i);
-			cfg_verr(cx, p, "empty access point address; give a host name or address");
-		}
+	cfg_sys_name_check(cx, cfg->name, false);
+	cfg_control_port_check(cx, cfg->port);
+	cfg_addr_list_check(cx, &cfg->access_points, "access_points", "access point");
 	if (cfg->exclude_fabric_ifaces.n > 0 && cfg->include_fabric_ifaces.n > 0)
 		cfg_verr(cx, "include_fabric_ifaces", "cannot specify both exclude_fabric_ifaces and "
 			 "include_fabric_ifaces; keep one of the two lists");
@@ -314,48 +269,37 @@ agent_validate(struct cfg_ctx *cx, struct ctl_agent_config *cfg)
 			 "telemetry_enabled_procs and telemetry_disabled_procs");
 }
 
-static int
-agent_load(const char *path, const char *name, const char *text, struct ctl_agent_config **out,
-	   struct d_diags *diags)
-{
-	struct ctl_agent_config *cfg;
-	struct cfg_ctx           cx;
-	int                      rc;
+const struct cfg_file cfg_agent_file = {
+    .name     = "daos_agent.yml",
+    .sec      = &agent_section,
+    .path_off = AK(path),
+    .doc_off  = AK(doc),
+    .validate = agent_validate,
+};
 
-	rc = ctl_agent_config_default(&cfg);
-	if (rc != 0)
-		return rc;
-	rc = cfg_load_common(path, name, text, &agent_section, cfg, &cfg->doc, diags);
-	if (rc != 0)
-		goto out;
-	cx = (struct cfg_ctx){.diags = diags, .doc = cfg->doc};
-	agent_validate(&cx, cfg);
-	rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
-	if (rc == 0 && path != NULL) {
-		D_STRDUP(cfg->path, path);
-		if (cfg->path == NULL)
-			rc = -DER_NOMEM;
-	}
-out:
-	if (rc != 0) {
-		ctl_agent_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
+void
+ctl_agent_config_destroy(struct ctl_agent_config *cfg)
+{
+	cfg_file_destroy(&cfg_agent_file, cfg);
+}
+
+int
+ctl_agent_config_default(struct ctl_agent_config **out)
+{
+	return cfg_file_default(&cfg_agent_file, (void **)out);
 }
 
 int
 ctl_agent_config_load(const char *path, struct ctl_agent_config **out, struct d_diags *diags)
 {
-	return agent_load(path, path, NULL, out, diags);
+	return cfg_file_load(&cfg_agent_file, path, (void **)out, diags);
 }
 
 int
 ctl_agent_config_load_string(const char *name, const char *text, struct ctl_agent_config **out,
 			     struct d_diags *diags)
 {
-	return agent_load(NULL, name, text, out, diags);
+	return cfg_file_load_string(&cfg_agent_file, name, text, (void **)out, diags);
 }
 
 char *

@@ -25,108 +25,51 @@ static const struct cfg_key control_keys[] = {
 static const struct cfg_section control_section = {"control", sizeof(struct ctl_control_config),
 						   control_keys, D_ARRAY_SIZE(control_keys)};
 
-const struct cfg_section *
-cfg_control_section_get(void)
+static void
+control_validate(struct cfg_ctx *cx, void *obj)
 {
-	return &control_section;
+	struct ctl_control_config *cfg = obj;
+
+	cfg_sys_name_check(cx, cfg->name, true);
+	cfg_control_port_check(cx, cfg->port);
+	cfg_addr_list_check(cx, &cfg->hostlist, "hostlist", "host");
 }
+
+const struct cfg_file cfg_control_file = {
+    .name         = "daos_control.yml",
+    .sec          = &control_section,
+    .path_off     = CK(path),
+    .doc_off      = CK(doc),
+    .optional     = true,
+    .home_dotfile = true,
+    .empty_hint   = "add settings such as hostlist or remove the file to use the defaults",
+    .validate     = control_validate,
+};
 
 void
 ctl_control_config_destroy(struct ctl_control_config *cfg)
 {
-	if (cfg == NULL)
-		return;
-	cfg_section_fini(&control_section, cfg);
-	d_yaml_doc_destroy(cfg->doc);
-	D_FREE(cfg->path);
-	free(cfg);
+	cfg_file_destroy(&cfg_control_file, cfg);
 }
 
 int
 ctl_control_config_default(struct ctl_control_config **out)
 {
-	struct ctl_control_config *cfg;
-	int                        rc;
-
-	D_ALLOC_PTR(cfg);
-	if (cfg == NULL)
-		return -DER_NOMEM;
-	rc = cfg_section_defaults(&control_section, cfg);
-	if (rc != 0) {
-		ctl_control_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
-}
-
-static int
-control_load(const char *path, const char *name, const char *text,
-	     struct ctl_control_config **out, struct d_diags *diags)
-{
-	struct ctl_control_config *cfg;
-	struct cfg_ctx             cx;
-	const char                *sys;
-	size_t                     i;
-	int                        rc;
-
-	rc = ctl_control_config_default(&cfg);
-	if (rc != 0)
-		return rc;
-	if (path == NULL && text == NULL)
-		goto done; /* no file anywhere: built-in defaults */
-	rc = cfg_load_common(path, name, text, &control_section, cfg, &cfg->doc, diags);
-	if (rc == 0 && cfg->doc->size == 0) {
-		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
-			    "empty config file: %s; add settings such as hostlist or remove the "
-			    "file to use the defaults", name);
-		rc = -DER_INVAL;
-	}
-	if (rc != 0)
-		goto out;
-	cx  = (struct cfg_ctx){.diags = diags, .doc = cfg->doc};
-	sys = cfg_s(cfg->name);
-	if (*sys == '\0' || strlen(sys) > CTL_SYS_NAME_MAX)
-		cfg_verr(&cx, "name", "invalid system name: \"%s\"; use 1 to %d characters", sys,
-			 CTL_SYS_NAME_MAX);
-	if (cfg->port <= 0 || cfg->port > 65535)
-		cfg_verr(&cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
-			 "default 10001", (long long)cfg->port);
-	for (i = 0; i < cfg->hostlist.n; i++)
-		if (cfg->hostlist.v[i][0] == '\0') {
-			char p[32];
-
-			snprintf(p, sizeof(p), "hostlist[%zu]", i);
-			cfg_verr(&cx, p, "empty host address; give a host name or address");
-		}
-	rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
-done:
-	if (rc == 0 && path != NULL) {
-		D_STRDUP(cfg->path, path);
-		if (cfg->path == NULL)
-			rc = -DER_NOMEM;
-	}
-out:
-	if (rc != 0) {
-		ctl_control_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
+	return cfg_file_default(&cfg_control_file, (void **)out);
 }
 
 int
 ctl_control_config_load(const char *path, struct ctl_control_config **out,
 			struct d_diags *diags)
 {
-	return control_load(path, path, NULL, out, diags);
+	return cfg_file_load(&cfg_control_file, path, (void **)out, diags);
 }
 
 int
 ctl_control_config_load_string(const char *name, const char *text,
 			       struct ctl_control_config **out, struct d_diags *diags)
 {
-	return control_load(NULL, name, text, out, diags);
+	return cfg_file_load_string(&cfg_control_file, name, text, (void **)out, diags);
 }
 
 char *
@@ -179,8 +122,7 @@ int
 ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 		const struct ctl_config_dirs *dirs, char **out, struct d_errbuf *eb)
 {
-	static const char *const files[] = {"daos_server.yml", "daos_agent.yml",
-					    "daos_control.yml"};
+	const struct cfg_file   *f    = cfg_file_get(kind);
 	const char              *home = dirs && dirs->home ? dirs->home : getenv("HOME");
 	const char *cdir = dirs && dirs->config_dir ? dirs->config_dir : DAOS_CONFIG_DIR;
 	const char *sdir = dirs && dirs->sys_dir ? dirs->sys_dir : "/etc/daos";
@@ -192,11 +134,11 @@ ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 		D_STRDUP(*out, opt_path);
 		return *out ? 0 : -DER_NOMEM;
 	}
-	if (kind == CTL_CFG_CONTROL && home != NULL && *home != '\0')
-		cand[n++] = d_asprintf("%s/.%s", home, files[kind]);
-	cand[n++] = d_asprintf("%s/%s", cdir, files[kind]);
+	if (f->home_dotfile && home != NULL && *home != '\0')
+		cand[n++] = d_asprintf("%s/.%s", home, f->name);
+	cand[n++] = d_asprintf("%s/%s", cdir, f->name);
 	if (strcmp(cdir, sdir) != 0)
-		cand[n++] = d_asprintf("%s/%s", sdir, files[kind]);
+		cand[n++] = d_asprintf("%s/%s", sdir, f->name);
 	for (i = 0; i < n; i++)
 		if (cand[i] == NULL)
 			rc = -DER_NOMEM;
@@ -209,11 +151,11 @@ ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 			goto out;
 		}
 	}
-	if (kind == CTL_CFG_CONTROL) {
+	if (f->optional) {
 		*out = NULL;
 		goto out;
 	}
-	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", files[kind],
+	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", f->name,
 		     cand[0], n > 1 ? " and " : "", n > 1 ? cand[1] : "");
 	rc = -DER_NONEXIST;
 out:

@@ -108,13 +108,52 @@ char *cfg_section_to_yaml(const struct cfg_section *sec, const void *obj);
 /* JSON form of `obj` as member `key` of the current object of `w`. */
 void cfg_section_to_json(const struct cfg_section *sec, const void *obj, struct d_json *w,
 			 const char *key);
-const struct cfg_section *cfg_server_section_get(void);
-const struct cfg_section *cfg_agent_section_get(void);
-const struct cfg_section *cfg_control_section_get(void);
 
-/* Load a file or string into a document; wraps the empty-file policy. */
-int cfg_doc_load(const char *path, const char *name, const char *text,
-		 struct d_yaml_doc **out, struct d_diags *diags);
+/*
+ * One kind of configuration file.  The generic functions below create, load
+ * and destroy any of them from this description; the public ctl_*_config_*
+ * entry points are thin wrappers.  Loading is: key defaults, strict parse of
+ * the top-level table, the empty-file rule, validate, derive, remember path.
+ */
+struct cfg_file {
+	const char               *name;     /* "daos_server.yml", for messages and search */
+	const struct cfg_section *sec;      /* top-level keys; sec->size is the struct size */
+	size_t                    path_off; /* char *: the file loaded, NULL for defaults */
+	size_t                    doc_off;  /* struct d_yaml_doc *: kept for line numbers */
+	/* No file is fine: the search may find none; a NULL path loads the built-in defaults. */
+	bool                      optional;
+	bool                      home_dotfile; /* ~/.<name> is searched first */
+	/* Non-NULL: an empty file is an error, this advice follows the file name. */
+	const char               *empty_hint;
+	/* Rules after a successful parse; problems and notices with cfg_verr() and friends. */
+	void (*validate)(struct cfg_ctx *cx, void *cfg);
+	/* Fields derived from the others, on the built-in defaults too; 0 or -DER_NOMEM. */
+	int (*derive)(struct cfg_ctx *cx, void *cfg);
+};
+
+extern const struct cfg_file cfg_server_file;
+extern const struct cfg_file cfg_agent_file;
+extern const struct cfg_file cfg_control_file;
+
+const struct cfg_file *cfg_file_get(enum ctl_config_kind kind);
+
+/*
+ * Built-in defaults: every key's default, then `derive` (its notices are
+ * dropped).  *out is written only on success; 0 or -DER_NOMEM.
+ */
+int  cfg_file_default(const struct cfg_file *f, void **out);
+/*
+ * Load `path` (or, for an optional file, the defaults when `path` is NULL).
+ * Problems go to `diags`; returns 0, -DER_INVAL, -DER_NOMEM or the file's
+ * own error (-DER_NONEXIST, -DER_NO_PERM, ...).  *out only on success.
+ */
+int  cfg_file_load(const struct cfg_file *f, const char *path, void **out,
+		   struct d_diags *diags);
+/* Same from memory; `name` stands for the file in messages. */
+int  cfg_file_load_string(const struct cfg_file *f, const char *name, const char *text,
+			  void **out, struct d_diags *diags);
+/* Accepts NULL. */
+void cfg_file_destroy(const struct cfg_file *f, void *cfg);
 
 /* Helpers used by the rules. */
 static inline const char *
@@ -142,10 +181,14 @@ int cfg_control_log_mask_check(struct cfg_ctx *cx, const struct d_yaml_node *n, 
 			       const char *path);
 /* Items of a comma-separated list, ignoring empty ones (provider strings). */
 size_t cfg_count_items(const char *s);
-/* Shared finish of the three loaders: parse `doc` into `obj` with `sec`. */
-int cfg_load_common(const char *path, const char *name, const char *text,
-		    const struct cfg_section *sec, void *obj, struct d_yaml_doc **docp,
-		    struct d_diags *diags);
+/* Rules common to the files (key "name", "port", `key`[i]); problems via cfg_verr(). */
+/* 1 to CTL_SYS_NAME_MAX characters; `quoted`: the message quotes the name (not the agent). */
+void cfg_sys_name_check(struct cfg_ctx *cx, const char *name, bool quoted);
+/* The control port of daos_agent.yml and daos_control.yml: 1 to 65535. */
+void cfg_control_port_check(struct cfg_ctx *cx, int64_t port);
+/* No empty address in `l`; `what` names an address in the message ("host"). */
+void cfg_addr_list_check(struct cfg_ctx *cx, const struct ctl_strlist *l, const char *key,
+			 const char *what);
 
 /* Engine-level validation (config_engine.c), engine i of cfg. */
 void cfg_engine_validate(struct cfg_ctx *cx, struct ctl_server_config *cfg, size_t idx);

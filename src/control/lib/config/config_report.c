@@ -163,19 +163,19 @@ ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out, FIL
 void
 ctl_server_config_json(const void *cfg, struct d_json *w, const char *key)
 {
-	cfg_section_to_json(cfg_server_section_get(), cfg, w, key);
+	cfg_section_to_json(cfg_server_file.sec, cfg, w, key);
 }
 
 void
 ctl_agent_config_json(const void *cfg, struct d_json *w, const char *key)
 {
-	cfg_section_to_json(cfg_agent_section_get(), cfg, w, key);
+	cfg_section_to_json(cfg_agent_file.sec, cfg, w, key);
 }
 
 void
 ctl_control_config_json(const void *cfg, struct d_json *w, const char *key)
 {
-	cfg_section_to_json(cfg_control_section_get(), cfg, w, key);
+	cfg_section_to_json(cfg_control_file.sec, cfg, w, key);
 }
 
 /* Record a failed command-line override as a problem of the run. */
@@ -191,8 +191,6 @@ int
 ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const void *overrides,
 			 bool json, FILE *out, FILE *err)
 {
-	static const char *const names[] = {"daos_server.yml", "daos_agent.yml",
-					    "daos_control.yml"};
 	struct ctl_config_result  res = {0};
 	struct ctl_server_config *s = NULL;
 	struct ctl_agent_config  *a = NULL;
@@ -203,7 +201,7 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const 
 	int                       rc, status;
 
 	rc = ctl_config_find(kind, opt_path, NULL, &path, &eb);
-	d_diags_init(&dg, path ? path : rc == 0 ? "<built-in defaults>" : names[kind]);
+	d_diags_init(&dg, path ? path : rc == 0 ? "<built-in defaults>" : cfg_file_get(kind)->name);
 	if (rc != 0) {
 		d_diags_add(&dg, D_DIAG_ERROR, 0, NULL, "%s", eb.msg);
 		goto report;

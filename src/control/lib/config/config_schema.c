@@ -3,7 +3,8 @@
  * table parses a YAML mapping strictly (unknown keys, duplicate keys, wrong
  * types and out-of-range values become diagnostics with line and key path),
  * applies defaults (each default is YAML text fed through the same parser)
- * and writes the effective configuration back out in table order.  The rules
+ * and writes the effective configuration back out in table order; a whole
+ * file is created, loaded and destroyed from its struct cfg_file.  The rules
  * that relate keys to each other live in config_server.c, config_engine.c,
  * config_agent.c and config_control.c.
  */
@@ -945,34 +946,151 @@ cfg_section_to_yaml(const struct cfg_section *sec, const void *obj)
 	return d_sbuf_take(&ye.sb);
 }
 
-int
-cfg_doc_load(const char *path, const char *name, const char *text, struct d_yaml_doc **out,
-	     struct d_diags *diags)
+/* ---- one file kind: create, load, destroy ------------------------------------ */
+
+static const struct cfg_file *const cfg_files[] = {
+    [CTL_CFG_SERVER]  = &cfg_server_file,
+    [CTL_CFG_AGENT]   = &cfg_agent_file,
+    [CTL_CFG_CONTROL] = &cfg_control_file,
+};
+
+const struct cfg_file *
+cfg_file_get(enum ctl_config_kind kind)
 {
-	if (text != NULL)
-		return d_yaml_load_string(name, text, strlen(text), out, diags);
-	return d_yaml_load_file(path, out, diags);
+	return cfg_files[kind];
+}
+
+static char **
+file_path(const struct cfg_file *f, void *cfg)
+{
+	return field_at(cfg, f->path_off);
+}
+
+static struct d_yaml_doc **
+file_doc(const struct cfg_file *f, void *cfg)
+{
+	return field_at(cfg, f->doc_off);
+}
+
+void
+cfg_file_destroy(const struct cfg_file *f, void *cfg)
+{
+	if (cfg == NULL)
+		return;
+	cfg_section_fini(f->sec, cfg);
+	d_yaml_doc_destroy(*file_doc(f, cfg));
+	D_FREE(*file_path(f, cfg));
+	D_FREE(cfg);
+}
+
+/* The struct with every key's default; no derived fields yet. */
+static int
+file_alloc(const struct cfg_file *f, void **out)
+{
+	void *cfg;
+	int   rc;
+
+	D_ALLOC(cfg, f->sec->size);
+	if (cfg == NULL)
+		return -DER_NOMEM;
+	rc = cfg_section_defaults(f->sec, cfg);
+	if (rc != 0) {
+		cfg_file_destroy(f, cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
 }
 
 int
-cfg_load_common(const char *path, const char *name, const char *text,
-		const struct cfg_section *sec, void *obj, struct d_yaml_doc **docp,
-		struct d_diags *diags)
+cfg_file_default(const struct cfg_file *f, void **out)
 {
-	struct d_yaml_doc *doc = NULL;
-	struct cfg_ctx     cx;
-	int                rc;
+	struct d_diags dg;
+	struct cfg_ctx cx;
+	void          *cfg;
+	int            rc;
 
-	rc = cfg_doc_load(path, name, text, &doc, diags);
+	rc = file_alloc(f, &cfg);
 	if (rc != 0)
 		return rc;
-	cx = (struct cfg_ctx){.diags = diags, .doc = doc};
+	if (f->derive != NULL) {
+		d_diags_init(&dg, "<defaults>");
+		cx = (struct cfg_ctx){.diags = &dg};
+		rc = f->derive(&cx, cfg);
+		d_diags_fini(&dg);
+	}
+	if (rc != 0) {
+		cfg_file_destroy(f, cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
+static int
+file_load(const struct cfg_file *f, const char *path, const char *name, const char *text,
+	  void **out, struct d_diags *diags)
+{
+	struct d_yaml_doc *doc;
+	struct cfg_ctx     cx;
+	void              *cfg;
+	int                rc;
+
+	if (path == NULL && text == NULL && f->optional)
+		return cfg_file_default(f, out); /* no file anywhere */
+	rc = file_alloc(f, &cfg);
+	if (rc != 0)
+		return rc;
+	if (text != NULL)
+		rc = d_yaml_load_string(name, text, strlen(text), file_doc(f, cfg), diags);
+	else
+		rc = d_yaml_load_file(path, file_doc(f, cfg), diags);
+	if (rc != 0)
+		goto out;
+	doc = *file_doc(f, cfg);
+	cx  = (struct cfg_ctx){.diags = diags, .doc = doc};
 	if (doc->root != NULL)
-		cfg_section_parse(&cx, sec, obj, doc->root, "");
-	*docp = doc;
-	if (diags->nomem)
-		return -DER_NOMEM;
-	return cx.nerr > 0 ? -DER_INVAL : 0;
+		cfg_section_parse(&cx, f->sec, cfg, doc->root, "");
+	rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
+	if (rc == 0 && f->empty_hint != NULL && doc->size == 0) {
+		d_diags_add(diags, D_DIAG_ERROR, 0, NULL, "empty config file: %s; %s", name,
+			    f->empty_hint);
+		rc = -DER_INVAL;
+	}
+	if (rc != 0)
+		goto out;
+	/* rules run on the whole file, then the derived fields, whatever the rules found */
+	if (f->validate != NULL)
+		f->validate(&cx, cfg);
+	if (f->derive != NULL)
+		rc = f->derive(&cx, cfg);
+	if (rc == 0)
+		rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
+	if (rc == 0 && path != NULL) {
+		D_STRDUP(*file_path(f, cfg), path);
+		if (*file_path(f, cfg) == NULL)
+			rc = -DER_NOMEM;
+	}
+out:
+	if (rc != 0) {
+		cfg_file_destroy(f, cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int
+cfg_file_load(const struct cfg_file *f, const char *path, void **out, struct d_diags *diags)
+{
+	return file_load(f, path, path, NULL, out, diags);
+}
+
+int
+cfg_file_load_string(const struct cfg_file *f, const char *name, const char *text, void **out,
+		     struct d_diags *diags)
+{
+	return file_load(f, NULL, name, text, out, diags);
 }
 
 /* ---- transport_config, shared by the three files ---------------------------- */
@@ -1018,4 +1136,37 @@ cfg_control_log_mask_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void
 		return 0;
 	cfg_err(cx, n->line, path, "%s", eb.msg);
 	return -DER_INVAL;
+}
+
+void
+cfg_sys_name_check(struct cfg_ctx *cx, const char *name, bool quoted)
+{
+	const char *q = quoted ? "\"" : "";
+
+	name = cfg_s(name);
+	if (*name == '\0' || strlen(name) > CTL_SYS_NAME_MAX)
+		cfg_verr(cx, "name", "invalid system name: %s%s%s; use 1 to %d characters", q, name,
+			 q, CTL_SYS_NAME_MAX);
+}
+
+void
+cfg_control_port_check(struct cfg_ctx *cx, int64_t port)
+{
+	if (port <= 0 || port > 65535)
+		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
+			 "default 10001", (long long)port);
+}
+
+void
+cfg_addr_list_check(struct cfg_ctx *cx, const struct ctl_strlist *l, const char *key,
+		    const char *what)
+{
+	char   p[64];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i][0] == '\0') {
+			snprintf(p, sizeof(p), "%s[%zu]", key, i);
+			cfg_verr(cx, p, "empty %s address; give a host name or address", what);
+		}
 }

@@ -87,64 +87,33 @@ static const struct cfg_key server_keys[] = {
 static const struct cfg_section server_section = {"server", sizeof(struct ctl_server_config),
 						  server_keys, D_ARRAY_SIZE(server_keys)};
 
-const struct cfg_section *
-cfg_server_section_get(void)
-{
-	return &server_section;
-}
-
-void
-ctl_server_config_destroy(struct ctl_server_config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	cfg_section_fini(&server_section, cfg);
-	d_yaml_doc_destroy(cfg->doc);
-	D_FREE(cfg->path);
-	free(cfg);
-}
-
-static int
-server_alloc(struct ctl_server_config **out)
-{
-	struct ctl_server_config *cfg;
-	int                       rc;
-
-	D_ALLOC_PTR(cfg);
-	if (cfg == NULL)
-		return -DER_NOMEM;
-	rc = cfg_section_defaults(&server_section, cfg);
-	if (rc != 0) {
-		ctl_server_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
-}
-
 /* Load-time rules (upstream Server.Load after the strict unmarshal). */
-static int
-server_post_load(struct cfg_ctx *cx, struct ctl_server_config *cfg)
+static void
+server_validate(struct cfg_ctx *cx, void *obj)
 {
-	const char *name = cfg_s(cfg->name);
-	char        rep[32];
+	struct ctl_server_config *cfg = obj;
 
-	if (*name == '\0' || strlen(name) > CTL_SYS_NAME_MAX)
-		cfg_verr(cx, "name", "invalid system name: \"%s\"; use 1 to %d characters",
-			 name, CTL_SYS_NAME_MAX);
+	cfg_sys_name_check(cx, cfg->name, true);
 	if (cfg_count_items(cfg->fabric.provider) > 1)
 		cfg_verr(cx, "provider",
 			 "fabric provider string \"%s\" includes more than one provider; configure "
 			 "a single provider",
 			 cfg->fabric.provider);
-	if (cfg->access_points.n > 0) {
-		if (cfg->mgmt_svc_replicas.n > 0) {
-			cfg_verr(cx, "access_points", MSG_APS_MSREPS);
-		} else {
-			cfg_vnotice(cx, "access_points", MSG_APS_MSREPS);
-			cfg->mgmt_svc_replicas = cfg->access_points;
-			memset(&cfg->access_points, 0, sizeof(cfg->access_points));
-		}
+	if (cfg->access_points.n > 0 && cfg->mgmt_svc_replicas.n > 0)
+		cfg_verr(cx, "access_points", MSG_APS_MSREPS);
+}
+
+/* access_points migration and the default replica; the defaults get them too. */
+static int
+server_derive(struct cfg_ctx *cx, void *obj)
+{
+	struct ctl_server_config *cfg = obj;
+	char                      rep[32];
+
+	if (cfg->access_points.n > 0 && cfg->mgmt_svc_replicas.n == 0) {
+		cfg_vnotice(cx, "access_points", MSG_APS_MSREPS);
+		cfg->mgmt_svc_replicas = cfg->access_points;
+		memset(&cfg->access_points, 0, sizeof(cfg->access_points));
 	}
 	if (cfg->mgmt_svc_replicas.n == 0) {
 		snprintf(rep, sizeof(rep), "localhost:%d", CTL_DEFAULT_PORT);
@@ -154,72 +123,38 @@ server_post_load(struct cfg_ctx *cx, struct ctl_server_config *cfg)
 	return 0;
 }
 
+const struct cfg_file cfg_server_file = {
+    .name     = "daos_server.yml",
+    .sec      = &server_section,
+    .path_off = SK(path),
+    .doc_off  = SK(doc),
+    .validate = server_validate,
+    .derive   = server_derive,
+};
+
+void
+ctl_server_config_destroy(struct ctl_server_config *cfg)
+{
+	cfg_file_destroy(&cfg_server_file, cfg);
+}
+
 int
 ctl_server_config_default(struct ctl_server_config **out)
 {
-	struct ctl_server_config *cfg;
-	struct d_diags            dg;
-	struct cfg_ctx            cx;
-	int                       rc;
-
-	rc = server_alloc(&cfg);
-	if (rc != 0)
-		return rc;
-	d_diags_init(&dg, "<defaults>");
-	cx = (struct cfg_ctx){.diags = &dg};
-	rc = server_post_load(&cx, cfg);
-	d_diags_fini(&dg);
-	if (rc != 0) {
-		ctl_server_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
-}
-
-static int
-server_load(const char *path, const char *name, const char *text,
-	    struct ctl_server_config **out, struct d_diags *diags)
-{
-	struct ctl_server_config *cfg;
-	struct cfg_ctx            cx;
-	int                       rc;
-
-	rc = server_alloc(&cfg);
-	if (rc != 0)
-		return rc;
-	rc = cfg_load_common(path, name, text, &server_section, cfg, &cfg->doc, diags);
-	if (rc != 0)
-		goto out;
-	cx = (struct cfg_ctx){.diags = diags, .doc = cfg->doc};
-	rc = server_post_load(&cx, cfg);
-	if (rc == 0 && cx.nerr > 0)
-		rc = -DER_INVAL;
-	if (rc == 0 && path != NULL) {
-		D_STRDUP(cfg->path, path);
-		if (cfg->path == NULL)
-			rc = -DER_NOMEM;
-	}
-out:
-	if (rc != 0) {
-		ctl_server_config_destroy(cfg);
-		return rc;
-	}
-	*out = cfg;
-	return 0;
+	return cfg_file_default(&cfg_server_file, (void **)out);
 }
 
 int
 ctl_server_config_load(const char *path, struct ctl_server_config **out, struct d_diags *diags)
 {
-	return server_load(path, path, NULL, out, diags);
+	return cfg_file_load(&cfg_server_file, path, (void **)out, diags);
 }
 
 int
 ctl_server_config_load_string(const char *name, const char *text, struct ctl_server_config **out,
 			      struct d_diags *diags)
 {
-	return server_load(NULL, name, text, out, diags);
+	return cfg_file_load_string(&cfg_server_file, name, text, (void **)out, diags);
 }
 
 /* ---- validation ------------------------------------------------------------------ */
