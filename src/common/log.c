@@ -261,7 +261,7 @@ syslog_prio(enum d_log_level lvl)
  * location; `with_rc` appends ": " DF_RC after the message (after any
  * trailing newlines of the message are dropped).
  */
-static void
+static void __attribute__((format(printf, 6, 0)))
 log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int rc,
 	   const char *fmt, va_list ap)
 {
