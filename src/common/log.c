@@ -262,8 +262,8 @@ syslog_prio(enum d_log_level lvl)
  * trailing newlines of the message are dropped).
  */
 static void __attribute__((format(printf, 6, 0)))
-log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int rc,
-	   const char *fmt, va_list ap)
+log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int rc, const char *fmt,
+	   va_list ap)
 {
 	struct d_sbuf  sb;
 	struct d_sbuf  msg;

@@ -87,7 +87,7 @@ void d_log_write_rc_at(enum d_log_level lvl, const char *file, int line, int rc,
 		       ...) __attribute__((format(printf, 5, 6)));
 
 /* Paired format for an error code: printf(DF_RC, DP_RC(rc)) gives NAME(rc): 'description'. */
-#define DF_RC     "%s(%d): '%s'"
+#define DF_RC	  "%s(%d): '%s'"
 #define DP_RC(rc) d_errname(rc), (rc), d_errstr(rc)
 
 /*

@@ -120,9 +120,9 @@ log_to_tmp(char *path, enum d_log_level lvl)
 static char *
 log_slurp(const char *path)
 {
-	char   *buf = calloc(1, 8192);
-	FILE   *f;
-	size_t  n;
+	char  *buf = calloc(1, 8192);
+	FILE  *f;
+	size_t n;
 
 	d_log_close();
 	assert_non_null(buf);
@@ -215,8 +215,8 @@ test_log_rc(void **state)
 	DL_INFO(-99999, "odd");
 	text = log_slurp(path);
 	assert_non_null(strstr(text, "ERROR "));
-	assert_non_null(
-	    strstr(text, " t: open /x: DER_NONEXIST(-1005): 'The specified entity does not exist'\n"));
+	assert_non_null(strstr(
+		text, " t: open /x: DER_NONEXIST(-1005): 'The specified entity does not exist'\n"));
 	assert_non_null(strstr(text, " t: alloc: DER_NOMEM(1009): 'Out of memory'\n"));
 	assert_non_null(strstr(text, " t: odd: DER_UNKNOWN(-99999): 'Unknown error code'\n"));
 	free(text);
