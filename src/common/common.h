@@ -63,7 +63,8 @@ struct d_sbuf {
 void d_sbuf_init(struct d_sbuf *sb);
 void d_sbuf_fini(struct d_sbuf *sb);
 int  d_sbuf_printf(struct d_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int  d_sbuf_vprintf(struct d_sbuf *sb, const char *fmt, va_list ap);
+int  d_sbuf_vprintf(struct d_sbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 int  d_sbuf_putn(struct d_sbuf *sb, const char *s, size_t n);
 /* Return the buffer ("" when empty), handing ownership to the caller. */
 char *d_sbuf_take(struct d_sbuf *sb);

@@ -256,25 +256,35 @@ syslog_prio(enum d_log_level lvl)
 	return (unsigned)lvl < D_ARRAY_SIZE(prio) ? prio[lvl] : LOG_ERR;
 }
 
-void
-d_log_write(enum d_log_level lvl, const char *fmt, ...)
+/*
+ * Format and write one line.  `file` is NULL when the caller has no
+ * location; `with_rc` appends ": " DF_RC after the message (after any
+ * trailing newlines of the message are dropped).
+ */
+static void __attribute__((format(printf, 6, 0)))
+log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int rc, const char *fmt,
+	   va_list ap)
 {
 	struct d_sbuf  sb;
 	struct d_sbuf  msg;
 	struct timeval tv;
 	struct tm      tm;
-	va_list        ap;
 	ssize_t        n;
 	char           zone[8];
+	const char    *base;
 
 	if (!d_log_enabled(lvl))
 		return;
 	d_sbuf_init(&msg);
-	va_start(ap, fmt);
+	if (file != NULL && lvl <= D_LL_DEBUG) {
+		base = strrchr(file, '/');
+		d_sbuf_printf(&msg, "%s:%d: ", base != NULL ? base + 1 : file, line);
+	}
 	d_sbuf_vprintf(&msg, fmt, ap);
-	va_end(ap);
 	while (msg.len > 0 && msg.buf[msg.len - 1] == '\n')
 		msg.buf[--msg.len] = '\0';
+	if (with_rc)
+		d_sbuf_printf(&msg, ": " DF_RC, DP_RC(rc));
 	if (dlog.syslog) {
 		/* syslog supplies the time, ident and pid */
 		syslog(syslog_prio(lvl), "%s", msg.buf != NULL ? msg.buf : "");
@@ -314,4 +324,34 @@ d_log_write(enum d_log_level lvl, const char *fmt, ...)
 	}
 	d_sbuf_fini(&sb);
 	d_sbuf_fini(&msg);
+}
+
+void
+d_log_write(enum d_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(lvl, NULL, 0, false, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+d_log_write_at(enum d_log_level lvl, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(lvl, file, line, false, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+d_log_write_rc_at(enum d_log_level lvl, const char *file, int line, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(lvl, file, line, true, rc, fmt, ap);
+	va_end(ap);
 }

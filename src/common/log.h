@@ -63,14 +63,67 @@ bool d_log_to_stderr(void);
 void d_log_set_json(bool on);
 void d_log_set_syslog(bool on);
 
+/*
+ * Write one line at `lvl` if the mask lets it through.  Prefer the macros
+ * below: they test the mask first, so their arguments cost nothing (and
+ * are not evaluated) when the level is masked.
+ */
 void d_log_write(enum d_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define D_TRACE(...) d_log_write(D_LL_TRACE, __VA_ARGS__)
-#define D_DEBUG(...) d_log_write(D_LL_DEBUG, __VA_ARGS__)
-#define D_INFO(...)  d_log_write(D_LL_INFO, __VA_ARGS__)
-#define D_NOTE(...)  d_log_write(D_LL_NOTE, __VA_ARGS__)
-#define D_WARN(...)  d_log_write(D_LL_WARN, __VA_ARGS__)
-#define D_ERROR(...) d_log_write(D_LL_ERROR, __VA_ARGS__)
-#define D_CRIT(...)  d_log_write(D_LL_CRIT, __VA_ARGS__)
+/*
+ * As d_log_write(), from source location file:line.  TRACE and DEBUG
+ * lines carry the location ("<base name of file>:<line>: " before the
+ * message); lines of INFO and above do not, so that their text stays the
+ * one operators, upstream's tools and the system tests know.
+ */
+void d_log_write_at(enum d_log_level lvl, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * As d_log_write_at(), followed by ": " DF_RC for `rc` (either sign), e.g.
+ * "open /x: DER_NONEXIST(-1005): 'The specified entity does not exist'".
+ */
+void d_log_write_rc_at(enum d_log_level lvl, const char *file, int line, int rc, const char *fmt,
+		       ...) __attribute__((format(printf, 5, 6)));
+
+/* Paired format for an error code: printf(DF_RC, DP_RC(rc)) gives NAME(rc): 'description'. */
+#define DF_RC	  "%s(%d): '%s'"
+#define DP_RC(rc) d_errname(rc), (rc), d_errstr(rc)
+
+/*
+ * The log macros.  Each is one statement (do { } while (0)); the level
+ * mask is tested before any argument is evaluated, so arguments must not
+ * carry side effects the program relies on.
+ */
+#define D_LOG_AT(lvl, ...)                                                                         \
+	do {                                                                                       \
+		if (d_log_enabled(lvl))                                                            \
+			d_log_write_at(lvl, __FILE__, __LINE__, __VA_ARGS__);                      \
+	} while (0)
+
+#define D_TRACE(...) D_LOG_AT(D_LL_TRACE, __VA_ARGS__)
+#define D_DEBUG(...) D_LOG_AT(D_LL_DEBUG, __VA_ARGS__)
+#define D_INFO(...)  D_LOG_AT(D_LL_INFO, __VA_ARGS__)
+#define D_NOTE(...)  D_LOG_AT(D_LL_NOTE, __VA_ARGS__)
+#define D_WARN(...)  D_LOG_AT(D_LL_WARN, __VA_ARGS__)
+#define D_ERROR(...) D_LOG_AT(D_LL_ERROR, __VA_ARGS__)
+#define D_CRIT(...)  D_LOG_AT(D_LL_CRIT, __VA_ARGS__)
+
+/*
+ * Log a message followed by the name, number and description of error
+ * code `rc`: DL_ERROR(rc, "cannot open %s", path) writes
+ * "cannot open /x: DER_NONEXIST(-1005): 'The specified entity does not exist'".
+ * `rc` is evaluated once, and only when the level is enabled.
+ */
+#define DL_LOG_AT(lvl, rc, ...)                                                                    \
+	do {                                                                                       \
+		if (d_log_enabled(lvl))                                                            \
+			d_log_write_rc_at(lvl, __FILE__, __LINE__, rc, __VA_ARGS__);               \
+	} while (0)
+
+#define DL_DEBUG(rc, ...) DL_LOG_AT(D_LL_DEBUG, rc, __VA_ARGS__)
+#define DL_INFO(rc, ...)  DL_LOG_AT(D_LL_INFO, rc, __VA_ARGS__)
+#define DL_WARN(rc, ...)  DL_LOG_AT(D_LL_WARN, rc, __VA_ARGS__)
+#define DL_ERROR(rc, ...) DL_LOG_AT(D_LL_ERROR, rc, __VA_ARGS__)
 
 #endif /* DAOS_COMMON_LOG_H */

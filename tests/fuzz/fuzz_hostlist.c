@@ -13,6 +13,8 @@
 
 #include "common/hostlist.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static void
 check_hosts(const char *in)
 {

@@ -1,7 +1,12 @@
 /*
- * dmg: the administrator's command-line tool.  This file only assembles the
- * command tree; each subcommand lives in its own dmg_*.c file (see
- * dmg_cmds.h).
+ * dmg: the administrator's command-line tool.  This file is only the root of
+ * the command tree: the global options (accepted before or after any
+ * subcommand; the hidden -l/--host-list is deprecated in favour of each
+ * command's own -l), the table of top-level commands, and the pre_run hook
+ * ctl_cli_pre_run() that applies -d, --log-file, -J and --allow-proxy before
+ * a command runs.  Parsing and dispatch are d_cli_main()'s (common/cli.h);
+ * each command lives in a cmd_*.c file (declared in dmg_cmds.h), and the
+ * connection to the servers in dmg_conn.c.
  */
 #include <stdio.h>
 

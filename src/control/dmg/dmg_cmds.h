@@ -1,5 +1,5 @@
 /*
- * The subcommands of dmg.  Each lives in its own dmg_*.c file and is
+ * The subcommands of dmg.  Each lives in its own cmd_*.c file and is
  * listed, one entry per line, in the command table of dmg.c.  Global
  * options (-o/--config-path, -j/--json, ...) are read by commands with
  * d_cli_get(ctx, "config-path") / d_cli_has(ctx, "json").

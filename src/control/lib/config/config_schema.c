@@ -19,7 +19,7 @@
 
 /* ---- diagnostics helpers -------------------------------------------------- */
 
-static void
+static void __attribute__((format(printf, 5, 0)))
 cfg_vadd(struct cfg_ctx *cx, enum d_diag_sev sev, int line, const char *path, const char *fmt,
 	 va_list ap)
 {
