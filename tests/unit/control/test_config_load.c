@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "common/fs.h"
 #include "control/lib/config/config_internal.h"
 
 static const char *
@@ -407,6 +408,45 @@ test_save_active(void **state)
 	ctl_server_config_destroy(cfg);
 }
 
+/* Descriptors synced while saving, directories marked. */
+static int  g_nsync;
+static bool g_sync_dir[8];
+
+static int
+spy_fsync(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && g_nsync < 8)
+		g_sync_dir[g_nsync++] = S_ISDIR(st.st_mode);
+	return fsync(fd);
+}
+
+/* The active config is durable: the file is synced, then socket_dir after the rename
+ * (it once skipped the directory, so a crash could lose the rename). */
+static void
+test_save_active_synced(void **state)
+{
+	struct ctl_server_config *cfg;
+	struct d_errbuf           eb;
+	char                      dir[] = "/tmp/test_cfg_XXXXXX", *path = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ctl_server_config_default(&cfg), 0);
+	g_nsync    = 0;
+	d_fs_fsync = spy_fsync;
+	assert_int_equal(ctl_server_config_save_active(cfg, dir, &path, &eb), 0);
+	d_fs_fsync = fsync;
+	assert_int_equal(g_nsync, 2);
+	assert_false(g_sync_dir[0]);
+	assert_true(g_sync_dir[1]);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	ctl_server_config_destroy(cfg);
+}
+
 static void
 test_search_order(void **state)
 {
@@ -704,6 +744,7 @@ main(void)
 	    cmocka_unit_test(test_save_active),        cmocka_unit_test(test_search_order),
 	    cmocka_unit_test(test_overrides),          cmocka_unit_test(test_fault_cb_files),
 	    cmocka_unit_test(test_file_errors),        cmocka_unit_test(test_yaml_helpers),
+	    cmocka_unit_test(test_save_active_synced),
 	};
 
 	return cmocka_run_group_tests_name("config_load", tests, NULL, NULL);
