@@ -1,6 +1,6 @@
 /*
  * Allocation wrappers with test-only fault injection, the user-facing error
- * buffer and a growable string buffer.
+ * buffer, a growable string buffer and the strict decimal parser.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +61,34 @@ d_strndup(const char *s, size_t n)
 	if (p != NULL)
 		memcpy(p, s, len);
 	return p;
+}
+
+int
+d_parse_u64n(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t   i;
+
+	if (s == NULL || n == 0)
+		return -DER_INVAL;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -DER_INVAL;
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -DER_OVERFLOW;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+d_parse_u64(const char *s, uint64_t *out)
+{
+	return d_parse_u64n(s, s != NULL ? strlen(s) : 0, out);
 }
 
 void

@@ -49,6 +49,16 @@ struct d_errbuf {
 
 void d_errbuf_set(struct d_errbuf *eb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Strict unsigned decimal: one or more ASCII digits and nothing else -- no
+ * sign, no blanks, no base prefix, no trailing characters; leading zeros are
+ * fine ("007" is 7).  d_parse_u64n() reads exactly s[0..n) (a span inside a
+ * longer string).  Returns 0, -DER_INVAL (empty, NULL, or not only digits) or
+ * -DER_OVERFLOW (above UINT64_MAX); *out is written only on success.
+ */
+int d_parse_u64(const char *s, uint64_t *out);
+int d_parse_u64n(const char *s, size_t n, uint64_t *out);
+
 /* printf into a freshly allocated string; NULL on allocation failure. */
 char *d_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/drpc.h"
+#include "common/pb.h"
 #include "proto/drpc.pb-c.h"
 
 _Static_assert((int)D_DRPC_SUCCESS == (int)DRPC__STATUS__SUCCESS, "status");
@@ -588,17 +589,13 @@ d_drpc_call(struct d_drpc_client *c, int32_t module, int32_t method, const void 
 	call.sequence = ++c->seq;
 	call.body.data = (uint8_t *)body;
 	call.body.len = body_len;
-	len = drpc__call__get_packed_size(&call);
-	if (len > D_DRPC_MAX_MSG) {
+	if (drpc__call__get_packed_size(&call) > D_DRPC_MAX_MSG) {
 		rc = -DER_OVERFLOW;
 		goto out;
 	}
-	D_ALLOC(buf, len > 0 ? len : 1);
-	if (buf == NULL) {
-		rc = -DER_NOMEM;
+	rc = d_pb_pack(&call.base, &buf, &len);
+	if (rc != 0)
 		goto out;
-	}
-	drpc__call__pack(&call, buf);
 	rc = drpc_send_dl(c->fd, buf, len, deadline, &partial);
 	D_FREE(buf);
 	if (rc != 0) {
@@ -850,7 +847,7 @@ drpc_dispatch(struct d_drpc_server *s, const uint8_t *msg, size_t len, uint8_t *
 	size_t		     resp_len = 0;
 	bool		     module_known = false;
 	struct drpc_handler *h = NULL;
-	uint8_t		    *buf;
+	int		     rc;
 
 	call = drpc__call__unpack(NULL, len, msg);
 	if (call == NULL) {
@@ -883,16 +880,9 @@ drpc_dispatch(struct d_drpc_server *s, const uint8_t *msg, size_t len, uint8_t *
 		r.status = DRPC__STATUS__FAILED_MARSHAL;
 		r.body.len = 0;
 	}
-	*out_len = drpc__response__get_packed_size(&r);
-	D_ALLOC(buf, *out_len > 0 ? *out_len : 1);
-	if (buf == NULL) {
-		D_FREE(resp_body);
-		return -DER_NOMEM;
-	}
-	drpc__response__pack(&r, buf);
+	rc = d_pb_pack(&r.base, out, out_len);
 	D_FREE(resp_body);
-	*out = buf;
-	return 0;
+	return rc;
 }
 
 /* Read what is queued on a connection; false when it must be closed. */

@@ -270,23 +270,6 @@ check_chars(const char *tok, size_t toklen, const char *part, size_t n, bool por
 	return 0;
 }
 
-/* Parse decimal digits s[0..n) into *v; false on overflow. */
-static bool
-parse_u64(const char *s, size_t n, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-
-		if (x > (UINT64_MAX - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	*v = x;
-	return true;
-}
-
 static size_t
 span_digits(const char *s, size_t n)
 {
@@ -341,7 +324,7 @@ split_name(const char *name, size_t n, size_t *plen, size_t *dlen, struct d_errb
 			size_t   d = span_digits(name + i, n - i);
 			uint64_t v;
 
-			if (d == 0 || d > 3 || !parse_u64(name + i, d, &v) || v > 255)
+			if (d == 0 || d > 3 || d_parse_u64n(name + i, d, &v) != 0 || v > 255)
 				break;
 			if (oct == 3) {
 				p = i;
@@ -397,7 +380,7 @@ parse_plain(struct d_hostlist *hl, const char *tok, size_t n, struct d_errbuf *e
 		return rc;
 	if (dlen == 0) /* no number: the name is kept verbatim */
 		return append_seg(hl, tok, n, "", 0, 0, 0, 0);
-	if (!parse_u64(tok + plen, dlen, &num)) {
+	if (d_parse_u64n(tok + plen, dlen, &num) != 0) {
 		d_errbuf_set(eb, "number too large in host name %s: host numbers must fit in 64 bits",
 			     quote(tok, n, q, sizeof(q)));
 		return -DER_INVAL;
@@ -468,7 +451,7 @@ push_canonical(struct d_hostlist *hl, const char *prefix, size_t plen, const cha
 		/* the prefix's trailing digits become the high digits of the number */
 		uint64_t scale = 1;
 
-		if (!parse_u64(prefix + cp[0], plen - cp[0], &base))
+		if (d_parse_u64n(prefix + cp[0], plen - cp[0], &base) != 0)
 			uniform = false;
 		for (uint32_t i = 0; uniform && i < len; i++)
 			if (__builtin_mul_overflow(scale, 10, &scale))
@@ -560,7 +543,7 @@ parse_one_range(const char *tok, size_t toklen, const char *r, size_t n, uint64_
 				     quote(tok, toklen, q, sizeof(q)));
 			return -DER_INVAL;
 		}
-		if (!parse_u64(bounds[i], blen[i], &v[i])) {
+		if (d_parse_u64n(bounds[i], blen[i], &v[i]) != 0) {
 			d_errbuf_set(eb, "invalid range %s (number too large) in %s",
 				     quote(r, n, qr, sizeof(qr)), quote(tok, toklen, q, sizeof(q)));
 			return -DER_INVAL;

@@ -4,15 +4,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <yaml.h>
 
+#include "common/fs.h"
 #include "common/yaml_doc.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -396,62 +394,35 @@ out:
 int
 d_yaml_load_file(const char *path, struct d_yaml_doc **out, struct d_diags *diags)
 {
-	struct stat st;
-	char       *buf = NULL;
-	size_t      len = 0, cap = 0;
-	ssize_t     r;
-	int         fd, rc;
+	struct d_errbuf eb;
+	char	       *buf = NULL;
+	size_t		len = 0;
+	int		rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = d_errno2der(errno);
-		if (errno == ENOENT)
-			d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
-				    "config file not found; check the path given with -o or "
-				    "create the file");
-		else if (errno == EACCES)
-			d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
-				    "cannot read config file: permission denied; check its "
-				    "ownership and mode");
-		else
-			d_diags_add(diags, D_DIAG_ERROR, 0, NULL, "cannot open config file: %s",
-				    strerror(errno));
+	rc = d_file_read(path, SIZE_MAX, &buf, &len, &eb);
+	switch (rc) {
+	case 0:
+		break;
+	case -DER_NOMEM:
 		return rc;
-	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
+	case -DER_NONEXIST:
+		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
+			    "config file not found; check the path given with -o or create the file");
+		return rc;
+	case -DER_NO_PERM:
+		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
+			    "cannot read config file: permission denied; check its ownership and "
+			    "mode");
+		return rc;
+	case -DER_INVAL: /* d_file_read's code for a directory */
 		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
 			    "is a directory, not a config file; give the path of a .yml file");
-		return -DER_INVAL;
+		return rc;
+	default:
+		d_diags_add(diags, D_DIAG_ERROR, 0, NULL, "%s", eb.msg);
+		return rc;
 	}
-	for (;;) {
-		if (len + 4096 > cap) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char  *nb   = d_realloc(buf, ncap);
-
-			if (nb == NULL) {
-				rc = -DER_NOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = d_errno2der(errno);
-			d_diags_add(diags, D_DIAG_ERROR, 0, NULL, "cannot read config file: %s",
-				    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	rc = d_yaml_load_string(path, buf ? buf : "", len, out, diags);
-out:
-	close(fd);
+	rc = d_yaml_load_string(path, buf, len, out, diags);
 	D_FREE(buf);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "daos_build.h"
 #include "common/drpc.h"
 #include "common/log.h"
+#include "common/pb.h"
 #include "daos/daos_errno.h"
 #include "engine/engine.h"
 #include "proto/mgmt.pb-c.h"
@@ -49,11 +50,8 @@ daos_resp(int32_t status, uint8_t **body, size_t *len)
 	Mgmt__DaosResp resp = MGMT__DAOS_RESP__INIT;
 
 	resp.status = status;
-	*len = mgmt__daos_resp__get_packed_size(&resp);
-	*body = malloc(*len ? *len : 1);
-	if (*body == NULL)
+	if (d_pb_pack(&resp.base, body, len) != 0)
 		return D_DRPC_FAILED_MARSHAL;
-	mgmt__daos_resp__pack(&resp, *body);
 	return D_DRPC_SUCCESS;
 }
 
@@ -167,13 +165,9 @@ notify_ready(const struct eng_opts *o, const char *uri, uint32_t nctxs, const ch
 	/* a new value on every start, so daos_server can tell restarts apart */
 	req.incarnation = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	req.check_mode = o->check_mode;
-	len = srv__notify_ready_req__get_packed_size(&req);
-	body = malloc(len ? len : 1);
-	if (body == NULL) {
-		rc = -DER_NOMEM;
+	rc = d_pb_pack(&req.base, &body, &len);
+	if (rc != 0)
 		goto out;
-	}
-	srv__notify_ready_req__pack(&req, body);
 	rc = d_drpc_call(cli, D_DRPC_MODULE_SRV, D_DRPC_METHOD_SRV_NOTIFY_READY, body, len,
 			 ENG_NOTIFY_TIMEOUT_MS, &resp);
 	if (rc) {

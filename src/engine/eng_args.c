@@ -73,21 +73,15 @@ env_get(char *const *envp, const char *key)
 static int
 parse_uint(const char *what, const char *s, uint64_t max, uint64_t *out, struct d_errbuf *eb)
 {
-	char		  *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		goto bad;
+	if (d_parse_u64(s, &v) != 0 || v > max) {
+		d_errbuf_set(eb, "invalid %s \"%s\": expected a whole number from 0 to %llu", what,
+			     s ? s : "", (unsigned long long)max);
+		return -DER_INVAL;
+	}
 	*out = v;
 	return 0;
-bad:
-	d_errbuf_set(eb, "invalid %s \"%s\": expected a whole number from 0 to %llu", what,
-		     s ? s : "", (unsigned long long)max);
-	return -DER_INVAL;
 }
 
 static int
@@ -165,7 +159,7 @@ int
 eng_opts_parse(int argc, char **argv, char *const *envp, struct eng_opts *opts, struct d_errbuf *eb)
 {
 	struct eng_opts o = {.numa_node = -1};
-	uint64_t	v;
+	uint64_t	v = 0; /* read after every parse_uint(), even a failed one */
 	int		c, rc = 0;
 
 	optind = 0; /* full re-initialisation, so the parser can run more than once */

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "common/fs.h"
 #include "control/lib/config/config_internal.h"
 #include "../unit_fi.h"
 
@@ -408,6 +409,45 @@ test_save_active(void **state)
 	assert_null(path);
 	free(text);
 	free(y);
+	ctl_server_config_destroy(cfg);
+}
+
+/* Descriptors synced while saving, directories marked. */
+static int  g_nsync;
+static bool g_sync_dir[8];
+
+static int
+spy_fsync(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && g_nsync < 8)
+		g_sync_dir[g_nsync++] = S_ISDIR(st.st_mode);
+	return fsync(fd);
+}
+
+/* The active config is durable: the file is synced, then socket_dir after the rename
+ * (it once skipped the directory, so a crash could lose the rename). */
+static void
+test_save_active_synced(void **state)
+{
+	struct ctl_server_config *cfg;
+	struct d_errbuf           eb;
+	char                      dir[] = "/tmp/test_cfg_XXXXXX", *path = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ctl_server_config_default(&cfg), 0);
+	g_nsync    = 0;
+	d_fs_fsync = spy_fsync;
+	assert_int_equal(ctl_server_config_save_active(cfg, dir, &path, &eb), 0);
+	d_fs_fsync = fsync;
+	assert_int_equal(g_nsync, 2);
+	assert_false(g_sync_dir[0]);
+	assert_true(g_sync_dir[1]);
+	unlink(path);
+	rmdir(dir);
+	free(path);
 	ctl_server_config_destroy(cfg);
 }
 
@@ -1110,6 +1150,7 @@ main(void)
 	    cmocka_unit_test(test_file_errors),        cmocka_unit_test(test_yaml_helpers),
 	    cmocka_unit_test(test_file_kind_errors),   cmocka_unit_test(test_file_kind_search),
 	    cmocka_unit_test(test_common_rules),       cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_save_active_synced),
 	};
 
 	unit_fi_dispatch(fi_cases);

@@ -6,13 +6,13 @@
  * Engine and storage rules are in config_engine.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "daos_build.h"
+#include "common/fs.h"
 #include "control/lib/config/config_internal.h"
 
 #define MSG_APS_MSREPS "access_points is deprecated; please use mgmt_svc_replicas instead"
@@ -596,63 +596,26 @@ int
 ctl_server_config_save_active(const struct ctl_server_config *cfg, const char *socket_dir,
 			      char **path_out, struct d_errbuf *eb)
 {
-	char   *text = NULL, *path = NULL, *tmp = NULL;
-	size_t  len, off = 0;
-	ssize_t w;
-	int     fd = -1, rc = 0;
+	struct d_errbuf web;
+	char	       *text = NULL, *path = NULL;
+	int		rc;
 
 	text = ctl_server_config_to_yaml(cfg);
 	path = d_asprintf("%s/%s", socket_dir, CTL_ACTIVE_CONFIG_NAME);
-	tmp  = d_asprintf("%s/%s.XXXXXX", socket_dir, CTL_ACTIVE_CONFIG_NAME);
-	if (text == NULL || path == NULL || tmp == NULL) {
+	if (text == NULL || path == NULL) {
 		d_errbuf_set(eb, "out of memory writing the active configuration");
 		rc = -DER_NOMEM;
 		goto out;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot create a file in %s for the active configuration: %s; "
-			     "check that socket_dir exists and is writable", socket_dir,
-			     strerror(errno));
-		D_FREE(tmp);
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
+	if (rc != 0) {
+		d_errbuf_set(eb, "cannot save the active configuration: %s; check that socket_dir "
+			     "exists and is writable", web.msg);
 		goto out;
 	}
-	len = strlen(text);
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	D_FREE(tmp);
 	*path_out = path;
 	path      = NULL;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	D_FREE(tmp);
 	D_FREE(path);
 	D_FREE(text);
 	return rc;

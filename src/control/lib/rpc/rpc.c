@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "daos_build.h"
+#include "common/pb.h"
 #include "control/lib/rpc/rpc.h"
 #include "control/lib/rpc/rpc_internal.h"
 #include "proto/ctl.pb-c.h"
@@ -52,19 +53,18 @@ frame_pack(const ProtobufCMessage *msg, uint8_t **frame, size_t *len)
 {
 	size_t	 n = protobuf_c_message_get_packed_size(msg);
 	uint8_t *buf;
+	int	 rc;
 
 	if (n + 4 > CTL_RPC_MAX_FRAME)
 		return -DER_OVERFLOW;
-	buf = malloc(n + 4);
-	if (buf == NULL)
-		return -DER_NOMEM;
+	rc = d_pb_pack_hdr(msg, 4, &buf, len);
+	if (rc != 0)
+		return rc;
 	buf[0] = (uint8_t)(n >> 24);
 	buf[1] = (uint8_t)(n >> 16);
 	buf[2] = (uint8_t)(n >> 8);
 	buf[3] = (uint8_t)n;
-	protobuf_c_message_pack(msg, buf + 4);
 	*frame = buf;
-	*len = n + 4;
 	return 0;
 }
 

@@ -48,18 +48,13 @@ ctl_rpc_err_kind_str(enum ctl_rpc_err_kind kind)
 	return kind_names[kind];
 }
 
-/* A port as decimal digits only (strtoul would take " 80", "+80" and "-1"), 1..65535. */
+/* A port: decimal digits only (no blank, sign or base prefix), 1..65535. */
 static int
 addr_port(const char *s, uint16_t *port)
 {
-	unsigned long p;
-	char	     *end;
+	uint64_t p;
 
-	if (s[0] < '0' || s[0] > '9')
-		return -DER_INVAL;
-	errno = 0;
-	p = strtoul(s, &end, 10);
-	if (*end != '\0' || errno != 0 || p == 0 || p > 65535)
+	if (d_parse_u64(s, &p) != 0 || p == 0 || p > 65535)
 		return -DER_INVAL;
 	*port = (uint16_t)p;
 	return 0;

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "common/pb.h"
 #include "control/lib/rpc/rpc.h"
 
 /* Fields with the same name and compatible types in ctl_nvme_health and BioHealthResp. */
@@ -396,21 +397,6 @@ fail:
 	return rc != 0 ? rc : -DER_NOMEM;
 }
 
-/* Pack any message into a fresh buffer (1 byte for an empty message, never NULL). */
-static int
-pack_msg(const ProtobufCMessage *m, uint8_t **buf, size_t *len)
-{
-	size_t	 n = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = malloc(n > 0 ? n : 1);
-
-	if (b == NULL)
-		return -DER_NOMEM;
-	protobuf_c_message_pack(m, b);
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 int
 ctl_storage_scan_pack(const struct ctl_storage_scan *scan, uint8_t **buf, size_t *len)
 {
@@ -420,7 +406,7 @@ ctl_storage_scan_pack(const struct ctl_storage_scan *scan, uint8_t **buf, size_t
 	rc = ctl_storage_scan_to_pb(scan, &m);
 	if (rc != 0)
 		return rc;
-	rc = pack_msg(&m->base, buf, len);
+	rc = d_pb_pack(&m->base, buf, len);
 	ctl_storage_scan_pb_free(m);
 	return rc;
 }
@@ -555,7 +541,7 @@ ctl_net_scan_pack(const struct ctl_net_scan *scan, uint8_t **buf, size_t *len)
 	rc = ctl_net_scan_to_pb(scan, &m);
 	if (rc != 0)
 		return rc;
-	rc = pack_msg(&m->base, buf, len);
+	rc = d_pb_pack(&m->base, buf, len);
 	ctl_net_scan_pb_free(m);
 	return rc;
 }
@@ -587,7 +573,7 @@ ctl_storage_scan_req_pack(unsigned int flags, uint8_t **buf, size_t *len)
 	m.nvme = (flags & CTL_SCAN_NVME) != 0;
 	m.mem = (flags & CTL_SCAN_MEM) != 0;
 	m.health = (flags & CTL_SCAN_HEALTH) != 0;
-	return pack_msg(&m.base, buf, len);
+	return d_pb_pack(&m.base, buf, len);
 }
 
 int
@@ -612,7 +598,7 @@ ctl_net_scan_req_pack(const char *provider, uint8_t **buf, size_t *len)
 	Ctl__NetworkScanReq m = CTL__NETWORK_SCAN_REQ__INIT;
 
 	m.provider = S(provider != NULL ? provider : "");
-	return pack_msg(&m.base, buf, len);
+	return d_pb_pack(&m.base, buf, len);
 }
 
 int
@@ -642,7 +628,7 @@ ctl_server_version_pack(const struct ctl_server_version *v, uint8_t **buf, size_
 	m.version = S(v->version != NULL ? v->version : "");
 	m.revision = S(v->revision != NULL ? v->revision : "");
 	m.hostname = S(v->hostname != NULL ? v->hostname : "");
-	return pack_msg(&m.base, buf, len);
+	return d_pb_pack(&m.base, buf, len);
 }
 
 int

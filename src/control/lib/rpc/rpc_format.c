@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/pb.h"
 #include "common/table.h"
 #include "control/lib/config/config.h"
 #include "control/lib/rpc/rpc.h"
@@ -77,18 +78,12 @@ int
 ctl_format_req_pack(bool reformat, bool replace, uint8_t **buf, size_t *len)
 {
 	Ctl__StorageFormatReq req = CTL__STORAGE_FORMAT_REQ__INIT;
-	size_t		      n;
 
 	req.scm = true;
 	req.nvme = true;
 	req.reformat = reformat;
 	req.replace = replace;
-	n = ctl__storage_format_req__get_packed_size(&req);
-	*buf = malloc(n > 0 ? n : 1);
-	if (*buf == NULL)
-		return -DER_NOMEM;
-	*len = ctl__storage_format_req__pack(&req, *buf);
-	return 0;
+	return d_pb_pack(&req.base, buf, len);
 }
 
 int
@@ -123,7 +118,7 @@ ctl_format_resp_pack(const struct ctl_format_resp *r, uint8_t **buf, size_t *len
 	Ctl__ScmMountResult	  *m = NULL, **mp = NULL;
 	Ctl__NvmeControllerResult *c = NULL, **cp = NULL;
 	Ctl__ResponseState	  *st = NULL;
-	size_t			   i, n, nst = r->nmounts + r->nctrlrs;
+	size_t			   i, nst = r->nmounts + r->nctrlrs;
 	int			   rc = -DER_NOMEM;
 
 	D_ALLOC_ARRAY(m, r->nmounts + 1);
@@ -154,12 +149,7 @@ ctl_format_resp_pack(const struct ctl_format_resp *r, uint8_t **buf, size_t *len
 	resp.mrets = mp;
 	resp.n_crets = r->nctrlrs;
 	resp.crets = cp;
-	n = ctl__storage_format_resp__get_packed_size(&resp);
-	*buf = malloc(n > 0 ? n : 1);
-	if (*buf == NULL)
-		goto out;
-	*len = ctl__storage_format_resp__pack(&resp, *buf);
-	rc = 0;
+	rc = d_pb_pack(&resp.base, buf, len);
 out:
 	free(m);
 	free(mp);

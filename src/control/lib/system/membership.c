@@ -619,17 +619,13 @@ unescape(char *s, char **out)
 	return 0;
 }
 
+/* A decimal field of the database in [0, max]. */
 static int
-parse_u64(const char *s, uint64_t max, uint64_t *out)
+parse_field(const char *s, uint64_t max, uint64_t *out)
 {
-	char		  *end;
-	unsigned long long v;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return -DER_INVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
+	if (d_parse_u64(s, &v) != 0 || v > max)
 		return -DER_INVAL;
 	*out = v;
 	return 0;
@@ -673,7 +669,7 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 			goto bad_field;
 
 	bad = F_RANK;
-	if (val[F_RANK] == NULL || parse_u64(val[F_RANK], CTL_NIL_RANK - 1, &u) != 0)
+	if (val[F_RANK] == NULL || parse_field(val[F_RANK], CTL_NIL_RANK - 1, &u) != 0)
 		goto bad_field;
 	mb.rank = (uint32_t)u;
 	bad = F_UUID;
@@ -686,10 +682,10 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	if (mb.state == CTL_MS_UNKNOWN && strcasecmp(val[F_STATE], "Unknown") != 0)
 		goto bad_field;
 	bad = F_INC;
-	if (val[F_INC] == NULL || parse_u64(val[F_INC], UINT64_MAX, &mb.incarnation) != 0)
+	if (val[F_INC] == NULL || parse_field(val[F_INC], UINT64_MAX, &mb.incarnation) != 0)
 		goto bad_field;
 	bad = F_NCTX;
-	if (val[F_NCTX] == NULL || parse_u64(val[F_NCTX], UINT32_MAX, &u) != 0)
+	if (val[F_NCTX] == NULL || parse_field(val[F_NCTX], UINT32_MAX, &u) != 0)
 		goto bad_field;
 	mb.nctxs = (uint32_t)u;
 	bad = F_ADDR;
@@ -702,7 +698,7 @@ parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_err
 	if (fault_domain_depth(val[F_FD]) < 0)
 		goto bad_field;
 	bad = F_TIME;
-	if (val[F_TIME] == NULL || parse_u64(val[F_TIME], INT64_MAX, &u) != 0)
+	if (val[F_TIME] == NULL || parse_field(val[F_TIME], INT64_MAX, &u) != 0)
 		goto bad_field;
 	mb.last_update = (int64_t)u;
 
@@ -763,7 +759,7 @@ ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d
 			}
 			magic = true;
 		} else if (strncmp(line, "next_rank ", 10) == 0) {
-			if (parse_u64(line + 10, CTL_NIL_RANK - 1, &u) != 0) {
+			if (parse_field(line + 10, CTL_NIL_RANK - 1, &u) != 0) {
 				d_errbuf_set(eb, "membership line %u: invalid next_rank \"%s\"",
 					     lineno, line + 10);
 				rc = -DER_INVAL;
@@ -772,7 +768,7 @@ ctl_membership_from_text(const char *text, struct ctl_membership **out, struct d
 			m->next_rank = (uint32_t)u;
 			have_next = true;
 		} else if (strncmp(line, "map_version ", 12) == 0) {
-			if (parse_u64(line + 12, UINT64_MAX, &u) != 0) {
+			if (parse_field(line + 12, UINT64_MAX, &u) != 0) {
 				d_errbuf_set(eb, "membership line %u: invalid map_version \"%s\"",
 					     lineno, line + 12);
 				rc = -DER_INVAL;
