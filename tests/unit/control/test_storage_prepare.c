@@ -34,7 +34,7 @@ use_copy(const char *name)
 	snprintf(root, sizeof(root), "%s/host", tmpl);
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/%s' '%s'", fixtures, name, root);
 	assert_int_equal(system(cmd), 0);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 }
 
 static void
@@ -331,6 +331,64 @@ test_nvme_errors(void **state)
 	drop_copy();
 }
 
+/* The state file nvme prepare leaves for reset (storage/run/nvme_prepare.state). */
+static void
+test_nvme_state_errors(void **state)
+{
+	struct ctl_nvme_prepare_req req = {.target_user = "nobody"};
+	struct d_errbuf		    eb = {{0}};
+	char			    path[8192];
+	FILE			   *f;
+
+	(void)state;
+	use_copy("hosts/wolf");
+	/* Something that is not a file where the state goes: prepare says it cannot write it. */
+	snprintf(path, sizeof(path), "%s/storage/run", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/storage/run/nvme_prepare.state", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_MISC);
+	assert_non_null(strstr(eb.msg, "cannot write "));
+	assert_non_null(strstr(eb.msg, "nvme_prepare.state: Is a directory"));
+	/* ... and reset that it cannot read it. */
+	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_MISC);
+	assert_non_null(strstr(eb.msg, "cannot read "));
+	assert_int_equal(rmdir(path), 0);
+
+	/* A state file without the two counts: reset stops and says what to check. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("hugepages_before = 1\n", f);
+	fclose(f);
+	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "malformed (expected hugepages_before and "
+				       "hugepages_reserved)"));
+	assert_int_equal(unlink(path), 0);
+
+	/* A file where the run directory goes. */
+	snprintf(path, sizeof(path), "%s/storage/run", root);
+	assert_int_equal(rmdir(path), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	req.nr_hugepages = 512; /* more than the first prepare reserved: the state is written */
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_NOTDIR);
+	assert_non_null(strstr(eb.msg, "nvme_prepare.state: Not a directory"));
+	req.nr_hugepages = 0;
+
+	/* Lists with empty entries and the most entries their length allows. */
+	req.allow_list = ",0000:81:00.0,,0000:87:00.0,";
+	req.block_list = "0000:87:00.0";
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), 0);
+	assert_int_equal(owner("storage/dev/nvme0n1"), 65534);
+	assert_int_equal(owner("storage/dev/nvme1n1"), 0);
+	req.allow_list = "a,b";
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "\"a\" is not a PCI address"));
+	drop_copy();
+}
+
 int
 main(void)
 {
@@ -338,6 +396,7 @@ main(void)
 		cmocka_unit_test_setup(test_scm_prepare_reset, setup),
 		cmocka_unit_test_setup(test_scm_prepare_errors, setup),
 		cmocka_unit_test_setup(test_nvme_prepare_reset, setup),
+		cmocka_unit_test_setup(test_nvme_state_errors, setup),
 		cmocka_unit_test_setup(test_nvme_errors, setup),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
