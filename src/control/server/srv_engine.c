@@ -572,34 +572,14 @@ mem_sizes(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint3
 {
 	struct ctl_meminfo mi = {0};
 	uint64_t	   pages, page_mib, req, freem;
-	char		  *text = NULL;
-	size_t		   len = 0;
-	FILE		  *f;
 	int		   rc;
 
 	*mem = 0;
 	*hp = 0;
 	if (!has_bdevs(e))
 		return 0;
-	f = fopen("/proc/meminfo", "re");
-	if (f == NULL) {
-		d_errbuf_set(eb, "cannot read /proc/meminfo: %s", strerror(errno));
-		return d_errno2der(errno);
-	}
-	{
-		char   buf[8192];
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-
-		buf[n] = '\0';
-		text = d_asprintf("%s", buf);
-		len = n;
-	}
-	fclose(f);
-	if (text == NULL)
-		return -DER_NOMEM;
-	rc = ctl_meminfo_parse(text, "/proc/meminfo", &mi, eb);
-	free(text);
-	(void)len;
+	/* The machine's /proc/meminfo, or a hardware fixture's. */
+	rc = ctl_hw()->meminfo(&mi, eb);
 	if (rc != 0)
 		return rc;
 	pages = cfg->nr_hugepages > 0 ? (uint64_t)cfg->nr_hugepages : 0;

@@ -37,23 +37,6 @@ is_scm(const struct ctl_engine *e)
 	       (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM);
 }
 
-static int
-read_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
-{
-	char   buf[8192];
-	size_t n;
-	FILE  *f = fopen("/proc/meminfo", "re");
-
-	if (f == NULL) {
-		d_errbuf_set(eb, "cannot read /proc/meminfo to size the tmpfs: %m");
-		return -DER_IO;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return ctl_meminfo_parse(buf, "/proc/meminfo", mi, eb);
-}
-
 /* tmpfs size in GiB: scm_size, or upstream's automatic size for scm_size 0. */
 static int
 ramdisk_gib(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint64_t *gib,
@@ -68,15 +51,25 @@ ramdisk_gib(const struct ctl_server_config *cfg, const struct ctl_engine *e, uin
 		*gib = (uint64_t)t->scm_size;
 		return 0;
 	}
-	rc = read_meminfo(&mi, eb);
-	if (rc != 0)
+	/* The machine's /proc/meminfo, or a hardware fixture's. */
+	rc = ctl_hw()->meminfo(&mi, eb);
+	if (rc == 0) {
+		huge = (uint64_t)(cfg->nr_hugepages > 0 ? cfg->nr_hugepages : 0) *
+		       mi.hugepage_size_kb * 1024;
+		rc = ctl_calc_ramdisk_size(mi.mem_total_kb * 1024, huge,
+					   (uint64_t)cfg->system_ram_reserved * GIB,
+					   e->targets > 0 ? (uint64_t)e->targets : 1, cfg->nengines,
+					   &max, eb);
+	}
+	if (rc != 0) {
+		char msg[D_ERRBUF_LEN];
+
+		snprintf(msg, sizeof(msg), "%s", eb->msg);
+		d_errbuf_set(eb, "cannot size the tmpfs for %s: %s; set scm_size", t->scm_mount,
+			     msg);
 		return rc;
-	huge = (uint64_t)(cfg->nr_hugepages > 0 ? cfg->nr_hugepages : 0) * mi.hugepage_size_kb *
-	       1024;
-	rc = ctl_calc_ramdisk_size(
-		mi.mem_total_kb * 1024, huge, (uint64_t)cfg->system_ram_reserved * GIB,
-		e->targets > 0 ? (uint64_t)e->targets : 1, cfg->nengines, &max, eb);
-	if (rc == 0 && max < CTL_MIN_RAMDISK_BYTES) {
+	}
+	if (max < CTL_MIN_RAMDISK_BYTES) {
 		d_errbuf_set(eb,
 			     "the automatic tmpfs size for %s is %llu MiB, below the minimum of "
 			     "4 GiB: total memory minus system_ram_reserved (%lld GiB) and the "
@@ -84,17 +77,10 @@ ramdisk_gib(const struct ctl_server_config *cfg, const struct ctl_engine *e, uin
 			     "scm_size",
 			     t->scm_mount, (unsigned long long)(max >> 20),
 			     (long long)cfg->system_ram_reserved);
-		rc = -DER_NOSPACE;
-	} else if (rc != 0) {
-		char msg[D_ERRBUF_LEN];
-
-		snprintf(msg, sizeof(msg), "%s", eb->msg);
-		d_errbuf_set(eb, "cannot size the tmpfs for %s: %s; set scm_size", t->scm_mount,
-			     msg);
+		return -DER_NOSPACE;
 	}
-	if (rc == 0)
-		*gib = max / GIB;
-	return rc;
+	*gib = max / GIB;
+	return 0;
 }
 
 static int
