@@ -17,6 +17,7 @@
 
 #include "control/lib/hw/hw.h"
 #include "control/lib/storage/storage.h"
+#include "unit_fi.h"
 
 static char fixtures[1024];
 static char root[4096];
@@ -389,18 +390,90 @@ test_nvme_state_errors(void **state)
 	drop_copy();
 }
 
+/*
+ * Children of test_out_of_memory, on the fixture copy in $STG_PREP_ROOT: 0
+ * done, 10 -DER_NOMEM with a message, 20 anything else.
+ */
+static int
+oom_status(int rc, const struct d_errbuf *eb)
+{
+	if (rc == 0)
+		return 0;
+	return rc == -DER_NOMEM && eb->msg[0] != '\0' ? 10 : 20;
+}
+
+static int
+oom_scm_prepare(void)
+{
+	struct ctl_scm_prepare_req  req = {.nr_ns_per_socket = 2, .socket = -1};
+	struct ctl_scm_prepare_resp resp = {0};
+	struct d_errbuf		    eb = {{0}};
+	int			    rc;
+
+	ctl_hw_use(getenv("STG_PREP_ROOT"));
+	rc = ctl_scm_prepare(&req, &resp, NULL, &eb);
+	ctl_scm_prepare_resp_fini(&resp);
+	return oom_status(rc, &eb);
+}
+
+static int
+oom_nvme_prepare(void)
+{
+	struct ctl_nvme_prepare_req req = {.target_user = "nobody",
+					   .allow_list = "0000:81:00.0,0000:87:00.0",
+					   .block_list = "0000:87:00.0"};
+	struct d_errbuf		    eb = {{0}};
+
+	ctl_hw_use(getenv("STG_PREP_ROOT"));
+	return oom_status(ctl_nvme_prepare(&req, NULL, &eb), &eb);
+}
+
+/* Fail the Nth allocation of a prepare until it succeeds: each failure is -DER_NOMEM. */
+static void
+oom_loop(const char *fixture, const char *name)
+{
+	int n, st = -1;
+
+	use_copy(fixture);
+	setenv("STG_PREP_ROOT", root, 1);
+	for (n = 1; n < 500; n++) {
+		st = unit_fi_run(name, n);
+		assert_true(st == 0 || st == 10);
+		if (st == 0)
+			break;
+	}
+	assert_int_equal(st, 0);
+	assert_true(n > 2); /* the injection did reach several allocations */
+	drop_copy();
+}
+
+static void
+test_out_of_memory(void **state)
+{
+	(void)state;
+	oom_loop("states/pmem-freeregions", "scm_prepare");
+	oom_loop("hosts/wolf", "nvme_prepare");
+}
+
 int
 main(void)
 {
+	static const struct unit_fi_case cases[] = {
+		{"scm_prepare", oom_scm_prepare},
+		{"nvme_prepare", oom_nvme_prepare},
+		{NULL, NULL},
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_scm_prepare_reset, setup),
 		cmocka_unit_test_setup(test_scm_prepare_errors, setup),
 		cmocka_unit_test_setup(test_nvme_prepare_reset, setup),
 		cmocka_unit_test_setup(test_nvme_state_errors, setup),
 		cmocka_unit_test_setup(test_nvme_errors, setup),
+		cmocka_unit_test_setup(test_out_of_memory, setup),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
 
+	unit_fi_dispatch(cases);
 	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures", src != NULL ? src : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
