@@ -7,13 +7,14 @@ Every test unmounts what it mounted (daos_helpers.unmount_under)."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
 import yaml
 
 import daos_helpers
-from conftest import BINARIES
+from conftest import BINARIES, TOP
 
 DMG = BINARIES["dmg"]
 GIB = 1 << 30
@@ -85,8 +86,8 @@ class Env:
     ram SCM + file bdev under `base`, and a dmg config for it."""
 
     def __init__(self, local_cluster, certs, base, tmp_path, n=1, hosts=1, extra_eng=None,
-                 args=(), wait=True):
-        self.c = local_cluster(hosts)
+                 args=(), wait=True, fixture=None):
+        self.c = local_cluster(hosts, fixtures={"local-0": fixture} if fixture else None)
         self.certs = certs
         self.base = base
         self.servers = {}
@@ -514,3 +515,89 @@ def test_ramdisk_auto_size(local_cluster, certs, base, tmp_path):
     want = (mem_total() - GIB - GIB) // GIB
     fstype, opts = mountinfo(scm["scm_mount"])
     assert f"size={want * GIB // 1024}k" in opts.split(","), (want, opts)
+
+
+def engine_argv(socket_dir):
+    """argv of the daos_engine started with -d socket_dir, or None."""
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                argv = [a.decode() for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        if argv and os.path.basename(argv[0]) == "daos_engine" and socket_dir in argv:
+            return argv
+    return None
+
+
+def test_fixture_meminfo_sizes_tmpfs_and_engine_hugepages(local_cluster, certs, base, tmp_path):
+    # On a hardware fixture host every memory figure daos_server uses comes
+    # from the fixture's meminfo: 64 TiB of RAM and 1 GiB hugepages, which
+    # this machine does not have.
+    fix = str(tmp_path / "fixture")
+    shutil.copytree(os.path.join(TOP, "tests", "fixtures", "hosts", "local"), fix)
+    with open(os.path.join(fix, "storage", "meminfo"), "w") as f:
+        f.write("MemTotal:       68719476736 kB\n"
+                "MemFree:        68000000000 kB\n"
+                "MemAvailable:   68000000000 kB\n"
+                "HugePages_Total:        5\n"
+                "HugePages_Free:         5\n"
+                "HugePages_Rsvd:         0\n"
+                "HugePages_Surp:         0\n"
+                "Hugepagesize:       1048576 kB\n")
+    with open("/proc/meminfo") as f:
+        real = f.read()
+    assert mem_total() < 64 * 1024 * GIB and not re.search(r"Hugepagesize:\s+1048576 kB", real)
+    scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0")}   # automatic size
+    bdev = {"class": "file", "bdev_size": 1, "bdev_list": [os.path.join(base, "b", "f")]}
+    env = Env(local_cluster, certs, base, tmp_path, wait=None, fixture=fix,
+              extra_eng={0: {"storage": [scm, bdev]}})
+    env.extra["system_ram_reserved"] = 1
+    env.extra["nr_hugepages"] = 2
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    # tmpfs: 64 TiB - (2 hugepages of 1 GiB + 1 GiB reserved + 1 GiB for the engine)
+    fstype, opts = mountinfo(scm["scm_mount"])
+    assert f"size={(64 * 1024 - 4) * GIB // 1024}k" in opts.split(","), opts
+    # engine: -r is the 2 configured hugepages of 1 GiB (5 are free), -H the page size
+    env.srv.proc.wait_for_log(r"daos_engine:0 ")
+    argv = engine_argv(env.c.host("local-0").socket_dir)
+    assert argv is not None
+    joined = " ".join(argv)
+    assert " -r 2048 " in joined and " -H 1024" in joined, joined
+
+
+def test_fixture_without_meminfo(local_cluster, certs, base, tmp_path):
+    # a fixture host whose meminfo is missing: what needs memory figures
+    # fails naming the fixture file, instead of reading the machine's
+    fix = str(tmp_path / "fixture")
+    shutil.copytree(os.path.join(TOP, "tests", "fixtures", "hosts", "local"), fix)
+    meminfo = os.path.join(fix, "storage", "meminfo")
+    os.unlink(meminfo)
+    scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0")}   # automatic size
+    bdev = {"class": "file", "bdev_size": 1, "bdev_list": [os.path.join(base, "b", "f")]}
+    env = Env(local_cluster, certs, base, tmp_path, wait=None, fixture=fix,
+              extra_eng={0: {"storage": [scm, bdev]}})
+    env.extra["system_ram_reserved"] = 1
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    (err, _), = errors_table(r.stderr).items()
+    assert err == (f"instance 0: SCM format of {scm['scm_mount']} failed: cannot size the "
+                   f"tmpfs for {scm['scm_mount']}: cannot read {meminfo}: No such file or "
+                   "directory; set scm_size"), err
+    assert mountinfo(scm["scm_mount"]) is None
+    assert env.srv.stop() == 0
+
+    # with scm_size the format needs no memory figures, the engine start does
+    scm["scm_size"] = 4
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1
+    (err, _), = errors_table(r.stderr).items()
+    assert err == ("instance 0: storage formatted, but the engine did not start: instance 0: "
+                   f"cannot read {meminfo}: No such file or directory"), err
+    assert daos_helpers.read_superblock(scm["scm_mount"])["version"] == 1

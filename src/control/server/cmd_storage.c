@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,23 +360,6 @@ nvme_scan_run(struct d_cli_ctx *ctx)
 
 /* ---- storage (the deployment guide's syntax) -------------------------------- */
 
-/* Banner name: this host, or the fixture directory's name. */
-static void
-host_name(char *buf, size_t len)
-{
-	const char *root = ctl_hw_root();
-	char	    copy[4096];
-
-	if (root != NULL) {
-		snprintf(copy, sizeof(copy), "%s", root);
-		snprintf(buf, len, "%s", basename(copy));
-		return;
-	}
-	if (gethostname(buf, len) != 0)
-		snprintf(buf, len, "localhost");
-	buf[len - 1] = '\0';
-}
-
 static int
 storage_scan_run(struct d_cli_ctx *ctx)
 {
@@ -398,7 +380,7 @@ storage_scan_run(struct d_cli_ctx *ctx)
 		ctl_storage_scan_free(s);
 		return w != NULL ? json_done(w) : fail(ctx, -DER_NOMEM, "out of memory");
 	}
-	host_name(host, sizeof(host));
+	ctl_hw()->host_name(host, sizeof(host));
 	g.hosts = host;
 	g.scan = s;
 	if (d_cli_has(ctx, "nvme-health"))

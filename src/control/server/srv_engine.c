@@ -40,6 +40,7 @@
 #include "control/lib/hw/hw.h"
 #include "control/lib/storage/storage.h"
 #include "control/server/srv_engine_internal.h"
+#include "control/server/srv_storage.h"
 #include "proto/srv.pb-c.h"
 
 extern char **environ;
@@ -561,71 +562,6 @@ has_bdevs(const struct ctl_engine *e)
 	return e->nstorage > 1;
 }
 
-/*
- * -r and -H as upstream's setEngineMemSize decides them: engines without
- * bdevs get 0/0; otherwise nr_hugepages is split evenly between engines,
- * capped by the free hugepages, in MiB, and -H is the hugepage size.
- */
-static int
-mem_sizes(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint32_t idx,
-	  int64_t *mem, int64_t *hp, struct d_errbuf *eb)
-{
-	struct ctl_meminfo mi = {0};
-	uint64_t	   pages, page_mib, req, freem;
-	char		  *text = NULL;
-	size_t		   len = 0;
-	FILE		  *f;
-	int		   rc;
-
-	*mem = 0;
-	*hp = 0;
-	if (!has_bdevs(e))
-		return 0;
-	f = fopen("/proc/meminfo", "re");
-	if (f == NULL) {
-		d_errbuf_set(eb, "cannot read /proc/meminfo: %s", strerror(errno));
-		return d_errno2der(errno);
-	}
-	{
-		char   buf[8192];
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-
-		buf[n] = '\0';
-		text = d_asprintf("%s", buf);
-		len = n;
-	}
-	fclose(f);
-	if (text == NULL)
-		return -DER_NOMEM;
-	rc = ctl_meminfo_parse(text, "/proc/meminfo", &mi, eb);
-	free(text);
-	(void)len;
-	if (rc != 0)
-		return rc;
-	pages = cfg->nr_hugepages > 0 ? (uint64_t)cfg->nr_hugepages : 0;
-	if (pages == 0 && !cfg->disable_hugepages && mi.hugepage_size_kb > 0) {
-		rc = ctl_min_hugepages(cfg, mi.hugepage_size_kb, &pages, eb);
-		if (rc != 0)
-			return rc;
-	}
-	page_mib = mi.hugepage_size_kb / 1024;
-	req = pages / (cfg->nengines ? cfg->nengines : 1) * page_mib;
-	freem = mi.hugepages_free * page_mib;
-	if (freem < req) {
-		D_NOTE("The amount of hugepage memory available for engine %u (%llu MiB, %llu "
-		       "hugepages) does not meet what is required (%llu MiB, %llu hugepages)",
-		       idx, (unsigned long long)freem, (unsigned long long)mi.hugepages_free,
-		       (unsigned long long)req,
-		       (unsigned long long)(pages / (cfg->nengines ? cfg->nengines : 1)));
-		req = freem;
-	}
-	*mem = (int64_t)req;
-	*hp = (int64_t)page_mib;
-	D_DEBUG("instance %u: mem_size %lld MiB, hugepage size %lld MiB", idx, (long long)*mem,
-		(long long)*hp);
-	return 0;
-}
-
 /* Everything the child needs, built in this thread (lock not held). */
 static int
 prepare(struct srv_engines *en, uint32_t idx, char **exe, char ***argv, char ***envp,
@@ -635,7 +571,6 @@ prepare(struct srv_engines *en, uint32_t idx, char **exe, char ***argv, char ***
 	const struct ctl_engine	       *e = &cfg->engines[idx];
 	struct ctl_engine_runtime	rt = {0};
 	struct ctl_superblock		sb;
-	struct ctl_nvme_conf		conf = {0};
 	struct d_errbuf			e2 = {{0}};
 	char			       *nvme = NULL;
 	int				rc;
@@ -653,20 +588,13 @@ prepare(struct srv_engines *en, uint32_t idx, char **exe, char ***argv, char ***
 		return rc;
 	}
 	if (has_bdevs(e)) {
-		rc = ctl_nvme_conf_build(&e->storage[1], e->nstorage - 1, en->st->hostname,
-					 !cfg->disable_vmd, &conf, &e2);
-		if (rc == 0)
-			rc = ctl_nvme_conf_write(e->storage[0].scm_mount, &conf, &e2);
-		ctl_nvme_conf_fini(&conf);
+		rc = srv_nvme_conf_install(cfg, idx, en->st->hostname, &nvme, &e2);
 		if (rc != 0) {
 			d_errbuf_set(eb, "instance %u: %s", idx, e2.msg);
 			return rc;
 		}
-		nvme = d_asprintf("%s/%s", e->storage[0].scm_mount, CTL_NVME_CONF_NAME);
-		if (nvme == NULL)
-			return -DER_NOMEM;
 	}
-	rc = mem_sizes(cfg, e, idx, &rt.mem_size_mib, &rt.hugepage_mib, &e2);
+	rc = srv_engine_mem_sizes(cfg, idx, &rt.mem_size_mib, &rt.hugepage_mib, &e2);
 	if (rc == 0)
 		rc = find_engine(exe, &e2);
 	if (rc != 0) {
@@ -1069,13 +997,18 @@ srv_engines_start_all(struct srv_engines *en)
 	for (uint32_t i = 0; i < en->n; i++) {
 		const struct ctl_engine *e = en->insts[i].cfg;
 		const char		*need = "SCM";
-		char			 why[512] = "the engine has no SCM tier";
+		char			 why[D_ERRBUF_LEN] = "the engine has no SCM tier";
 		struct d_errbuf		 eb = {{0}};
 
 		D_INFO("Checking DAOS I/O Engine instance %u storage ...", i);
 		if (e->nstorage > 0 &&
-		    (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM))
-			need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));
+		    (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM)) {
+			/* A formatted dcpm file system after a reboot: mount it, as upstream. */
+			if (srv_scm_mount(&e->storage[0], &eb) != 0)
+				snprintf(why, sizeof(why), "%s", eb.msg);
+			else
+				need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));
+		}
 		if (need != NULL) {
 			D_DEBUG("instance %u: %s", i, why);
 			D_INFO("%s format required on instance %u", need, i);

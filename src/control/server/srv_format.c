@@ -1,8 +1,9 @@
 /*
  * StorageFormat of daos_server (srv_format.h), upstream's flow without
- * MD-on-SSD control metadata: per engine instance decide (srv_scm_format_needed
- * and whether its engine runs) to skip it ("SCM is already formatted"),
- * refuse it (running engine, no reformat), or format it: stop a running
+ * MD-on-SSD control metadata: per engine instance decide (srv_scm_mount,
+ * then srv_scm_format_needed of srv_storage.h, and whether its engine runs)
+ * to skip it ("SCM is already formatted"), refuse it (running engine, no
+ * reformat), or format it: stop a running
  * engine (reformat), mount a fresh tmpfs (ram) or mkfs + mount the PMem
  * namespace (dcpm), create/check the bdevs, write daos_nvme.conf, and write a
  * new superblock last, so that an instance with a superblock is always
@@ -20,81 +21,19 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "control/lib/hw/hw.h"
 #include "control/lib/render/render.h"
 #include "control/lib/storage/storage.h"
 #include "control/server/srv_engine.h"
 #include "control/server/srv_format.h"
+#include "control/server/srv_storage.h"
 
 static pthread_mutex_t fmt_lock = PTHREAD_MUTEX_INITIALIZER;
-
-#define GIB (1ULL << 30)
 
 static bool
 is_scm(const struct ctl_engine *e)
 {
 	return e->nstorage > 0 &&
 	       (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM);
-}
-
-static int
-read_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
-{
-	char   buf[8192];
-	size_t n;
-	FILE  *f = fopen("/proc/meminfo", "re");
-
-	if (f == NULL) {
-		d_errbuf_set(eb, "cannot read /proc/meminfo to size the tmpfs: %m");
-		return -DER_IO;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return ctl_meminfo_parse(buf, "/proc/meminfo", mi, eb);
-}
-
-/* tmpfs size in GiB: scm_size, or upstream's automatic size for scm_size 0. */
-static int
-ramdisk_gib(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint64_t *gib,
-	    struct d_errbuf *eb)
-{
-	const struct ctl_tier *t = &e->storage[0];
-	struct ctl_meminfo     mi = {0};
-	uint64_t	       max, huge;
-	int		       rc;
-
-	if (t->scm_size > 0) {
-		*gib = (uint64_t)t->scm_size;
-		return 0;
-	}
-	rc = read_meminfo(&mi, eb);
-	if (rc != 0)
-		return rc;
-	huge = (uint64_t)(cfg->nr_hugepages > 0 ? cfg->nr_hugepages : 0) * mi.hugepage_size_kb *
-	       1024;
-	rc = ctl_calc_ramdisk_size(
-		mi.mem_total_kb * 1024, huge, (uint64_t)cfg->system_ram_reserved * GIB,
-		e->targets > 0 ? (uint64_t)e->targets : 1, cfg->nengines, &max, eb);
-	if (rc == 0 && max < CTL_MIN_RAMDISK_BYTES) {
-		d_errbuf_set(eb,
-			     "the automatic tmpfs size for %s is %llu MiB, below the minimum of "
-			     "4 GiB: total memory minus system_ram_reserved (%lld GiB) and the "
-			     "engines' reservations is too small; lower system_ram_reserved or set "
-			     "scm_size",
-			     t->scm_mount, (unsigned long long)(max >> 20),
-			     (long long)cfg->system_ram_reserved);
-		rc = -DER_NOSPACE;
-	} else if (rc != 0) {
-		char msg[D_ERRBUF_LEN];
-
-		snprintf(msg, sizeof(msg), "%s", eb->msg);
-		d_errbuf_set(eb, "cannot size the tmpfs for %s: %s; set scm_size", t->scm_mount,
-			     msg);
-	}
-	if (rc == 0)
-		*gib = max / GIB;
-	return rc;
 }
 
 static int
@@ -108,7 +47,7 @@ format_ram(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint
 	uint64_t	       gib;
 	int		       rc;
 
-	rc = ramdisk_gib(cfg, e, &gib, eb);
+	rc = srv_ramdisk_gib(cfg, e, &gib, eb);
 	if (rc != 0)
 		return rc;
 	/* A tmpfs there is ours (an earlier format or an erased system): start afresh. */
@@ -227,25 +166,6 @@ merge(struct ctl_format_resp *dst, const struct ctl_format_resp *src)
 	return 0;
 }
 
-static int
-write_nvme_conf(const struct srv_state *st, const struct ctl_engine *e, uint32_t idx,
-		struct d_errbuf *eb)
-{
-	struct ctl_nvme_conf conf = {0};
-	char		     path[4096];
-	int		     rc;
-
-	rc = ctl_nvme_conf_build(&e->storage[1], e->nstorage - 1, st->hostname,
-				 !st->cfg->disable_vmd, &conf, eb);
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "%s/%s", e->storage[0].scm_mount, CTL_NVME_CONF_NAME);
-		D_INFO("Writing NVMe config file for engine instance %u to \"%s\"", idx, path);
-		rc = ctl_nvme_conf_write(e->storage[0].scm_mount, &conf, eb);
-	}
-	ctl_nvme_conf_fini(&conf);
-	return rc;
-}
-
 /*
  * Format instance idx (its engine is not running).  The mount result goes
  * into `out`; bdev results too, unless the SCM failed (bdevs are then not
@@ -285,7 +205,9 @@ format_instance(struct srv_state *st, uint32_t idx, const char *need, bool refor
 	for (size_t i = 0; rc == 0 && i < bd.nctrlrs; i++)
 		rc = bd.ctrlrs[i].status;
 	if (rc == 0 && e->nstorage > 1) {
-		rc = write_nvme_conf(st, e, idx, &eb);
+		D_INFO("Writing NVMe config file for engine instance %u to \"%s/%s\"", idx, mnt,
+		       CTL_NVME_CONF_NAME);
+		rc = srv_nvme_conf_install(st->cfg, idx, st->hostname, NULL, &eb);
 		if (rc != 0) {
 			snprintf(msg, sizeof(msg), "instance %u: cannot write %s: %s", idx,
 				 CTL_NVME_CONF_NAME, eb.msg);
@@ -359,13 +281,24 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 		return -DER_NOMEM;
 	}
 	for (uint32_t i = 0; i < cfg->nengines; i++) {
-		char why[512] = "";
+		struct d_errbuf meb = {{0}};
+		char		why[D_ERRBUF_LEN] = "";
 
 		if (!is_scm(&cfg->engines[i])) {
 			need[i] = "SCM";
 			continue;
 		}
-		need[i] = srv_scm_format_needed(&cfg->engines[i].storage[0], why, sizeof(why));
+		/*
+		 * Mount a formatted dcpm file system that is not mounted (after a reboot)
+		 * before deciding: the query alone calls it unformatted, and its mkfs would
+		 * erase it.
+		 */
+		need[i] = "SCM";
+		if (srv_scm_mount(&cfg->engines[i].storage[0], &meb) != 0)
+			snprintf(why, sizeof(why), "%s", meb.msg);
+		else
+			need[i] = srv_scm_format_needed(&cfg->engines[i].storage[0], why,
+							sizeof(why));
 		if (need[i] != NULL) {
 			any = true;
 			D_DEBUG("instance %u: %s format needed: %s", i, need[i], why);

@@ -1,8 +1,9 @@
 /*
  * Internals of the `daos_server start` daemon shared by its files:
  * srv_start.c (command and lifecycle), srv_handlers.c (control RPC
- * handlers), srv_net_helper.c (the NetworkScan helper process), srv_lock.c (single instance per socket_dir, port owner lookup,
- * SCM formatted check).  Not included outside src/control/server.
+ * handlers), srv_net_helper.c (the NetworkScan helper process), srv_lock.c
+ * (single instance per socket_dir, port owner lookup).  Storage decisions
+ * are in srv_storage.h.  Not included outside src/control/server.
  */
 #ifndef DAOS_CONTROL_SERVER_SRV_INTERNAL_H
 #define DAOS_CONTROL_SERVER_SRV_INTERNAL_H
@@ -65,18 +66,6 @@ void srv_lock_release(const char *socket_dir, int fd);
  * -DER_NONEXIST when /proc does not show it.
  */
 int srv_port_owner(uint16_t port, int *pid, char *comm, size_t comm_len);
-
-/*
- * Does the SCM tier of an engine need a format before its engine can start
- * (as upstream's awaitStorageReady decides, without MD-on-SSD metadata):
- * NULL when formatted; "SCM" when `scm_mount` is not mounted (ram: not a
- * tmpfs) or, for ram, holds no `superblock`; "Metadata" when a mounted dcpm
- * file system has no `superblock`.  *why says what is missing.  A dcpm
- * device that holds the file system but is not mounted is mounted here (a
- * formatted device after a reboot); a missing mount point directory or a
- * failed mount is "SCM" with the reason in *why.
- */
-const char *srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len);
 
 /*
  * Index of the `mgmt_svc_replicas` entry that names this server (its port is

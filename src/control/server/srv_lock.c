@@ -1,9 +1,9 @@
 /*
  * Process-level facts `daos_server start` needs before it serves: the
  * instance lock in socket_dir (one daemon per socket_dir, so several
- * daemons with distinct socket dirs and ports can share a machine), the
- * owner of a TCP port that is already taken, and whether an engine's SCM is
- * formatted.  Nothing here logs; callers report.
+ * daemons with distinct socket dirs and ports can share a machine) and the
+ * owner of a TCP port that is already taken.  Whether an engine's SCM is
+ * formatted is srv_storage.c's.  Nothing here logs; callers report.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -14,15 +14,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
-#include "control/lib/storage/storage.h"
 #include "control/server/srv_internal.h"
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
 
 /* Pid written in a lock file by its holder, or 0 when unreadable. */
 static int
@@ -213,106 +207,4 @@ srv_port_owner(uint16_t port, int *pid_out, char *comm, size_t comm_len)
 	}
 	closedir(d);
 	return rc;
-}
-
-/* Is `path` the root of a mount (its device differs from its parent's)? */
-static bool
-is_mount_point(const char *path)
-{
-	struct stat st, pst;
-	char	   *parent = d_asprintf("%s/..", path);
-	bool	    rc = false;
-
-	if (parent != NULL && stat(path, &st) == 0 && stat(parent, &pst) == 0)
-		rc = st.st_dev != pst.st_dev || st.st_ino == pst.st_ino;
-	free(parent);
-	return rc;
-}
-
-/*
- * Does `dev` hold an ext4 (or ext2/3) file system?  The superblock lives at
- * byte 1024 and carries the magic 0xEF53 at offset 0x38; reading it
- * directly avoids running blkid for a yes/no answer.
- */
-static bool
-dev_has_extfs(const char *dev)
-{
-	unsigned char m[2];
-	int	      fd = open(dev, O_RDONLY | O_CLOEXEC);
-	bool	      rc;
-
-	if (fd < 0)
-		return false;
-	rc = pread(fd, m, sizeof(m), 1024 + 0x38) == (ssize_t)sizeof(m) && m[0] == 0x53 &&
-	     m[1] == 0xEF;
-	close(fd);
-	return rc;
-}
-
-/*
- * A dcpm tier whose mount point is not mounted: a device that already holds
- * the file system is formatted and is mounted now (as upstream does at
- * start); NULL when that worked.
- */
-static const char *
-dcpm_mount_existing(const struct ctl_tier *scm, char *why, size_t why_len)
-{
-	const char     *dev = scm->scm_list.n > 0 ? scm->scm_list.v[0] : NULL;
-	struct d_errbuf eb = {{0}};
-	struct stat	st;
-
-	if (dev == NULL) {
-		snprintf(why, why_len, "no scm_list device for %s", scm->scm_mount);
-		return "SCM";
-	}
-	if (!dev_has_extfs(dev)) {
-		snprintf(why, why_len, "%s is not mounted and %s holds no file system",
-			 scm->scm_mount, dev);
-		return "SCM";
-	}
-	if (stat(scm->scm_mount, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(why, why_len,
-			 "filesystem exists on device %s but mount-point path %s does not exist",
-			 dev, scm->scm_mount);
-		return "SCM";
-	}
-	if (ctl_scm_dcpm_mount(dev, scm->scm_mount, &eb) != 0) {
-		snprintf(why, why_len, "%s", eb.msg);
-		return "SCM";
-	}
-	return NULL;
-}
-
-const char *
-srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
-{
-	const char   *mnt = scm->scm_mount;
-	struct statfs sfs;
-	char	     *sb;
-	bool	      have_sb;
-
-	if (mnt != NULL && scm->class == CTL_CLASS_DCPM && !is_mount_point(mnt)) {
-		const char *need = dcpm_mount_existing(scm, why, why_len);
-
-		if (need != NULL)
-			return need;
-	}
-	if (mnt == NULL || !is_mount_point(mnt)) {
-		snprintf(why, why_len, "%s is not mounted", mnt ? mnt : "scm_mount");
-		return "SCM";
-	}
-	/* A ram tier is only ours when it is a tmpfs: anything else there is not DAOS's. */
-	if (scm->class == CTL_CLASS_RAM && (statfs(mnt, &sfs) != 0 || sfs.f_type != TMPFS_MAGIC)) {
-		snprintf(why, why_len, "%s is mounted but not a tmpfs", mnt);
-		return "SCM";
-	}
-	sb = d_asprintf("%s/superblock", mnt);
-	have_sb = sb != NULL && access(sb, F_OK) == 0;
-	free(sb);
-	if (have_sb)
-		return NULL;
-	snprintf(why, why_len, "no superblock in %s", mnt);
-	/* The tmpfs content is rebuilt by an SCM format; a dcpm file system only needs its
-	 * superblock. */
-	return scm->class == CTL_CLASS_RAM ? "SCM" : "Metadata";
 }

@@ -28,6 +28,7 @@
 #include "common/log.h"
 #include "control/lib/storage/storage.h"
 #include "control/server/srv_mgmt_internal.h"
+#include "control/server/srv_storage.h"
 #include "proto/ctl.pb-c.h"
 #include "proto/system.pb-c.h"
 

@@ -37,11 +37,11 @@ th_load(struct th *h, const char *fixture)
 	char		root[PATH_MAX];
 
 	snprintf(root, sizeof(root), "%s/%s", fixtures, fixture);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 	assert_int_equal(ctl_net_scan("all", NULL, &h->net, &eb), 0);
 	assert_int_equal(ctl_storage_scan(CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM, &h->st, &eb),
 			 0);
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	h->nif = h->net->nifaces;
 	h->nctl = h->st->nr_ctrlrs;
 	h->nns = h->st->nr_namespaces;

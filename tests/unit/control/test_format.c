@@ -57,7 +57,7 @@ teardown_tmp(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "teardown: cannot remove %s\n", tmpdir);
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	return 0;
 }
 
@@ -496,7 +496,7 @@ test_nvme_resolve(void **state)
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s/hosts/wolf", fixtures);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 	assert_int_equal(ctl_bdev_nvme_resolve("0000:81:00.0", dev, sizeof(dev), &eb), 0);
 	snprintf(want, sizeof(want), "%s/storage/dev/nvme0n1", root);
 	assert_string_equal(dev, want);

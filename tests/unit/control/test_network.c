@@ -31,9 +31,9 @@ scan_host(const char *host, const char *provider, struct ctl_net_scan **out, str
 	int  rc;
 
 	snprintf(root, sizeof(root), "%s/%s", fixtures, host);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 	rc = ctl_net_scan(provider, NULL, out, eb);
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	return rc;
 }
 
@@ -314,7 +314,7 @@ scratch_setup(void **state)
 	put("sys/class/net/ib0/type", "32\n");
 	put("sys/class/net/ib1/type", "32\n");
 	put("sys/class/net/lo/type", "772\n");
-	setenv("DAOS_HW_ROOT", scratch, 1);
+	ctl_hw_use(scratch);
 	return 0;
 }
 
@@ -322,7 +322,7 @@ static int
 scratch_teardown(void **state)
 {
 	(void)state;
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	return nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -430,10 +430,10 @@ test_topology_error(void **state)
 	struct d_errbuf	     eb = {{0}};
 
 	(void)state;
-	setenv("DAOS_HW_ROOT", "/nonexistent-daos-hw-root", 1);
+	ctl_hw_use("/nonexistent-daos-hw-root");
 	assert_int_equal(ctl_net_scan(NULL, NULL, &s, &eb), -DER_NONEXIST);
 	assert_non_null(strstr(eb.msg, "/nonexistent-daos-hw-root/topology.xml"));
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 }
 
 /* The real machine: whatever is listed exists in /sys/class/net and is not loopback. */
@@ -445,7 +445,7 @@ test_real_machine(void **state)
 	int		     i, rc;
 
 	(void)state;
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	rc = ctl_net_scan("all", NULL, &s, &eb);
 	if (rc == -DER_NONEXIST) {
 		assert_non_null(strstr(eb.msg, "no fabric interfaces"));
@@ -474,7 +474,7 @@ oom_child(const char *root, const char *provider)
 	struct d_errbuf	     eb = {{0}};
 	int		     rc;
 
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 	rc = ctl_net_scan(provider, NULL, &s, &eb);
 	ctl_net_scan_free(s);
 	return rc == 0 ? 0 : (rc == -DER_NOMEM && eb.msg[0] != '\0') ? 10 : 20;

@@ -27,7 +27,7 @@ set_root(const char *sub)
 	char root[PATH_MAX];
 
 	snprintf(root, sizeof(root), "%s/tests/fixtures/%s", getenv("DAOS_SOURCE_DIR"), sub);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 }
 
 static char *
@@ -77,7 +77,7 @@ test_storage_round_trip(void **state)
 		snprintf(sub, sizeof(sub), "hosts/%s", hosts[h]);
 		set_root(sub);
 		assert_int_equal(ctl_storage_scan(CTL_SCAN_ALL, &scan, &eb), 0);
-		unsetenv("DAOS_HW_ROOT");
+		ctl_hw_use(NULL);
 		assert_int_equal(ctl_storage_scan_pack(scan, &buf, &len), 0);
 		assert_int_equal(ctl_storage_scan_unpack(buf, len, &back, &eb), 0);
 
@@ -137,7 +137,7 @@ test_net_round_trip(void **state)
 		snprintf(sub, sizeof(sub), "hosts/%s", hosts[h]);
 		set_root(sub);
 		assert_int_equal(ctl_net_scan(NULL, NULL, &scan, &eb), 0);
-		unsetenv("DAOS_HW_ROOT");
+		ctl_hw_use(NULL);
 		assert_true(scan->nifaces > 0);
 		assert_int_equal(ctl_net_scan_pack(scan, &buf, &len), 0);
 		assert_int_equal(ctl_net_scan_unpack(buf, len, &back, &eb), 0);

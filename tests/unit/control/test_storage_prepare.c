@@ -17,6 +17,7 @@
 
 #include "control/lib/hw/hw.h"
 #include "control/lib/storage/storage.h"
+#include "unit_fi.h"
 
 static char fixtures[1024];
 static char root[4096];
@@ -34,7 +35,7 @@ use_copy(const char *name)
 	snprintf(root, sizeof(root), "%s/host", tmpl);
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/%s' '%s'", fixtures, name, root);
 	assert_int_equal(system(cmd), 0);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 }
 
 static void
@@ -331,17 +332,148 @@ test_nvme_errors(void **state)
 	drop_copy();
 }
 
+/* The state file nvme prepare leaves for reset (storage/run/nvme_prepare.state). */
+static void
+test_nvme_state_errors(void **state)
+{
+	struct ctl_nvme_prepare_req req = {.target_user = "nobody"};
+	struct d_errbuf		    eb = {{0}};
+	char			    path[8192];
+	FILE			   *f;
+
+	(void)state;
+	use_copy("hosts/wolf");
+	/* Something that is not a file where the state goes: prepare says it cannot write it. */
+	snprintf(path, sizeof(path), "%s/storage/run", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/storage/run/nvme_prepare.state", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_MISC);
+	assert_non_null(strstr(eb.msg, "cannot write "));
+	assert_non_null(strstr(eb.msg, "nvme_prepare.state: Is a directory"));
+	/* ... and reset that it cannot read it. */
+	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_MISC);
+	assert_non_null(strstr(eb.msg, "cannot read "));
+	assert_int_equal(rmdir(path), 0);
+
+	/* A state file without the two counts: reset stops and says what to check. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("hugepages_before = 1\n", f);
+	fclose(f);
+	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "malformed (expected hugepages_before and "
+				       "hugepages_reserved)"));
+	assert_int_equal(unlink(path), 0);
+
+	/* A file where the run directory goes. */
+	snprintf(path, sizeof(path), "%s/storage/run", root);
+	assert_int_equal(rmdir(path), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	req.nr_hugepages = 512; /* more than the first prepare reserved: the state is written */
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_NOTDIR);
+	assert_non_null(strstr(eb.msg, "nvme_prepare.state: Not a directory"));
+	req.nr_hugepages = 0;
+
+	/* Lists with empty entries and the most entries their length allows. */
+	req.allow_list = ",0000:81:00.0,,0000:87:00.0,";
+	req.block_list = "0000:87:00.0";
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), 0);
+	assert_int_equal(owner("storage/dev/nvme0n1"), 65534);
+	assert_int_equal(owner("storage/dev/nvme1n1"), 0);
+	req.allow_list = "a,b";
+	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "\"a\" is not a PCI address"));
+	drop_copy();
+}
+
+/*
+ * Children of test_out_of_memory, on the fixture copy in $STG_PREP_ROOT: 0
+ * done, 10 -DER_NOMEM with a message, 20 anything else.
+ */
+static int
+oom_status(int rc, const struct d_errbuf *eb)
+{
+	if (rc == 0)
+		return 0;
+	return rc == -DER_NOMEM && eb->msg[0] != '\0' ? 10 : 20;
+}
+
+static int
+oom_scm_prepare(void)
+{
+	struct ctl_scm_prepare_req  req = {.nr_ns_per_socket = 2, .socket = -1};
+	struct ctl_scm_prepare_resp resp = {0};
+	struct d_errbuf		    eb = {{0}};
+	int			    rc;
+
+	ctl_hw_use(getenv("STG_PREP_ROOT"));
+	rc = ctl_scm_prepare(&req, &resp, NULL, &eb);
+	ctl_scm_prepare_resp_fini(&resp);
+	return oom_status(rc, &eb);
+}
+
+static int
+oom_nvme_prepare(void)
+{
+	struct ctl_nvme_prepare_req req = {.target_user = "nobody",
+					   .allow_list = "0000:81:00.0,0000:87:00.0",
+					   .block_list = "0000:87:00.0"};
+	struct d_errbuf		    eb = {{0}};
+
+	ctl_hw_use(getenv("STG_PREP_ROOT"));
+	return oom_status(ctl_nvme_prepare(&req, NULL, &eb), &eb);
+}
+
+/* Fail the Nth allocation of a prepare until it succeeds: each failure is -DER_NOMEM. */
+static void
+oom_loop(const char *fixture, const char *name)
+{
+	int n, st = -1;
+
+	use_copy(fixture);
+	setenv("STG_PREP_ROOT", root, 1);
+	for (n = 1; n < 500; n++) {
+		st = unit_fi_run(name, n);
+		assert_true(st == 0 || st == 10);
+		if (st == 0)
+			break;
+	}
+	assert_int_equal(st, 0);
+	assert_true(n > 2); /* the injection did reach several allocations */
+	drop_copy();
+}
+
+static void
+test_out_of_memory(void **state)
+{
+	(void)state;
+	oom_loop("states/pmem-freeregions", "scm_prepare");
+	oom_loop("hosts/wolf", "nvme_prepare");
+}
+
 int
 main(void)
 {
+	static const struct unit_fi_case cases[] = {
+		{"scm_prepare", oom_scm_prepare},
+		{"nvme_prepare", oom_nvme_prepare},
+		{NULL, NULL},
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_scm_prepare_reset, setup),
 		cmocka_unit_test_setup(test_scm_prepare_errors, setup),
 		cmocka_unit_test_setup(test_nvme_prepare_reset, setup),
+		cmocka_unit_test_setup(test_nvme_state_errors, setup),
 		cmocka_unit_test_setup(test_nvme_errors, setup),
+		cmocka_unit_test_setup(test_out_of_memory, setup),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
 
+	unit_fi_dispatch(cases);
 	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures", src != NULL ? src : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

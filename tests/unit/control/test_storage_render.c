@@ -26,7 +26,7 @@ scan_fixture(const char *name)
 	char			 path[2048];
 
 	snprintf(path, sizeof(path), "%s/tests/fixtures/%s", src, name);
-	setenv("DAOS_HW_ROOT", path, 1);
+	ctl_hw_use(path);
 	assert_int_equal(ctl_storage_scan(CTL_SCAN_ALL, &s, &eb), 0);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "control/lib/hw/hw.h"
@@ -23,7 +24,7 @@ use_fixture(const char *name)
 	char path[2048];
 
 	snprintf(path, sizeof(path), "%s/%s", fixtures, name);
-	setenv("DAOS_HW_ROOT", path, 1);
+	ctl_hw_use(path);
 }
 
 static void
@@ -171,12 +172,12 @@ static void
 test_pci_and_link(void **state)
 {
 	(void)state;
-	assert_true(stg_pci_addr_valid("0000:81:00.0"));
-	assert_true(stg_pci_addr_valid("0000:da:1f.7"));
-	assert_false(stg_pci_addr_valid("0000:DA:00.0"));
-	assert_false(stg_pci_addr_valid("0000:81:00.8"));
-	assert_false(stg_pci_addr_valid("81:00.0"));
-	assert_false(stg_pci_addr_valid("0000:81:00.00"));
+	assert_true(ctl_pci_addr_valid("0000:81:00.0"));
+	assert_true(ctl_pci_addr_valid("0000:da:1f.7"));
+	assert_false(ctl_pci_addr_valid("0000:DA:00.0"));
+	assert_false(ctl_pci_addr_valid("0000:81:00.8"));
+	assert_false(ctl_pci_addr_valid("81:00.0"));
+	assert_false(ctl_pci_addr_valid("0000:81:00.00"));
 	assert_true(ctl_pci_link_speed_parse("8.0 GT/s PCIe") == 8e9);
 	assert_true(ctl_pci_link_speed_parse("2.5 GT/s") == 2.5e9);
 	assert_true(ctl_pci_link_speed_parse("Unknown") == 0);
@@ -284,7 +285,7 @@ test_scan_bad_fixture(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 	/* No meminfo at all. */
 	assert_int_equal(ctl_storage_scan(CTL_SCAN_MEM, &s, &eb), -DER_NONEXIST);
 	assert_non_null(strstr(eb.msg, "storage/meminfo"));
@@ -336,6 +337,44 @@ test_scan_bad_fixture(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The operations of both backends that are not scans: places, host name, meminfo. */
+static void
+test_backend_ops(void **state)
+{
+	const struct ctl_hw_ops *hw;
+	struct ctl_meminfo	 mi = {0};
+	struct d_errbuf		 eb = {{0}};
+	char			 root[2048], want[4096], buf[4096], host[256], name[256];
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/hosts/wolf", fixtures);
+	ctl_hw_use(root);
+	hw = ctl_hw();
+	assert_string_equal(hw->name, "fixture");
+	snprintf(want, sizeof(want), "%s/storage/dev/pmem0", root);
+	assert_string_equal(hw->path(CTL_HW_DEV, "pmem0", buf, sizeof(buf)), want);
+	snprintf(want, sizeof(want), "%s/storage/run", root);
+	assert_string_equal(hw->path(CTL_HW_RUN, NULL, buf, sizeof(buf)), want);
+	snprintf(want, sizeof(want), "%s/sys/class/net", root);
+	assert_string_equal(hw->path(CTL_HW_SYS, "class/net", buf, sizeof(buf)), want);
+	hw->host_name(name, sizeof(name));
+	assert_string_equal(name, "wolf");
+	assert_int_equal(hw->meminfo(&mi, &eb), 0);
+	assert_int_equal(mi.mem_total_kb, 196608000);
+
+	ctl_hw_use("");
+	hw = ctl_hw();
+	assert_string_equal(hw->name, "machine");
+	assert_string_equal(hw->path(CTL_HW_DEV, "nvme0n1", buf, sizeof(buf)), "/dev/nvme0n1");
+	assert_string_equal(hw->path(CTL_HW_RUN, NULL, buf, sizeof(buf)), "/run/daos_server");
+	assert_string_equal(hw->path(CTL_HW_SYS, NULL, buf, sizeof(buf)), "/sys");
+	hw->host_name(name, sizeof(name));
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	assert_string_equal(name, host);
+	assert_int_equal(hw->meminfo(&mi, &eb), 0);
+	assert_true(mi.mem_total_kb > 0 && mi.mem_total_kb != 196608000);
+}
+
 static void
 test_scan_real_machine(void **state)
 {
@@ -344,7 +383,7 @@ test_scan_real_machine(void **state)
 	struct stat		 st;
 
 	(void)state;
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	assert_int_equal(ctl_storage_scan(CTL_SCAN_ALL, &s, &eb), 0);
 	assert_true(s->mem.mem_total_kb > 0);
 	/* Whatever the machine has must agree with sysfs. */
@@ -359,11 +398,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_health_decode),	  cmocka_unit_test(test_intel_decode),
-		cmocka_unit_test(test_meminfo_parse),	  cmocka_unit_test(test_health_file_parse),
-		cmocka_unit_test(test_pci_and_link),	  cmocka_unit_test(test_scan_wolf),
-		cmocka_unit_test(test_scan_asym_local),	  cmocka_unit_test(test_scan_bad_fixture),
-		cmocka_unit_test(test_scan_real_machine),
+		cmocka_unit_test(test_health_decode),	cmocka_unit_test(test_intel_decode),
+		cmocka_unit_test(test_meminfo_parse),	cmocka_unit_test(test_health_file_parse),
+		cmocka_unit_test(test_pci_and_link),	cmocka_unit_test(test_scan_wolf),
+		cmocka_unit_test(test_scan_asym_local), cmocka_unit_test(test_scan_bad_fixture),
+		cmocka_unit_test(test_backend_ops),	cmocka_unit_test(test_scan_real_machine),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
 

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the topology module: every fixture host (counts, PCI and
- * network-interface NUMA lookups), the DAOS_HW_ROOT switch, the real
- * machine, bad fixture files and out-of-memory paths.
+ * network-interface NUMA lookups), the backend choice (ctl_hw_use, and
+ * DAOS_HW_ROOT read once per process), the real machine, bad fixture files
+ * and out-of-memory paths.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,19 +250,19 @@ test_hw_root(void **state)
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s/wolf", fixtures);
-	setenv("DAOS_HW_ROOT", root, 1);
+	ctl_hw_use(root);
 	assert_int_equal(ctl_topo_load(&t, &eb), 0);
 	assert_int_equal(ctl_topo_numa_count(t), 2);
 	ctl_topo_free(t);
 
 	/* A hardware root without a topology is an error naming the file. */
-	setenv("DAOS_HW_ROOT", "/nonexistent-daos-hw-root", 1);
+	ctl_hw_use("/nonexistent-daos-hw-root");
 	t = NULL;
 	assert_int_equal(ctl_topo_load(&t, &eb), -DER_NONEXIST);
 	assert_null(t);
 	assert_non_null(strstr(eb.msg, "/nonexistent-daos-hw-root/topology.xml"));
 	assert_non_null(strstr(eb.msg, "tests/fixtures/README.md"));
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 }
 
 static void
@@ -273,7 +274,7 @@ test_real_machine(void **state)
 	long		     ncpu = sysconf(_SC_NPROCESSORS_CONF);
 
 	(void)state;
-	unsetenv("DAOS_HW_ROOT");
+	ctl_hw_use(NULL);
 	assert_int_equal(ctl_topo_load(&t, &eb), 0);
 	assert_true(ctl_topo_numa_count(t) >= 1);
 	for (i = 0; i < t->nnuma; i++) {
@@ -310,6 +311,67 @@ test_bad_xml(void **state)
 	assert_int_equal(ctl_topo_load_xml("/nonexistent/topology.xml", &t, &eb), -DER_NONEXIST);
 	assert_non_null(strstr(eb.msg, "/nonexistent/topology.xml"));
 	ctl_topo_free(NULL);
+}
+
+/*
+ * Child side of test_env_read_once (a fresh process, DAOS_HW_ROOT=<wolf>):
+ * the first ctl_hw() takes the fixture; changing the environment later
+ * changes nothing.  Exit 0 when all holds, else the failed step.
+ */
+static int
+env_child(void)
+{
+	struct ctl_topology *t = NULL;
+	struct d_errbuf	     eb = {{0}};
+	const char	    *want = getenv("DAOS_HW_ROOT");
+	char		     name[64];
+	int		     n;
+
+	if (want == NULL)
+		return 1;
+	if (want[0] == '\0')
+		return strcmp(ctl_hw()->name, "machine") == 0 ? 0 : 2;
+	if (strcmp(ctl_hw()->name, "fixture") != 0)
+		return 3;
+	setenv("DAOS_HW_ROOT", "/nonexistent-daos-hw-root", 1);
+	if (ctl_topo_load(&t, &eb) != 0)
+		return 4;
+	n = (int)ctl_topo_numa_count(t);
+	ctl_topo_free(t);
+	unsetenv("DAOS_HW_ROOT");
+	ctl_hw()->host_name(name, sizeof(name));
+	if (strcmp(ctl_hw()->name, "fixture") != 0 || strcmp(name, "wolf") != 0)
+		return 5;
+	return n == 2 ? 0 : 6;
+}
+
+static int
+run_env_child(const char *root)
+{
+	pid_t pid = fork();
+	int   status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("DAOS_HW_ROOT", root, 1);
+		execl("/proc/self/exe", "test_topology", "--env-child", (char *)NULL);
+		_exit(30);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void
+test_env_read_once(void **state)
+{
+	char root[PATH_MAX];
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/wolf", fixtures);
+	assert_int_equal(run_env_child(root), 0);
+	/* Empty is unset: the machine. */
+	assert_int_equal(run_env_child(""), 0);
 }
 
 /* Child side of test_out_of_memory: load with the Nth allocation failing. */
@@ -374,6 +436,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_pci_addr_normalize),
 		cmocka_unit_test(test_bad_pci_lookup),
 		cmocka_unit_test(test_hw_root),
+		cmocka_unit_test(test_env_read_once),
 		cmocka_unit_test(test_real_machine),
 		cmocka_unit_test(test_bad_xml),
 		cmocka_unit_test(test_out_of_memory),
@@ -381,6 +444,8 @@ main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--oom-child") == 0)
 		return oom_child(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "--env-child") == 0)
+		return env_child();
 	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/hosts", src ? src : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

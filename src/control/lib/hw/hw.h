@@ -8,8 +8,10 @@
  * renderers; their free functions and pure parsers link without hwloc or
  * libndctl (hw_model.c), so a remote client such as dmg can hold scans.
  *
- * With DAOS_HW_ROOT=<dir> every scan reads the fixture in <dir> (layout in
- * tests/fixtures/README.md) instead of the machine.
+ * Every scan and preparation goes through one backend, chosen once per
+ * process (ctl_hw() at the end of this header): the machine, or with
+ * DAOS_HW_ROOT=<dir> the hardware fixture in <dir> (layout in
+ * tests/fixtures/README.md).
  */
 #ifndef DAOS_CONTROL_LIB_HW_HW_H
 #define DAOS_CONTROL_LIB_HW_HW_H
@@ -21,30 +23,14 @@
 
 #include "common/common.h"
 
-/* ==== fixture root ================================================================ */
-
-/*
- * Where hardware discovery looks.  With DAOS_HW_ROOT unset, every scan
- * reads the real machine (hwloc, libfabric, libndctl, sysfs).  With
- * DAOS_HW_ROOT=<dir>, scans read only the hardware fixture in <dir> (layout
- * in tests/fixtures/README.md) and preparation commands change the state
- * recorded there instead of the machine; nothing real is touched.
- */
-
-/* The fixture directory, or NULL when scanning the real machine. */
-const char *ctl_hw_root(void);
-
-/* "<root>/<rel>" in buf (NULL when no fixture is in use). */
-const char *ctl_hw_path(char *buf, unsigned long len, const char *rel);
-
 /* ==== topology ==================================================================== */
 
 /*
  * Local hardware topology: NUMA nodes, physical cores, PCI devices and the
  * OS devices (network interfaces, OpenFabrics devices, block devices) below
  * them, each with its NUMA affinity.  Read with hwloc from the machine, or
- * from the fixture `<DAOS_HW_ROOT>/topology.xml` (hwloc XML) when a
- * hardware root is set.  The result is plain data: no hwloc handle is kept.
+ * from the fixture's `<dir>/topology.xml` (hwloc XML) on a fixture backend.
+ * The result is plain data: no hwloc handle is kept.
  *
  * NUMA affinity of a device is the NUMA node whose CPUs cover the device's
  * nearest non-I/O ancestor (as upstream does); a device attached above all
@@ -93,8 +79,8 @@ struct ctl_topology {
 };
 
 /*
- * Load the topology of this machine, or of the fixture when DAOS_HW_ROOT is
- * set.  Errors: -DER_NONEXIST (fixture file missing), -DER_INVAL (not a
+ * Load the topology of this machine, or of the fixture (ctl_hw()->topo_load).
+ * Errors: -DER_NONEXIST (fixture file missing), -DER_INVAL (not a
  * usable hwloc XML file), -DER_MISC (hwloc failed on the machine),
  * -DER_NOMEM; eb says which file and what to do.
  */
@@ -153,7 +139,7 @@ int ctl_topo_netdev_numa(const struct ctl_topology *topo, const char *ifname, un
  * have no address are not listed because libfabric does not offer them.
  * Loopback interfaces are never listed.
  *
- * With DAOS_HW_ROOT set, the same pipeline reads the fixture instead:
+ * On a fixture backend the same pipeline reads the fixture instead:
  * <root>/libfabric.txt ("<libfabric provider> <domain>" per line, what
  * fi_getinfo would return), <root>/topology.xml and
  * <root>/sys/class/net/<if>/type (layout in tests/fixtures/README.md).
@@ -230,7 +216,7 @@ uint64_t ctl_net_scan_key(const struct ctl_net_scan *scan);
  * modules, regions and namespaces through libndctl, NVMe controllers through
  * /sys/class/nvme and the NVMe admin "Get Log Page" ioctl (SMART/health page
  * 0x02, Intel vendor page 0xCA), and memory/hugepage totals from
- * /proc/meminfo.  With DAOS_HW_ROOT set (see above) everything is read
+ * /proc/meminfo.  On a fixture backend (see ctl_hw()) everything is read
  * from, and every preparation acts on, the fixture tree described in
  * tests/fixtures/README.md ("Storage").
  *
@@ -409,5 +395,85 @@ int ctl_meminfo_parse(const char *text, const char *where, struct ctl_meminfo *m
 
 /* Parse a sysfs link speed ("8.0 GT/s PCIe") into transfers per second. */
 double ctl_pci_link_speed_parse(const char *s);
+
+/* Is s a PCI address in the form the scans report ("dddd:bb:dd.f", lower-case hex)? */
+bool ctl_pci_addr_valid(const char *s);
+
+/* ==== hardware backends ============================================================ */
+
+/*
+ * Where hardware discovery looks, chosen once per process, as Redis's ae
+ * chooses its event backend: the machine (hwloc, libfabric, libndctl,
+ * /sys, /proc) or, when DAOS_HW_ROOT=<dir> is set at the first call of
+ * ctl_hw(), the hardware fixture in <dir> (layout in
+ * tests/fixtures/README.md): scans read only the fixture and preparation
+ * changes the state recorded there; nothing real is touched.  Every scan,
+ * every preparation and every memory figure daos_server uses goes through
+ * the operations of the chosen backend; DAOS_HW_ROOT is read nowhere else.
+ *
+ * Operations fail with a negative -DER_* code and a sentence in eb naming
+ * the file or device; they never log.
+ */
+
+/* What fi_getinfo() offers: one (libfabric provider, domain) pair per entry. */
+struct ctl_fabric_domain {
+	char *prov;   /* "verbs;ofi_rxm" */
+	char *domain; /* "mlx5_0" */
+};
+
+struct ctl_fabric_list {
+	int			  n;
+	int			  cap;
+	struct ctl_fabric_domain *e;
+};
+
+void ctl_fabric_list_fini(struct ctl_fabric_list *l);
+
+/* Places a backend keeps files in. */
+enum ctl_hw_place {
+	CTL_HW_SYS, /* sysfs: /sys; fixture <dir>/sys */
+	CTL_HW_DEV, /* block devices: /dev; fixture <dir>/storage/dev */
+	CTL_HW_RUN, /* daos_server run-time state: /run/daos_server; fixture <dir>/storage/run */
+};
+
+struct ctl_hw_ops {
+	const char *name; /* "machine" or "fixture" */
+	/* Take the fixture directory (fixture backend; the machine ignores it).  ctl_hw_use(). */
+	void (*init)(const char *root);
+	/* ctl_topo_load(). */
+	int (*topo_load)(struct ctl_topology **out, struct d_errbuf *eb);
+	/* Append what libfabric offers (reliable-datagram endpoints) to l, without duplicates. */
+	int (*fabric_list)(struct ctl_fabric_list *l, struct d_errbuf *eb);
+	/* Append PMem modules, regions and namespaces to s (unsorted). */
+	int (*pmem_scan)(struct ctl_storage_scan *s, struct d_errbuf *eb);
+	/* Append NVMe controllers to s (unsorted), with their health when asked. */
+	int (*nvme_scan)(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb);
+	/* Memory totals and the hugepage state (/proc/meminfo; fixture storage/meminfo). */
+	int (*meminfo)(struct ctl_meminfo *mi, struct d_errbuf *eb);
+	/* Ask for nr default-size hugepages; read meminfo for what was granted. */
+	int (*hugepages_set)(uint64_t nr, struct d_errbuf *eb);
+	/* Create an fsdax namespace taking raw_size bytes of region r. */
+	int (*ns_create)(const struct ctl_scm_region *r, uint64_t raw_size, struct d_errbuf *eb);
+	/* Destroy a namespace (refused while it is mounted). */
+	int (*ns_destroy)(const struct ctl_scm_namespace *ns, struct d_errbuf *eb);
+	/* "<place>/<name>" (name NULL: the place itself) in buf; returns buf. */
+	const char *(*path)(enum ctl_hw_place place, const char *name, char *buf, size_t len);
+	/* The host name shown in banners: this host's, or the fixture directory's name. */
+	void (*host_name)(char *buf, size_t len);
+};
+
+/*
+ * The backend of this process.  The first call chooses it from
+ * DAOS_HW_ROOT (unset or empty: the machine) unless ctl_hw_use() chose
+ * first; later changes of the environment have no effect.  Thread-safe.
+ */
+const struct ctl_hw_ops *ctl_hw(void);
+
+/*
+ * Choose the backend explicitly: the fixture in root, or the machine when
+ * root is NULL or "".  For tests and tools; not thread-safe: call it while
+ * no other thread uses ctl_hw().
+ */
+void ctl_hw_use(const char *root);
 
 #endif /* DAOS_CONTROL_LIB_HW_HW_H */

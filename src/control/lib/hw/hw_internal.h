@@ -1,6 +1,13 @@
 /*
- * Private helpers shared by the files of the hw library (not included from
- * other directories).
+ * Private interfaces between the files of the hw library (not included from
+ * other directories).  Layers, each calling only the ones below it:
+ *
+ *   hw.c             ctl_hw() and the entry points that go through it
+ *                    (ctl_topo_load, ctl_storage_scan); network.c too
+ *   hw_machine.c     the machine backend     hw_fixture.c   the fixture backend
+ *   topology.c storage_pmem.c storage_nvme.c  (machine readers; topology.c
+ *                    also reads the fixture's hwloc XML)
+ *   hw_util.c        shared helpers          hw_model.c     data and pure parsers
  */
 #ifndef DAOS_CONTROL_LIB_HW_HW_INTERNAL_H
 #define DAOS_CONTROL_LIB_HW_HW_INTERNAL_H
@@ -11,20 +18,7 @@
 
 #include "control/lib/hw/hw.h"
 
-/* Real locations. */
-#define STG_SYS_NVME	 "/sys/class/nvme"
-#define STG_PROC_MEMINFO "/proc/meminfo"
-#define STG_NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
-#define STG_RUN_DIR	 "/run/daos_server"
-#define STG_NVME_STATE	 "nvme_prepare.state"
-
-/* Fixture locations, relative to DAOS_HW_ROOT. */
-#define STG_FX_DIR     "storage"
-#define STG_FX_MEMINFO "storage/meminfo"
-#define STG_FX_PMEM    "storage/pmem"
-#define STG_FX_NVME    "storage/nvme"
-#define STG_FX_DEV     "storage/dev"
-#define STG_FX_RUN     "storage/run"
+/* ---- hw_util.c ------------------------------------------------------------------- */
 
 /* Read a whole (small) file; *out is NUL-terminated, trailing newline kept. */
 int stg_read_file(const char *path, char **out, struct d_errbuf *eb);
@@ -40,51 +34,26 @@ int stg_write_file(const char *path, const char *text, struct d_errbuf *eb);
 void stg_pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Copy with truncation and guaranteed NUL. */
 void stg_strlcpy(char *dst, const char *src, size_t len);
-/* Trim whitespace at both ends in place; returns s. */
-char *stg_trim(char *s);
-
-/* Strict number parsing (whole string). */
-int stg_parse_u64(const char *s, uint64_t *out);
-
 /* Append one element to a growable array (element size `sz`). */
 int stg_array_add(void **arr, int *nr, size_t sz, const void *elem);
-
 /* Sort the arrays of a scan (modules, regions, namespaces, controllers). */
 void stg_scan_sort(struct ctl_storage_scan *s);
-
-/* Validate a PCI address "dddd:bb:dd.f" (lower-case hex). */
-bool stg_pci_addr_valid(const char *s);
-
-/* Fixture readers (DAOS_HW_ROOT set). */
-int stg_fx_scan_pmem(const char *root, struct ctl_storage_scan *s, struct d_errbuf *eb);
-int stg_fx_scan_nvme(const char *root, struct ctl_storage_scan *s, bool health,
-		     struct d_errbuf *eb);
-int stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health *h,
-			struct d_errbuf *eb);
-
-/* Real machine readers. */
-int stg_pmem_scan(struct ctl_storage_scan *s, struct d_errbuf *eb);
-int stg_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb);
 /* Fill link speeds/widths from a PCI device directory (files may be missing). */
 void stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h);
 
-/* Meminfo of the real machine or the fixture. */
-int stg_meminfo_read(struct ctl_meminfo *mi, struct d_errbuf *eb);
-/* Set the number of (default size) hugepages; returns the number obtained. */
-int stg_hugepages_set(uint64_t nr, uint64_t *got, struct d_errbuf *eb);
+/* ---- hw_model.c ------------------------------------------------------------------ */
 
-/* PMem backends used by prepare/reset. */
-struct stg_pmem_ops {
-	int (*create_ns)(const struct ctl_scm_region *r, uint64_t size, struct d_errbuf *eb);
-	int (*destroy_ns)(const struct ctl_scm_namespace *ns, struct d_errbuf *eb);
-};
-
-extern const struct stg_pmem_ops stg_pmem_real_ops;
-extern const struct stg_pmem_ops stg_pmem_fx_ops;
+/* Trim whitespace at both ends in place; returns s. */
+char *stg_trim(char *s);
+/* Strict number parsing (whole string). */
+int stg_parse_u64(const char *s, uint64_t *out);
+/* Append a (provider, domain) pair to l unless it is there already. */
+int hw_fabric_list_add(struct ctl_fabric_list *l, const char *prov, size_t plen, const char *dom,
+		       size_t dlen);
 
 /*
  * DAOS provider -> the libfabric provider names (fi_info's fabric_attr->
- * prov_name) that deliver it, best first (hw_model.c).
+ * prov_name) that deliver it, best first.
  */
 #define HW_NET_NPROVIDERS 6
 struct hw_net_provider {
@@ -93,5 +62,25 @@ struct hw_net_provider {
 	const char *lf[3];
 };
 extern const struct hw_net_provider hw_net_providers[HW_NET_NPROVIDERS];
+
+/* ---- machine readers (used by hw_machine.c) -------------------------------------- */
+
+/* topology.c: hwloc's view of this machine. */
+int hw_topo_load_machine(struct ctl_topology **out, struct d_errbuf *eb);
+/* storage_pmem.c: libndctl. */
+int stg_pmem_scan(struct ctl_storage_scan *s, struct d_errbuf *eb);
+int stg_pmem_ns_create(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb);
+int stg_pmem_ns_destroy(const struct ctl_scm_namespace *ns, struct d_errbuf *eb);
+/* storage_nvme.c: /sys/class/nvme and the admin ioctl. */
+int stg_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb);
+
+/* ---- the backends (reached only through ctl_hw()) -------------------------------- */
+
+extern const struct ctl_hw_ops hw_machine_ops;
+extern const struct ctl_hw_ops hw_fixture_ops;
+
+/* hw_fixture.c: parse a fixture's NVMe "health" file (exposed for unit tests). */
+int stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health *h,
+			struct d_errbuf *eb);
 
 #endif /* DAOS_CONTROL_LIB_HW_HW_INTERNAL_H */

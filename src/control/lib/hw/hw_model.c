@@ -1,7 +1,8 @@
 /*
  * What hardware discovery returns, as data (hw.h): the DAOS provider table,
- * device class names, freeing and digesting scan results, and the pure
- * parsers of /proc/meminfo and PCI link speeds.  Nothing here reads the
+ * device class names, freeing and digesting scan results, the fabric
+ * listing backends fill, and the pure parsers of /proc/meminfo, PCI
+ * addresses and PCI link speeds.  Nothing here reads the
  * machine or calls hwloc, libfabric or libndctl, so a remote client (dmg)
  * links this file alone to hold the scans servers send it.
  */
@@ -310,5 +311,68 @@ ctl_pci_link_speed_parse(const char *s)
 		return v * 1e9;
 	if (strncmp(end, "MT/s", 4) == 0)
 		return v * 1e6;
+	return 0;
+}
+
+bool
+ctl_pci_addr_valid(const char *s)
+{
+	static const char pat[] = "xxxx:xx:xx.x";
+	size_t		  i;
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return false;
+	for (i = 0; i < sizeof(pat) - 1; i++) {
+		if (pat[i] == 'x') {
+			if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+				return false;
+		} else if (s[i] != pat[i]) {
+			return false;
+		}
+	}
+	/* PCI function numbers are 0-7. */
+	return s[11] >= '0' && s[11] <= '7';
+}
+
+void
+ctl_fabric_list_fini(struct ctl_fabric_list *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		D_FREE(l->e[i].prov);
+		D_FREE(l->e[i].domain);
+	}
+	D_FREE(l->e);
+	l->n = l->cap = 0;
+}
+
+int
+hw_fabric_list_add(struct ctl_fabric_list *l, const char *prov, size_t plen, const char *dom,
+		   size_t dlen)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->e[i].prov) == plen && strncmp(l->e[i].prov, prov, plen) == 0 &&
+		    strlen(l->e[i].domain) == dlen && strncmp(l->e[i].domain, dom, dlen) == 0)
+			return 0;
+	if (l->n == l->cap) {
+		int			  cap = l->cap ? l->cap * 2 : 16;
+		struct ctl_fabric_domain *e = d_realloc(l->e, cap * sizeof(*e));
+
+		if (e == NULL)
+			return -DER_NOMEM;
+		l->e = e;
+		l->cap = cap;
+	}
+	D_STRNDUP(l->e[l->n].prov, prov, plen);
+	D_STRNDUP(l->e[l->n].domain, dom, dlen);
+	if (l->e[l->n].prov == NULL || l->e[l->n].domain == NULL) {
+		D_FREE(l->e[l->n].prov);
+		D_FREE(l->e[l->n].domain);
+		return -DER_NOMEM;
+	}
+	l->n++;
 	return 0;
 }

@@ -1,12 +1,11 @@
 /*
- * Network scan (see hw.h): libfabric (or the fixture's libfabric.txt)
- * says which provider offers which domain; the hwloc topology and
- * /sys/class/net turn domains into OS interfaces with NUMA node and device
- * class.  Rendering lives in net_render.c.  Nothing here opens endpoints or
+ * Network scan (see hw.h): the backend's fabric listing (libfabric, or the
+ * fixture's libfabric.txt) says which provider offers which domain; the
+ * hwloc topology and <sys>/class/net turn domains into OS interfaces with
+ * NUMA node and device class.  Rendering lives in net_render.c.  Nothing here opens endpoints or
  * checks link state: libfabric only offers interfaces that are usable.
  */
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,204 +13,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <rdma/fabric.h>
-
 #include "common/log.h"
 #include "control/lib/hw/hw_internal.h"
-
-/* One (libfabric provider, domain) pair as fi_getinfo reports it. */
-struct lf_entry {
-	char *prov;
-	char *domain;
-};
-
-struct lf_list {
-	int		 n;
-	int		 cap;
-	struct lf_entry *e;
-};
-
-static void
-lf_list_fini(struct lf_list *l)
-{
-	int i;
-
-	for (i = 0; i < l->n; i++) {
-		D_FREE(l->e[i].prov);
-		D_FREE(l->e[i].domain);
-	}
-	D_FREE(l->e);
-	l->n = l->cap = 0;
-}
-
-static int
-lf_list_add(struct lf_list *l, const char *prov, size_t plen, const char *dom, size_t dlen)
-{
-	int i;
-
-	for (i = 0; i < l->n; i++)
-		if (strlen(l->e[i].prov) == plen && strncmp(l->e[i].prov, prov, plen) == 0 &&
-		    strlen(l->e[i].domain) == dlen && strncmp(l->e[i].domain, dom, dlen) == 0)
-			return 0;
-	if (l->n == l->cap) {
-		int		 cap = l->cap ? l->cap * 2 : 16;
-		struct lf_entry *e = d_realloc(l->e, cap * sizeof(*e));
-
-		if (e == NULL)
-			return -DER_NOMEM;
-		l->e = e;
-		l->cap = cap;
-	}
-	D_STRNDUP(l->e[l->n].prov, prov, plen);
-	D_STRNDUP(l->e[l->n].domain, dom, dlen);
-	if (l->e[l->n].prov == NULL || l->e[l->n].domain == NULL) {
-		D_FREE(l->e[l->n].prov);
-		D_FREE(l->e[l->n].domain);
-		return -DER_NOMEM;
-	}
-	l->n++;
-	return 0;
-}
-
-/*
- * libfabric is loaded only when the real machine is scanned: loading it pulls
- * in provider libraries whose constructors take a noticeable time (PSM's
- * sleeps for ~0.2 s), which every daos_server command would otherwise pay.
- */
-struct lf_api {
-	int (*getinfo)(uint32_t, const char *, const char *, uint64_t, const struct fi_info *,
-		       struct fi_info **);
-	void (*freeinfo)(struct fi_info *);
-	struct fi_info *(*dupinfo)(const struct fi_info *);
-	const char *(*strerror)(int);
-};
-
-/* Ask libfabric what a Mercury-style data plane could open: RDM endpoints with messages and RMA. */
-static int
-lf_query(struct lf_list *l, struct d_errbuf *eb)
-{
-	struct fi_info *hints = NULL, *info = NULL, *cur;
-	struct lf_api	api;
-	void	       *dl;
-	int		rc;
-
-	/* Never unmapped: libfabric keeps provider state in globals until exit. */
-	dl = dlopen("libfabric.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (dl == NULL) {
-		d_errbuf_set(eb,
-			     "cannot load libfabric (%s); install libfabric to scan fabric "
-			     "interfaces",
-			     dlerror());
-		return -DER_NOSYS;
-	}
-	*(void **)&api.getinfo = dlsym(dl, "fi_getinfo");
-	*(void **)&api.freeinfo = dlsym(dl, "fi_freeinfo");
-	*(void **)&api.dupinfo = dlsym(dl, "fi_dupinfo");
-	*(void **)&api.strerror = dlsym(dl, "fi_strerror");
-	if (api.getinfo == NULL || api.freeinfo == NULL || api.dupinfo == NULL ||
-	    api.strerror == NULL) {
-		d_errbuf_set(eb,
-			     "libfabric.so.1 lacks fi_getinfo/fi_freeinfo/fi_dupinfo/fi_strerror; "
-			     "install libfabric 1.9 or later");
-		rc = -DER_NOSYS;
-		goto out;
-	}
-
-	hints = api.dupinfo(NULL);
-	if (hints == NULL) {
-		d_errbuf_set(eb, "libfabric: out of memory");
-		rc = -DER_NOMEM;
-		goto out;
-	}
-	hints->ep_attr->type = FI_EP_RDM;
-	hints->caps = FI_MSG | FI_RMA;
-	hints->mode = FI_CONTEXT | FI_ASYNC_IOV;
-	/* Without these memory-registration modes verbs would not be offered. */
-	hints->domain_attr->mr_mode =
-		FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY | FI_MR_LOCAL | FI_MR_ENDPOINT;
-
-	rc = api.getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &info);
-	if (rc == -FI_ENODATA) {
-		rc = 0;
-		goto out;
-	}
-	if (rc != 0) {
-		d_errbuf_set(eb, "libfabric fi_getinfo failed: %s", api.strerror(-rc));
-		rc = -DER_MISC;
-		goto out;
-	}
-	for (cur = info; cur != NULL && rc == 0; cur = cur->next) {
-		const char *p = cur->fabric_attr ? cur->fabric_attr->prov_name : NULL;
-		const char *d = cur->domain_attr ? cur->domain_attr->name : NULL;
-
-		if (p != NULL && d != NULL)
-			rc = lf_list_add(l, p, strlen(p), d, strlen(d));
-	}
-	if (rc != 0)
-		d_errbuf_set(eb, "out of memory while listing fabric interfaces");
-out:
-	if (info != NULL)
-		api.freeinfo(info);
-	if (hints != NULL)
-		api.freeinfo(hints);
-	dlclose(dl);
-	return rc;
-}
-
-/* The fixture's stand-in for fi_getinfo: "<libfabric provider> <domain>" per line, '#' comments. */
-static int
-lf_read_fixture(const char *path, struct lf_list *l, struct d_errbuf *eb)
-{
-	FILE  *f;
-	char  *line = NULL;
-	size_t cap = 0;
-	int    lineno = 0, rc = 0;
-
-	f = fopen(path, "re");
-	if (f == NULL) {
-		int err = errno;
-
-		d_errbuf_set(eb,
-			     "hardware fixture %s: cannot open: %s (list what libfabric offers, "
-			     "one \"<provider> <domain>\" per line; see tests/fixtures/README.md)",
-			     path, strerror(err));
-		return err == ENOENT ? -DER_NONEXIST : -DER_INVAL;
-	}
-	while (rc == 0 && getline(&line, &cap, f) >= 0) {
-		const char *p = line, *pe, *d, *de, *rest;
-
-		lineno++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		for (pe = p; *pe && !isspace((unsigned char)*pe); pe++)
-			;
-		for (d = pe; isspace((unsigned char)*d); d++)
-			;
-		for (de = d; *de && !isspace((unsigned char)*de); de++)
-			;
-		for (rest = de; isspace((unsigned char)*rest); rest++)
-			;
-		if (d == de || (*rest != '\0' && *rest != '#')) {
-			char *nl = strchr(line, '\n');
-
-			if (nl != NULL)
-				*nl = '\0';
-			d_errbuf_set(
-				eb, "%s:%d: expected \"<libfabric provider> <domain>\", got \"%s\"",
-				path, lineno, line);
-			rc = -DER_INVAL;
-			break;
-		}
-		rc = lf_list_add(l, p, pe - p, d, de - d);
-		if (rc != 0)
-			d_errbuf_set(eb, "out of memory reading %s", path);
-	}
-	free(line);
-	fclose(f);
-	return rc;
-}
 
 /* Read a small integer file such as /sys/class/net/eth0/type. */
 static int
@@ -439,11 +242,12 @@ int
 ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_net_scan **out,
 	     struct d_errbuf *eb)
 {
-	struct ctl_topology *own_topo = NULL;
-	struct lf_list	     lf = {0};
-	struct scan_ctx	     c = {0};
-	char		     sys[PATH_MAX], path[PATH_MAX];
-	int		     want = -1, i, j, k, rc;
+	const struct ctl_hw_ops *hw = ctl_hw();
+	struct ctl_topology	*own_topo = NULL;
+	struct ctl_fabric_list	 lf = {0};
+	struct scan_ctx		 c = {0};
+	char			 sys[PATH_MAX];
+	int			 want = -1, i, j, k, rc;
 
 	if (provider != NULL && provider[0] != '\0' && strcasecmp(provider, "all") != 0) {
 		want = ctl_net_provider_priority(provider);
@@ -461,13 +265,8 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 		topo = own_topo;
 	}
 
-	if (ctl_hw_path(path, sizeof(path), "libfabric.txt") != NULL) {
-		ctl_hw_path(sys, sizeof(sys), "sys");
-		rc = lf_read_fixture(path, &lf, eb);
-	} else {
-		snprintf(sys, sizeof(sys), "/sys");
-		rc = lf_query(&lf, eb);
-	}
+	hw->path(CTL_HW_SYS, NULL, sys, sizeof(sys));
+	rc = hw->fabric_list(&lf, eb);
 	if (rc != 0)
 		goto out;
 
@@ -535,7 +334,7 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 	c.scan = NULL;
 out:
 	ctl_net_scan_free(c.scan);
-	lf_list_fini(&lf);
+	ctl_fabric_list_fini(&lf);
 	ctl_topo_free(own_topo);
 	return rc;
 }

@@ -26,6 +26,7 @@
 #define NVME_NSID_ALL		0xffffffffu
 #define NVME_HEALTH_PAGE_LEN	512
 #define INTEL_VENDOR_ID		"0x8086"
+#define STG_SYS_NVME		"/sys/class/nvme"
 
 /* Little-endian integer of n bytes (n <= 8; wider counters are truncated). */
 static uint64_t
@@ -305,7 +306,7 @@ stg_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb)
 		stg_pathf(path, sizeof(path), "%s/address", dir);
 		/* Fabrics controllers (nvme-tcp, ...) have no PCI address: not local SSDs. */
 		if (stg_read_line(path, c.pci_addr, sizeof(c.pci_addr), NULL) != 0 ||
-		    !stg_pci_addr_valid(c.pci_addr))
+		    !ctl_pci_addr_valid(c.pci_addr))
 			continue;
 		stg_pathf(path, sizeof(path), "%s/model", dir);
 		stg_read_line(path, c.model, sizeof(c.model), NULL);

@@ -211,8 +211,8 @@ random_uuid(unsigned char *uu)
 	return 0;
 }
 
-static int
-real_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
+int
+stg_pmem_ns_create(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 {
 	struct ndctl_ctx       *ctx;
 	struct ndctl_region    *region;
@@ -281,8 +281,8 @@ out:
 	return rc;
 }
 
-static int
-real_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
+int
+stg_pmem_ns_destroy(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 {
 	struct ndctl_ctx       *ctx;
 	struct ndctl_region    *region;
@@ -316,8 +316,3 @@ out:
 	ndctl_unref(ctx);
 	return rc;
 }
-
-const struct stg_pmem_ops stg_pmem_real_ops = {
-	.create_ns = real_create_ns,
-	.destroy_ns = real_destroy_ns,
-};

@@ -1,8 +1,10 @@
 /*
- * Topology discovery with hwloc (see hw.h): the real machine, or an
- * hwloc XML fixture under DAOS_HW_ROOT.  The hwloc topology is walked once
- * and copied into plain arrays, so callers never touch hwloc.  This file
- * does not bind threads or memory (the engine does that itself).
+ * Topology discovery with hwloc (see hw.h): the real machine (for the
+ * machine backend), or an hwloc XML file (a fixture's topology.xml).  Which
+ * of the two ctl_topo_load() reads is the backend's choice (hw.c).  The
+ * hwloc topology is walked once and copied into plain arrays, so callers
+ * never touch hwloc.  This file does not bind threads or memory (the engine
+ * does that itself).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <hwloc.h>
 
 #include "control/lib/hw/hw.h"
+#include "control/lib/hw/hw_internal.h"
 
 /* NUMA node of an object: the first node whose CPUs cover its nearest non-I/O ancestor. */
 static unsigned
@@ -251,12 +254,8 @@ ctl_topo_load_xml(const char *path, struct ctl_topology **out, struct d_errbuf *
 }
 
 int
-ctl_topo_load(struct ctl_topology **out, struct d_errbuf *eb)
+hw_topo_load_machine(struct ctl_topology **out, struct d_errbuf *eb)
 {
-	char path[PATH_MAX];
-
-	if (ctl_hw_path(path, sizeof(path), "topology.xml") != NULL)
-		return ctl_topo_load_xml(path, out, eb);
 	return topo_load(NULL, out, eb);
 }
 

@@ -118,7 +118,6 @@ int
 ctl_bdev_nvme_resolve(const char *pci, char *dev, size_t len, struct d_errbuf *eb)
 {
 	struct ctl_storage_scan *scan = NULL;
-	char                     rel[PATH_MAX];
 	char                     path[PATH_MAX];
 	int                      i;
 	int                      rc;
@@ -141,9 +140,7 @@ ctl_bdev_nvme_resolve(const char *pci, char *dev, size_t len, struct d_errbuf *e
 		rc = -DER_NONEXIST;
 		goto out;
 	}
-	snprintf(rel, sizeof(rel), "storage/dev/%s", scan->ctrlrs[i].ns[0].blockdev);
-	if (ctl_hw_path(path, sizeof(path), rel) == NULL)
-		snprintf(path, sizeof(path), "/dev/%s", scan->ctrlrs[i].ns[0].blockdev);
+	ctl_hw()->path(CTL_HW_DEV, scan->ctrlrs[i].ns[0].blockdev, path, sizeof(path));
 	if (strlen(path) >= len) {
 		d_errbuf_set(eb, "block device path %s is too long", path);
 		rc = -DER_INVAL;

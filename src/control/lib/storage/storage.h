@@ -169,9 +169,9 @@ int ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb);
 int ctl_bdev_kdev_check(const struct ctl_tier *t, struct d_errbuf *eb);
 
 /*
- * Class nvme: the kernel block device ("/dev/nvme0n1", or the fixture's
- * storage/dev/<name> with DAOS_HW_ROOT) of the first namespace of the
- * controller at `pci` (through /sys/class/nvme or the fixture).
+ * Class nvme: the kernel block device (ctl_hw()'s CTL_HW_DEV place:
+ * "/dev/nvme0n1", or a fixture's storage/dev/<name>) of the first namespace
+ * of the controller at `pci` (through ctl_storage_scan()).
  */
 int ctl_bdev_nvme_resolve(const char *pci, char *dev, size_t len, struct d_errbuf *eb);
 

@@ -11,10 +11,12 @@
  *     it recorded in a state file (/run/daos_server/nvme_prepare.state).
  *
  * Everything is validated before anything is changed, and every action
- * requires root.
+ * requires root.  The machine or the fixture is reached only through
+ * ctl_hw() (hw.h).
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -26,10 +28,12 @@
 #include <unistd.h>
 
 #include "control/lib/hw/hw.h"
-#include "control/lib/hw/hw_internal.h"
 #include "control/lib/storage/storage.h"
 
 #define PATH_LEN 4096
+
+/* nvme prepare's record of the hugepages it reserved, in the CTL_HW_RUN place. */
+#define NVME_STATE_NAME "nvme_prepare.state"
 
 static void say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -56,12 +60,6 @@ require_root(const char *what, struct d_errbuf *eb)
 	return -DER_NO_PERM;
 }
 
-static const struct stg_pmem_ops *
-pmem_ops(void)
-{
-	return ctl_hw_root() != NULL ? &stg_pmem_fx_ops : &stg_pmem_real_ops;
-}
-
 void
 ctl_scm_prepare_resp_fini(struct ctl_scm_prepare_resp *resp)
 {
@@ -82,14 +80,14 @@ int
 ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_resp *resp, FILE *out,
 		struct d_errbuf *eb)
 {
-	const struct stg_pmem_ops *ops = pmem_ops();
-	struct ctl_storage_scan	  *s = NULL;
-	struct ctl_scm_namespace  *nss = NULL;
-	int			   nr = 0;
-	int			   matched = 0;
-	int			   i;
-	unsigned int		   k;
-	int			   rc;
+	const struct ctl_hw_ops	 *hw = ctl_hw();
+	struct ctl_storage_scan	 *s = NULL;
+	struct ctl_scm_namespace *nss = NULL;
+	int			  nr = 0;
+	int			  matched = 0;
+	int			  i;
+	unsigned int		  k;
+	int			  rc;
 
 	if (req->nr_ns_per_socket == 0) {
 		d_errbuf_set(eb, "(-S|--scm-ns-per-socket) should be set to at least 1");
@@ -148,7 +146,7 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 			struct ctl_scm_region cur = *r;
 
 			cur.available = r->available - raw * k;
-			rc = ops->create_ns(&cur, raw, eb);
+			rc = hw->ns_create(&cur, raw, eb);
 			if (rc != 0)
 				goto out;
 		}
@@ -166,14 +164,18 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 	rc = ctl_storage_scan(CTL_SCAN_SCM, &s, eb);
 	if (rc != 0)
 		goto out;
-	for (i = 0; i < s->nr_namespaces; i++) {
-		if (req->socket >= 0 && s->namespaces[i].numa_node != (uint32_t)req->socket)
-			continue;
-		if (stg_array_add((void **)&nss, &nr, sizeof(*nss), &s->namespaces[i]) != 0) {
+	if (s->nr_namespaces > 0) {
+		D_ALLOC_ARRAY(nss, s->nr_namespaces);
+		if (nss == NULL) {
 			d_errbuf_set(eb, "out of memory");
 			rc = -DER_NOMEM;
 			goto out;
 		}
+	}
+	for (i = 0; i < s->nr_namespaces; i++) {
+		if (req->socket >= 0 && s->namespaces[i].numa_node != (uint32_t)req->socket)
+			continue;
+		nss[nr++] = s->namespaces[i];
 	}
 	if (nr == 0) {
 		d_errbuf_set(eb, "failed to find namespaces after PMem prepare");
@@ -193,11 +195,11 @@ out:
 int
 ctl_scm_reset(int socket, FILE *out, struct d_errbuf *eb)
 {
-	const struct stg_pmem_ops *ops = pmem_ops();
-	struct ctl_storage_scan	  *s = NULL;
-	int			   removed = 0;
-	int			   i;
-	int			   rc;
+	const struct ctl_hw_ops *hw = ctl_hw();
+	struct ctl_storage_scan *s = NULL;
+	int			 removed = 0;
+	int			 i;
+	int			 rc;
 
 	rc = require_root("resetting PMem", eb);
 	if (rc != 0)
@@ -214,7 +216,7 @@ ctl_scm_reset(int socket, FILE *out, struct d_errbuf *eb)
 
 		if (socket >= 0 && ns->numa_node != (uint32_t)socket)
 			continue;
-		rc = ops->destroy_ns(ns, eb);
+		rc = hw->ns_destroy(ns, eb);
 		if (rc != 0)
 			goto out;
 		say(out, "Removed PMem namespace %s (/dev/%s, socket %u)", ns->dev, ns->blockdev,
@@ -255,7 +257,12 @@ addr_list_parse(const char *s, const char *what, struct addr_list *l, struct d_e
 	if (s == NULL || *s == '\0')
 		return 0;
 	D_STRDUP(copy, s);
-	if (copy == NULL) {
+	/* Tokens are separated by at least one character: never more than half the length. */
+	if (copy != NULL)
+		D_ALLOC_ARRAY(l->v, strlen(s) / 2 + 1);
+	if (copy == NULL || l->v == NULL) {
+		D_FREE(copy);
+		D_FREE(l->v);
 		d_errbuf_set(eb, "out of memory");
 		return -DER_NOMEM;
 	}
@@ -263,10 +270,10 @@ addr_list_parse(const char *s, const char *what, struct addr_list *l, struct d_e
 		char  addr[16];
 		char *p;
 
-		stg_strlcpy(addr, tok, sizeof(addr));
+		snprintf(addr, sizeof(addr), "%s", tok);
 		for (p = addr; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-		if (strlen(tok) >= sizeof(addr) || !stg_pci_addr_valid(addr)) {
+		if (strlen(tok) >= sizeof(addr) || !ctl_pci_addr_valid(addr)) {
 			d_errbuf_set(eb,
 				     "invalid addresses in pci %s list: \"%s\" is not a PCI "
 				     "address (expected dddd:bb:dd.f, e.g. 0000:81:00.0)",
@@ -274,11 +281,7 @@ addr_list_parse(const char *s, const char *what, struct addr_list *l, struct d_e
 			rc = -DER_INVAL;
 			break;
 		}
-		if (stg_array_add((void **)&l->v, &l->n, sizeof(*l->v), addr) != 0) {
-			d_errbuf_set(eb, "out of memory");
-			rc = -DER_NOMEM;
-			break;
-		}
+		memcpy(l->v[l->n++], addr, sizeof(addr));
 	}
 	free(copy);
 	if (rc != 0) {
@@ -302,20 +305,7 @@ addr_list_has(const struct addr_list *l, const char *addr)
 static const char *
 dev_path(char *buf, size_t len, const char *blockdev)
 {
-	char rel[128];
-
-	stg_pathf(rel, sizeof(rel), "%s/%s", STG_FX_DEV, blockdev);
-	if (ctl_hw_path(buf, len, rel) == NULL)
-		stg_pathf(buf, len, "/dev/%s", blockdev);
-	return buf;
-}
-
-static const char *
-state_dir(char *buf, size_t len)
-{
-	if (ctl_hw_path(buf, len, STG_FX_RUN) == NULL)
-		stg_pathf(buf, len, "%s", STG_RUN_DIR);
-	return buf;
+	return ctl_hw()->path(CTL_HW_DEV, blockdev, buf, len);
 }
 
 struct nvme_sel {
@@ -443,15 +433,18 @@ nvme_chown(const struct nvme_sel *sel, uid_t uid, gid_t gid, const char *who, FI
 static int
 state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errbuf *eb)
 {
-	char *text = NULL;
-	char *line, *save = NULL;
+	char  line[256];
+	FILE *f;
 	int   seen = 0;
 	int   rc;
 
-	rc = stg_read_file(path, &text, eb);
-	if (rc != 0)
+	f = fopen(path, "re");
+	if (f == NULL) {
+		rc = d_errno2der(errno);
+		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
 		return rc;
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
 		unsigned long long v;
 
 		if (sscanf(line, "hugepages_before = %llu", &v) == 1) {
@@ -462,7 +455,12 @@ state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errb
 			seen |= 2;
 		}
 	}
-	free(text);
+	rc = ferror(f) ? d_errno2der(errno) : 0;
+	if (rc != 0)
+		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
+	fclose(f);
+	if (rc != 0)
+		return rc;
 	if (seen != 3) {
 		d_errbuf_set(eb,
 			     "%s: malformed (expected hugepages_before and hugepages_reserved); "
@@ -476,21 +474,56 @@ state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errb
 static int
 state_write(uint64_t before, uint64_t reserved, const char *user, struct d_errbuf *eb)
 {
-	char dir[PATH_LEN], path[PATH_LEN + 64];
-	char text[256];
+	const struct ctl_hw_ops *hw = ctl_hw();
+	char			 dir[PATH_LEN], path[PATH_LEN];
+	FILE			*f = NULL;
+	int			 fd, rc = 0;
 
-	state_dir(dir, sizeof(dir));
+	hw->path(CTL_HW_RUN, NULL, dir, sizeof(dir));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		d_errbuf_set(eb, "cannot create %s: %s", dir, strerror(errno));
 		return d_errno2der(errno);
 	}
-	stg_pathf(path, sizeof(path), "%s/%s", dir, STG_NVME_STATE);
-	stg_pathf(text, sizeof(text),
-		  "# written by daos_server nvme prepare, read by nvme reset\n"
-		  "hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
-		  "\ntarget_user = %s\n",
-		  before, reserved, user);
-	return stg_write_file(path, text, eb);
+	hw->path(CTL_HW_RUN, NVME_STATE_NAME, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		f = fdopen(fd, "w");
+	if (f == NULL) {
+		rc = d_errno2der(errno);
+		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	fprintf(f,
+		"# written by daos_server nvme prepare, read by nvme reset\n"
+		"hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
+		"\ntarget_user = %s\n",
+		before, reserved, user);
+	if (ferror(f))
+		rc = d_errno2der(errno);
+	if (fclose(f) != 0 && rc == 0)
+		rc = d_errno2der(errno);
+	if (rc != 0)
+		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+	return rc;
+}
+
+/* Ask the backend for nr hugepages; *got is what the kernel (or fixture) granted. */
+static int
+hugepages_set(uint64_t nr, uint64_t *got, struct d_errbuf *eb)
+{
+	const struct ctl_hw_ops *hw = ctl_hw();
+	struct ctl_meminfo	 mi;
+	int			 rc;
+
+	rc = hw->hugepages_set(nr, eb);
+	/* The kernel may grant fewer pages than asked (fragmented memory). */
+	if (rc == 0)
+		rc = hw->meminfo(&mi, eb);
+	if (rc == 0)
+		*got = mi.hugepages_total;
+	return rc;
 }
 
 static int
@@ -520,7 +553,7 @@ nvme_common(const struct ctl_nvme_prepare_req *req, const char *what, struct nvm
 			return -DER_NONEXIST;
 		}
 	}
-	stg_strlcpy(user, pw->pw_name, ulen);
+	snprintf(user, ulen, "%s", pw->pw_name);
 	pw_out->pw_uid = pw->pw_uid;
 	pw_out->pw_gid = pw->pw_gid;
 	if (req->disable_vfio && pw->pw_uid != 0) {
@@ -538,7 +571,7 @@ ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_err
 	struct passwd	   pw = {0};
 	struct ctl_meminfo mi;
 	char		   user[64];
-	char		   dir[PATH_LEN], path[PATH_LEN + 64];
+	char		   path[PATH_LEN];
 	uint64_t	   want, before, got, old_before, old_reserved;
 	bool		   had_state;
 	int		   rc;
@@ -561,7 +594,7 @@ ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_err
 
 	want = req->nr_hugepages < CTL_NVME_MIN_HUGEPAGES ? CTL_NVME_MIN_HUGEPAGES
 							  : (uint64_t)req->nr_hugepages;
-	rc = stg_meminfo_read(&mi, eb);
+	rc = ctl_hw()->meminfo(&mi, eb);
 	if (rc != 0)
 		goto out;
 	before = mi.hugepages_total;
@@ -570,13 +603,13 @@ ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_err
 		    "%" PRIu64 " hugepages of %" PRIu64 " KB already reserved (%" PRIu64 " wanted)",
 		    before, mi.hugepage_size_kb, want);
 	} else {
-		rc = stg_hugepages_set(want, &got, eb);
+		rc = hugepages_set(want, &got, eb);
 		if (rc != 0)
 			goto out;
 		if (got < want) {
 			struct d_errbuf ignore;
 
-			stg_hugepages_set(before, &got, &ignore);
+			hugepages_set(before, &got, &ignore);
 			d_errbuf_set(eb,
 				     "only %" PRIu64 " of %" PRIu64 " hugepages could be "
 				     "reserved (memory too fragmented or too small); free memory, "
@@ -587,8 +620,7 @@ ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_err
 			goto out;
 		}
 		/* Keep the oldest "before" across repeated prepares so reset restores it. */
-		state_dir(dir, sizeof(dir));
-		stg_pathf(path, sizeof(path), "%s/%s", dir, STG_NVME_STATE);
+		ctl_hw()->path(CTL_HW_RUN, NVME_STATE_NAME, path, sizeof(path));
 		had_state = state_read(path, &old_before, &old_reserved, NULL) == 0;
 		rc = state_write(had_state ? old_before : before, got, user, eb);
 		if (rc != 0)
@@ -610,7 +642,7 @@ ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbu
 	struct ctl_meminfo mi;
 	struct group	  *gr;
 	char		   user[64];
-	char		   dir[PATH_LEN], path[PATH_LEN + 64];
+	char		   path[PATH_LEN];
 	uint64_t	   before = 0, reserved = 0, got;
 	gid_t		   disk;
 	int		   rc;
@@ -632,8 +664,7 @@ ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbu
 			goto out;
 	}
 
-	state_dir(dir, sizeof(dir));
-	stg_pathf(path, sizeof(path), "%s/%s", dir, STG_NVME_STATE);
+	ctl_hw()->path(CTL_HW_RUN, NVME_STATE_NAME, path, sizeof(path));
 	if (access(path, F_OK) != 0) {
 		say(out, "No hugepages reserved by nvme prepare to release");
 		goto out;
@@ -641,7 +672,7 @@ ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbu
 	rc = state_read(path, &before, &reserved, eb);
 	if (rc != 0)
 		goto out;
-	rc = stg_meminfo_read(&mi, eb);
+	rc = ctl_hw()->meminfo(&mi, eb);
 	if (rc != 0)
 		goto out;
 	if (mi.hugepages_total != reserved) {
@@ -651,7 +682,7 @@ ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbu
 		    ")",
 		    mi.hugepages_total, reserved);
 	} else {
-		rc = stg_hugepages_set(before, &got, eb);
+		rc = hugepages_set(before, &got, eb);
 		if (rc != 0)
 			goto out;
 		say(out, "Released hugepages: %" PRIu64 " reserved now (was %" PRIu64 ")", got,

@@ -1,8 +1,8 @@
 /*
- * The storage scan entry point (real machine or fixture), the scan object's
- * lifetime and sorting, /proc/meminfo and hugepage accounting, and the small
- * file helpers the other storage_*.c files share.  Device specifics live in
- * storage_pmem.c, storage_nvme.c and storage_fixture.c.
+ * Small helpers the files of the hw library share: path formatting, reading
+ * and writing one-value files, growable arrays, sorting a storage scan and
+ * reading PCI link attributes.  A leaf: it calls nothing else of the
+ * library but the pure parsers of hw_model.c, so any hw file may use it.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -181,26 +181,6 @@ stg_array_add(void **arr, int *nr, size_t sz, const void *elem)
 	return 0;
 }
 
-bool
-stg_pci_addr_valid(const char *s)
-{
-	static const char pat[] = "xxxx:xx:xx.x";
-	size_t		  i;
-
-	if (strlen(s) != sizeof(pat) - 1)
-		return false;
-	for (i = 0; i < sizeof(pat) - 1; i++) {
-		if (pat[i] == 'x') {
-			if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
-				return false;
-		} else if (s[i] != pat[i]) {
-			return false;
-		}
-	}
-	/* PCI function numbers are 0-7. */
-	return s[11] >= '0' && s[11] <= '7';
-}
-
 static int
 cmp_module(const void *a, const void *b)
 {
@@ -246,110 +226,6 @@ stg_scan_sort(struct ctl_storage_scan *s)
 		qsort(s->ctrlrs, s->nr_ctrlrs, sizeof(*s->ctrlrs), cmp_ctrlr);
 }
 
-static const char *
-meminfo_path(char *buf, size_t len)
-{
-	const char *p = ctl_hw_path(buf, len, STG_FX_MEMINFO);
-
-	return p != NULL ? p : STG_PROC_MEMINFO;
-}
-
-int
-stg_meminfo_read(struct ctl_meminfo *mi, struct d_errbuf *eb)
-{
-	char	    buf[4096];
-	const char *path = meminfo_path(buf, sizeof(buf));
-	char	   *text = NULL;
-	int	    rc;
-
-	rc = stg_read_file(path, &text, eb);
-	if (rc != 0)
-		return rc;
-	rc = ctl_meminfo_parse(text, path, mi, eb);
-	free(text);
-	return rc;
-}
-
-/*
- * In a fixture the meminfo file is the hugepage state: rewrite its
- * HugePages_Total/Free lines as the kernel would after a change of
- * nr_hugepages (free pages move by the same delta).
- */
-static int
-fx_hugepages_set(const char *path, uint64_t nr, struct d_errbuf *eb)
-{
-	struct ctl_meminfo mi;
-	struct d_sbuf	   sb;
-	char		  *text = NULL;
-	const char	  *p;
-	int64_t		   delta;
-	int		   rc;
-
-	rc = stg_read_file(path, &text, eb);
-	if (rc != 0)
-		return rc;
-	rc = ctl_meminfo_parse(text, path, &mi, eb);
-	if (rc != 0)
-		goto out;
-	delta = (int64_t)nr - (int64_t)mi.hugepages_total;
-	if (delta < 0 && (uint64_t)-delta > mi.hugepages_free) {
-		d_errbuf_set(eb,
-			     "%s: cannot release %" PRId64 " hugepages, only %" PRIu64
-			     " are free (in use by running processes)",
-			     path, -delta, mi.hugepages_free);
-		rc = -DER_BUSY;
-		goto out;
-	}
-	d_sbuf_init(&sb);
-	for (p = text; *p != '\0';) {
-		const char *nl = strchr(p, '\n');
-		size_t	    n = nl != NULL ? (size_t)(nl - p + 1) : strlen(p);
-
-		if (strncmp(p, "HugePages_Total:", 16) == 0)
-			d_sbuf_printf(&sb, "HugePages_Total: %8" PRIu64 "\n", nr);
-		else if (strncmp(p, "HugePages_Free:", 15) == 0)
-			d_sbuf_printf(&sb, "HugePages_Free:  %8" PRIu64 "\n",
-				      (uint64_t)((int64_t)mi.hugepages_free + delta));
-		else
-			d_sbuf_putn(&sb, p, n);
-		p += n;
-	}
-	if (sb.failed) {
-		rc = -DER_NOMEM;
-		d_errbuf_set(eb, "out of memory rewriting %s", path);
-	} else {
-		rc = stg_write_file(path, sb.buf != NULL ? sb.buf : "", eb);
-	}
-	d_sbuf_fini(&sb);
-out:
-	free(text);
-	return rc;
-}
-
-int
-stg_hugepages_set(uint64_t nr, uint64_t *got, struct d_errbuf *eb)
-{
-	struct ctl_meminfo mi;
-	char		   path[4096];
-	char		   val[32];
-	int		   rc;
-
-	if (ctl_hw_path(path, sizeof(path), STG_FX_MEMINFO) != NULL) {
-		rc = fx_hugepages_set(path, nr, eb);
-	} else {
-		snprintf(val, sizeof(val), "%" PRIu64 "\n", nr);
-		rc = stg_write_file(STG_NR_HUGEPAGES, val, eb);
-	}
-	if (rc != 0)
-		return rc;
-	/* The kernel may grant fewer pages than asked (fragmented memory). */
-	rc = stg_meminfo_read(&mi, eb);
-	if (rc != 0)
-		return rc;
-	*got = mi.hugepages_total;
-	return 0;
-}
-
 void
 stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h)
 {
@@ -382,42 +258,4 @@ stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h)
 			break;
 		}
 	}
-}
-
-int
-ctl_storage_scan(unsigned int flags, struct ctl_storage_scan **out, struct d_errbuf *eb)
-{
-	struct ctl_storage_scan *s;
-	const char		*root = ctl_hw_root();
-	int			 rc = 0;
-
-	D_ALLOC_PTR(s);
-	if (s == NULL) {
-		d_errbuf_set(eb, "out of memory");
-		return -DER_NOMEM;
-	}
-	if (flags & CTL_SCAN_SCM) {
-		rc = root != NULL ? stg_fx_scan_pmem(root, s, eb) : stg_pmem_scan(s, eb);
-		if (rc != 0)
-			goto out;
-	}
-	if (flags & CTL_SCAN_NVME) {
-		bool health = (flags & CTL_SCAN_HEALTH) != 0;
-
-		rc = root != NULL ? stg_fx_scan_nvme(root, s, health, eb)
-				  : stg_nvme_scan(s, health, eb);
-		if (rc != 0)
-			goto out;
-	}
-	if (flags & CTL_SCAN_MEM) {
-		rc = stg_meminfo_read(&s->mem, eb);
-		if (rc != 0)
-			goto out;
-	}
-	stg_scan_sort(s);
-	*out = s;
-	s = NULL;
-out:
-	ctl_storage_scan_free(s);
-	return rc;
 }

@@ -1,13 +1,17 @@
 /*
- * The storage part of a hardware fixture (DAOS_HW_ROOT=<dir>): reading PMem
- * DIMMs, regions and namespaces and NVMe controllers from <dir>/storage, and
- * the PMem namespace create/destroy actions that prepare/reset apply to that
- * tree instead of the machine.  The layout is documented in
- * tests/fixtures/README.md ("Storage"); every malformed file is reported with
- * its path (and line for multi-line files).
+ * The fixture backend of hw.h (ctl_hw() with DAOS_HW_ROOT=<dir>): the
+ * topology from <dir>/topology.xml, the fabric listing from
+ * <dir>/libfabric.txt, PMem DIMMs, regions and namespaces, NVMe controllers
+ * and meminfo from <dir>/storage, and the actions prepare/reset apply to
+ * that tree instead of the machine (namespace create/destroy, hugepages).
+ * The layout is documented in tests/fixtures/README.md; every malformed
+ * file is reported with its path (and line for multi-line files).  Reached
+ * only through hw_fixture_ops.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +24,25 @@
 #include "control/lib/hw/hw_internal.h"
 
 #define FX_PATH_MAX 4096
+
+/* Fixture locations, relative to its directory. */
+#define FX_TOPOLOGY  "topology.xml"
+#define FX_LIBFABRIC "libfabric.txt"
+#define FX_SYS	     "sys"
+#define FX_MEMINFO   "storage/meminfo"
+#define FX_PMEM	     "storage/pmem"
+#define FX_NVME	     "storage/nvme"
+#define FX_DEV	     "storage/dev"
+#define FX_RUN	     "storage/run"
+
+/* The fixture directory (ctl_hw_use(), from DAOS_HW_ROOT by default). */
+static char fx_root[FX_PATH_MAX];
+
+static void
+fx_init(const char *root)
+{
+	stg_strlcpy(fx_root, root, sizeof(fx_root));
+}
 
 static int
 cmp_names(const void *a, const void *b)
@@ -239,18 +262,19 @@ fx_objects(const char *root, const char *rel, fx_obj_fn fn, size_t sz, void **ar
 	return rc;
 }
 
-int
-stg_fx_scan_pmem(const char *root, struct ctl_storage_scan *s, struct d_errbuf *eb)
+static int
+fx_pmem_scan(struct ctl_storage_scan *s, struct d_errbuf *eb)
 {
-	int rc;
+	const char *root = fx_root;
+	int	    rc;
 
-	rc = fx_objects(root, STG_FX_PMEM "/dimms", dimm_cb, sizeof(*s->modules),
-			(void **)&s->modules, &s->nr_modules, eb);
+	rc = fx_objects(root, FX_PMEM "/dimms", dimm_cb, sizeof(*s->modules), (void **)&s->modules,
+			&s->nr_modules, eb);
 	if (rc == 0)
-		rc = fx_objects(root, STG_FX_PMEM "/regions", region_cb, sizeof(*s->regions),
+		rc = fx_objects(root, FX_PMEM "/regions", region_cb, sizeof(*s->regions),
 				(void **)&s->regions, &s->nr_regions, eb);
 	if (rc == 0)
-		rc = fx_objects(root, STG_FX_PMEM "/namespaces", ns_cb, sizeof(*s->namespaces),
+		rc = fx_objects(root, FX_PMEM "/namespaces", ns_cb, sizeof(*s->namespaces),
 				(void **)&s->namespaces, &s->nr_namespaces, eb);
 	return rc;
 }
@@ -437,7 +461,7 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 	uint64_t numa;
 	int	 rc;
 
-	if (!stg_pci_addr_valid(name)) {
+	if (!ctl_pci_addr_valid(name)) {
 		d_errbuf_set(eb,
 			     "%s: NVMe controller directories are named by PCI address "
 			     "(dddd:bb:dd.f, lower-case hex)",
@@ -461,7 +485,7 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 	stg_pathf(path, sizeof(path), "%s/health", dir);
 	if (stg_read_file(path, &text, NULL) != 0) {
 		/* Relative to the fixture root, so outputs do not depend on where it is. */
-		c->info = d_asprintf("health: cannot read %s/%s/health: %s", STG_FX_NVME, name,
+		c->info = d_asprintf("health: cannot read %s/%s/health: %s", FX_NVME, name,
 				     strerror(errno));
 		return 0;
 	}
@@ -478,15 +502,16 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 	return rc;
 }
 
-int
-stg_fx_scan_nvme(const char *root, struct ctl_storage_scan *s, bool health, struct d_errbuf *eb)
+static int
+fx_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb)
 {
-	char   dir[FX_PATH_MAX], sub[FX_PATH_MAX];
-	char **names;
-	int    n, i;
-	int    rc;
+	const char *root = fx_root;
+	char	    dir[FX_PATH_MAX], sub[FX_PATH_MAX];
+	char	  **names;
+	int	    n, i;
+	int	    rc;
 
-	stg_pathf(dir, sizeof(dir), "%s/%s", root, STG_FX_NVME);
+	stg_pathf(dir, sizeof(dir), "%s/%s", root, FX_NVME);
 	rc = list_dir(dir, &names, &n, eb);
 	if (rc != 0)
 		return rc;
@@ -543,7 +568,7 @@ fx_uuid(char *buf, size_t len)
 static int
 fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 {
-	const char *root = ctl_hw_root();
+	const char *root = fx_root;
 	char	    dir[FX_PATH_MAX], rdir[FX_PATH_MAX], path[FX_PATH_MAX];
 	char	    name[64], blockdev[64], uuid[40];
 	int	    k;
@@ -552,7 +577,7 @@ fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 	/* The kernel calls the first namespace of regionN pmemN, later ones pmemN.k. */
 	for (k = 0;; k++) {
 		stg_pathf(name, sizeof(name), "namespace%u.%d", r->id, k);
-		stg_pathf(dir, sizeof(dir), "%s/%s/namespaces/%s", root, STG_FX_PMEM, name);
+		stg_pathf(dir, sizeof(dir), "%s/%s/namespaces/%s", root, FX_PMEM, name);
 		if (access(dir, F_OK) != 0)
 			break;
 	}
@@ -560,7 +585,7 @@ fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 		stg_pathf(blockdev, sizeof(blockdev), "pmem%u", r->id);
 	else
 		stg_pathf(blockdev, sizeof(blockdev), "pmem%u.%d", r->id, k);
-	stg_pathf(path, sizeof(path), "%s/%s/namespaces", root, STG_FX_PMEM);
+	stg_pathf(path, sizeof(path), "%s/%s/namespaces", root, FX_PMEM);
 	if ((mkdir(path, 0755) != 0 && errno != EEXIST) || mkdir(dir, 0755) != 0) {
 		d_errbuf_set(eb, "cannot create %s: %s", dir, strerror(errno));
 		return d_errno2der(errno);
@@ -575,29 +600,29 @@ fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 	    (rc = fx_write_u64(dir, "size", raw - raw / 64, eb)) != 0 ||
 	    (rc = fx_write_u64(dir, "raw_size", raw, eb)) != 0)
 		return rc;
-	stg_pathf(rdir, sizeof(rdir), "%s/%s/regions/%s", root, STG_FX_PMEM, r->dev);
+	stg_pathf(rdir, sizeof(rdir), "%s/%s/regions/%s", root, FX_PMEM, r->dev);
 	rc = fx_write_u64(rdir, "available_size", r->available - raw, eb);
 	if (rc != 0)
 		return rc;
-	stg_pathf(path, sizeof(path), "%s/%s", root, STG_FX_DEV);
+	stg_pathf(path, sizeof(path), "%s/%s", root, FX_DEV);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
 		d_errbuf_set(eb, "cannot create %s: %s", path, strerror(errno));
 		return d_errno2der(errno);
 	}
-	stg_pathf(path, sizeof(path), "%s/%s/%s", root, STG_FX_DEV, blockdev);
+	stg_pathf(path, sizeof(path), "%s/%s/%s", root, FX_DEV, blockdev);
 	return stg_write_file(path, "", eb);
 }
 
 static int
 fx_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 {
-	const char *root = ctl_hw_root();
+	const char *root = fx_root;
 	char	    dir[FX_PATH_MAX], rdir[FX_PATH_MAX], path[FX_PATH_MAX];
 	uint64_t    raw = 0, avail;
 	int	    rc;
 
-	stg_pathf(dir, sizeof(dir), "%s/%s/namespaces/%s", root, STG_FX_PMEM, ns->dev);
-	stg_pathf(rdir, sizeof(rdir), "%s/%s/regions/%s", root, STG_FX_PMEM, ns->region);
+	stg_pathf(dir, sizeof(dir), "%s/%s/namespaces/%s", root, FX_PMEM, ns->dev);
+	stg_pathf(rdir, sizeof(rdir), "%s/%s/regions/%s", root, FX_PMEM, ns->region);
 	if (attr_u64(dir, "raw_size", &raw, NULL) != 0)
 		raw = ns->size + ns->size / 63;
 	rc = attr_u64(rdir, "available_size", &avail, eb);
@@ -624,7 +649,7 @@ fx_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 		d_errbuf_set(eb, "cannot remove %s: %s", dir, strerror(errno));
 		return d_errno2der(errno);
 	}
-	stg_pathf(path, sizeof(path), "%s/%s/%s", root, STG_FX_DEV, ns->blockdev);
+	stg_pathf(path, sizeof(path), "%s/%s/%s", root, FX_DEV, ns->blockdev);
 	if (unlink(path) != 0 && errno != ENOENT) {
 		d_errbuf_set(eb, "cannot remove %s: %s", path, strerror(errno));
 		return d_errno2der(errno);
@@ -632,7 +657,192 @@ fx_destroy_ns(const struct ctl_scm_namespace *ns, struct d_errbuf *eb)
 	return 0;
 }
 
-const struct stg_pmem_ops stg_pmem_fx_ops = {
-	.create_ns = fx_create_ns,
-	.destroy_ns = fx_destroy_ns,
+/* ---- topology, fabric, memory, places -------------------------------------- */
+
+static int
+fx_topo_load(struct ctl_topology **out, struct d_errbuf *eb)
+{
+	char path[FX_PATH_MAX];
+
+	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_TOPOLOGY);
+	return ctl_topo_load_xml(path, out, eb);
+}
+
+/* The fixture's stand-in for fi_getinfo: "<libfabric provider> <domain>" per line, '#' comments. */
+static int
+lf_read_fixture(const char *path, struct ctl_fabric_list *l, struct d_errbuf *eb)
+{
+	FILE  *f;
+	char  *line = NULL;
+	size_t cap = 0;
+	int    lineno = 0, rc = 0;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		int err = errno;
+
+		d_errbuf_set(eb,
+			     "hardware fixture %s: cannot open: %s (list what libfabric offers, "
+			     "one \"<provider> <domain>\" per line; see tests/fixtures/README.md)",
+			     path, strerror(err));
+		return err == ENOENT ? -DER_NONEXIST : -DER_INVAL;
+	}
+	while (rc == 0 && getline(&line, &cap, f) >= 0) {
+		const char *p = line, *pe, *d, *de, *rest;
+
+		lineno++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		for (pe = p; *pe && !isspace((unsigned char)*pe); pe++)
+			;
+		for (d = pe; isspace((unsigned char)*d); d++)
+			;
+		for (de = d; *de && !isspace((unsigned char)*de); de++)
+			;
+		for (rest = de; isspace((unsigned char)*rest); rest++)
+			;
+		if (d == de || (*rest != '\0' && *rest != '#')) {
+			char *nl = strchr(line, '\n');
+
+			if (nl != NULL)
+				*nl = '\0';
+			d_errbuf_set(
+				eb, "%s:%d: expected \"<libfabric provider> <domain>\", got \"%s\"",
+				path, lineno, line);
+			rc = -DER_INVAL;
+			break;
+		}
+		rc = hw_fabric_list_add(l, p, pe - p, d, de - d);
+		if (rc != 0)
+			d_errbuf_set(eb, "out of memory reading %s", path);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int
+fx_fabric_list(struct ctl_fabric_list *l, struct d_errbuf *eb)
+{
+	char path[FX_PATH_MAX];
+
+	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_LIBFABRIC);
+	return lf_read_fixture(path, l, eb);
+}
+
+static int
+fx_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
+{
+	char  path[FX_PATH_MAX];
+	char *text = NULL;
+	int   rc;
+
+	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_MEMINFO);
+	rc = stg_read_file(path, &text, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_meminfo_parse(text, path, mi, eb);
+	free(text);
+	return rc;
+}
+
+/*
+ * In a fixture the meminfo file is the hugepage state: rewrite its
+ * HugePages_Total/Free lines as the kernel would after a change of
+ * nr_hugepages (free pages move by the same delta).
+ */
+static int
+fx_hugepages_set(uint64_t nr, struct d_errbuf *eb)
+{
+	char		   path[FX_PATH_MAX];
+	struct ctl_meminfo mi;
+	struct d_sbuf	   sb;
+	char		  *text = NULL;
+	const char	  *p;
+	int64_t		   delta;
+	int		   rc;
+
+	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_MEMINFO);
+	rc = stg_read_file(path, &text, eb);
+	if (rc != 0)
+		return rc;
+	rc = ctl_meminfo_parse(text, path, &mi, eb);
+	if (rc != 0)
+		goto out;
+	delta = (int64_t)nr - (int64_t)mi.hugepages_total;
+	if (delta < 0 && (uint64_t)-delta > mi.hugepages_free) {
+		d_errbuf_set(eb,
+			     "%s: cannot release %" PRId64 " hugepages, only %" PRIu64
+			     " are free (in use by running processes)",
+			     path, -delta, mi.hugepages_free);
+		rc = -DER_BUSY;
+		goto out;
+	}
+	d_sbuf_init(&sb);
+	for (p = text; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t	    n = nl != NULL ? (size_t)(nl - p + 1) : strlen(p);
+
+		if (strncmp(p, "HugePages_Total:", 16) == 0)
+			d_sbuf_printf(&sb, "HugePages_Total: %8" PRIu64 "\n", nr);
+		else if (strncmp(p, "HugePages_Free:", 15) == 0)
+			d_sbuf_printf(&sb, "HugePages_Free:  %8" PRIu64 "\n",
+				      (uint64_t)((int64_t)mi.hugepages_free + delta));
+		else
+			d_sbuf_putn(&sb, p, n);
+		p += n;
+	}
+	if (sb.failed) {
+		rc = -DER_NOMEM;
+		d_errbuf_set(eb, "out of memory rewriting %s", path);
+	} else {
+		rc = stg_write_file(path, sb.buf != NULL ? sb.buf : "", eb);
+	}
+	d_sbuf_fini(&sb);
+out:
+	free(text);
+	return rc;
+}
+
+static const char *
+fx_path(enum ctl_hw_place place, const char *name, char *buf, size_t len)
+{
+	static const char *const dirs[] = {
+		[CTL_HW_SYS] = FX_SYS,
+		[CTL_HW_DEV] = FX_DEV,
+		[CTL_HW_RUN] = FX_RUN,
+	};
+
+	if (name == NULL)
+		stg_pathf(buf, len, "%s/%s", fx_root, dirs[place]);
+	else
+		stg_pathf(buf, len, "%s/%s/%s", fx_root, dirs[place], name);
+	return buf;
+}
+
+/* The fixture directory's name: hosts/wolf is "wolf". */
+static void
+fx_host_name(char *buf, size_t len)
+{
+	char copy[FX_PATH_MAX];
+
+	stg_strlcpy(copy, fx_root, sizeof(copy));
+	stg_strlcpy(buf, basename(copy), len);
+}
+
+const struct ctl_hw_ops hw_fixture_ops = {
+	.name = "fixture",
+	.init = fx_init,
+	.topo_load = fx_topo_load,
+	.fabric_list = fx_fabric_list,
+	.pmem_scan = fx_pmem_scan,
+	.nvme_scan = fx_nvme_scan,
+	.meminfo = fx_meminfo,
+	.hugepages_set = fx_hugepages_set,
+	.ns_create = fx_create_ns,
+	.ns_destroy = fx_destroy_ns,
+	.path = fx_path,
+	.host_name = fx_host_name,
 };
