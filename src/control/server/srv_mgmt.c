@@ -65,8 +65,6 @@ srv_mgmt_create(struct srv_state *st, struct srv_mgmt **out, struct d_errbuf *eb
 		return -DER_NOMEM;
 	}
 	pthread_mutex_init(&ms->lock, NULL);
-	pthread_mutex_init(&ms->live_lock, NULL);
-	pthread_cond_init(&ms->live_cond, NULL);
 	ms->st = st;
 	if (srv_mgmt_db_path(st->cfg, ms->db_path, sizeof(ms->db_path)) != 0)
 		ms->db_path[0] = '\0';
@@ -79,10 +77,7 @@ srv_mgmt_destroy(struct srv_mgmt *ms)
 {
 	if (ms == NULL)
 		return;
-	srv_mgmt_live_stop(ms);
 	ctl_membership_destroy(ms->m);
-	pthread_cond_destroy(&ms->live_cond);
-	pthread_mutex_destroy(&ms->live_lock);
 	pthread_mutex_destroy(&ms->lock);
 	free(ms);
 }

@@ -4,8 +4,7 @@
  * Not included outside those files.
  *
  * Locking: `lock` guards the membership and the database fields; it is
- * never held across a call to another server.  `live_lock` guards only the
- * liveness thread's start/stop fields.
+ * never held across a call to another server.
  */
 #ifndef DAOS_CONTROL_SERVER_SRV_MGMT_INTERNAL_H
 #define DAOS_CONTROL_SERVER_SRV_MGMT_INTERNAL_H
@@ -23,13 +22,6 @@ struct srv_mgmt {
 	struct ctl_membership *m;	  /* NULL: not loaded (down, or to be reloaded) */
 	bool		       on_disk;	  /* m was read from or written to db_path */
 	bool		       announced; /* "MS leader running" logged since it came up */
-
-	/* liveness loop (srv_mgmt_live.c) */
-	pthread_mutex_t live_lock;
-	pthread_cond_t	live_cond;
-	pthread_t	live_tid;
-	bool		live_running;
-	bool		live_stop;
 };
 
 /* The ranks of one host (control address) and the call made there. */
