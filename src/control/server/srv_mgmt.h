@@ -1,6 +1,7 @@
 /*
- * The management service (MS) of `daos_server start` (srv_mgmt.c); the
- * member selection of its `dmg system` requests is control/lib/system.
+ * The management service (MS) of `daos_server start` (srv_mgmt*.c, listed
+ * in srv_mgmt_internal.h); the member selection of its `dmg system`
+ * requests is control/lib/system.
  *
  * The MS runs in the daos_server that is the first `mgmt_svc_replicas`
  * entry (single replica: no raft).  It keeps the system membership

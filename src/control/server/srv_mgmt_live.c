@@ -18,6 +18,9 @@
  * unreachable only after MS_LIVE_MISSES rounds in a row without an answer,
  * so one slow answer does not push a member into Unresponsive.
  *
+ * The loop is started and stopped by its owner (srv_start.c); it calls
+ * only down, into the database (srv_mgmt_db.c) and plans (srv_mgmt_plan.c).
+ *
  * Not here: SWIM-style engine-to-engine probing and automatic exclusion.
  * An engine that restarted meanwhile (another incarnation) comes back
  * through its own Join, not here.
