@@ -94,6 +94,12 @@ int	    srv_ms_pack_done(size_t len, uint8_t *buf, uint8_t **resp, size_t *resp_
 /* ---- plans: members grouped by host (srv_mgmt_plan.c) -------------------------------------- */
 
 /*
+ * Add `rank` of the member at control address `addr` to *p, whose h[] has
+ * room for one more host: to that address's host, else to a new one.
+ * *host (may be NULL) is the host's index.  -DER_NOMEM.
+ */
+int  srv_ms_plan_add(struct ms_plan *p, const char *addr, uint32_t rank, size_t *host);
+/*
  * Select the members (`ranks`, `hosts`: dmg's filters, NULL for all) and
  * group them by control address into *p; lock taken here.  With
  * `skip_admin_excluded`, AdminExcluded members are left out.

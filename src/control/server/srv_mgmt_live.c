@@ -102,18 +102,7 @@ snapshot(struct srv_mgmt_live *c, struct ms_plan *p)
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 
-		for (j = 0; j < p->nh; j++)
-			if (strcmp(p->h[j].addr, v[i]->addr) == 0)
-				break;
-		if (j == p->nh) {
-			p->h[j].addr = strdup(v[i]->addr);
-			p->nh++;
-			if (p->h[j].addr == NULL || d_rankset_create(&p->h[j].ranks) != 0) {
-				rc = -DER_NOMEM;
-				goto out;
-			}
-		}
-		if (d_rankset_add(p->h[j].ranks, v[i]->rank) != 0) {
+		if (srv_ms_plan_add(p, v[i]->addr, v[i]->rank, &j) != 0) {
 			rc = -DER_NOMEM;
 			goto out;
 		}

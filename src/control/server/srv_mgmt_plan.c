@@ -19,6 +19,27 @@
 
 #define MS_FANOUT_THREADS 16
 
+int
+srv_ms_plan_add(struct ms_plan *p, const char *addr, uint32_t rank, size_t *host)
+{
+	size_t j;
+
+	for (j = 0; j < p->nh; j++)
+		if (strcmp(p->h[j].addr, addr) == 0)
+			break;
+	if (j == p->nh) {
+		p->h[j].addr = strdup(addr);
+		p->nh++;
+		if (p->h[j].addr == NULL || d_rankset_create(&p->h[j].ranks) != 0)
+			return -DER_NOMEM;
+	}
+	if (d_rankset_add(p->h[j].ranks, rank) != 0)
+		return -DER_NOMEM;
+	if (host != NULL)
+		*host = j;
+	return 0;
+}
+
 /*
  * Group the selected members by control address (lock held).  With
  * `skip_admin_excluded`, AdminExcluded members are left out, as upstream
@@ -32,20 +53,10 @@ plan_build(const struct ctl_system_sel *sel, bool skip_admin_excluded, struct ms
 		return -DER_NOMEM;
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct ctl_member *mb = sel->v[i];
-		struct ms_host		*h = NULL;
 
 		if (skip_admin_excluded && mb->state == CTL_MS_ADMIN_EXCLUDED)
 			continue;
-		for (size_t j = 0; j < p->nh; j++)
-			if (strcmp(p->h[j].addr, mb->addr) == 0)
-				h = &p->h[j];
-		if (h == NULL) {
-			h = &p->h[p->nh++];
-			h->addr = strdup(mb->addr);
-			if (h->addr == NULL || d_rankset_create(&h->ranks) != 0)
-				return -DER_NOMEM;
-		}
-		if (d_rankset_add(h->ranks, mb->rank) != 0)
+		if (srv_ms_plan_add(p, mb->addr, mb->rank, NULL) != 0)
 			return -DER_NOMEM;
 	}
 	p->absent_ranks = strdup(sel->absent_ranks ? sel->absent_ranks : "");
