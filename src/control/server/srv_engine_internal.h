@@ -1,8 +1,9 @@
 /*
  * Internals of the engine instances shared by srv_engine.c (instances,
  * process start/stop and supervision, dRPC NotifyReady), srv_join.c (Join to
- * the management service, SetRank/SetUp, ClusterEvent) and srv_engine_rpc.c
- * (the rank actions).  Not included outside those files.
+ * the management service, SetRank/SetUp, ClusterEvent), srv_engine_rpc.c
+ * (the rank actions) and srv_engine_drpc.c (the calls on an engine's dRPC
+ * socket).  Not included outside those files.
  *
  * Locking: one mutex (en->lock) guards every field of every instance except
  * those marked "supervisor only", which only the supervisor thread touches;
@@ -99,9 +100,15 @@ void srv_engines_thread_done(struct srv_engines *en);
 /* "<listen host>:<port>": our control address as the MS records it. */
 void srv_engines_ctl_addr(const struct srv_engines *en, char *buf, size_t len);
 
-/* One dRPC call (mgmt module) to an engine whose reply is a mgmt.DaosResp (srv_join.c). */
-int srv_engine_drpc_call(const char *sock, int32_t method, const void *body, size_t len,
-			 struct d_errbuf *eb);
+/*
+ * The calls made on an engine's dRPC socket `sock` (srv_engine_drpc.c):
+ * 0, or -DER_* with the reason in eb (the engine's own code when it
+ * refused).  No lock needed; none is taken.
+ */
+int srv_engine_drpc_set_rank(const char *sock, uint32_t rank, uint32_t map_version,
+			     struct d_errbuf *eb);
+int srv_engine_drpc_set_up(const char *sock, struct d_errbuf *eb);
+int srv_engine_drpc_prep_shutdown(const char *sock, struct d_errbuf *eb);
 
 /* Instance of a rank, or NULL (lock held). */
 struct srv_inst *srv_inst_by_rank(struct srv_engines *en, uint32_t rank);
