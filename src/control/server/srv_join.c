@@ -1,5 +1,7 @@
 /*
- * Joining a ready engine to the system (srv_engine_internal.h): after
+ * Joining a ready engine to the system, as the on_ready hook of the engine
+ * instances (srv_join_hooks, which srv_start.c hands to
+ * srv_engines_create(); srv_engine.c never calls this file): after
  * NotifyReady a detached thread sends JoinReq over the control RPC to the
  * first mgmt_svc_replicas entry, retrying (250 ms doubling to 2 s) while the
  * MS cannot answer yet (transport errors, -DER_NOTLEADER, -DER_UNINIT,
@@ -7,7 +9,8 @@
  * sends SetRank and SetUp to the engine's dRPC socket (srv_engine_drpc.c).  Any other failure is
  * final: logged with the MS's message, engine stopped, instance Errored.
  *
- * Also the ClusterEvent ENGINE_DIED sender (best effort, a few tries).
+ * Also the ClusterEvent ENGINE_DIED sender, the on_exit hook (best effort,
+ * a few tries).
  * Neither thread holds the lock across an RPC.
  */
 #include <errno.h>
@@ -292,8 +295,9 @@ spawn(struct srv_engines *en, void *(*fn)(void *), void *arg)
 	return 0;
 }
 
-int
-srv_join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen)
+/* on_ready: NotifyReady arrived (en->lock held); join on a detached thread. */
+static int
+join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen)
 {
 	struct join_arg *a = malloc(sizeof(*a));
 	int		 rc;
@@ -372,8 +376,9 @@ out:
 	return NULL;
 }
 
-void
-srv_event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, const char *msg)
+/* on_exit: tell the MS that the engine of `rank` died (en->lock held; detached thread). */
+static void
+event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, const char *msg)
 {
 	struct event_arg *a = malloc(sizeof(*a));
 
@@ -388,3 +393,8 @@ srv_event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, con
 	if (spawn(en, event_main, a) != 0)
 		free(a);
 }
+
+const struct srv_engine_hooks srv_join_hooks = {
+	.on_ready = join_spawn,
+	.on_exit = event_spawn,
+};

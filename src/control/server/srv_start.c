@@ -363,7 +363,7 @@ start_run(struct d_cli_ctx *ctx)
 	live = srv_mgmt_live_start(st.ms);
 	/* As upstream: the dRPC server and the engines come once the control plane listens. */
 	if (cfg->nengines > 0) {
-		rc = srv_engines_create(&st, &st.engines, &eb);
+		rc = srv_engines_create(&st, &srv_join_hooks, &st.engines, &eb);
 		if (rc != 0) {
 			start_fail(ctx, "%s", eb.msg);
 			goto out;
