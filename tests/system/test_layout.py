@@ -144,8 +144,6 @@ def _cycles(nodes, graph):
 KNOWN = {
     "src/control/lib/hw/storage_fixture.c <-> src/control/lib/hw/storage_nvme.c <-> "
     "src/control/lib/hw/storage_pmem.c <-> src/control/lib/hw/storage_scan.c",
-    "src/control/server/srv_mgmt.c <-> src/control/server/srv_mgmt_live.c",
-    "src/control/server/srv_engine.c <-> src/control/server/srv_join.c",
 }
 
 

@@ -6,12 +6,12 @@
  * first mgmt_svc_replicas entry, retrying (250 ms doubling to 2 s) while the
  * MS cannot answer yet (transport errors, -DER_NOTLEADER, -DER_UNINIT,
  * -DER_AGAIN); then it records rank/validrank/uri in the superblock and
- * sends SetRank and SetUp to the engine's dRPC socket (srv_engine_drpc.c).  Any other failure is
- * final: logged with the MS's message, engine stopped, instance Errored.
+ * sends SetRank and SetUp to the engine's dRPC socket (srv_engine_drpc.c).
+ * Any other failure is final: logged with the MS's message, engine
+ * stopped, instance Errored.
  *
  * Also the ClusterEvent ENGINE_DIED sender, the on_exit hook (best effort,
- * a few tries).
- * Neither thread holds the lock across an RPC.
+ * a few tries).  Neither thread holds the lock across an RPC.
  */
 #include <errno.h>
 #include <pthread.h>
