@@ -140,18 +140,11 @@ def _cycles(nodes, graph):
     return out
 
 
-# Circles still being taken apart (each goes when its files are reshaped).
-KNOWN = {
-    "src/control/server/srv_mgmt.c <-> src/control/server/srv_mgmt_live.c",
-    "src/control/server/srv_engine.c <-> src/control/server/srv_join.c",
-}
-
-
 def test_no_reference_circles():
     objs, graph = _reference_graph()
     assert len(objs) > 50, f"objects not found under {BUILD}"
-    found = {" <-> ".join(comp) for comp in _cycles(objs, graph)}
-    assert found <= KNOWN, "circles of references:\n" + "\n".join(sorted(found - KNOWN))
+    found = sorted(" <-> ".join(comp) for comp in _cycles(objs, graph))
+    assert not found, "circles of references:\n" + "\n".join(found)
 
 
 def test_cycle_finder_sees_a_circle():

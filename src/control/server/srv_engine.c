@@ -15,8 +15,11 @@
  * every engine has exited; if daos_server dies any other way the kernel
  * kills the engines (SIGKILL).
  *
- * Join, SetRank/SetUp and ClusterEvent are in srv_join.c; the rank actions
- * in srv_engine_rpc.c.  Nothing here formats storage.
+ * A ready engine and an unasked exit go to the hooks given to
+ * srv_engines_create() (srv_join.c: Join, SetRank/SetUp, ClusterEvent);
+ * nothing here calls that layer by name.  The rank actions are in
+ * srv_engine_rpc.c, the calls on an engine's own dRPC socket in
+ * srv_engine_drpc.c.  Nothing here formats storage.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -239,8 +242,8 @@ reaped(struct srv_engines *en, struct srv_inst *in, int status)
 	in->stopping = false;
 	in->ready = false;
 	in->drpc_sock[0] = '\0';
-	if (event)
-		srv_event_spawn(en, rank, inc, msg);
+	if (event && en->hooks.on_exit != NULL)
+		en->hooks.on_exit(en, rank, inc, msg);
 	pthread_cond_broadcast(&en->cond);
 	pthread_mutex_unlock(&en->lock);
 }
@@ -872,7 +875,7 @@ h_notify_ready(const struct d_drpc_req *req, void *arg, uint8_t **body, size_t *
 		       "incarnation %llu, dRPC %s",
 		       inst->idx, inst->uri, inst->nctxs, (unsigned long long)inst->incarnation,
 		       inst->drpc_sock);
-		if (srv_join_spawn(en, inst->idx, inst->gen) != 0)
+		if (en->hooks.on_ready != NULL && en->hooks.on_ready(en, inst->idx, inst->gen) != 0)
 			status = D_DRPC_FAILURE;
 	}
 	pthread_mutex_unlock(&en->lock);
@@ -911,7 +914,8 @@ remove_stale_sockets(const char *dir)
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
 int
-srv_engines_create(struct srv_state *st, struct srv_engines **out, struct d_errbuf *eb)
+srv_engines_create(struct srv_state *st, const struct srv_engine_hooks *hooks,
+		   struct srv_engines **out, struct d_errbuf *eb)
 {
 	const struct ctl_server_config *cfg = st->cfg;
 	struct srv_engines	       *en;
@@ -921,6 +925,8 @@ srv_engines_create(struct srv_state *st, struct srv_engines **out, struct d_errb
 	if (en == NULL)
 		return -DER_NOMEM;
 	en->st = st;
+	if (hooks != NULL)
+		en->hooks = *hooks;
 	en->wake[0] = en->wake[1] = -1;
 	pthread_mutex_init(&en->lock, NULL);
 	{

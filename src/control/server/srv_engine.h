@@ -3,13 +3,14 @@
  * `engines:` entry.  This module starts daos_engine processes (argv/env of
  * control/lib/config/config.h), relays their stdout/stderr to the log with the
  * "daos_engine:<idx>" prefix, serves the dRPC socket
- * <socket_dir>/daos_server.sock (NotifyReady), joins ready engines to the
- * management service over the control RPC (Join, with retries while the MS
- * is not up), records the rank in the superblock, sends SetRank and SetUp,
- * and notices exits (ClusterEvent ENGINE_DIED to the MS for an exit nobody
- * asked for).  It also serves the per-host rank actions the MS fans out
- * (PrepShutdownRanks, StopRanks, StartRanks, PingRanks, ResetFormatRanks;
- * srv_engine_methods[]).
+ * <socket_dir>/daos_server.sock (NotifyReady) and notices exits.  A ready
+ * engine and an exit nobody asked for go to the hooks given at creation:
+ * for `daos_server start` those of srv_join.c, which join ready engines to
+ * the management service over the control RPC (Join, with retries while
+ * the MS is not up), record the rank in the superblock, send SetRank and
+ * SetUp, and report deaths (ClusterEvent ENGINE_DIED).  It also serves the
+ * per-host rank actions the MS fans out (PrepShutdownRanks, StopRanks,
+ * StartRanks, PingRanks, ResetFormatRanks; srv_engine_methods[]).
  *
  * It does not format storage (srv_format.c does, then calls
  * srv_engine_storage_ready()) and holds no membership (srv_mgmt.c).
@@ -38,11 +39,39 @@ enum srv_inst_state {
 const char *srv_inst_state_name(enum srv_inst_state s);
 
 /*
+ * What the layer above does when an engine is ready or dies: srv_engine.c
+ * calls these hooks, never that layer, which may call down into this
+ * module.  Both run with the instances' lock held, on the dRPC server's or
+ * the supervisor's thread: a hook only hands the work to a thread of its
+ * own.  A NULL hook does nothing.
+ */
+struct srv_engine_hooks {
+	/*
+	 * NotifyReady accepted for instance idx, whose process is generation
+	 * `gen` (a later process has another): join it.  Not 0: NotifyReady is
+	 * answered with a failure.
+	 */
+	int (*on_ready)(struct srv_engines *en, uint32_t idx, uint64_t gen);
+	/*
+	 * The engine of `rank` (NotifyReady's `incarnation`) exited although
+	 * nobody asked, and daos_server is not shutting down; `msg` says how
+	 * ("instance N, pid P, rank R exited with status: ...").
+	 */
+	void (*on_exit)(struct srv_engines *en, uint32_t rank, uint64_t incarnation,
+			const char *msg);
+};
+
+/* The hooks of `daos_server start` (srv_join.c): Join, SetRank, SetUp; ClusterEvent. */
+extern const struct srv_engine_hooks srv_join_hooks;
+
+/*
  * One instance per engine of st->cfg and the dRPC server on
  * <socket_dir>/daos_server.sock (mode 0600, stale daos_engine_*.sock
- * removed).  No engine is started yet.
+ * removed).  No engine is started yet.  `hooks` (copied; NULL: none) are
+ * fixed for the life of the instances.
  */
-int srv_engines_create(struct srv_state *st, struct srv_engines **out, struct d_errbuf *eb);
+int srv_engines_create(struct srv_state *st, const struct srv_engine_hooks *hooks,
+		       struct srv_engines **out, struct d_errbuf *eb);
 
 /*
  * The start-up check of every instance, as upstream: "Checking DAOS I/O

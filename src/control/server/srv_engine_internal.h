@@ -1,12 +1,20 @@
 /*
  * Internals of the engine instances shared by srv_engine.c (instances,
  * process start/stop and supervision, dRPC NotifyReady), srv_join.c (Join to
- * the management service, SetRank/SetUp, ClusterEvent) and srv_engine_rpc.c
- * (the rank actions).  Not included outside those files.
+ * the management service, SetRank/SetUp, ClusterEvent), srv_engine_rpc.c
+ * (the rank actions) and srv_engine_drpc.c (the calls on an engine's dRPC
+ * socket).  Not included outside those files.
  *
  * Locking: one mutex (en->lock) guards every field of every instance except
  * those marked "supervisor only", which only the supervisor thread touches;
- * en->cond is broadcast on every state or process change.
+ * en->cond is broadcast on every state or process change.  The hooks
+ * (srv_engine.h) are called with en->lock held and only start a thread;
+ * such a thread takes the lock itself and never holds it across an RPC or
+ * a dRPC call.
+ *
+ * Layering: srv_engine.c is the bottom and calls none of the others; the
+ * join reaches it through the hooks, not by name.  srv_join.c and
+ * srv_engine_rpc.c call down into srv_engine.c and srv_engine_drpc.c.
  */
 #ifndef DAOS_CONTROL_SERVER_SRV_ENGINE_INTERNAL_H
 #define DAOS_CONTROL_SERVER_SRV_ENGINE_INTERNAL_H
@@ -64,44 +72,44 @@ struct srv_inst {
 };
 
 struct srv_engines {
-	struct srv_state     *st;
-	pthread_mutex_t	      lock;
-	pthread_cond_t	      cond;
-	uint32_t	      n;
-	struct srv_inst	     *insts;
-	struct d_drpc_server *drpc;
-	char		     *sock_path;
-	pthread_t	      sup_tid;
-	bool		      sup_running;
-	int		      wake[2]; /* self-pipe waking the supervisor */
-	bool		      shutdown; /* destroy in progress: no new starts, joins give up */
-	bool		      quit;	/* the supervisor ends once no process is left */
-	int		      nr_threads; /* detached join/event threads still running */
+	struct srv_state       *st;
+	struct srv_engine_hooks hooks; /* set by srv_engines_create(), then only read */
+	pthread_mutex_t		lock;
+	pthread_cond_t		cond;
+	uint32_t		n;
+	struct srv_inst	       *insts;
+	struct d_drpc_server   *drpc;
+	char		       *sock_path;
+	pthread_t		sup_tid;
+	bool			sup_running;
+	int			wake[2];    /* self-pipe waking the supervisor */
+	bool			shutdown;   /* destroy in progress: no new starts, joins give up */
+	bool			quit;	    /* the supervisor ends once no process is left */
+	int			nr_threads; /* detached threads of the hooks still running */
 };
 
 /* Wake the supervisor thread (async-signal-safe, lock not needed). */
 void srv_engines_wake(struct srv_engines *en);
 
 /*
- * NotifyReady arrived for instance idx (generation gen): join the system,
- * record the rank, SetRank and SetUp, on a detached thread (srv_join.c).
- * Called with en->lock held; counts itself in en->nr_threads.
+ * A detached helper thread of a hook ended (lock taken inside).  A hook
+ * that starts one counts it in en->nr_threads (lock held): destroy waits
+ * for the count to reach 0.
  */
-int srv_join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen);
-
-/* Tell the MS that the engine of rank `rank` died (detached thread, best effort). */
-void srv_event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation,
-		     const char *msg);
-
-/* A detached helper thread ended (lock taken inside). */
 void srv_engines_thread_done(struct srv_engines *en);
 
 /* "<listen host>:<port>": our control address as the MS records it. */
 void srv_engines_ctl_addr(const struct srv_engines *en, char *buf, size_t len);
 
-/* One dRPC call (mgmt module) to an engine whose reply is a mgmt.DaosResp (srv_join.c). */
-int srv_engine_drpc_call(const char *sock, int32_t method, const void *body, size_t len,
-			 struct d_errbuf *eb);
+/*
+ * The calls made on an engine's dRPC socket `sock` (srv_engine_drpc.c):
+ * 0, or -DER_* with the reason in eb (the engine's own code when it
+ * refused).  No lock needed; none is taken.
+ */
+int srv_engine_drpc_set_rank(const char *sock, uint32_t rank, uint32_t map_version,
+			     struct d_errbuf *eb);
+int srv_engine_drpc_set_up(const char *sock, struct d_errbuf *eb);
+int srv_engine_drpc_prep_shutdown(const char *sock, struct d_errbuf *eb);
 
 /* Instance of a rank, or NULL (lock held). */
 struct srv_inst *srv_inst_by_rank(struct srv_engines *en, uint32_t rank);

@@ -82,7 +82,7 @@ act_prep(struct srv_engines *en, struct rank_slot *s)
 		slot_state(en, s);
 		return;
 	}
-	if (srv_engine_drpc_call(sock, D_DRPC_METHOD_MGMT_PREP_SHUTDOWN, NULL, 0, &eb) != 0) {
+	if (srv_engine_drpc_prep_shutdown(sock, &eb) != 0) {
 		slot_err(s, "%s", eb.msg);
 		slot_state(en, s);
 		return;

@@ -1,14 +1,17 @@
 /*
- * Joining a ready engine to the system (srv_engine_internal.h): after
+ * Joining a ready engine to the system, as the on_ready hook of the engine
+ * instances (srv_join_hooks, which srv_start.c hands to
+ * srv_engines_create(); srv_engine.c never calls this file): after
  * NotifyReady a detached thread sends JoinReq over the control RPC to the
  * first mgmt_svc_replicas entry, retrying (250 ms doubling to 2 s) while the
  * MS cannot answer yet (transport errors, -DER_NOTLEADER, -DER_UNINIT,
  * -DER_AGAIN); then it records rank/validrank/uri in the superblock and
- * sends SetRank and SetUp to the engine's dRPC socket.  Any other failure is
- * final: logged with the MS's message, engine stopped, instance Errored.
+ * sends SetRank and SetUp to the engine's dRPC socket (srv_engine_drpc.c).
+ * Any other failure is final: logged with the MS's message, engine
+ * stopped, instance Errored.
  *
- * Also the ClusterEvent ENGINE_DIED sender (best effort, a few tries).
- * Neither thread holds the lock across an RPC.
+ * Also the ClusterEvent ENGINE_DIED sender, the on_exit hook (best effort,
+ * a few tries).  Neither thread holds the lock across an RPC.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,7 +29,6 @@
 #define JOIN_CALL_MS	 5000
 #define JOIN_BACKOFF_MIN 250
 #define JOIN_BACKOFF_MAX 2000
-#define DRPC_CALL_MS	 30000
 #define EVENT_TRIES	 3
 
 struct join_arg {
@@ -63,73 +65,6 @@ backoff(struct srv_engines *en, struct srv_inst *in, uint64_t gen, int ms)
 	ok = still_wanted(en, in, gen);
 	pthread_mutex_unlock(&en->lock);
 	return ok;
-}
-
-/* One dRPC call to the engine whose reply is a mgmt.DaosResp. */
-static int
-engine_call(const char *sock, int32_t method, const void *body, size_t len, struct d_errbuf *eb)
-{
-	struct d_drpc_client *cli = NULL;
-	struct d_drpc_resp   *resp = NULL;
-	Mgmt__DaosResp	     *dr = NULL;
-	const char	     *name = d_drpc_method_name(D_DRPC_MODULE_MGMT, method);
-	int		      rc;
-
-	rc = d_drpc_connect(sock, &cli, eb);
-	if (rc != 0)
-		return rc;
-	rc = d_drpc_call(cli, D_DRPC_MODULE_MGMT, method, body, len, DRPC_CALL_MS, &resp);
-	if (rc != 0) {
-		d_errbuf_set(eb, "%s over dRPC to %s failed: %s", name, sock, d_errstr(rc));
-		goto out;
-	}
-	if (resp->status != D_DRPC_SUCCESS) {
-		d_errbuf_set(eb, "the engine refused %s: %s", name,
-			     d_drpc_status_name(resp->status) ? d_drpc_status_name(resp->status)
-							      : "unknown dRPC status");
-		rc = -DER_PROTO;
-		goto out;
-	}
-	dr = mgmt__daos_resp__unpack(NULL, resp->body_len, resp->body);
-	if (dr == NULL) {
-		d_errbuf_set(eb, "%s: cannot decode the engine's response", name);
-		rc = -DER_PROTO;
-		goto out;
-	}
-	if (dr->status != 0) {
-		d_errbuf_set(eb, "the engine answered %s with %s", name, d_errstr(dr->status));
-		rc = dr->status;
-	}
-out:
-	if (dr != NULL)
-		mgmt__daos_resp__free_unpacked(dr, NULL);
-	d_drpc_resp_free(resp);
-	d_drpc_close(cli);
-	return rc;
-}
-
-int
-srv_engine_drpc_call(const char *sock, int32_t method, const void *body, size_t len,
-		     struct d_errbuf *eb)
-{
-	return engine_call(sock, method, body, len, eb);
-}
-
-static int
-set_rank_and_up(const char *sock, uint32_t rank, uint32_t map_version, struct d_errbuf *eb)
-{
-	Mgmt__SetRankReq req = MGMT__SET_RANK_REQ__INIT;
-	uint8_t		 buf[32];
-	size_t		 len;
-	int		 rc;
-
-	req.rank = rank;
-	req.map_version = map_version;
-	len = mgmt__set_rank_req__pack(&req, buf);
-	rc = engine_call(sock, D_DRPC_METHOD_MGMT_SET_RANK, buf, len, eb);
-	if (rc == 0)
-		rc = engine_call(sock, D_DRPC_METHOD_MGMT_SET_UP, NULL, 0, eb);
-	return rc;
 }
 
 /* The MS's address: the first mgmt_svc_replicas entry. */
@@ -304,7 +239,9 @@ do_join(struct srv_engines *en, struct srv_inst *in, uint64_t gen, struct d_errb
 	}
 	D_INFO("instance %u: joined the system as rank %u (map version %u)%s", in->idx,
 	       resp->rank, resp->map_version, resp->localjoin ? " (local MS)" : "");
-	rc = set_rank_and_up(sock, resp->rank, resp->map_version, eb);
+	rc = srv_engine_drpc_set_rank(sock, resp->rank, resp->map_version, eb);
+	if (rc == 0)
+		rc = srv_engine_drpc_set_up(sock, eb);
 out:
 	mgmt__join_resp__free_unpacked(resp, NULL);
 	return rc;
@@ -358,8 +295,9 @@ spawn(struct srv_engines *en, void *(*fn)(void *), void *arg)
 	return 0;
 }
 
-int
-srv_join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen)
+/* on_ready: NotifyReady arrived (en->lock held); join on a detached thread. */
+static int
+join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen)
 {
 	struct join_arg *a = malloc(sizeof(*a));
 	int		 rc;
@@ -438,8 +376,9 @@ out:
 	return NULL;
 }
 
-void
-srv_event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, const char *msg)
+/* on_exit: tell the MS that the engine of `rank` died (en->lock held; detached thread). */
+static void
+event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, const char *msg)
 {
 	struct event_arg *a = malloc(sizeof(*a));
 
@@ -454,3 +393,8 @@ srv_event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, con
 	if (spawn(en, event_main, a) != 0)
 		free(a);
 }
+
+const struct srv_engine_hooks srv_join_hooks = {
+	.on_ready = join_spawn,
+	.on_exit = event_spawn,
+};

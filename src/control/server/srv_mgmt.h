@@ -1,6 +1,7 @@
 /*
- * The management service (MS) of `daos_server start` (srv_mgmt.c); the
- * member selection of its `dmg system` requests is control/lib/system.
+ * The management service (MS) of `daos_server start` (srv_mgmt*.c, listed
+ * in srv_mgmt_internal.h); the member selection of its `dmg system`
+ * requests is control/lib/system.
  *
  * The MS runs in the daos_server that is the first `mgmt_svc_replicas`
  * entry (single replica: no raft).  It keeps the system membership
@@ -31,10 +32,12 @@
 /* Name of the database file inside the control_raft directory. */
 #define SRV_MS_DB_NAME "daos_system.db"
 
+struct srv_mgmt_live; /* srv_mgmt_live.c: the liveness loop of an MS */
+
 /*
  * The MS of this server (call only when srv_replica_index() is 0).  No file
  * is touched yet: the database is loaded by the first request that finds
- * engine 0 formatted.
+ * engine 0 formatted.  Stop its liveness loop before destroying it.
  */
 int  srv_mgmt_create(struct srv_state *st, struct srv_mgmt **out, struct d_errbuf *eb);
 void srv_mgmt_destroy(struct srv_mgmt *ms);
@@ -44,13 +47,15 @@ void srv_mgmt_destroy(struct srv_mgmt *ms);
  * second, the hosts of members that are Joined, Ready or Unresponsive and
  * marks members whose host does not answer Unresponsive, and those the host
  * reports Errored/Stopped/AwaitFormat so.  DAOS_MS_LIVENESS_INTERVAL_MS in
- * the environment changes the period (0: no loop).  Start once the control
- * RPC server exists; stop (idempotent, also done by destroy) before the
- * engines of this host are stopped, so a shutting-down MS does not report
- * its own ranks.
+ * the environment changes the period (0: no loop).  The MS does not run it
+ * itself: its owner starts it once the control RPC server exists (NULL: ms
+ * is NULL, the loop is disabled, or it could not start, which is logged) and
+ * stops it (NULL: no-op; frees it) before the engines of this host are
+ * stopped, so a shutting-down MS does not report its own ranks, and before
+ * srv_mgmt_destroy().
  */
-void srv_mgmt_live_start(struct srv_mgmt *ms);
-void srv_mgmt_live_stop(struct srv_mgmt *ms);
+struct srv_mgmt_live *srv_mgmt_live_start(struct srv_mgmt *ms);
+void		      srv_mgmt_live_stop(struct srv_mgmt_live *live);
 
 /* Path of the database for this configuration into buf; -DER_INVAL without engines. */
 int srv_mgmt_db_path(const struct ctl_server_config *cfg, char *buf, size_t len);

@@ -18,6 +18,9 @@
  * unreachable only after MS_LIVE_MISSES rounds in a row without an answer,
  * so one slow answer does not push a member into Unresponsive.
  *
+ * The loop is started and stopped by its owner (srv_start.c); it calls
+ * only down, into the database (srv_mgmt_db.c) and plans (srv_mgmt_plan.c).
+ *
  * Not here: SWIM-style engine-to-engine probing and automatic exclusion.
  * An engine that restarted meanwhile (another incarnation) comes back
  * through its own Join, not here.
@@ -50,9 +53,16 @@ struct live_miss {
 	int   n;
 };
 
-struct live_ctx {
-	struct srv_mgmt	   *ms;
-	int		    period_ms;
+/* The loop of one MS, owned by whoever started it (srv_mgmt_live_start/stop). */
+struct srv_mgmt_live {
+	struct srv_mgmt *ms;
+	int		 period_ms;
+	pthread_t	 tid;
+	pthread_mutex_t	 lock; /* guards stop */
+	pthread_cond_t	 cond; /* on the monotonic clock; broadcast when stop is set */
+	bool		 stop;
+
+	/* the loop's thread only */
 	struct live_miss   *miss;
 	size_t		    nmiss;
 	struct live_member *mem;
@@ -60,7 +70,7 @@ struct live_ctx {
 };
 
 static void
-mem_fini(struct live_ctx *c)
+mem_fini(struct srv_mgmt_live *c)
 {
 	free(c->mem);
 	c->mem = NULL;
@@ -69,7 +79,7 @@ mem_fini(struct live_ctx *c)
 
 /* Members to ping grouped by host (MS lock taken here).  -DER_UNINIT: MS not up. */
 static int
-snapshot(struct live_ctx *c, struct ms_plan *p)
+snapshot(struct srv_mgmt_live *c, struct ms_plan *p)
 {
 	struct srv_mgmt		 *ms = c->ms;
 	const struct ctl_member **v = NULL;
@@ -92,18 +102,7 @@ snapshot(struct live_ctx *c, struct ms_plan *p)
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 
-		for (j = 0; j < p->nh; j++)
-			if (strcmp(p->h[j].addr, v[i]->addr) == 0)
-				break;
-		if (j == p->nh) {
-			p->h[j].addr = strdup(v[i]->addr);
-			p->nh++;
-			if (p->h[j].addr == NULL || d_rankset_create(&p->h[j].ranks) != 0) {
-				rc = -DER_NOMEM;
-				goto out;
-			}
-		}
-		if (d_rankset_add(p->h[j].ranks, v[i]->rank) != 0) {
+		if (srv_ms_plan_add(p, v[i]->addr, v[i]->rank, &j) != 0) {
 			rc = -DER_NOMEM;
 			goto out;
 		}
@@ -118,7 +117,7 @@ out:
 
 /* Count this round's miss (or answer) of host `addr`; the misses so far. */
 static int
-count_miss(struct live_ctx *c, struct live_miss *next, size_t *nnext, const char *addr,
+count_miss(struct srv_mgmt_live *c, struct live_miss *next, size_t *nnext, const char *addr,
 	   bool missed)
 {
 	int prev = 0;
@@ -168,7 +167,7 @@ ping_of(const struct ms_host *h, const Ctl__RanksResp *rr, bool unreachable, uin
 
 /* Apply the answers (MS lock taken here). */
 static void
-apply(struct live_ctx *c, struct ms_plan *p, const bool *unreachable, Ctl__RanksResp **rr)
+apply(struct srv_mgmt_live *c, struct ms_plan *p, const bool *unreachable, Ctl__RanksResp **rr)
 {
 	struct srv_mgmt *ms = c->ms;
 	struct d_errbuf	 eb;
@@ -214,7 +213,7 @@ out:
 }
 
 static void
-round_once(struct live_ctx *c)
+round_once(struct srv_mgmt_live *c)
 {
 	struct ms_plan	  p = {0};
 	struct live_miss *next = NULL;
@@ -263,16 +262,15 @@ out:
 static void *
 live_thread(void *arg)
 {
-	struct live_ctx *c = arg;
-	struct srv_mgmt *ms = c->ms;
+	struct srv_mgmt_live *c = arg;
 
 	for (;;) {
 		struct timespec ts;
 		bool		stop;
 
-		pthread_mutex_lock(&ms->live_lock);
-		stop = ms->live_stop;
-		pthread_mutex_unlock(&ms->live_lock);
+		pthread_mutex_lock(&c->lock);
+		stop = c->stop;
+		pthread_mutex_unlock(&c->lock);
 		if (stop)
 			break;
 		round_once(c);
@@ -284,16 +282,14 @@ live_thread(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_mutex_lock(&ms->live_lock);
-		while (!ms->live_stop &&
-		       pthread_cond_timedwait(&ms->live_cond, &ms->live_lock, &ts) != ETIMEDOUT)
+		pthread_mutex_lock(&c->lock);
+		while (!c->stop && pthread_cond_timedwait(&c->cond, &c->lock, &ts) != ETIMEDOUT)
 			;
-		pthread_mutex_unlock(&ms->live_lock);
+		pthread_mutex_unlock(&c->lock);
 	}
 	for (size_t i = 0; i < c->nmiss; i++)
 		free(c->miss[i].addr);
 	free(c->miss);
-	free(c);
 	return NULL;
 }
 
@@ -314,16 +310,16 @@ live_period(void)
 	return (int)v;
 }
 
-void
+struct srv_mgmt_live *
 srv_mgmt_live_start(struct srv_mgmt *ms)
 {
-	struct live_ctx	  *c;
-	pthread_condattr_t ca;
-	int		   period = live_period();
-	int		   rc;
+	struct srv_mgmt_live *c;
+	pthread_condattr_t    ca;
+	int		      period = live_period();
+	int		      rc;
 
-	if (ms == NULL || ms->live_running)
-		return;
+	if (ms == NULL)
+		return NULL;
 	if (period < 0) {
 		D_ERROR("%s=\"%s\" is not a number of milliseconds from 0 to 3600000: using %d",
 			MS_LIVE_ENV, getenv(MS_LIVE_ENV), MS_LIVE_PERIOD_MS);
@@ -331,41 +327,44 @@ srv_mgmt_live_start(struct srv_mgmt *ms)
 	}
 	if (period == 0) {
 		D_INFO("management service: liveness checks disabled (%s=0)", MS_LIVE_ENV);
-		return;
+		return NULL;
 	}
-	/* the wait is on the monotonic clock: a clock step must not stall the loop */
-	pthread_cond_destroy(&ms->live_cond);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&ms->live_cond, &ca);
-	pthread_condattr_destroy(&ca);
 	D_ALLOC_PTR(c);
 	if (c == NULL) {
 		D_ERROR("management service: out of memory starting the liveness checks");
-		return;
+		return NULL;
 	}
 	c->ms = ms;
 	c->period_ms = period;
-	ms->live_stop = false;
-	rc = pthread_create(&ms->live_tid, NULL, live_thread, c);
+	pthread_mutex_init(&c->lock, NULL);
+	/* the wait is on the monotonic clock: a clock step must not stall the loop */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&c->tid, NULL, live_thread, c);
 	if (rc != 0) {
 		D_ERROR("management service: cannot start the liveness thread: %s", strerror(rc));
-		free(c);
-		return;
+		pthread_cond_destroy(&c->cond);
+		pthread_mutex_destroy(&c->lock);
+		D_FREE(c);
+		return NULL;
 	}
-	ms->live_running = true;
 	D_DEBUG("management service: liveness checks every %d ms", period);
+	return c;
 }
 
 void
-srv_mgmt_live_stop(struct srv_mgmt *ms)
+srv_mgmt_live_stop(struct srv_mgmt_live *c)
 {
-	if (ms == NULL || !ms->live_running)
+	if (c == NULL)
 		return;
-	pthread_mutex_lock(&ms->live_lock);
-	ms->live_stop = true;
-	pthread_cond_broadcast(&ms->live_cond);
-	pthread_mutex_unlock(&ms->live_lock);
-	pthread_join(ms->live_tid, NULL);
-	ms->live_running = false;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->tid, NULL);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	D_FREE(c);
 }

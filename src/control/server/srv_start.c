@@ -265,6 +265,7 @@ start_run(struct d_cli_ctx *ctx)
 	struct ctl_server_config *cfg = NULL;
 	struct ctl_rpc_server	 *srv = NULL;
 	struct srv_state	  st = {0};
+	struct srv_mgmt_live	 *live = NULL;
 	struct d_errbuf		  eb = {{0}};
 	struct d_diags		  notes;
 	char			 *path = NULL, *active = NULL;
@@ -359,10 +360,10 @@ start_run(struct d_cli_ctx *ctx)
 		ctl_rpc_server_stop(srv);
 	D_INFO("DAOS Control Server v%s (pid %d) listening on %s:%u", DAOS_VERSION, (int)getpid(),
 	       addr, ctl_rpc_server_port(srv));
-	srv_mgmt_live_start(st.ms);
+	live = srv_mgmt_live_start(st.ms);
 	/* As upstream: the dRPC server and the engines come once the control plane listens. */
 	if (cfg->nengines > 0) {
-		rc = srv_engines_create(&st, &st.engines, &eb);
+		rc = srv_engines_create(&st, &srv_join_hooks, &st.engines, &eb);
 		if (rc != 0) {
 			start_fail(ctx, "%s", eb.msg);
 			goto out;
@@ -379,7 +380,7 @@ start_run(struct d_cli_ctx *ctx)
 out:
 	start_server = NULL;
 	/* Before the engines stop: a departing MS must not report its own ranks Unresponsive. */
-	srv_mgmt_live_stop(st.ms);
+	srv_mgmt_live_stop(live);
 	/* Engines stop while the RPC server no longer serves: nothing can start one again. */
 	srv_engines_destroy(st.engines);
 	st.engines = NULL;

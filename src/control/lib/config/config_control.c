@@ -1,7 +1,7 @@
 /*
  * daos_control.yml (dmg): key table, strict loading with upstream's
- * empty-file rule, overrides, and the search order of all three files
- * (ctl_config_find).  No file found for dmg means built-in defaults.
+ * empty-file rule and overrides.  No file found for dmg means built-in
+ * defaults (its search is config_files.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -106,60 +106,4 @@ ctl_control_config_override(struct ctl_control_config *cfg,
 	if (ov->insecure)
 		cfg->transport.allow_insecure = true;
 	return 0;
-}
-
-/* ---- search order ------------------------------------------------------------------- */
-
-static bool
-file_exists(const char *p)
-{
-	struct stat st;
-
-	return stat(p, &st) == 0 && !S_ISDIR(st.st_mode);
-}
-
-int
-ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
-		const struct ctl_config_dirs *dirs, char **out, struct d_errbuf *eb)
-{
-	const struct cfg_file   *f    = cfg_file_get(kind);
-	const char              *home = dirs && dirs->home ? dirs->home : getenv("HOME");
-	const char *cdir = dirs && dirs->config_dir ? dirs->config_dir : DAOS_CONFIG_DIR;
-	const char *sdir = dirs && dirs->sys_dir ? dirs->sys_dir : "/etc/daos";
-	char       *cand[3] = {NULL, NULL, NULL};
-	size_t      n = 0, i;
-	int         rc = 0;
-
-	if (opt_path != NULL && *opt_path != '\0') {
-		D_STRDUP(*out, opt_path);
-		return *out ? 0 : -DER_NOMEM;
-	}
-	if (f->home_dotfile && home != NULL && *home != '\0')
-		cand[n++] = d_asprintf("%s/.%s", home, f->name);
-	cand[n++] = d_asprintf("%s/%s", cdir, f->name);
-	if (strcmp(cdir, sdir) != 0)
-		cand[n++] = d_asprintf("%s/%s", sdir, f->name);
-	for (i = 0; i < n; i++)
-		if (cand[i] == NULL)
-			rc = -DER_NOMEM;
-	if (rc != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (file_exists(cand[i])) {
-			*out    = cand[i];
-			cand[i] = NULL;
-			goto out;
-		}
-	}
-	if (f->optional) {
-		*out = NULL;
-		goto out;
-	}
-	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", f->name,
-		     cand[0], n > 1 ? " and " : "", n > 1 ? cand[1] : "");
-	rc = -DER_NONEXIST;
-out:
-	for (i = 0; i < n; i++)
-		D_FREE(cand[i]);
-	return rc;
 }

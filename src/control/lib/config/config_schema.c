@@ -948,18 +948,6 @@ cfg_section_to_yaml(const struct cfg_section *sec, const void *obj)
 
 /* ---- one file kind: create, load, destroy ------------------------------------ */
 
-static const struct cfg_file *const cfg_files[] = {
-    [CTL_CFG_SERVER]  = &cfg_server_file,
-    [CTL_CFG_AGENT]   = &cfg_agent_file,
-    [CTL_CFG_CONTROL] = &cfg_control_file,
-};
-
-const struct cfg_file *
-cfg_file_get(enum ctl_config_kind kind)
-{
-	return cfg_files[kind];
-}
-
 static char **
 file_path(const struct cfg_file *f, void *cfg)
 {
