@@ -13,7 +13,8 @@
  *
  * Client: ctl_rpc_call() / ctl_rpc_conn_*() with one absolute deadline over
  * resolve, connect, handshake and I/O; failures come back categorised in a
- * struct ctl_rpc_error.  ctl_rpc_fanout() calls many hosts in parallel.
+ * struct ctl_rpc_error.  ctl_rpc_fanout_call() calls many hosts in parallel
+ * (rpc_fanout.c).
  *
  * This module never logs: servers report events through a notify callback.
  * Both ends set SIGPIPE to SIG_IGN when it is at its default (a peer that
@@ -259,15 +260,35 @@ struct ctl_rpc_result {
 	struct ctl_rpc_error err;
 };
 
+/* ---- fan-out (rpc_fanout.c) ------------------------------------------------------- */
+
+struct ctl_rpc_fanout_opts {
+	int    connect_ms;  /* resolve + connect + TLS handshake, per host */
+	int    call_ms;	    /* the call once connected; 0: within the connect deadline */
+	int    concurrency; /* hosts contacted at once; 0: 64 */
+	size_t first;	    /* target called alone before all the others; SIZE_MAX: none */
+};
+
 /*
- * Call `method` with the same body on every target, at most `concurrency`
- * (0: 64) at a time, each within `timeout_ms`.  results[i] belongs to
- * targets[i].  Returns 0 when the calls ran (each result has its own rc), or
- * -DER_NOMEM / -DER_INVAL when none could be started.
+ * Call `method` with the same body on every target over a bounded pool of
+ * threads.  results[i] (caller's array of n) belongs to targets[i] and is
+ * overwritten.  With `first` < n that target is called, and has answered or
+ * failed, before any other is contacted.  Returns 0 when the calls ran (each
+ * result has its own rc and categorised error), -DER_NOMEM when none could be
+ * started, -DER_INVAL for missing arrays.
  */
-int  ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
-		    const char *method, const void *req, size_t req_len, int timeout_ms,
-		    int concurrency, struct ctl_rpc_result *results);
+int ctl_rpc_fanout_call(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, size_t n,
+			const char *method, const void *req, size_t req_len,
+			const struct ctl_rpc_fanout_opts *opts, struct ctl_rpc_result *results);
+
+/*
+ * The same with one deadline of `timeout_ms` per host over connect and call,
+ * at most `concurrency` (0: 64) at a time.  -DER_INVAL also for n < 0.
+ */
+int ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
+		   const char *method, const void *req, size_t req_len, int timeout_ms,
+		   int concurrency, struct ctl_rpc_result *results);
+/* Free the bodies of n results (the array itself is the caller's). */
 void ctl_rpc_results_fini(struct ctl_rpc_result *results, int n);
 
 /* ==== protobuf conversions ========================================================= */
