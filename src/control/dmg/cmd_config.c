@@ -41,7 +41,7 @@ generate_run(struct d_cli_ctx *ctx)
 	struct ctl_storage_scan **sts = NULL;
 	struct ctl_autocfg_host	 *hosts = NULL;
 	struct ctl_server_config *cfg = NULL;
-	struct dmg_groups	  errs = {0};
+	struct ctl_host_groups	  errs = {0};
 	struct d_errbuf		  eb = {{0}};
 	struct d_sbuf		  err;
 	uint8_t			 *nreq = NULL, *sreq = NULL;
@@ -79,16 +79,16 @@ generate_run(struct d_cli_ctx *ctx)
 		if (nres[i].rc == 0) {
 			rc = ctl_net_scan_unpack(nres[i].body, nres[i].body_len, &nets[i], &eb);
 			if (rc != 0)
-				dmg_result_fail(&nres[i], rc, "invalid network scan response: %s",
-						eb.msg);
+				ctl_rpc_result_fail(&nres[i], rc,
+						    "invalid network scan response: %s", eb.msg);
 		}
 		if (nres[i].rc != 0)
 			continue;
 		if (sres[i].rc == 0) {
 			rc = ctl_storage_scan_unpack(sres[i].body, sres[i].body_len, &sts[i], &eb);
 			if (rc != 0)
-				dmg_result_fail(&sres[i], rc, "invalid storage scan response: %s",
-						eb.msg);
+				ctl_rpc_result_fail(&sres[i], rc,
+						    "invalid storage scan response: %s", eb.msg);
 		}
 		if (sres[i].rc != 0) {
 			nres[i].rc = sres[i].rc;
@@ -157,7 +157,7 @@ out:
 	free(hosts);
 	dmg_results_free(nres, c->n);
 	dmg_results_free(sres, c->n);
-	dmg_groups_fini(&errs);
+	ctl_host_groups_fini(&errs);
 	free(nreq);
 	free(sreq);
 	ctl_autocfg_args_fini(&args);

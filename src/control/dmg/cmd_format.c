@@ -23,7 +23,7 @@
 /* Every failed result of host i is a host error (upstream's addHostError per result). */
 static int
 add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_resp *r,
-		  struct dmg_groups *errs, bool *failed)
+		  struct ctl_host_groups *errs, bool *failed)
 {
 	for (size_t k = 0; k < r->nmounts + r->nctrlrs; k++) {
 		const struct ctl_fmt_result *res =
@@ -34,7 +34,7 @@ add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_re
 		if (res->status == 0)
 			continue;
 		ctl_fmt_result_error(res, msg, sizeof(msg));
-		rc = dmg_groups_add(errs, msg, strlen(msg), c->display[i], (int)i);
+		rc = ctl_host_groups_add(errs, msg, strlen(msg), c->display[i], (int)i);
 		if (rc != 0)
 			return rc;
 		*failed = true;
@@ -78,7 +78,7 @@ format_run(struct d_cli_ctx *ctx)
 	struct ctl_rpc_result	*res = NULL;
 	struct ctl_format_resp	*resps = NULL;
 	struct ctl_format_group *groups = NULL;
-	struct dmg_groups	 ok = {0}, errs = {0};
+	struct ctl_host_groups	 ok = {0}, errs = {0};
 	struct d_errbuf		 eb = {{0}};
 	struct d_json		*w = NULL;
 	bool			*hfail = NULL;
@@ -117,13 +117,14 @@ format_run(struct d_cli_ctx *ctx)
 			continue;
 		rc = ctl_format_resp_unpack(res[i].body, res[i].body_len, &resps[i], &eb);
 		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid storage format response: %s", eb.msg);
+			ctl_rpc_result_fail(&res[i], rc, "invalid storage format response: %s",
+					    eb.msg);
 			continue;
 		}
 		key = ctl_format_resp_key(&resps[i], &key_len);
 		if (key == NULL)
 			goto nomem;
-		rc = dmg_groups_add(&ok, key, key_len, c->display[i], (int)i);
+		rc = ctl_host_groups_add(&ok, key, key_len, c->display[i], (int)i);
 		free(key);
 		if (rc != 0)
 			goto nomem;
@@ -133,7 +134,8 @@ format_run(struct d_cli_ctx *ctx)
 		if (res[i].rc != 0) {
 			const char *msg = res[i].err.msg[0] ? res[i].err.msg : d_errstr(res[i].rc);
 
-			if (dmg_groups_add(&errs, msg, strlen(msg), c->display[i], (int)i) != 0)
+			if (ctl_host_groups_add(&errs, msg, strlen(msg), c->display[i], (int)i) !=
+			    0)
 				goto nomem;
 			nfailed++;
 			continue;
@@ -143,7 +145,7 @@ format_run(struct d_cli_ctx *ctx)
 		if (hfail[i])
 			nfailed++;
 	}
-	if (dmg_groups_finish(&errs) != 0 || dmg_groups_finish(&ok) != 0)
+	if (ctl_host_groups_finish(&errs) != 0 || ctl_host_groups_finish(&ok) != 0)
 		goto nomem;
 	D_ALLOC_ARRAY(groups, ok.n > 0 ? ok.n : 1);
 	if (groups == NULL)
@@ -163,7 +165,7 @@ format_run(struct d_cli_ctx *ctx)
 		for (int g = 0; g < ok.n; g++) {
 			char k[24];
 
-			d_json_obj_begin(w, dmg_group_name(&ok.v[g], k, sizeof(k)));
+			d_json_obj_begin(w, ctl_host_group_name(&ok.v[g], k, sizeof(k)));
 			ctl_format_json_host(w, "storage", groups[g].resp);
 			d_json_str(w, "hosts", groups[g].hosts);
 			d_json_obj_end(w);

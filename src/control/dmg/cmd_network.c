@@ -26,7 +26,7 @@ scan_run(struct d_cli_ctx *ctx)
 	struct ctl_rpc_result	  *res = NULL;
 	struct ctl_net_scan	 **scans = NULL;
 	struct ctl_net_host_group *groups = NULL;
-	struct dmg_groups	   ok = {0}, errs = {0};
+	struct ctl_host_groups	   ok = {0}, errs = {0};
 	struct d_errbuf		   eb = {{0}};
 	struct d_json		  *w = NULL;
 	uint8_t			  *req = NULL;
@@ -54,15 +54,16 @@ scan_run(struct d_cli_ctx *ctx)
 			continue;
 		rc = ctl_net_scan_unpack(res[i].body, res[i].body_len, &scans[i], &eb);
 		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid network scan response: %s", eb.msg);
+			ctl_rpc_result_fail(&res[i], rc, "invalid network scan response: %s",
+					    eb.msg);
 			continue;
 		}
 		key = ctl_net_scan_key(scans[i]);
-		if (dmg_groups_add(&ok, &key, sizeof(key), c->display[i], (int)i) != 0)
+		if (ctl_host_groups_add(&ok, &key, sizeof(key), c->display[i], (int)i) != 0)
 			goto nomem;
 	}
 	nfailed = dmg_host_errors(c, res, &errs);
-	if (nfailed < 0 || dmg_groups_finish(&ok) != 0)
+	if (nfailed < 0 || ctl_host_groups_finish(&ok) != 0)
 		goto nomem;
 	D_ALLOC_ARRAY(groups, ok.n > 0 ? ok.n : 1);
 	if (groups == NULL)

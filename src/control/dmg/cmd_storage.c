@@ -105,7 +105,7 @@ scan_run(struct d_cli_ctx *ctx)
 	struct ctl_rpc_result	 *res = NULL;
 	struct ctl_storage_scan **scans = NULL;
 	struct ctl_storage_group *groups = NULL;
-	struct dmg_groups	  ok = {0}, errs = {0};
+	struct ctl_host_groups	  ok = {0}, errs = {0};
 	struct d_errbuf		  eb = {{0}};
 	struct d_json		 *w = NULL;
 	uint8_t			 *req = NULL;
@@ -139,20 +139,21 @@ scan_run(struct d_cli_ctx *ctx)
 			continue;
 		rc = ctl_storage_scan_unpack(res[i].body, res[i].body_len, &scans[i], &eb);
 		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid storage scan response: %s", eb.msg);
+			ctl_rpc_result_fail(&res[i], rc, "invalid storage scan response: %s",
+					    eb.msg);
 			continue;
 		}
 		canonicalize(scans[i]);
 		rc = scan_key(scans[i], &key, &key_len);
 		if (rc != 0)
 			goto nomem;
-		rc = dmg_groups_add(&ok, key, key_len, c->display[i], (int)i);
+		rc = ctl_host_groups_add(&ok, key, key_len, c->display[i], (int)i);
 		free(key);
 		if (rc != 0)
 			goto nomem;
 	}
 	nfailed = dmg_host_errors(c, res, &errs);
-	if (nfailed < 0 || dmg_groups_finish(&ok) != 0)
+	if (nfailed < 0 || ctl_host_groups_finish(&ok) != 0)
 		goto nomem;
 	D_ALLOC_ARRAY(groups, ok.n > 0 ? ok.n : 1);
 	if (groups == NULL)
@@ -172,7 +173,7 @@ scan_run(struct d_cli_ctx *ctx)
 		for (int g = 0; g < ok.n; g++) {
 			char k[24];
 
-			d_json_obj_begin(w, dmg_group_name(&ok.v[g], k, sizeof(k)));
+			d_json_obj_begin(w, ctl_host_group_name(&ok.v[g], k, sizeof(k)));
 			ctl_storage_json_host(w, "storage", groups[g].scan);
 			d_json_str(w, "hosts", groups[g].hosts);
 			d_json_obj_end(w);

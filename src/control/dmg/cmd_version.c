@@ -29,7 +29,7 @@ const struct d_cli_cmd dmg_version_cmd = {
 };
 
 static void
-print_versions(const struct dmg_groups *ok, const struct ctl_server_version *v)
+print_versions(const struct ctl_host_groups *ok, const struct ctl_server_version *v)
 {
 	static const char *const titles[] = {"Hosts", "Component", "Version"};
 	struct d_table		*t = d_table_create(3, titles);
@@ -56,7 +56,7 @@ server_version_run(struct d_cli_ctx *ctx)
 	struct dmg_conn		  *c = NULL;
 	struct ctl_rpc_result	  *res = NULL;
 	struct ctl_server_version *v = NULL;
-	struct dmg_groups	   ok = {0}, errs = {0};
+	struct ctl_host_groups	   ok = {0}, errs = {0};
 	struct d_errbuf		   eb = {{0}};
 	struct d_json		  *w = NULL;
 	size_t			   i;
@@ -80,7 +80,7 @@ server_version_run(struct d_cli_ctx *ctx)
 			continue;
 		rc = ctl_server_version_unpack(res[i].body, res[i].body_len, &v[i], &eb);
 		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid version response: %s", eb.msg);
+			ctl_rpc_result_fail(&res[i], rc, "invalid version response: %s", eb.msg);
 			continue;
 		}
 		/* the host name is not part of the key: it differs on every host */
@@ -88,14 +88,14 @@ server_version_run(struct d_cli_ctx *ctx)
 				 v[i].version ? v[i].version : "",
 				 v[i].revision ? v[i].revision : "");
 		if (key == NULL ||
-		    dmg_groups_add(&ok, key, strlen(key), c->display[i], (int)i) != 0) {
+		    ctl_host_groups_add(&ok, key, strlen(key), c->display[i], (int)i) != 0) {
 			free(key);
 			goto nomem;
 		}
 		free(key);
 	}
 	nfailed = dmg_host_errors(c, res, &errs);
-	if (nfailed < 0 || dmg_groups_finish(&ok) != 0)
+	if (nfailed < 0 || ctl_host_groups_finish(&ok) != 0)
 		goto nomem;
 	if (d_cli_has(ctx, "json")) {
 		w = d_json_create();

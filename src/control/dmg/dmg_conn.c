@@ -316,19 +316,6 @@ dmg_conn_find(const struct dmg_conn *c, const char *host, uint16_t port)
 	return SIZE_MAX;
 }
 
-const char *
-dmg_group_name(const struct dmg_group *g, char *buf, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < g->key_len; i++) {
-		h ^= g->key[i];
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(buf, len, "%llu", (unsigned long long)h);
-	return buf;
-}
-
 void
 dmg_results_free(struct ctl_rpc_result *results, size_t n)
 {
@@ -339,130 +326,27 @@ dmg_results_free(struct ctl_rpc_result *results, size_t n)
 }
 
 void
-dmg_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
+dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct ctl_host_groups *ok,
+		struct ctl_host_groups *errs)
 {
-	va_list ap;
-
-	free(r->body);
-	r->body = NULL;
-	r->body_len = 0;
-	r->rc = rc;
-	r->err.kind = CTL_RPC_ERR_PROTO;
-	r->err.status = rc;
-	va_start(ap, fmt);
-	vsnprintf(r->err.msg, sizeof(r->err.msg), fmt, ap);
-	va_end(ap);
-}
-
-/* ---- grouping ----------------------------------------------------------------------------- */
-
-int
-dmg_groups_add(struct dmg_groups *g, const void *key, size_t len, const char *host, int idx)
-{
-	struct dmg_group *grp = NULL;
-	struct d_errbuf	  eb;
-
-	/* few groups in practice (identical hardware): a linear search is enough */
-	for (int i = 0; i < g->n; i++) {
-		if (g->v[i].key_len == len && memcmp(g->v[i].key, key, len) == 0) {
-			grp = &g->v[i];
-			break;
-		}
-	}
-	if (grp == NULL) {
-		if (g->n == g->cap) {
-			int		  cap = g->cap ? g->cap * 2 : 8;
-			struct dmg_group *v = realloc(g->v, sizeof(*v) * (size_t)cap);
-
-			if (v == NULL)
-				return -DER_NOMEM;
-			g->v = v;
-			g->cap = cap;
-		}
-		grp = &g->v[g->n];
-		memset(grp, 0, sizeof(*grp));
-		grp->key = malloc(len > 0 ? len : 1);
-		if (grp->key == NULL || d_hostset_create(&grp->hs) != 0) {
-			free(grp->key);
-			return -DER_NOMEM;
-		}
-		memcpy(grp->key, key, len);
-		grp->key_len = len;
-		grp->rep = idx;
-		g->n++;
-	}
-	g->members++;
-	return d_hostset_insert(grp->hs, host, NULL, &eb);
-}
-
-static int
-group_cmp(const void *a, const void *b)
-{
-	const struct dmg_group *x = a, *y = b;
-
-	return strcmp(x->hosts, y->hosts);
-}
-
-int
-dmg_groups_finish(struct dmg_groups *g)
-{
-	for (int i = 0; i < g->n; i++) {
-		if (g->v[i].hosts == NULL && d_hostset_ranged(g->v[i].hs, &g->v[i].hosts) != 0)
-			return -DER_NOMEM;
-	}
-	if (g->n > 1)
-		qsort(g->v, (size_t)g->n, sizeof(*g->v), group_cmp);
-	return 0;
-}
-
-void
-dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_groups *ok,
-		struct dmg_groups *errs)
-{
-	dmg_groups_fini(ok);
-	dmg_groups_fini(errs);
+	ctl_host_groups_fini(ok);
+	ctl_host_groups_fini(errs);
 	if (c != NULL)
 		dmg_results_free(res, c->n);
 	dmg_conn_close(c);
 }
 
-void
-dmg_groups_fini(struct dmg_groups *g)
-{
-	if (g == NULL)
-		return;
-	for (int i = 0; i < g->n; i++) {
-		free(g->v[i].key);
-		free(g->v[i].hosts);
-		d_hostset_destroy(g->v[i].hs);
-	}
-	free(g->v);
-	memset(g, 0, sizeof(*g));
-}
-
 /* ---- host errors -------------------------------------------------------------------------- */
 
 int
-dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res, struct dmg_groups *errs)
+dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res,
+		struct ctl_host_groups *errs)
 {
-	int nfailed = 0, rc;
-
-	for (size_t i = 0; i < c->n; i++) {
-		const char *msg = res[i].err.msg[0] ? res[i].err.msg : d_errstr(res[i].rc);
-
-		if (res[i].rc == 0)
-			continue;
-		rc = dmg_groups_add(errs, msg, strlen(msg), c->display[i], (int)i);
-		if (rc != 0)
-			return rc;
-		nfailed++;
-	}
-	rc = dmg_groups_finish(errs);
-	return rc != 0 ? rc : nfailed;
+	return ctl_rpc_host_errors(res, c->n, (const char *const *)c->display, NULL, NULL, errs);
 }
 
 void
-dmg_errors_print(FILE *out, const struct dmg_groups *errs)
+dmg_errors_print(FILE *out, const struct ctl_host_groups *errs)
 {
 	static const char *const titles[] = {"Hosts", "Error"};
 	struct d_table		*t;
@@ -484,7 +368,7 @@ dmg_errors_print(FILE *out, const struct dmg_groups *errs)
 }
 
 void
-dmg_errors_json(struct d_json *w, const struct dmg_groups *errs)
+dmg_errors_json(struct d_json *w, const struct ctl_host_groups *errs)
 {
 	d_json_obj_begin(w, "host_errors");
 	for (int i = 0; i < errs->n; i++) {

@@ -66,63 +66,33 @@ void dmg_conn_close(struct dmg_conn *c);
 const char *dmg_conn_first_host(const struct dmg_conn *c);
 
 /* Call `method` on every host; results[i] is for c->targets[i] (free with dmg_results_free). */
-int  dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
-		struct ctl_rpc_result **results);
+int dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
+	       struct ctl_rpc_result **results);
 /* The same, calling host `first` alone before all the others (SIZE_MAX: plain fan-out). */
-int  dmg_fanout_first(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
-		      size_t first, struct ctl_rpc_result **results);
+int dmg_fanout_first(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
+		     size_t first, struct ctl_rpc_result **results);
 /* Index of the target "host:port" (by name, else by resolved address); SIZE_MAX: none. */
 size_t dmg_conn_find(const struct dmg_conn *c, const char *host, uint16_t port);
-void dmg_results_free(struct ctl_rpc_result *results, size_t n);
+void   dmg_results_free(struct ctl_rpc_result *results, size_t n);
 
 /* Limits from the environment: value of `name` if a positive integer, else deflt. */
 int dmg_env_int(const char *name, int deflt);
 
-/* ---- grouping -------------------------------------------------------------------------- */
-
-struct dmg_group {
-	uint8_t		 *key;
-	size_t		  key_len;
-	int		  rep; /* index of the first member (its result is shown) */
-	struct d_hostset *hs;
-	char		 *hosts; /* ranged string, after dmg_groups_finish() */
-};
+/* ---- grouping (ctl_host_groups of rpc.h) ------------------------------------------- */
 
 /*
- * Name of a group in JSON host maps (upstream: a hash of the result): the
- * 64-bit FNV-1a of its key in decimal, into buf (>= 21 bytes); returns buf.
- */
-const char *dmg_group_name(const struct dmg_group *g, char *buf, size_t len);
-
-struct dmg_groups {
-	struct dmg_group *v;
-	int		  n;
-	int		  cap;
-	size_t		  members;
-};
-
-/* Add host `host` (result index `idx`) to the group whose key equals key[0..len). */
-int dmg_groups_add(struct dmg_groups *g, const void *key, size_t len, const char *host, int idx);
-/* Compute the ranged hostsets and sort the groups by them. */
-int  dmg_groups_finish(struct dmg_groups *g);
-void dmg_groups_fini(struct dmg_groups *g);
-
-/*
- * Group the failed results (rc != 0) by error text into `errs` (finished)
- * and return the number of failed hosts, or -DER_NOMEM.  A caller that
- * cannot decode a body marks that result failed first (dmg_result_fail).
+ * Group the failed results (rc != 0) by error text under their displayed host
+ * names into `errs` (finished) and return the number of failed hosts, or
+ * -DER_NOMEM.  A caller that cannot decode a body marks that result failed
+ * first (ctl_rpc_result_fail).
  */
 int dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res,
-		    struct dmg_groups *errs);
-
-/* Mark a result failed with rc and a reason (e.g. an undecodable response). */
-void dmg_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+		    struct ctl_host_groups *errs);
 
 /* "Errors:" and the "Hosts Error" table, indented by 2 (nothing when no errors). */
-void dmg_errors_print(FILE *out, const struct dmg_groups *errs);
+void dmg_errors_print(FILE *out, const struct ctl_host_groups *errs);
 /* "host_errors": {"<error>": "<hosts>"} into the open JSON object. */
-void dmg_errors_json(struct d_json *w, const struct dmg_groups *errs);
+void dmg_errors_json(struct d_json *w, const struct ctl_host_groups *errs);
 
 /*
  * Finish a fan-out command: with -j print the envelope holding `response`
@@ -137,8 +107,8 @@ int dmg_finish(const struct d_cli_ctx *ctx, int nfailed, struct d_json *response
  * every host of `c` and close `c` (NULL when the connection was never opened;
  * then `res` must be NULL too).
  */
-void dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_groups *ok,
-		     struct dmg_groups *errs);
+void dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct ctl_host_groups *ok,
+		     struct ctl_host_groups *errs);
 
 /* The -l/--host-list option entry of every command that contacts hosts. */
 #define DMG_OPT_HOST_LIST                                                                          \

@@ -3,8 +3,11 @@
  * error category of each host that cannot be reached (refused port, a name
  * that does not resolve, a listener that never answers, a failing handler),
  * the call deadline counted after the connect, the host called alone before
- * the others, and argument checks.  An in-process server on an ephemeral
- * port stands for the hosts that answer.
+ * the others, and argument checks; an in-process server on an ephemeral
+ * port stands for the hosts that answer.  Then the pure parts: grouping
+ * hosts by key into sorted ranged hostsets, group names, the host error
+ * table (transport errors, undecodable answers, errors inside answers), and
+ * their out-of-memory paths.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../unit_fi.h"
 #include "control/lib/rpc/rpc.h"
 
 /*
@@ -255,14 +259,211 @@ test_args(void **state)
 			 -DER_INVAL);
 }
 
+/* ---- grouping and host errors ------------------------------------------------------------ */
+
+static void
+test_groups(void **state)
+{
+	struct ctl_host_groups g = {0};
+	char		       name[24];
+
+	(void)state;
+	assert_int_equal(ctl_host_groups_add(&g, "a", 1, "node-3", 0), 0);
+	assert_int_equal(ctl_host_groups_add(&g, "bb", 2, "node-10", 1), 0);
+	assert_int_equal(ctl_host_groups_add(&g, "a", 1, "node-1", 2), 0);
+	assert_int_equal(ctl_host_groups_add(&g, "", 0, "zeta", 3), 0);
+	assert_int_equal(ctl_host_groups_add(&g, "a", 1, "alpha", 4), 0);
+	assert_int_equal(ctl_host_groups_add(&g, "a", 1, "node-2", 5), 0);
+	/* same length, other bytes: another group */
+	assert_int_equal(ctl_host_groups_add(&g, "b", 1, "node-2", 6), 0);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(g.members, 7);
+	assert_int_equal(ctl_host_groups_finish(&g), 0);
+	/* sorted by their ranged hostsets; rep is the first member added */
+	assert_string_equal(g.v[0].hosts, "alpha,node-[1-3]");
+	assert_int_equal(g.v[0].rep, 0);
+	assert_string_equal(g.v[1].hosts, "node-10");
+	assert_int_equal(g.v[1].rep, 1);
+	assert_string_equal(g.v[2].hosts, "node-2");
+	assert_int_equal(g.v[2].rep, 6);
+	assert_string_equal(g.v[3].hosts, "zeta");
+	assert_int_equal(g.v[3].key_len, 0);
+	/* FNV-1a 64 of the key, in decimal */
+	assert_string_equal(ctl_host_group_name(&g.v[0], name, sizeof(name)),
+			    "12638187200555641996");
+	assert_string_equal(ctl_host_group_name(&g.v[3], name, sizeof(name)),
+			    "14695981039346656037");
+	/* finishing again keeps the strings; more than the initial capacity grows */
+	assert_int_equal(ctl_host_groups_finish(&g), 0);
+	for (int i = 0; i < 20; i++) {
+		char host[16];
+
+		snprintf(host, sizeof(host), "h%d", i);
+		assert_int_equal(ctl_host_groups_add(&g, &i, sizeof(i), host, 10 + i), 0);
+	}
+	assert_int_equal(g.n, 24);
+	ctl_host_groups_fini(&g);
+	assert_int_equal(g.n, 0);
+	assert_null(g.v);
+	ctl_host_groups_fini(&g);
+	ctl_host_groups_fini(NULL);
+}
+
+/* Errors inside answers: host 4 has two failed devices, the others none. */
+static int
+more_errors(void *arg, size_t i, struct ctl_host_groups *errs)
+{
+	const char *const *hosts = arg;
+	int		   rc;
+
+	if (i != 4)
+		return 0;
+	rc = ctl_host_groups_add(errs, "nvme0: busy", 11, hosts[i], (int)i);
+	if (rc == 0)
+		rc = ctl_host_groups_add(errs, "connection refused", 18, hosts[i], (int)i);
+	return rc;
+}
+
+static int
+more_fail(void *arg, size_t i, struct ctl_host_groups *errs)
+{
+	(void)arg, (void)errs;
+	return i == 4 ? -DER_NOMEM : 0;
+}
+
+static void
+test_host_errors(void **state)
+{
+	const char *const      hosts[] = {"h1", "h2", "h3", "h4", "h5", "h6"};
+	struct ctl_rpc_result  r[6] = {{0}};
+	struct ctl_host_groups errs = {0};
+
+	(void)state;
+	r[1].rc = -DER_UNREACH;
+	snprintf(r[1].err.msg, sizeof(r[1].err.msg), "connection refused");
+	r[2].rc = -DER_TIMEDOUT; /* no text: the error code's */
+	r[3].rc = -DER_UNREACH;
+	snprintf(r[3].err.msg, sizeof(r[3].err.msg), "connection refused");
+	/* an answer that could not be decoded becomes the host's error */
+	r[5].body = malloc(3);
+	r[5].body_len = 3;
+	ctl_rpc_result_fail(&r[5], -DER_PROTO, "invalid %s response: %s", "version", "bad bytes");
+	assert_null(r[5].body);
+	assert_int_equal(r[5].body_len, 0);
+	assert_int_equal(r[5].err.kind, CTL_RPC_ERR_PROTO);
+	assert_int_equal(r[5].err.status, -DER_PROTO);
+	assert_string_equal(ctl_rpc_result_msg(&r[5]), "invalid version response: bad bytes");
+	assert_string_equal(ctl_rpc_result_msg(&r[2]), d_errstr(-DER_TIMEDOUT));
+
+	assert_int_equal(ctl_rpc_host_errors(r, 6, hosts, NULL, NULL, &errs), 4);
+	assert_int_equal(errs.n, 3);
+	/* strcmp order of the hostsets: '[' sorts after the digits */
+	assert_string_equal(errs.v[0].hosts, "h3");
+	assert_string_equal(errs.v[1].hosts, "h6");
+	assert_string_equal(errs.v[2].hosts, "h[2,4]");
+	assert_memory_equal(errs.v[2].key, "connection refused", 18);
+	ctl_host_groups_fini(&errs);
+
+	/* a host with several errors in its answer counts once */
+	assert_int_equal(ctl_rpc_host_errors(r, 6, hosts, more_errors, (void *)hosts, &errs), 5);
+	assert_int_equal(errs.n, 4);
+	assert_string_equal(errs.v[0].hosts, "h3");
+	assert_string_equal(errs.v[1].hosts, "h5");
+	assert_memory_equal(errs.v[1].key, "nvme0: busy", 11);
+	assert_string_equal(errs.v[2].hosts, "h6");
+	assert_string_equal(errs.v[3].hosts, "h[2,4-5]");
+	ctl_host_groups_fini(&errs);
+
+	/* the callback's failure is the result; nothing failed: 0 */
+	assert_int_equal(ctl_rpc_host_errors(r, 6, hosts, more_fail, NULL, &errs), -DER_NOMEM);
+	ctl_host_groups_fini(&errs);
+	assert_int_equal(ctl_rpc_host_errors(r, 1, hosts, NULL, NULL, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	ctl_host_groups_fini(&errs);
+	ctl_rpc_results_fini(r, 6);
+}
+
+/* Under D_FI_ALLOC_FAIL: every step either succeeds or says -DER_NOMEM, and fini frees. */
+static int
+fi_groups(void)
+{
+	struct ctl_host_groups g = {0};
+	int		       rc = 0;
+
+	for (int i = 0; i < 12 && rc == 0; i++) {
+		char host[16];
+
+		snprintf(host, sizeof(host), "n%d", i);
+		rc = ctl_host_groups_add(&g, &i, sizeof(i), host, i);
+	}
+	if (rc == 0)
+		rc = ctl_host_groups_finish(&g);
+	ctl_host_groups_fini(&g);
+	return rc == 0 ? 0 : rc == -DER_NOMEM ? 2 : 1;
+}
+
+static int
+fi_host_errors(void)
+{
+	const char *const      hosts[] = {"a1", "a2", "b1"};
+	struct ctl_rpc_result  r[3] = {{0}};
+	struct ctl_host_groups errs = {0};
+	int		       rc;
+
+	for (int i = 0; i < 3; i++) {
+		r[i].rc = -DER_UNREACH;
+		snprintf(r[i].err.msg, sizeof(r[i].err.msg), i == 2 ? "timed out" : "refused");
+	}
+	rc = ctl_rpc_host_errors(r, 3, hosts, NULL, NULL, &errs);
+	ctl_host_groups_fini(&errs);
+	return rc == 3 ? 0 : rc == -DER_NOMEM ? 2 : 1;
+}
+
+static void
+test_alloc_failures(void **state)
+{
+	int ok = 0, nomem = 0;
+
+	(void)state;
+	/* fail the n-th allocation onwards, from the first until everything fits */
+	for (int n = 1; n <= 200; n++) {
+		int st = unit_fi_run("groups", n);
+
+		assert_true(st == 0 || st == 2);
+		ok += st == 0;
+		nomem += st == 2;
+	}
+	assert_true(ok > 0 && nomem > 0);
+	ok = nomem = 0;
+	for (int n = 1; n <= 60; n++) {
+		int st = unit_fi_run("host_errors", n);
+
+		assert_true(st == 0 || st == 2);
+		ok += st == 0;
+		nomem += st == 2;
+	}
+	assert_true(ok > 0 && nomem > 0);
+}
+
+static const struct unit_fi_case fi_cases[] = {
+	{"groups", fi_groups},
+	{"host_errors", fi_host_errors},
+	{NULL, NULL},
+};
+
 int
 main(void)
 {
+	unit_fi_dispatch(fi_cases);
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_error_categories, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args, setup, teardown),
+		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_host_errors),
+		cmocka_unit_test(test_alloc_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,6 +291,63 @@ int ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targe
 /* Free the bodies of n results (the array itself is the caller's). */
 void ctl_rpc_results_fini(struct ctl_rpc_result *results, int n);
 
+/* The error text of a failed result: its message, else the text of its rc. */
+const char *ctl_rpc_result_msg(const struct ctl_rpc_result *r);
+
+/*
+ * Mark a result failed with rc and a reason, dropping its body (a caller that
+ * cannot decode an answer makes it that host's error).
+ */
+void ctl_rpc_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Hosts grouped by identical key bytes (a canonical form of their answer, or
+ * an error text), each group with its ranged hostset ("wolf-[1-4]").
+ */
+struct d_hostset;
+
+struct ctl_host_group {
+	uint8_t		 *key;
+	size_t		  key_len;
+	int		  rep; /* result index of the first member (its answer is shown) */
+	struct d_hostset *hs;
+	char		 *hosts; /* ranged hostset, after ctl_host_groups_finish() */
+};
+
+struct ctl_host_groups {
+	struct ctl_host_group *v;
+	int		       n;
+	int		       cap;
+	size_t		       members; /* additions, a host added twice counting twice */
+};
+
+/* Add `host` (result index `idx`) to the group of key[0..len), new or not.  -DER_NOMEM. */
+int ctl_host_groups_add(struct ctl_host_groups *g, const void *key, size_t len, const char *host,
+			int idx);
+/* Compute the ranged hostsets and sort the groups by them.  -DER_NOMEM. */
+int ctl_host_groups_finish(struct ctl_host_groups *g);
+/* Free every group; `g` is empty again (and may be NULL). */
+void ctl_host_groups_fini(struct ctl_host_groups *g);
+
+/*
+ * Name of a group in JSON host maps (upstream: a hash of the result): the
+ * 64-bit FNV-1a of its key in decimal, into buf (>= 21 bytes); returns buf.
+ */
+const char *ctl_host_group_name(const struct ctl_host_group *g, char *buf, size_t len);
+
+/* Errors inside the successful answer of host i, added to errs; 0 or -DER_*. */
+typedef int (*ctl_host_errors_t)(void *arg, size_t i, struct ctl_host_groups *errs);
+
+/*
+ * Group the hosts of n results by error text into `errs` and finish it: a
+ * failed result (rc != 0) adds its ctl_rpc_result_msg(), a successful one
+ * what `more` (may be NULL) finds in its answer, host by host in order under
+ * hosts[i].  Returns the number of hosts with at least one error, or -DER_*.
+ */
+int ctl_rpc_host_errors(const struct ctl_rpc_result *res, size_t n, const char *const *hosts,
+			ctl_host_errors_t more, void *arg, struct ctl_host_groups *errs);
+
 /* ==== protobuf conversions ========================================================= */
 
 /*

@@ -1,13 +1,18 @@
 /*
  * Fan-out (rpc.h): one request to many hosts over a bounded pool of
  * threads, each host with its own connect deadline and call deadline, and
- * optionally one host called alone before the others.  Nothing here decodes
- * a response or prints: callers group and render the results.
+ * optionally one host called alone before the others; then the grouping of
+ * hosts whose answers are identical, or whose errors are, into ranged
+ * hostsets.  Nothing here decodes a response or prints: callers decode the
+ * bodies, choose the grouping keys and render the groups.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "common/hostlist.h"
 #include "control/lib/rpc/rpc.h"
 
 #define FANOUT_STACK_SIZE  (512 * 1024)
@@ -127,4 +132,141 @@ ctl_rpc_results_fini(struct ctl_rpc_result *results, int n)
 		results[i].body = NULL;
 		results[i].body_len = 0;
 	}
+}
+
+const char *
+ctl_rpc_result_msg(const struct ctl_rpc_result *r)
+{
+	return r->err.msg[0] != '\0' ? r->err.msg : d_errstr(r->rc);
+}
+
+void
+ctl_rpc_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	D_FREE(r->body);
+	r->body_len = 0;
+	r->rc = rc;
+	r->err.kind = CTL_RPC_ERR_PROTO;
+	r->err.status = rc;
+	va_start(ap, fmt);
+	vsnprintf(r->err.msg, sizeof(r->err.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- grouping ----------------------------------------------------------------------------- */
+
+int
+ctl_host_groups_add(struct ctl_host_groups *g, const void *key, size_t len, const char *host,
+		    int idx)
+{
+	struct ctl_host_group *grp = NULL;
+	struct d_errbuf	       eb;
+
+	/* few groups in practice (identical hardware): a linear search is enough */
+	for (int i = 0; i < g->n; i++) {
+		if (g->v[i].key_len == len && memcmp(g->v[i].key, key, len) == 0) {
+			grp = &g->v[i];
+			break;
+		}
+	}
+	if (grp == NULL) {
+		if (g->n == g->cap) {
+			int		       cap = g->cap ? g->cap * 2 : 8;
+			struct ctl_host_group *v = d_realloc(g->v, sizeof(*v) * (size_t)cap);
+
+			if (v == NULL)
+				return -DER_NOMEM;
+			g->v = v;
+			g->cap = cap;
+		}
+		grp = &g->v[g->n];
+		memset(grp, 0, sizeof(*grp));
+		D_ALLOC(grp->key, len > 0 ? len : 1);
+		if (grp->key == NULL)
+			return -DER_NOMEM;
+		if (d_hostset_create(&grp->hs) != 0) {
+			D_FREE(grp->key);
+			return -DER_NOMEM;
+		}
+		memcpy(grp->key, key, len);
+		grp->key_len = len;
+		grp->rep = idx;
+		g->n++;
+	}
+	g->members++;
+	return d_hostset_insert(grp->hs, host, NULL, &eb);
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct ctl_host_group *x = a, *y = b;
+
+	return strcmp(x->hosts, y->hosts);
+}
+
+int
+ctl_host_groups_finish(struct ctl_host_groups *g)
+{
+	for (int i = 0; i < g->n; i++) {
+		if (g->v[i].hosts == NULL && d_hostset_ranged(g->v[i].hs, &g->v[i].hosts) != 0)
+			return -DER_NOMEM;
+	}
+	if (g->n > 1)
+		qsort(g->v, (size_t)g->n, sizeof(*g->v), group_cmp);
+	return 0;
+}
+
+void
+ctl_host_groups_fini(struct ctl_host_groups *g)
+{
+	if (g == NULL)
+		return;
+	for (int i = 0; i < g->n; i++) {
+		D_FREE(g->v[i].key);
+		D_FREE(g->v[i].hosts);
+		d_hostset_destroy(g->v[i].hs);
+	}
+	D_FREE(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+const char *
+ctl_host_group_name(const struct ctl_host_group *g, char *buf, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < g->key_len; i++) {
+		h ^= g->key[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)h);
+	return buf;
+}
+
+int
+ctl_rpc_host_errors(const struct ctl_rpc_result *res, size_t n, const char *const *hosts,
+		    ctl_host_errors_t more, void *arg, struct ctl_host_groups *errs)
+{
+	int nfailed = 0, rc;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t before = errs->members;
+
+		if (res[i].rc != 0) {
+			const char *msg = ctl_rpc_result_msg(&res[i]);
+
+			rc = ctl_host_groups_add(errs, msg, strlen(msg), hosts[i], (int)i);
+		} else {
+			rc = more != NULL ? more(arg, i, errs) : 0;
+		}
+		if (rc != 0)
+			return rc;
+		if (errs->members > before)
+			nfailed++;
+	}
+	rc = ctl_host_groups_finish(errs);
+	return rc != 0 ? rc : nfailed;
 }
