@@ -325,17 +325,6 @@ dmg_results_free(struct ctl_rpc_result *results, size_t n)
 	free(results);
 }
 
-void
-dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct ctl_host_groups *ok,
-		struct ctl_host_groups *errs)
-{
-	ctl_host_groups_fini(ok);
-	ctl_host_groups_fini(errs);
-	if (c != NULL)
-		dmg_results_free(res, c->n);
-	dmg_conn_close(c);
-}
-
 /* ---- host errors -------------------------------------------------------------------------- */
 
 int
