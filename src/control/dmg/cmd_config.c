@@ -8,6 +8,7 @@
  * daos_server's (autocfg.h), the access point default is the first
  * host of the sorted host list, any host error aborts with the error table,
  * and hosts with different hardware get the explanation of how they differ.
+ * The two scans run as stages of the fan-out pipeline (dmg_fanout.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,22 +32,53 @@ validate_run(struct d_cli_ctx *ctx)
 }
 
 static int
+gen_net_pack(const struct d_cli_ctx *ctx, uint8_t **req, size_t *len)
+{
+	(void)ctx;
+	return ctl_net_scan_req_pack("all", req, len);
+}
+
+static int
+gen_storage_pack(const struct d_cli_ctx *ctx, uint8_t **req, size_t *len)
+{
+	(void)ctx;
+	return ctl_storage_scan_req_pack(CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM, req, len);
+}
+
+DMG_ANSWER_NEW(net, struct ctl_net_scan, ctl_net_scan_unpack, ctl_net_scan_free)
+DMG_ANSWER_NEW(storage, struct ctl_storage_scan, ctl_storage_scan_unpack, ctl_storage_scan_free)
+
+/* The two scans, not grouped: any host error aborts with the error table alone. */
+static const struct dmg_fanout_cmd gen_net_cmd = {
+	.method = "NetworkScan",
+	.resp_name = "network scan",
+	.oom = "config generate: out of memory",
+	.pack = gen_net_pack,
+	.unpack = net_unpack,
+	.free = net_free,
+};
+
+static const struct dmg_fanout_cmd gen_storage_cmd = {
+	.method = "StorageScan",
+	.resp_name = "storage scan",
+	.oom = "config generate: out of memory",
+	.pack = gen_storage_pack,
+	.unpack = storage_unpack,
+	.free = storage_free,
+};
+
+static int
 generate_run(struct d_cli_ctx *ctx)
 {
-	bool			  json = d_cli_has(ctx, "json");
 	struct ctl_autocfg_args	  args;
+	struct dmg_fanout	  net = {.cmd = &gen_net_cmd, .ctx = ctx};
+	struct dmg_fanout	  sto = {.cmd = &gen_storage_cmd, .ctx = ctx};
 	struct dmg_conn		 *c = NULL;
-	struct ctl_rpc_result	 *nres = NULL, *sres = NULL;
-	struct ctl_net_scan	**nets = NULL;
-	struct ctl_storage_scan **sts = NULL;
 	struct ctl_autocfg_host	 *hosts = NULL;
 	struct ctl_server_config *cfg = NULL;
-	struct dmg_groups	  errs = {0};
 	struct d_errbuf		  eb = {{0}};
 	struct d_sbuf		  err;
-	uint8_t			 *nreq = NULL, *sreq = NULL;
-	size_t			  nlen = 0, slen = 0, i;
-	int			  rc, nfailed, status = 1;
+	int			  rc, status = 1;
 
 	d_sbuf_init(&err);
 	rc = dmg_conn_open(ctx, &c, &eb);
@@ -54,6 +86,7 @@ generate_run(struct d_cli_ctx *ctx)
 		d_sbuf_fini(&err);
 		return dmg_fail(ctx, rc, "%s", eb.msg);
 	}
+	net.c = sto.c = c;
 	/* arguments before any host is contacted */
 	rc = ctl_autocfg_args_parse(ctx, dmg_conn_first_host(c), &args, &eb);
 	if (rc != 0) {
@@ -61,61 +94,30 @@ generate_run(struct d_cli_ctx *ctx)
 		d_sbuf_fini(&err);
 		return eb.msg[0] ? dmg_fail(ctx, rc, "%s", eb.msg) : 1;
 	}
-	rc = ctl_net_scan_req_pack("all", &nreq, &nlen);
+	rc = dmg_fanout_call(&net);
 	if (rc == 0)
-		rc = ctl_storage_scan_req_pack(CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM, &sreq,
-					       &slen);
+		rc = dmg_fanout_call(&sto);
 	if (rc == 0)
-		rc = dmg_fanout(c, "NetworkScan", nreq, nlen, &nres);
+		rc = dmg_fanout_decode(&net);
 	if (rc == 0)
-		rc = dmg_fanout(c, "StorageScan", sreq, slen, &sres);
-	D_ALLOC_ARRAY(nets, c->n);
-	D_ALLOC_ARRAY(sts, c->n);
-	D_ALLOC_ARRAY(hosts, c->n);
-	if (rc != 0 || nets == NULL || sts == NULL || hosts == NULL)
+		rc = dmg_fanout_decode(&sto);
+	D_ALLOC_ARRAY(hosts, c->n > 0 ? c->n : 1);
+	if (rc != 0 || hosts == NULL)
 		goto nomem;
-	for (i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < c->n; i++) {
 		/* one failure per host: the network error if any, else the storage one */
-		if (nres[i].rc == 0) {
-			rc = ctl_net_scan_unpack(nres[i].body, nres[i].body_len, &nets[i], &eb);
-			if (rc != 0)
-				dmg_result_fail(&nres[i], rc, "invalid network scan response: %s",
-						eb.msg);
-		}
-		if (nres[i].rc != 0)
-			continue;
-		if (sres[i].rc == 0) {
-			rc = ctl_storage_scan_unpack(sres[i].body, sres[i].body_len, &sts[i], &eb);
-			if (rc != 0)
-				dmg_result_fail(&sres[i], rc, "invalid storage scan response: %s",
-						eb.msg);
-		}
-		if (sres[i].rc != 0) {
-			nres[i].rc = sres[i].rc;
-			nres[i].err = sres[i].err;
+		if (net.res[i].rc == 0 && sto.res[i].rc != 0) {
+			net.res[i].rc = sto.res[i].rc;
+			net.res[i].err = sto.res[i].err;
 		}
 		hosts[i].hostname = c->display[i];
-		hosts[i].net = nets[i];
-		hosts[i].storage = sts[i];
+		hosts[i].net = net.objs[i];
+		hosts[i].storage = sto.objs[i];
 	}
-	nfailed = dmg_host_errors(c, nres, &errs);
-	if (nfailed < 0)
+	if (dmg_fanout_errors(&net) != 0)
 		goto nomem;
-	if (nfailed > 0) {
-		struct d_json *w = NULL;
-
-		if (json) {
-			w = d_json_create();
-			if (w == NULL)
-				goto nomem;
-			d_json_obj_begin(w, NULL);
-			dmg_errors_json(w, &errs);
-			d_json_obj_end(w);
-		} else {
-			dmg_errors_print(stderr, &errs);
-		}
-		status = dmg_finish(ctx, nfailed, w);
-		d_json_destroy(w);
+	if (net.nfailed > 0) {
+		status = dmg_fanout_report(&net);
 		goto out;
 	}
 	rc = ctl_autocfg_generate(&args.req, hosts, c->n, &cfg, &err);
@@ -124,7 +126,7 @@ generate_run(struct d_cli_ctx *ctx)
 				  rc == -DER_NOMEM ? "out of memory" : (err.buf ? err.buf : ""));
 		goto out;
 	}
-	if (json) {
+	if (d_cli_has(ctx, "json")) {
 		struct d_json *w = d_json_create();
 
 		if (w == NULL)
@@ -146,20 +148,9 @@ nomem:
 	status = dmg_fail(ctx, -DER_NOMEM, "config generate: out of memory");
 out:
 	ctl_server_config_destroy(cfg);
-	for (i = 0; i < c->n; i++) {
-		if (nets != NULL)
-			ctl_net_scan_free(nets[i]);
-		if (sts != NULL)
-			ctl_storage_scan_free(sts[i]);
-	}
-	free(nets);
-	free(sts);
-	free(hosts);
-	dmg_results_free(nres, c->n);
-	dmg_results_free(sres, c->n);
-	dmg_groups_fini(&errs);
-	free(nreq);
-	free(sreq);
+	D_FREE(hosts);
+	dmg_fanout_fini(&net);
+	dmg_fanout_fini(&sto);
 	ctl_autocfg_args_fini(&args);
 	dmg_conn_close(c);
 	d_sbuf_fini(&err);

@@ -22,9 +22,10 @@
 
 /* Every failed result of host i is a host error (upstream's addHostError per result). */
 static int
-add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_resp *r,
-		  struct dmg_groups *errs, bool *failed)
+format_errors(struct dmg_fanout *f, size_t i, struct ctl_host_groups *errs)
 {
+	const struct ctl_format_resp *r = f->objs[i];
+
 	for (size_t k = 0; k < r->nmounts + r->nctrlrs; k++) {
 		const struct ctl_fmt_result *res =
 			k < r->nmounts ? &r->mounts[k] : &r->ctrlrs[k - r->nmounts];
@@ -34,10 +35,9 @@ add_result_errors(const struct dmg_conn *c, size_t i, const struct ctl_format_re
 		if (res->status == 0)
 			continue;
 		ctl_fmt_result_error(res, msg, sizeof(msg));
-		rc = dmg_groups_add(errs, msg, strlen(msg), c->display[i], (int)i);
+		rc = ctl_host_groups_add(errs, msg, strlen(msg), f->c->display[i], (int)i);
 		if (rc != 0)
 			return rc;
-		*failed = true;
 	}
 	return 0;
 }
@@ -67,132 +67,83 @@ ms_host_index(struct dmg_conn *c)
 	return idx;
 }
 
+static size_t
+format_first(struct dmg_fanout *f)
+{
+	return d_cli_has(f->ctx, "force") || d_cli_has(f->ctx, "reformat") ? ms_host_index(f->c)
+									   : SIZE_MAX;
+}
+
+static int
+format_check(struct dmg_fanout *f)
+{
+	if (d_cli_has(f->ctx, "replace") && f->c->n != 1)
+		return dmg_fail(f->ctx, -DER_INVAL,
+				"command expects a single host in hostlist if replace option used");
+	return 0;
+}
+
+static int
+format_pack(const struct d_cli_ctx *ctx, uint8_t **req, size_t *len)
+{
+	bool force = d_cli_has(ctx, "force") || d_cli_has(ctx, "reformat");
+
+	return ctl_format_req_pack(force, d_cli_has(ctx, "replace"), req, len);
+}
+
+DMG_ANSWER_INTO(format, struct ctl_format_resp, ctl_format_resp_unpack, ctl_format_resp_fini)
+
+static int
+format_key(void *obj, uint8_t **key, size_t *len)
+{
+	*key = (uint8_t *)ctl_format_resp_key(obj, len);
+	return *key != NULL ? 0 : -DER_NOMEM;
+}
+
+static void
+format_print(const struct dmg_fanout *f)
+{
+	if (d_cli_has(f->ctx, "verbose"))
+		ctl_format_print_verbose(stdout, f->view, f->ok.n);
+	else
+		ctl_format_print_summary(stdout, f->view, f->ok.n);
+}
+
+static void
+format_json_host(struct d_json *w, const char *key, const void *obj)
+{
+	ctl_format_json_host(w, key, obj);
+}
+
+static void
+format_json(const struct dmg_fanout *f, struct d_json *w)
+{
+	dmg_fanout_json_map(f, w, "HostStorage", "storage", format_json_host);
+}
+
+static const struct dmg_fanout_cmd format_cmd = {
+	.method = "StorageFormat",
+	.name = "storage format",
+	.resp_name = "storage format",
+	.oom = "out of memory collecting storage format results",
+	.view = DMG_VIEW(struct ctl_format_group, hosts, resp),
+	.check = format_check,
+	.pack = format_pack,
+	.first = format_first,
+	.unpack = format_unpack,
+	.key = format_key,
+	.errors = format_errors,
+	.free = format_free,
+	.print = format_print,
+	.json = format_json,
+};
+
 static int
 format_run(struct d_cli_ctx *ctx)
 {
-	bool			 verbose = d_cli_has(ctx, "verbose");
-	bool			 json = d_cli_has(ctx, "json");
-	bool			 force = d_cli_has(ctx, "force") || d_cli_has(ctx, "reformat");
-	bool			 replace = d_cli_has(ctx, "replace");
-	struct dmg_conn		*c = NULL;
-	struct ctl_rpc_result	*res = NULL;
-	struct ctl_format_resp	*resps = NULL;
-	struct ctl_format_group *groups = NULL;
-	struct dmg_groups	 ok = {0}, errs = {0};
-	struct d_errbuf		 eb = {{0}};
-	struct d_json		*w = NULL;
-	bool			*hfail = NULL;
-	uint8_t			*req = NULL;
-	size_t			 req_len = 0, i;
-	int			 rc, nfailed = 0, status = 1;
-
-	if (replace && force)
+	if (d_cli_has(ctx, "replace") && (d_cli_has(ctx, "force") || d_cli_has(ctx, "reformat")))
 		return dmg_fail(ctx, -DER_INVAL, "--replace may not be mixed with --force");
-	rc = dmg_conn_open(ctx, &c, &eb);
-	if (rc != 0)
-		return dmg_fail(ctx, rc, "%s", eb.msg);
-	if (replace && c->n != 1) {
-		status = dmg_fail(ctx, -DER_INVAL,
-				  "command expects a single host in hostlist if replace option "
-				  "used");
-		goto out;
-	}
-	rc = ctl_format_req_pack(force, replace, &req, &req_len);
-	if (rc == 0)
-		rc = dmg_fanout_first(c, "StorageFormat", req, req_len,
-				      force ? ms_host_index(c) : SIZE_MAX, &res);
-	if (rc != 0) {
-		status = dmg_fail(ctx, rc, "storage format: %s", d_errstr(rc));
-		goto out;
-	}
-	D_ALLOC_ARRAY(resps, c->n);
-	D_ALLOC_ARRAY(hfail, c->n);
-	if (resps == NULL || hfail == NULL)
-		goto nomem;
-	for (i = 0; i < c->n; i++) {
-		char  *key;
-		size_t key_len = 0;
-
-		if (res[i].rc != 0)
-			continue;
-		rc = ctl_format_resp_unpack(res[i].body, res[i].body_len, &resps[i], &eb);
-		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid storage format response: %s", eb.msg);
-			continue;
-		}
-		key = ctl_format_resp_key(&resps[i], &key_len);
-		if (key == NULL)
-			goto nomem;
-		rc = dmg_groups_add(&ok, key, key_len, c->display[i], (int)i);
-		free(key);
-		if (rc != 0)
-			goto nomem;
-	}
-	/* a host's error is its RPC failure, or each failed result of its answer */
-	for (i = 0; i < c->n; i++) {
-		if (res[i].rc != 0) {
-			const char *msg = res[i].err.msg[0] ? res[i].err.msg : d_errstr(res[i].rc);
-
-			if (dmg_groups_add(&errs, msg, strlen(msg), c->display[i], (int)i) != 0)
-				goto nomem;
-			nfailed++;
-			continue;
-		}
-		if (add_result_errors(c, i, &resps[i], &errs, &hfail[i]) != 0)
-			goto nomem;
-		if (hfail[i])
-			nfailed++;
-	}
-	if (dmg_groups_finish(&errs) != 0 || dmg_groups_finish(&ok) != 0)
-		goto nomem;
-	D_ALLOC_ARRAY(groups, ok.n > 0 ? ok.n : 1);
-	if (groups == NULL)
-		goto nomem;
-	for (int g = 0; g < ok.n; g++) {
-		groups[g].hosts = ok.v[g].hosts;
-		groups[g].resp = &resps[ok.v[g].rep];
-	}
-
-	if (json) {
-		w = d_json_create();
-		if (w == NULL)
-			goto nomem;
-		d_json_obj_begin(w, NULL);
-		dmg_errors_json(w, &errs);
-		d_json_obj_begin(w, "HostStorage");
-		for (int g = 0; g < ok.n; g++) {
-			char k[24];
-
-			d_json_obj_begin(w, dmg_group_name(&ok.v[g], k, sizeof(k)));
-			ctl_format_json_host(w, "storage", groups[g].resp);
-			d_json_str(w, "hosts", groups[g].hosts);
-			d_json_obj_end(w);
-		}
-		d_json_obj_end(w);
-		d_json_obj_end(w);
-	} else {
-		/* upstream logs the errors (stderr) before the results */
-		dmg_errors_print(stderr, &errs);
-		if (verbose)
-			ctl_format_print_verbose(stdout, groups, ok.n);
-		else
-			ctl_format_print_summary(stdout, groups, ok.n);
-	}
-	status = dmg_finish(ctx, nfailed, w);
-	goto out;
-nomem:
-	status = dmg_fail(ctx, -DER_NOMEM, "out of memory collecting storage format results");
-out:
-	d_json_destroy(w);
-	free(groups);
-	if (resps != NULL)
-		for (i = 0; i < c->n; i++)
-			ctl_format_resp_fini(&resps[i]);
-	free(resps);
-	free(hfail);
-	free(req);
-	dmg_fanout_fini(c, res, &ok, &errs);
-	return status;
+	return dmg_fanout_run(ctx, &format_cmd);
 }
 
 static const struct d_cli_opt format_opts[] = {

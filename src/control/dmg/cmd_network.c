@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
@@ -19,86 +20,60 @@
 #include "control/lib/rpc/rpc.h"
 
 static int
+scan_pack(const struct d_cli_ctx *ctx, uint8_t **req, size_t *len)
+{
+	const char *provider = d_cli_get(ctx, "provider");
+
+	/* "" lets each server use the provider of its own configuration */
+	return ctl_net_scan_req_pack(provider != NULL ? provider : "", req, len);
+}
+
+DMG_ANSWER_NEW(scan, struct ctl_net_scan, ctl_net_scan_unpack, ctl_net_scan_free)
+
+static int
+scan_key(void *obj, uint8_t **key, size_t *len)
+{
+	uint64_t k = ctl_net_scan_key(obj);
+
+	D_ALLOC(*key, sizeof(k));
+	if (*key == NULL)
+		return -DER_NOMEM;
+	memcpy(*key, &k, sizeof(k));
+	*len = sizeof(k);
+	return 0;
+}
+
+static void
+scan_print(const struct dmg_fanout *f)
+{
+	ctl_net_print(stdout, f->view, f->ok.n);
+}
+
+static void
+scan_json(const struct dmg_fanout *f, struct d_json *w)
+{
+	ctl_net_json(w, "HostFabrics", f->view, f->ok.n);
+}
+
+static const struct dmg_fanout_cmd scan_cmd = {
+	.method = "NetworkScan",
+	.name = "network scan",
+	.resp_name = "network scan",
+	.oom = "out of memory collecting network scan results",
+	.errors_stdout = true,
+	.view = DMG_VIEW(struct ctl_net_host_group, hosts, scan),
+	.pack = scan_pack,
+	.unpack = scan_unpack,
+	.key = scan_key,
+	.free = scan_free,
+	.print = scan_print,
+	.json = scan_json,
+};
+
+static int
 scan_run(struct d_cli_ctx *ctx)
 {
-	const char		  *provider = d_cli_get(ctx, "provider");
-	struct dmg_conn		  *c = NULL;
-	struct ctl_rpc_result	  *res = NULL;
-	struct ctl_net_scan	 **scans = NULL;
-	struct ctl_net_host_group *groups = NULL;
-	struct dmg_groups	   ok = {0}, errs = {0};
-	struct d_errbuf		   eb = {{0}};
-	struct d_json		  *w = NULL;
-	uint8_t			  *req = NULL;
-	size_t			   req_len = 0, i;
-	int			   rc, nfailed, status = 1;
-
-	rc = dmg_conn_open(ctx, &c, &eb);
-	if (rc != 0)
-		return dmg_fail(ctx, rc, "%s", eb.msg);
-	/* "" lets each server use the provider of its own configuration */
-	rc = ctl_net_scan_req_pack(provider != NULL ? provider : "", &req, &req_len);
-	if (rc == 0)
-		rc = dmg_fanout(c, "NetworkScan", req, req_len, &res);
-	if (rc != 0) {
-		status = dmg_fail(ctx, rc, "network scan: %s", d_errstr(rc));
-		goto out;
-	}
-	D_ALLOC_ARRAY(scans, c->n);
-	if (scans == NULL)
-		goto nomem;
-	for (i = 0; i < c->n; i++) {
-		uint64_t key;
-
-		if (res[i].rc != 0)
-			continue;
-		rc = ctl_net_scan_unpack(res[i].body, res[i].body_len, &scans[i], &eb);
-		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid network scan response: %s", eb.msg);
-			continue;
-		}
-		key = ctl_net_scan_key(scans[i]);
-		if (dmg_groups_add(&ok, &key, sizeof(key), c->display[i], (int)i) != 0)
-			goto nomem;
-	}
-	nfailed = dmg_host_errors(c, res, &errs);
-	if (nfailed < 0 || dmg_groups_finish(&ok) != 0)
-		goto nomem;
-	D_ALLOC_ARRAY(groups, ok.n > 0 ? ok.n : 1);
-	if (groups == NULL)
-		goto nomem;
-	for (int g = 0; g < ok.n; g++) {
-		groups[g].hosts = ok.v[g].hosts;
-		groups[g].scan = scans[ok.v[g].rep];
-	}
-	if (d_cli_has(ctx, "json")) {
-		w = d_json_create();
-		if (w == NULL)
-			goto nomem;
-		d_json_obj_begin(w, NULL);
-		dmg_errors_json(w, &errs);
-		ctl_net_json(w, "HostFabrics", groups, ok.n);
-		d_json_obj_end(w);
-	} else {
-		dmg_errors_print(stdout, &errs);
-		if (errs.n > 0 && ok.n > 0)
-			fputc('\n', stdout);
-		ctl_net_print(stdout, groups, ok.n);
-	}
-	status = dmg_finish(ctx, nfailed, w);
-	goto out;
-nomem:
-	status = dmg_fail(ctx, -DER_NOMEM, "out of memory collecting network scan results");
-out:
-	d_json_destroy(w);
-	free(groups);
-	if (scans != NULL)
-		for (i = 0; i < c->n; i++)
-			ctl_net_scan_free(scans[i]);
-	free(scans);
-	free(req);
-	dmg_fanout_fini(c, res, &ok, &errs);
-	return status;
+	return dmg_fanout_run(ctx, &scan_cmd);
 }
 
 static const struct d_cli_opt scan_opts[] = {

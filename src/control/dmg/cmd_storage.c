@@ -10,7 +10,8 @@
  *
  * Grouping key: the scan in a canonical form (every list sorted, memory
  * counters that change from second to second zeroed) packed to protobuf
- * bytes; hosts group only when those bytes are equal.
+ * bytes; hosts group only when those bytes are equal.  The pipeline itself
+ * is dmg_fanout_run()'s.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,13 +79,28 @@ canonicalize(struct ctl_storage_scan *s)
 			      cmp_ns);
 }
 
-/* Canonical bytes of a (canonicalized) scan: volatile memory counters left out. */
 static int
-scan_key(struct ctl_storage_scan *s, uint8_t **key, size_t *len)
+scan_pack(const struct d_cli_ctx *ctx, uint8_t **req, size_t *len)
 {
-	struct ctl_meminfo saved = s->mem;
-	int		   rc;
+	unsigned int flags = CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM;
 
+	if (d_cli_has(ctx, "nvme-health"))
+		flags |= CTL_SCAN_HEALTH;
+	return ctl_storage_scan_req_pack(flags, req, len);
+}
+
+DMG_ANSWER_NEW(scan, struct ctl_storage_scan, ctl_storage_scan_unpack, ctl_storage_scan_free)
+
+/* Canonical bytes of a scan: lists sorted, volatile memory counters left out. */
+static int
+scan_key(void *obj, uint8_t **key, size_t *len)
+{
+	struct ctl_storage_scan *s = obj;
+	struct ctl_meminfo	 saved;
+	int			 rc;
+
+	canonicalize(s);
+	saved = s->mem;
 	s->mem.hugepages_free = 0;
 	s->mem.hugepages_rsvd = 0;
 	s->mem.hugepages_surp = 0;
@@ -95,114 +111,51 @@ scan_key(struct ctl_storage_scan *s, uint8_t **key, size_t *len)
 	return rc;
 }
 
+static void
+scan_print(const struct dmg_fanout *f)
+{
+	const struct ctl_storage_group *groups = f->view;
+
+	if (d_cli_has(f->ctx, "nvme-health"))
+		ctl_storage_print_health(stdout, groups, f->ok.n);
+	else if (d_cli_has(f->ctx, "verbose"))
+		ctl_storage_print_verbose(stdout, groups, f->ok.n);
+	else if (f->ok.n > 0)
+		ctl_storage_print_summary(stdout, groups, f->ok.n);
+}
+
+static void
+scan_json_host(struct d_json *w, const char *key, const void *obj)
+{
+	ctl_storage_json_host(w, key, obj);
+}
+
+static void
+scan_json(const struct dmg_fanout *f, struct d_json *w)
+{
+	dmg_fanout_json_map(f, w, "HostStorage", "storage", scan_json_host);
+}
+
+static const struct dmg_fanout_cmd scan_cmd = {
+	.method = "StorageScan",
+	.name = "storage scan",
+	.resp_name = "storage scan",
+	.oom = "out of memory collecting storage scan results",
+	.view = DMG_VIEW(struct ctl_storage_group, hosts, scan),
+	.pack = scan_pack,
+	.unpack = scan_unpack,
+	.key = scan_key,
+	.free = scan_free,
+	.print = scan_print,
+	.json = scan_json,
+};
+
 static int
 scan_run(struct d_cli_ctx *ctx)
 {
-	bool			  verbose = d_cli_has(ctx, "verbose");
-	bool			  health = d_cli_has(ctx, "nvme-health");
-	bool			  json = d_cli_has(ctx, "json");
-	struct dmg_conn		 *c = NULL;
-	struct ctl_rpc_result	 *res = NULL;
-	struct ctl_storage_scan **scans = NULL;
-	struct ctl_storage_group *groups = NULL;
-	struct dmg_groups	  ok = {0}, errs = {0};
-	struct d_errbuf		  eb = {{0}};
-	struct d_json		 *w = NULL;
-	uint8_t			 *req = NULL;
-	size_t			  req_len = 0, i;
-	unsigned int		  flags = CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM;
-	int			  rc, nfailed, status = 1;
-
-	if (verbose && health)
+	if (d_cli_has(ctx, "verbose") && d_cli_has(ctx, "nvme-health"))
 		return dmg_fail(ctx, -DER_INVAL, "cannot use --verbose with --nvme-health");
-	if (health)
-		flags |= CTL_SCAN_HEALTH;
-
-	rc = dmg_conn_open(ctx, &c, &eb);
-	if (rc != 0)
-		return dmg_fail(ctx, rc, "%s", eb.msg);
-	rc = ctl_storage_scan_req_pack(flags, &req, &req_len);
-	if (rc == 0)
-		rc = dmg_fanout(c, "StorageScan", req, req_len, &res);
-	if (rc != 0) {
-		status = dmg_fail(ctx, rc, "storage scan: %s", d_errstr(rc));
-		goto out;
-	}
-	D_ALLOC_ARRAY(scans, c->n);
-	if (scans == NULL)
-		goto nomem;
-	for (i = 0; i < c->n; i++) {
-		uint8_t *key;
-		size_t	 key_len;
-
-		if (res[i].rc != 0)
-			continue;
-		rc = ctl_storage_scan_unpack(res[i].body, res[i].body_len, &scans[i], &eb);
-		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid storage scan response: %s", eb.msg);
-			continue;
-		}
-		canonicalize(scans[i]);
-		rc = scan_key(scans[i], &key, &key_len);
-		if (rc != 0)
-			goto nomem;
-		rc = dmg_groups_add(&ok, key, key_len, c->display[i], (int)i);
-		free(key);
-		if (rc != 0)
-			goto nomem;
-	}
-	nfailed = dmg_host_errors(c, res, &errs);
-	if (nfailed < 0 || dmg_groups_finish(&ok) != 0)
-		goto nomem;
-	D_ALLOC_ARRAY(groups, ok.n > 0 ? ok.n : 1);
-	if (groups == NULL)
-		goto nomem;
-	for (int g = 0; g < ok.n; g++) {
-		groups[g].hosts = ok.v[g].hosts;
-		groups[g].scan = scans[ok.v[g].rep];
-	}
-
-	if (json) {
-		w = d_json_create();
-		if (w == NULL)
-			goto nomem;
-		d_json_obj_begin(w, NULL);
-		dmg_errors_json(w, &errs);
-		d_json_obj_begin(w, "HostStorage");
-		for (int g = 0; g < ok.n; g++) {
-			char k[24];
-
-			d_json_obj_begin(w, dmg_group_name(&ok.v[g], k, sizeof(k)));
-			ctl_storage_json_host(w, "storage", groups[g].scan);
-			d_json_str(w, "hosts", groups[g].hosts);
-			d_json_obj_end(w);
-		}
-		d_json_obj_end(w);
-		d_json_obj_end(w);
-	} else {
-		/* upstream logs storage scan host errors (stderr) before the tables */
-		dmg_errors_print(stderr, &errs);
-		if (health)
-			ctl_storage_print_health(stdout, groups, ok.n);
-		else if (verbose)
-			ctl_storage_print_verbose(stdout, groups, ok.n);
-		else if (ok.n > 0)
-			ctl_storage_print_summary(stdout, groups, ok.n);
-	}
-	status = dmg_finish(ctx, nfailed, w);
-	goto out;
-nomem:
-	status = dmg_fail(ctx, -DER_NOMEM, "out of memory collecting storage scan results");
-out:
-	d_json_destroy(w);
-	free(groups);
-	if (scans != NULL)
-		for (i = 0; i < c->n; i++)
-			ctl_storage_scan_free(scans[i]);
-	free(scans);
-	free(req);
-	dmg_fanout_fini(c, res, &ok, &errs);
-	return status;
+	return dmg_fanout_run(ctx, &scan_cmd);
 }
 
 static const struct d_cli_opt scan_opts[] = {

@@ -28,111 +28,83 @@ const struct d_cli_cmd dmg_version_cmd = {
 	.run = version_run,
 };
 
+DMG_ANSWER_INTO(version, struct ctl_server_version, ctl_server_version_unpack,
+		ctl_server_version_fini)
+
+/* The host name is not part of the key: it differs on every host. */
+static int
+version_key(void *obj, uint8_t **key, size_t *len)
+{
+	const struct ctl_server_version *v = obj;
+	char				*k;
+
+	k = d_asprintf("%s\n%s\n%s", v->name ? v->name : "", v->version ? v->version : "",
+		       v->revision ? v->revision : "");
+	if (k == NULL)
+		return -DER_NOMEM;
+	*key = (uint8_t *)k;
+	*len = strlen(k);
+	return 0;
+}
+
 static void
-print_versions(const struct dmg_groups *ok, const struct ctl_server_version *v)
+version_print(const struct dmg_fanout *f)
 {
 	static const char *const titles[] = {"Hosts", "Component", "Version"};
-	struct d_table		*t = d_table_create(3, titles);
+	struct d_table		*t;
 
+	if (f->ok.n == 0)
+		return;
+	t = d_table_create(3, titles);
 	if (t == NULL)
 		return;
-	for (int g = 0; g < ok->n; g++) {
-		const struct ctl_server_version *sv = &v[ok->v[g].rep];
+	for (int g = 0; g < f->ok.n; g++) {
+		const struct ctl_server_version *sv = dmg_fanout_obj(f, g);
 		char				*ver;
 
 		ver = sv->revision && sv->revision[0]
 			      ? d_asprintf("%s-g%s", sv->version, sv->revision)
 			      : strdup(sv->version);
-		d_table_add(t, ok->v[g].hosts, sv->name, ver);
+		d_table_add(t, f->ok.v[g].hosts, sv->name, ver);
 		free(ver);
 	}
 	d_table_print(t, stdout, 0);
 	d_table_destroy(t);
 }
 
+static void
+version_json(const struct dmg_fanout *f, struct d_json *w)
+{
+	d_json_arr_begin(w, "versions");
+	for (int g = 0; g < f->ok.n; g++) {
+		const struct ctl_server_version *sv = dmg_fanout_obj(f, g);
+
+		d_json_obj_begin(w, NULL);
+		d_json_str(w, "hosts", f->ok.v[g].hosts);
+		d_json_str(w, "name", sv->name);
+		d_json_str(w, "version", sv->version);
+		d_json_str(w, "revision", sv->revision);
+		d_json_obj_end(w);
+	}
+	d_json_arr_end(w);
+}
+
+static const struct dmg_fanout_cmd server_version_cmd = {
+	.method = "GetVersion",
+	.name = "server-version",
+	.resp_name = "version",
+	.oom = "out of memory collecting server versions",
+	.unpack = version_unpack,
+	.key = version_key,
+	.free = version_free,
+	.print = version_print,
+	.json = version_json,
+};
+
 static int
 server_version_run(struct d_cli_ctx *ctx)
 {
-	struct dmg_conn		  *c = NULL;
-	struct ctl_rpc_result	  *res = NULL;
-	struct ctl_server_version *v = NULL;
-	struct dmg_groups	   ok = {0}, errs = {0};
-	struct d_errbuf		   eb = {{0}};
-	struct d_json		  *w = NULL;
-	size_t			   i;
-	int			   rc, nfailed, status = 1;
-
-	rc = dmg_conn_open(ctx, &c, &eb);
-	if (rc != 0)
-		return dmg_fail(ctx, rc, "%s", eb.msg);
-	rc = dmg_fanout(c, "GetVersion", NULL, 0, &res);
-	if (rc != 0) {
-		status = dmg_fail(ctx, rc, "server-version: %s", d_errstr(rc));
-		goto out;
-	}
-	D_ALLOC_ARRAY(v, c->n);
-	if (v == NULL)
-		goto nomem;
-	for (i = 0; i < c->n; i++) {
-		char *key;
-
-		if (res[i].rc != 0)
-			continue;
-		rc = ctl_server_version_unpack(res[i].body, res[i].body_len, &v[i], &eb);
-		if (rc != 0) {
-			dmg_result_fail(&res[i], rc, "invalid version response: %s", eb.msg);
-			continue;
-		}
-		/* the host name is not part of the key: it differs on every host */
-		key = d_asprintf("%s\n%s\n%s", v[i].name ? v[i].name : "",
-				 v[i].version ? v[i].version : "",
-				 v[i].revision ? v[i].revision : "");
-		if (key == NULL ||
-		    dmg_groups_add(&ok, key, strlen(key), c->display[i], (int)i) != 0) {
-			free(key);
-			goto nomem;
-		}
-		free(key);
-	}
-	nfailed = dmg_host_errors(c, res, &errs);
-	if (nfailed < 0 || dmg_groups_finish(&ok) != 0)
-		goto nomem;
-	if (d_cli_has(ctx, "json")) {
-		w = d_json_create();
-		if (w == NULL)
-			goto nomem;
-		d_json_obj_begin(w, NULL);
-		dmg_errors_json(w, &errs);
-		d_json_arr_begin(w, "versions");
-		for (int g = 0; g < ok.n; g++) {
-			const struct ctl_server_version *sv = &v[ok.v[g].rep];
-
-			d_json_obj_begin(w, NULL);
-			d_json_str(w, "hosts", ok.v[g].hosts);
-			d_json_str(w, "name", sv->name);
-			d_json_str(w, "version", sv->version);
-			d_json_str(w, "revision", sv->revision);
-			d_json_obj_end(w);
-		}
-		d_json_arr_end(w);
-		d_json_obj_end(w);
-	} else {
-		dmg_errors_print(stderr, &errs);
-		if (ok.n > 0)
-			print_versions(&ok, v);
-	}
-	status = dmg_finish(ctx, nfailed, w);
-	goto out;
-nomem:
-	status = dmg_fail(ctx, -DER_NOMEM, "out of memory collecting server versions");
-out:
-	d_json_destroy(w);
-	if (v != NULL)
-		for (i = 0; i < c->n; i++)
-			ctl_server_version_fini(&v[i]);
-	free(v);
-	dmg_fanout_fini(c, res, &ok, &errs);
-	return status;
+	return dmg_fanout_run(ctx, &server_version_cmd);
 }
 
 static const struct d_cli_opt server_version_opts[] = {

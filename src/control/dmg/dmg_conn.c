@@ -1,15 +1,13 @@
 /*
  * dmg's connection to the servers (dmg_internal.h): configuration and host
- * list, the TLS client, the fan-out over a bounded pool of threads with a
- * connect deadline and a call deadline per host, grouping of identical
- * results and the host error table.  Nothing here knows what a method
+ * list, the TLS client, the fan-out with dmg's limits (the threads and
+ * deadlines are ctl_rpc_fanout_call()'s), grouping of identical results and
+ * the host error table.  Nothing here knows what a method
  * returns; the commands decode and render.
  */
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -240,45 +238,6 @@ dmg_conn_first_host(const struct dmg_conn *c)
 
 /* ---- fan-out ------------------------------------------------------------------------------ */
 
-struct fanout {
-	struct dmg_conn	      *c;
-	const char	      *method;
-	const void	      *req;
-	size_t		       req_len;
-	struct ctl_rpc_result *res;
-	atomic_size_t	       next;
-	size_t		       skip; /* already called before the fan-out; SIZE_MAX: none */
-};
-
-static void
-call_one(struct fanout *f, size_t i)
-{
-	struct ctl_rpc_result *r = &f->res[i];
-	struct ctl_rpc_conn   *conn = NULL;
-	int64_t		       now = d_tls_now_ms();
-
-	/* separate deadlines: a host that never answers the handshake costs connect_ms */
-	r->rc = ctl_rpc_conn_open(f->c->cl, f->c->targets[i].host, f->c->targets[i].port,
-				  now + f->c->connect_ms, &conn, &r->err);
-	if (r->rc != 0)
-		return;
-	r->rc = ctl_rpc_conn_call(conn, f->method, f->req, f->req_len,
-				  d_tls_now_ms() + f->c->call_ms, &r->body, &r->body_len, &r->err);
-	ctl_rpc_conn_close(conn);
-}
-
-static void *
-fanout_worker(void *arg)
-{
-	struct fanout *f = arg;
-	size_t	       i;
-
-	while ((i = atomic_fetch_add(&f->next, 1)) < f->c->n)
-		if (i != f->skip)
-			call_one(f, i);
-	return NULL;
-}
-
 int
 dmg_fanout(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
 	   struct ctl_rpc_result **results)
@@ -290,38 +249,22 @@ int
 dmg_fanout_first(struct dmg_conn *c, const char *method, const void *req, size_t req_len,
 		 size_t first, struct ctl_rpc_result **results)
 {
-	struct fanout  f = {.c = c, .method = method, .req = req, .req_len = req_len,
-			    .skip = first < c->n ? first : SIZE_MAX};
-	pthread_attr_t attr;
-	pthread_t     *th;
-	size_t	       nth, started = 0;
+	struct ctl_rpc_fanout_opts opts = {.connect_ms = c->connect_ms,
+					   .call_ms = c->call_ms,
+					   .concurrency = c->concurrency,
+					   .first = first};
+	struct ctl_rpc_result	  *res;
+	int			   rc;
 
-	D_ALLOC_ARRAY(f.res, c->n > 0 ? c->n : 1);
-	if (f.res == NULL)
+	D_ALLOC_ARRAY(res, c->n > 0 ? c->n : 1);
+	if (res == NULL)
 		return -DER_NOMEM;
-	atomic_init(&f.next, 0);
-	if (f.skip != SIZE_MAX)
-		call_one(&f, f.skip);
-	nth = (size_t)c->concurrency < c->n ? (size_t)c->concurrency : c->n;
-	D_ALLOC_ARRAY(th, nth > 0 ? nth : 1);
-	if (th == NULL) {
-		free(f.res);
-		return -DER_NOMEM;
+	rc = ctl_rpc_fanout_call(c->cl, c->targets, c->n, method, req, req_len, &opts, res);
+	if (rc != 0) {
+		D_FREE(res);
+		return rc;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	for (size_t i = 0; i < nth; i++) {
-		if (pthread_create(&th[started], &attr, fanout_worker, &f) != 0)
-			break;
-		started++;
-	}
-	pthread_attr_destroy(&attr);
-	if (started == 0)
-		fanout_worker(&f); /* no thread could start: call the hosts one by one */
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
-	*results = f.res;
+	*results = res;
 	return 0;
 }
 
@@ -349,7 +292,7 @@ same_host(const char *a, const char *b)
 			same = x->ai_family == y->ai_family && x->ai_addrlen == y->ai_addrlen &&
 			       ((x->ai_family == AF_INET &&
 				 ((struct sockaddr_in *)x->ai_addr)->sin_addr.s_addr ==
-				     ((struct sockaddr_in *)y->ai_addr)->sin_addr.s_addr) ||
+					 ((struct sockaddr_in *)y->ai_addr)->sin_addr.s_addr) ||
 				(x->ai_family == AF_INET6 &&
 				 memcmp(&((struct sockaddr_in6 *)x->ai_addr)->sin6_addr,
 					&((struct sockaddr_in6 *)y->ai_addr)->sin6_addr,
@@ -373,19 +316,6 @@ dmg_conn_find(const struct dmg_conn *c, const char *host, uint16_t port)
 	return SIZE_MAX;
 }
 
-const char *
-dmg_group_name(const struct dmg_group *g, char *buf, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < g->key_len; i++) {
-		h ^= g->key[i];
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(buf, len, "%llu", (unsigned long long)h);
-	return buf;
-}
-
 void
 dmg_results_free(struct ctl_rpc_result *results, size_t n)
 {
@@ -395,131 +325,17 @@ dmg_results_free(struct ctl_rpc_result *results, size_t n)
 	free(results);
 }
 
-void
-dmg_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	free(r->body);
-	r->body = NULL;
-	r->body_len = 0;
-	r->rc = rc;
-	r->err.kind = CTL_RPC_ERR_PROTO;
-	r->err.status = rc;
-	va_start(ap, fmt);
-	vsnprintf(r->err.msg, sizeof(r->err.msg), fmt, ap);
-	va_end(ap);
-}
-
-/* ---- grouping ----------------------------------------------------------------------------- */
-
-int
-dmg_groups_add(struct dmg_groups *g, const void *key, size_t len, const char *host, int idx)
-{
-	struct dmg_group *grp = NULL;
-	struct d_errbuf	  eb;
-
-	/* few groups in practice (identical hardware): a linear search is enough */
-	for (int i = 0; i < g->n; i++) {
-		if (g->v[i].key_len == len && memcmp(g->v[i].key, key, len) == 0) {
-			grp = &g->v[i];
-			break;
-		}
-	}
-	if (grp == NULL) {
-		if (g->n == g->cap) {
-			int		  cap = g->cap ? g->cap * 2 : 8;
-			struct dmg_group *v = realloc(g->v, sizeof(*v) * (size_t)cap);
-
-			if (v == NULL)
-				return -DER_NOMEM;
-			g->v = v;
-			g->cap = cap;
-		}
-		grp = &g->v[g->n];
-		memset(grp, 0, sizeof(*grp));
-		grp->key = malloc(len > 0 ? len : 1);
-		if (grp->key == NULL || d_hostset_create(&grp->hs) != 0) {
-			free(grp->key);
-			return -DER_NOMEM;
-		}
-		memcpy(grp->key, key, len);
-		grp->key_len = len;
-		grp->rep = idx;
-		g->n++;
-	}
-	g->members++;
-	return d_hostset_insert(grp->hs, host, NULL, &eb);
-}
-
-static int
-group_cmp(const void *a, const void *b)
-{
-	const struct dmg_group *x = a, *y = b;
-
-	return strcmp(x->hosts, y->hosts);
-}
-
-int
-dmg_groups_finish(struct dmg_groups *g)
-{
-	for (int i = 0; i < g->n; i++) {
-		if (g->v[i].hosts == NULL && d_hostset_ranged(g->v[i].hs, &g->v[i].hosts) != 0)
-			return -DER_NOMEM;
-	}
-	if (g->n > 1)
-		qsort(g->v, (size_t)g->n, sizeof(*g->v), group_cmp);
-	return 0;
-}
-
-void
-dmg_fanout_fini(struct dmg_conn *c, struct ctl_rpc_result *res, struct dmg_groups *ok,
-		struct dmg_groups *errs)
-{
-	dmg_groups_fini(ok);
-	dmg_groups_fini(errs);
-	if (c != NULL)
-		dmg_results_free(res, c->n);
-	dmg_conn_close(c);
-}
-
-void
-dmg_groups_fini(struct dmg_groups *g)
-{
-	if (g == NULL)
-		return;
-	for (int i = 0; i < g->n; i++) {
-		free(g->v[i].key);
-		free(g->v[i].hosts);
-		d_hostset_destroy(g->v[i].hs);
-	}
-	free(g->v);
-	memset(g, 0, sizeof(*g));
-}
-
 /* ---- host errors -------------------------------------------------------------------------- */
 
 int
-dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res, struct dmg_groups *errs)
+dmg_host_errors(const struct dmg_conn *c, const struct ctl_rpc_result *res,
+		struct ctl_host_groups *errs)
 {
-	int nfailed = 0, rc;
-
-	for (size_t i = 0; i < c->n; i++) {
-		const char *msg = res[i].err.msg[0] ? res[i].err.msg : d_errstr(res[i].rc);
-
-		if (res[i].rc == 0)
-			continue;
-		rc = dmg_groups_add(errs, msg, strlen(msg), c->display[i], (int)i);
-		if (rc != 0)
-			return rc;
-		nfailed++;
-	}
-	rc = dmg_groups_finish(errs);
-	return rc != 0 ? rc : nfailed;
+	return ctl_rpc_host_errors(res, c->n, (const char *const *)c->display, NULL, NULL, errs);
 }
 
 void
-dmg_errors_print(FILE *out, const struct dmg_groups *errs)
+dmg_errors_print(FILE *out, const struct ctl_host_groups *errs)
 {
 	static const char *const titles[] = {"Hosts", "Error"};
 	struct d_table		*t;
@@ -541,7 +357,7 @@ dmg_errors_print(FILE *out, const struct dmg_groups *errs)
 }
 
 void
-dmg_errors_json(struct d_json *w, const struct dmg_groups *errs)
+dmg_errors_json(struct d_json *w, const struct ctl_host_groups *errs)
 {
 	d_json_obj_begin(w, "host_errors");
 	for (int i = 0; i < errs->n; i++) {

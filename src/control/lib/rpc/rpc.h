@@ -13,7 +13,8 @@
  *
  * Client: ctl_rpc_call() / ctl_rpc_conn_*() with one absolute deadline over
  * resolve, connect, handshake and I/O; failures come back categorised in a
- * struct ctl_rpc_error.  ctl_rpc_fanout() calls many hosts in parallel.
+ * struct ctl_rpc_error.  ctl_rpc_fanout_call() calls many hosts in parallel
+ * (rpc_fanout.c).
  *
  * This module never logs: servers report events through a notify callback.
  * Both ends set SIGPIPE to SIG_IGN when it is at its default (a peer that
@@ -259,16 +260,93 @@ struct ctl_rpc_result {
 	struct ctl_rpc_error err;
 };
 
+/* ---- fan-out (rpc_fanout.c) ------------------------------------------------------- */
+
+struct ctl_rpc_fanout_opts {
+	int    connect_ms;  /* resolve + connect + TLS handshake, per host */
+	int    call_ms;	    /* the call once connected; 0: within the connect deadline */
+	int    concurrency; /* hosts contacted at once; 0: 64 */
+	size_t first;	    /* target called alone before all the others; SIZE_MAX: none */
+};
+
 /*
- * Call `method` with the same body on every target, at most `concurrency`
- * (0: 64) at a time, each within `timeout_ms`.  results[i] belongs to
- * targets[i].  Returns 0 when the calls ran (each result has its own rc), or
- * -DER_NOMEM / -DER_INVAL when none could be started.
+ * Call `method` with the same body on every target over a bounded pool of
+ * threads.  results[i] (caller's array of n) belongs to targets[i] and is
+ * overwritten.  With `first` < n that target is called, and has answered or
+ * failed, before any other is contacted.  Returns 0 when the calls ran (each
+ * result has its own rc and categorised error), -DER_NOMEM when none could be
+ * started, -DER_INVAL for missing arrays.
  */
-int  ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
-		    const char *method, const void *req, size_t req_len, int timeout_ms,
-		    int concurrency, struct ctl_rpc_result *results);
+int ctl_rpc_fanout_call(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, size_t n,
+			const char *method, const void *req, size_t req_len,
+			const struct ctl_rpc_fanout_opts *opts, struct ctl_rpc_result *results);
+
+/*
+ * The same with one deadline of `timeout_ms` per host over connect and call,
+ * at most `concurrency` (0: 64) at a time.  -DER_INVAL also for n < 0.
+ */
+int ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
+		   const char *method, const void *req, size_t req_len, int timeout_ms,
+		   int concurrency, struct ctl_rpc_result *results);
+/* Free the bodies of n results (the array itself is the caller's). */
 void ctl_rpc_results_fini(struct ctl_rpc_result *results, int n);
+
+/* The error text of a failed result: its message, else the text of its rc. */
+const char *ctl_rpc_result_msg(const struct ctl_rpc_result *r);
+
+/*
+ * Mark a result failed with rc and a reason, dropping its body (a caller that
+ * cannot decode an answer makes it that host's error).
+ */
+void ctl_rpc_result_fail(struct ctl_rpc_result *r, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Hosts grouped by identical key bytes (a canonical form of their answer, or
+ * an error text), each group with its ranged hostset ("wolf-[1-4]").
+ */
+struct d_hostset;
+
+struct ctl_host_group {
+	uint8_t		 *key;
+	size_t		  key_len;
+	int		  rep; /* result index of the first member (its answer is shown) */
+	struct d_hostset *hs;
+	char		 *hosts; /* ranged hostset, after ctl_host_groups_finish() */
+};
+
+struct ctl_host_groups {
+	struct ctl_host_group *v;
+	int		       n;
+	int		       cap;
+	size_t		       members; /* additions, a host added twice counting twice */
+};
+
+/* Add `host` (result index `idx`) to the group of key[0..len), new or not.  -DER_NOMEM. */
+int ctl_host_groups_add(struct ctl_host_groups *g, const void *key, size_t len, const char *host,
+			int idx);
+/* Compute the ranged hostsets and sort the groups by them.  -DER_NOMEM. */
+int ctl_host_groups_finish(struct ctl_host_groups *g);
+/* Free every group; `g` is empty again (and may be NULL). */
+void ctl_host_groups_fini(struct ctl_host_groups *g);
+
+/*
+ * Name of a group in JSON host maps (upstream: a hash of the result): the
+ * 64-bit FNV-1a of its key in decimal, into buf (>= 21 bytes); returns buf.
+ */
+const char *ctl_host_group_name(const struct ctl_host_group *g, char *buf, size_t len);
+
+/* Errors inside the successful answer of host i, added to errs; 0 or -DER_*. */
+typedef int (*ctl_host_errors_t)(void *arg, size_t i, struct ctl_host_groups *errs);
+
+/*
+ * Group the hosts of n results by error text into `errs` and finish it: a
+ * failed result (rc != 0) adds its ctl_rpc_result_msg(), a successful one
+ * what `more` (may be NULL) finds in its answer, host by host in order under
+ * hosts[i].  Returns the number of hosts with at least one error, or -DER_*.
+ */
+int ctl_rpc_host_errors(const struct ctl_rpc_result *res, size_t n, const char *const *hosts,
+			ctl_host_errors_t more, void *arg, struct ctl_host_groups *errs);
 
 /* ==== protobuf conversions ========================================================= */
 

@@ -1,8 +1,8 @@
 /*
  * Control RPC client (see rpc.h): resolve with getaddrinfo_a so a slow
  * resolver cannot outlive the deadline, non-blocking connect, TLS handshake,
- * request/response over one connection, and a worker-pool fan-out over many
- * hosts sharing one TLS context.  Every failure is categorised
+ * request/response over one connection (the fan-out over many hosts sharing
+ * one TLS context is rpc_fanout.c).  Every failure is categorised
  * (struct ctl_rpc_error) with the short reason dmg prints.  Nothing here logs.
  */
 #include <errno.h>
@@ -11,9 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,9 +20,6 @@
 #include "control/lib/rpc/rpc.h"
 #include "control/lib/rpc/rpc_internal.h"
 #include "proto/ctl.pb-c.h"
-
-#define FANOUT_STACK_SIZE (512 * 1024)
-#define DEFAULT_FANOUT	  64
 
 static const char *const kind_names[] = {
 	[CTL_RPC_ERR_NONE] = "ok",
@@ -506,91 +501,4 @@ ctl_rpc_call(struct ctl_rpc_client *cl, const char *host, uint16_t port, const c
 	rc = ctl_rpc_conn_call(conn, method, req, req_len, deadline, resp, resp_len, err);
 	ctl_rpc_conn_close(conn);
 	return rc;
-}
-
-/* ---------------------------------------------------------------------- */
-
-struct fanout {
-	struct ctl_rpc_client	    *cl;
-	const struct ctl_rpc_target *targets;
-	int			     n;
-	const char		    *method;
-	const void		    *req;
-	size_t			     req_len;
-	int			     timeout_ms;
-	struct ctl_rpc_result	    *results;
-	atomic_int		     next;
-};
-
-static void *
-fanout_worker(void *arg)
-{
-	struct fanout *f = arg;
-	int	       i;
-
-	while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
-		struct ctl_rpc_result *r = &f->results[i];
-
-		memset(r, 0, sizeof(*r));
-		r->rc = ctl_rpc_call(f->cl, f->targets[i].host, f->targets[i].port, f->method,
-				     f->req, f->req_len, f->timeout_ms, &r->body, &r->body_len,
-				     &r->err);
-	}
-	return NULL;
-}
-
-int
-ctl_rpc_fanout(struct ctl_rpc_client *cl, const struct ctl_rpc_target *targets, int n,
-	       const char *method, const void *req, size_t req_len, int timeout_ms, int concurrency,
-	       struct ctl_rpc_result *results)
-{
-	struct fanout  f = {.cl = cl,
-			    .targets = targets,
-			    .n = n,
-			    .method = method,
-			    .req = req,
-			    .req_len = req_len,
-			    .timeout_ms = timeout_ms,
-			    .results = results};
-	pthread_attr_t attr;
-	pthread_t     *th;
-	int	       nth, started = 0;
-
-	if (n < 0 || (n > 0 && (targets == NULL || results == NULL)))
-		return -DER_INVAL;
-	if (n == 0)
-		return 0;
-	atomic_init(&f.next, 0);
-	nth = concurrency > 0 ? concurrency : DEFAULT_FANOUT;
-	if (nth > n)
-		nth = n;
-	th = calloc((size_t)nth, sizeof(*th));
-	if (th == NULL)
-		return -DER_NOMEM;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, FANOUT_STACK_SIZE);
-	for (int i = 0; i < nth; i++) {
-		if (pthread_create(&th[started], &attr, fanout_worker, &f) != 0)
-			break;
-		started++;
-	}
-	pthread_attr_destroy(&attr);
-	if (started == 0)
-		fanout_worker(&f); /* no thread could start: do it here, serially */
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
-	return 0;
-}
-
-void
-ctl_rpc_results_fini(struct ctl_rpc_result *results, int n)
-{
-	if (results == NULL)
-		return;
-	for (int i = 0; i < n; i++) {
-		free(results[i].body);
-		results[i].body = NULL;
-		results[i].body_len = 0;
-	}
 }
