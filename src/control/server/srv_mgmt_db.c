@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/log.h"
-#include "control/lib/storage/storage.h"
 #include "control/server/srv_mgmt_internal.h"
 #include "control/server/srv_storage.h"
 
@@ -216,21 +216,29 @@ srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 {
 	struct d_errbuf web;
 	char	       *text = ctl_membership_to_text(ms->m);
+	const char     *slash = strrchr(ms->db_path, '/');
+	const char     *advice = "";
+	char		dir[sizeof(ms->db_path)];
 	int		rc;
 
+	snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - ms->db_path) : 0,
+		 ms->db_path);
 	if (text == NULL) {
 		rc = -DER_NOMEM;
 		d_errbuf_set(&web, "out of memory");
 	} else {
 		rc = mkdir_parents(ms->db_path, &web);
-		if (rc == 0)
-			rc = ctl_file_write_atomic(ms->db_path, text, strlen(text), 0600, &web);
+		if (rc == 0) {
+			rc = d_file_write_atomic(ms->db_path, text, strlen(text), 0600, &web);
+			if (rc != 0 && access(dir, W_OK) != 0)
+				advice = "; check that the directory exists and is writable";
+		}
 	}
 	free(text);
 	if (rc != 0) {
-		D_ERROR("management service: cannot save %s: %s", ms->db_path, web.msg);
-		d_errbuf_set(eb, "the management service cannot save its database %s: %s",
-			     ms->db_path, web.msg);
+		D_ERROR("management service: cannot save %s: %s%s", ms->db_path, web.msg, advice);
+		d_errbuf_set(eb, "the management service cannot save its database %s: %s%s",
+			     ms->db_path, web.msg, advice);
 		drop(ms);
 		return rc;
 	}

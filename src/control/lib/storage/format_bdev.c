@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/yaml_doc.h"
 #include "control/lib/hw/hw.h"
@@ -547,9 +548,10 @@ out:
 int
 ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_errbuf *eb)
 {
-	char  path[PATH_MAX];
-	char *text;
-	int   rc;
+	struct d_errbuf web;
+	char		path[PATH_MAX];
+	char	       *text;
+	int		rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, CTL_NVME_CONF_NAME) >=
 	    sizeof(path)) {
@@ -561,8 +563,13 @@ ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_
 		d_errbuf_set(eb, "out of memory writing %s", path);
 		return -DER_NOMEM;
 	}
-	rc = ctl_file_write_atomic(path, text, strlen(text), 0644, eb);
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
 	free(text);
+	if (rc != 0)
+		d_errbuf_set(eb, "%s%s", web.msg,
+			     access(dir, W_OK) != 0
+				     ? "; check that the directory exists and is writable"
+				     : "");
 	return rc;
 }
 

@@ -2,9 +2,8 @@
  * The engine superblock: a small YAML file at <scm_mount>/superblock with
  * upstream's keys (yaml.v2 lower-cases Go field names: version, uuid,
  * system, rank, uri, validrank, hostfaultdomain, plus our incarnation),
- * written atomically and read back strictly.  Also the atomic file writer
- * shared by everything format writes.  Does not decide when a superblock is
- * created; that is the format flow's job.
+ * written atomically and read back strictly.  Does not decide when a
+ * superblock is created; that is the format flow's job.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,87 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/yaml_doc.h"
 #include "control/lib/storage/storage.h"
-
-int
-ctl_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		      struct d_errbuf *eb)
-{
-	char        tmp[PATH_MAX];
-	char        dir[PATH_MAX];
-	const char *slash;
-	const char *p = data;
-	int         fd = -1;
-	int         dfd = -1;
-	int         rc;
-
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp)) {
-		d_errbuf_set(eb, "path %s is too long", path);
-		return -DER_INVAL;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot create a file in %s: %s; check that the directory exists "
-				 "and is writable", dir, strerror(errno));
-		return rc;
-	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot sync %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot close %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0'; /* renamed: nothing to clean up any more */
-	/* The rename itself is only durable once the directory is synced. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot sync directory %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp[0] != '\0')
-		unlink(tmp);
-	return rc;
-}
 
 static bool
 uuid_valid(const char *s)
@@ -338,9 +259,10 @@ ctl_superblock_path(const char *dir, char *buf, size_t len)
 int
 ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_errbuf *eb)
 {
-	char  path[PATH_MAX];
-	char *text;
-	int   rc;
+	struct d_errbuf web;
+	char		path[PATH_MAX];
+	char	       *text;
+	int		rc;
 
 	if (ctl_superblock_path(dir, path, sizeof(path)) != 0) {
 		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
@@ -351,8 +273,13 @@ ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_
 		d_errbuf_set(eb, "out of memory writing %s", path);
 		return -DER_NOMEM;
 	}
-	rc = ctl_file_write_atomic(path, text, strlen(text), 0644, eb);
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
 	free(text);
+	if (rc != 0)
+		d_errbuf_set(eb, "%s%s", web.msg,
+			     access(dir, W_OK) != 0
+				     ? "; check that the directory exists and is writable"
+				     : "");
 	return rc;
 }
 
