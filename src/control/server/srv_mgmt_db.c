@@ -175,37 +175,6 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 	return 0;
 }
 
-/* mkdir -p of the directory part of `path`. */
-static int
-mkdir_parents(const char *path, struct d_errbuf *eb)
-{
-	char *p = strdup(path);
-	char *s;
-	int   rc = 0;
-
-	if (p == NULL)
-		return -DER_NOMEM;
-	s = strrchr(p, '/');
-	if (s != NULL)
-		*s = '\0';
-	for (s = p + 1; rc == 0; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot create directory %s: %s", p, strerror(errno));
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /*
  * Write the membership (lock held).  On failure the in-memory change is
  * dropped with the rest (reloaded from the file by the next request), so
@@ -227,7 +196,7 @@ srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 		rc = -DER_NOMEM;
 		d_errbuf_set(&web, "out of memory");
 	} else {
-		rc = mkdir_parents(ms->db_path, &web);
+		rc = d_mkdir_p(dir, 0700, &web);
 		if (rc == 0) {
 			rc = d_file_write_atomic(ms->db_path, text, strlen(text), 0600, &web);
 			if (rc != 0 && access(dir, W_OK) != 0)

@@ -23,27 +23,6 @@
 
 #define GB 1000000000ULL
 
-static int
-mkdir_parents(const char *file, struct d_errbuf *eb)
-{
-	char path[PATH_MAX];
-	char *p;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s", file) >= sizeof(path)) {
-		d_errbuf_set(eb, "path %s is too long", file);
-		return -DER_INVAL;
-	}
-	for (p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			d_errbuf_set(eb, "cannot create directory %s: %s", path, strerror(errno));
-			return d_errno2der(errno);
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 int
 ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
 {
@@ -58,11 +37,21 @@ ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
 	size = (uint64_t)t->bdev_size * GB / CTL_AIO_BLOCK_SIZE * CTL_AIO_BLOCK_SIZE;
 	for (i = 0; i < t->bdev_list.n; i++) {
 		const char *path = t->bdev_list.v[i];
+		const char *slash = strrchr(path, '/');
+		char	    dir[PATH_MAX];
 		int         fd;
 
-		rc = mkdir_parents(path, eb);
-		if (rc != 0)
-			return rc;
+		if (strlen(path) >= sizeof(dir)) {
+			d_errbuf_set(eb, "path %s is too long", path);
+			return -DER_INVAL;
+		}
+		/* "/f" and "f" have no directory to create */
+		if (slash != NULL && slash != path) {
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+			rc = d_mkdir_p(dir, 0755, eb);
+			if (rc != 0)
+				return rc;
+		}
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			d_errbuf_set(eb, "cannot create bdev file %s: %s", path, strerror(errno));
