@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,50 +50,6 @@ drop(struct srv_mgmt *ms)
 	ctl_membership_destroy(ms->m);
 	ms->m = NULL;
 	ms->on_disk = false;
-}
-
-static int
-read_file(const char *path, char **out, struct d_errbuf *eb)
-{
-	FILE  *f = fopen(path, "re");
-	char  *buf = NULL;
-	size_t cap = 0, len = 0;
-
-	if (f == NULL) {
-		if (errno != ENOENT)
-			d_errbuf_set(eb, "cannot open %s: %s", path, strerror(errno));
-		return errno == ENOENT ? -DER_NONEXIST : d_errno2der(errno);
-	}
-	for (;;) {
-		size_t n;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (nb == NULL) {
-				free(buf);
-				fclose(f);
-				d_errbuf_set(eb, "out of memory reading %s", path);
-				return -DER_NOMEM;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		d_errbuf_set(eb, "cannot read %s", path);
-		return -DER_IO;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
 }
 
 /*
@@ -141,7 +96,7 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 		drop(ms);
 	}
 	if (ms->m == NULL) {
-		rc = read_file(ms->db_path, &text, &peb);
+		rc = d_file_read(ms->db_path, SIZE_MAX, &text, NULL, &peb);
 		if (rc == -DER_NONEXIST) {
 			rc = ctl_membership_create(&ms->m);
 			if (rc != 0) {

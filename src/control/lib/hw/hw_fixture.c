@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/hw/hw_internal.h"
 
@@ -414,7 +415,7 @@ fx_nvme_namespaces(const char *path, struct ctl_nvme_ctrlr *c, struct d_errbuf *
 	int	    lineno = 0;
 	int	    rc;
 
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	for (p = text; *p != '\0' && rc == 0;) {
@@ -483,7 +484,7 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 
 	/* Health problems are per controller, like an ioctl failure on a real device. */
 	stg_pathf(path, sizeof(path), "%s/health", dir);
-	if (stg_read_file(path, &text, NULL) != 0) {
+	if (d_file_read(path, SIZE_MAX, &text, NULL, NULL) != 0) {
 		/* Relative to the fixture root, so outputs do not depend on where it is. */
 		c->info = d_asprintf("health: cannot read %s/%s/health: %s", FX_NVME, name,
 				     strerror(errno));
@@ -740,7 +741,7 @@ fx_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
 	int   rc;
 
 	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_MEMINFO);
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, path, mi, eb);
@@ -765,7 +766,7 @@ fx_hugepages_set(uint64_t nr, struct d_errbuf *eb)
 	int		   rc;
 
 	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_MEMINFO);
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, path, &mi, eb);

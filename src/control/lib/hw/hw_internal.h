@@ -20,8 +20,6 @@
 
 /* ---- hw_util.c ------------------------------------------------------------------- */
 
-/* Read a whole (small) file; *out is NUL-terminated, trailing newline kept. */
-int stg_read_file(const char *path, char **out, struct d_errbuf *eb);
 /* Read the first line of a file (no newline) into buf. */
 int stg_read_line(const char *path, char *buf, size_t len, struct d_errbuf *eb);
 /* Read an unsigned integer (decimal or 0x hex) from a one-value file. */

@@ -565,34 +565,20 @@ ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_
 int
 ctl_nvme_conf_read(const char *dir, struct ctl_nvme_conf *conf, struct d_errbuf *eb)
 {
-	char               path[PATH_MAX];
-	FILE              *f;
-	struct d_sbuf      sb;
-	char               buf[4096];
-	size_t             n;
-	int                rc;
+	char   path[PATH_MAX];
+	char  *text = NULL;
+	size_t len;
+	int    rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, CTL_NVME_CONF_NAME) >=
 	    sizeof(path)) {
 		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
 		return -DER_INVAL;
 	}
-	f = fopen(path, "re");
-	if (f == NULL) {
-		rc = errno == ENOENT ? -DER_NONEXIST : d_errno2der(errno);
-		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
+	rc = d_file_read(path, SIZE_MAX, &text, &len, eb);
+	if (rc != 0)
 		return rc;
-	}
-	d_sbuf_init(&sb);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		d_sbuf_putn(&sb, buf, n);
-	fclose(f);
-	if (sb.failed) {
-		d_sbuf_fini(&sb);
-		d_errbuf_set(eb, "out of memory reading %s", path);
-		return -DER_NOMEM;
-	}
-	rc = ctl_nvme_conf_parse(path, sb.buf != NULL ? sb.buf : "", sb.len, conf, eb);
-	d_sbuf_fini(&sb);
+	rc = ctl_nvme_conf_parse(path, text, len, conf, eb);
+	D_FREE(text);
 	return rc;
 }

@@ -6,7 +6,6 @@
  * superblock is created; that is the format flow's job.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -286,19 +285,17 @@ ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_
 int
 ctl_superblock_read(const char *dir, struct ctl_superblock *sb, struct d_errbuf *eb)
 {
-	char        path[PATH_MAX];
-	char       *text = NULL;
+	char	    path[PATH_MAX];
+	char	   *text = NULL;
 	struct stat st;
-	FILE       *f = NULL;
-	size_t      n;
-	int         rc;
+	size_t	    n;
+	int	    rc;
 
 	if (ctl_superblock_path(dir, path, sizeof(path)) != 0) {
 		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
 		return -DER_INVAL;
 	}
-	f = fopen(path, "re");
-	if (f == NULL) {
+	if (stat(path, &st) != 0) {
 		rc = d_errno2der(errno);
 		if (errno == ENOENT)
 			d_errbuf_set(eb, "no superblock at %s: the engine's storage is not "
@@ -307,28 +304,17 @@ ctl_superblock_read(const char *dir, struct ctl_superblock *sb, struct d_errbuf 
 			d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+	/* checked before opening: a FIFO or a device is never read */
+	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
 		d_errbuf_set(eb, "%s is not a superblock file (not a regular file of at most 1 MiB)",
 			     path);
-		rc = -DER_INVAL;
-		goto out;
+		return -DER_INVAL;
 	}
-	D_ALLOC(text, (size_t)st.st_size + 1);
-	if (text == NULL) {
-		rc = -DER_NOMEM;
-		d_errbuf_set(eb, "out of memory reading %s", path);
-		goto out;
-	}
-	n = fread(text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		rc = -DER_IO;
-		d_errbuf_set(eb, "cannot read %s: I/O error", path);
-		goto out;
-	}
+	rc = d_file_read(path, 1 << 20, &text, &n, eb);
+	if (rc != 0)
+		return rc;
 	rc = ctl_superblock_parse(path, text, n, sb, eb);
-out:
-	free(text);
-	fclose(f);
+	D_FREE(text);
 	return rc;
 }
 

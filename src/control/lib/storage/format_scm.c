@@ -111,32 +111,6 @@ bad:
 	return 0;
 }
 
-static int
-read_mountinfo(char **out, struct d_errbuf *eb)
-{
-	struct d_sbuf sb;
-	char          buf[4096];
-	size_t        n;
-	FILE         *f;
-
-	f = fopen(MOUNTINFO, "re");
-	if (f == NULL) {
-		d_errbuf_set(eb, "cannot read %s: %s", MOUNTINFO, strerror(errno));
-		return d_errno2der(errno);
-	}
-	d_sbuf_init(&sb);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		d_sbuf_putn(&sb, buf, n);
-	fclose(f);
-	if (sb.failed) {
-		d_sbuf_fini(&sb);
-		d_errbuf_set(eb, "out of memory reading %s", MOUNTINFO);
-		return -DER_NOMEM;
-	}
-	*out = d_sbuf_take(&sb);
-	return 0;
-}
-
 int
 ctl_mount_lookup(const char *dir, struct ctl_mount *out, struct d_errbuf *eb)
 {
@@ -150,7 +124,7 @@ ctl_mount_lookup(const char *dir, struct ctl_mount *out, struct d_errbuf *eb)
 		d_errbuf_set(eb, "cannot resolve %s: %s", dir, strerror(errno));
 		return d_errno2der(errno);
 	}
-	rc = read_mountinfo(&text, eb);
+	rc = d_file_read(MOUNTINFO, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_mountinfo_find(text, MOUNTINFO, real, out, eb);
