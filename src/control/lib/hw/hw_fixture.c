@@ -546,7 +546,7 @@ fx_write_attr(const char *dir, const char *name, const char *val, struct d_errbu
 
 	stg_pathf(path, sizeof(path), "%s/%s", dir, name);
 	stg_pathf(line, sizeof(line), "%s\n", val);
-	return stg_write_file(path, line, eb);
+	return d_file_write_atomic(path, line, strlen(line), 0644, eb);
 }
 
 static int
@@ -611,7 +611,7 @@ fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 		return d_errno2der(errno);
 	}
 	stg_pathf(path, sizeof(path), "%s/%s/%s", root, FX_DEV, blockdev);
-	return stg_write_file(path, "", eb);
+	return d_file_write_atomic(path, "", 0, 0644, eb);
 }
 
 static int
@@ -799,7 +799,7 @@ fx_hugepages_set(uint64_t nr, struct d_errbuf *eb)
 		rc = -DER_NOMEM;
 		d_errbuf_set(eb, "out of memory rewriting %s", path);
 	} else {
-		rc = stg_write_file(path, sb.buf != NULL ? sb.buf : "", eb);
+		rc = d_file_write_atomic(path, sb.buf, sb.len, 0644, eb);
 	}
 	d_sbuf_fini(&sb);
 out:

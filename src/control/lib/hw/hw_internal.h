@@ -26,7 +26,11 @@ int stg_read_line(const char *path, char *buf, size_t len, struct d_errbuf *eb);
 int stg_read_u64(const char *path, uint64_t *out, struct d_errbuf *eb);
 /* Read a signed integer from a one-value file. */
 int stg_read_i64(const char *path, int64_t *out, struct d_errbuf *eb);
-/* Write a string to a file (truncating, creating 0644). */
+/*
+ * Write a string to a kernel attribute file (/proc/sys, sysfs) with one
+ * open(2) and write(2), as the kernel wants it: such a file cannot be
+ * replaced.  Files we own are replaced with d_file_write_atomic().
+ */
 int stg_write_file(const char *path, const char *text, struct d_errbuf *eb);
 /* snprintf for paths (truncation is checked by the callers' later open()). */
 void stg_pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -16,7 +16,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -27,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/storage/storage.h"
 
@@ -476,8 +476,8 @@ state_write(uint64_t before, uint64_t reserved, const char *user, struct d_errbu
 {
 	const struct ctl_hw_ops *hw = ctl_hw();
 	char			 dir[PATH_LEN], path[PATH_LEN];
-	FILE			*f = NULL;
-	int			 fd, rc = 0;
+	char			*text;
+	int			 rc;
 
 	hw->path(CTL_HW_RUN, NULL, dir, sizeof(dir));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -485,27 +485,16 @@ state_write(uint64_t before, uint64_t reserved, const char *user, struct d_errbu
 		return d_errno2der(errno);
 	}
 	hw->path(CTL_HW_RUN, NVME_STATE_NAME, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		f = fdopen(fd, "w");
-	if (f == NULL) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return rc;
+	text = d_asprintf("# written by daos_server nvme prepare, read by nvme reset\n"
+			  "hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
+			  "\ntarget_user = %s\n",
+			  before, reserved, user);
+	if (text == NULL) {
+		d_errbuf_set(eb, "out of memory writing %s", path);
+		return -DER_NOMEM;
 	}
-	fprintf(f,
-		"# written by daos_server nvme prepare, read by nvme reset\n"
-		"hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
-		"\ntarget_user = %s\n",
-		before, reserved, user);
-	if (ferror(f))
-		rc = d_errno2der(errno);
-	if (fclose(f) != 0 && rc == 0)
-		rc = d_errno2der(errno);
-	if (rc != 0)
-		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, eb);
+	D_FREE(text);
 	return rc;
 }
 
