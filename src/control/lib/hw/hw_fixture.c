@@ -172,7 +172,7 @@ fx_region(const char *dir, const char *name, struct ctl_scm_region *r, struct d_
 	uint64_t id;
 	int	 rc;
 
-	if (strncmp(name, "region", 6) != 0 || stg_parse_u64(name + 6, &id) != 0) {
+	if (strncmp(name, "region", 6) != 0 || d_parse_u64(name + 6, &id) != 0) {
 		d_errbuf_set(eb, "%s: region directories are named region<N>", dir);
 		return -DER_INVAL;
 	}
@@ -378,7 +378,7 @@ stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health 
 		      : health_keys[i].kind == HK_U16 ? UINT16_MAX
 		      : health_keys[i].kind == HK_U32 ? UINT32_MAX
 						      : UINT64_MAX;
-		if (stg_parse_u64(val, &v) != 0 || v > max) {
+		if (d_parse_u64(val, &v) != 0 || v > max) {
 			d_errbuf_set(eb,
 				     "%s:%d: %s: expected an integer between 0 and %" PRIu64
 				     ", got \"%s\"",

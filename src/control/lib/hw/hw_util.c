@@ -63,7 +63,7 @@ stg_read_u64(const char *path, uint64_t *out, struct d_errbuf *eb)
 	rc = stg_read_line(path, line, sizeof(line), eb);
 	if (rc != 0)
 		return rc;
-	if (stg_parse_u64(line, out) != 0) {
+	if (d_parse_u64(line, out) != 0) {
 		d_errbuf_set(eb, "%s:1: expected a non-negative integer, got \"%s\"", path, line);
 		return -DER_INVAL;
 	}
@@ -206,11 +206,11 @@ stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h)
 			h->link_neg_speed = ctl_pci_link_speed_parse(line);
 			break;
 		case 2:
-			if (stg_parse_u64(line, &w) == 0)
+			if (d_parse_u64(line, &w) == 0)
 				h->link_max_width = (uint32_t)w;
 			break;
 		default:
-			if (stg_parse_u64(line, &w) == 0)
+			if (d_parse_u64(line, &w) == 0)
 				h->link_neg_width = (uint32_t)w;
 			break;
 		}
