@@ -711,6 +711,11 @@ test_nvme_conf_malformed(void **state)
 			"{\"params\": {\"name\": \"AIO_x\", \"filename\": \"/f\"},\n"
 			" \"method\": \"bdev_aio_create\"}]}]}",
 			"name must be AIO_<host>_<index>_<tier>_<roles>");
+	/* the three numbers are plain decimals */
+	expect_bad_conf("{\"subsystems\": [\n{\"subsystem\": \"bdev\", \"config\": [\n"
+			"{\"params\": {\"name\": \"AIO_x_1_+1_0\", \"filename\": \"/f\"},\n"
+			" \"method\": \"bdev_aio_create\"}]}]}",
+			"name must be AIO_<host>_<index>_<tier>_<roles>");
 	expect_bad_conf("{\"subsystems\": [\n{\"subsystem\": \"bdev\", \"config\": [\n"
 			"{\"params\": {\"name\": \"AIO_x_1_1_0\", \"filename\": \"/f\",\n"
 			" \"block_size\": \"big\"}, \"method\": \"bdev_aio_create\"}]}]}",

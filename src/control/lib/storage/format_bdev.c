@@ -351,15 +351,10 @@ decode_name(const char *name, const char *pfx, struct ctl_nvme_conf_dev *d)
 		return false;
 	snprintf(buf, sizeof(buf), "%s", name + strlen(pfx));
 	for (i = 2; i >= 0; i--) {
-		char         *us = strrchr(buf, '_');
-		char         *end;
-		unsigned long n;
+		char	*us = strrchr(buf, '_');
+		uint64_t n;
 
-		if (us == NULL || us[1] == '\0')
-			return false;
-		errno = 0;
-		n = strtoul(us + 1, &end, 10);
-		if (*end != '\0' || errno != 0 || n > UINT32_MAX)
+		if (us == NULL || d_parse_u64(us + 1, &n) != 0 || n > UINT32_MAX)
 			return false;
 		v[i] = (uint32_t)n;
 		*us = '\0';

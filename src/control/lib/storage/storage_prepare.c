@@ -429,6 +429,24 @@ nvme_chown(const struct nvme_sel *sel, uid_t uid, gid_t gid, const char *who, FI
 	return 0;
 }
 
+/* "<key> = <decimal>" on a line of the state file, blanks optional around '='. */
+static bool
+state_value(const char *line, const char *key, uint64_t *v)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) != 0)
+		return false;
+	line += n + strspn(line + n, " \t");
+	if (*line++ != '=')
+		return false;
+	line += strspn(line, " \t");
+	n = strspn(line, "0123456789");
+	if (line[n + strspn(line + n, " \t\r\n")] != '\0')
+		return false;
+	return d_parse_u64n(line, n, v) == 0;
+}
+
 /* The state file: "hugepages_before = N" and "hugepages_reserved = M". */
 static int
 state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errbuf *eb)
@@ -445,12 +463,12 @@ state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errb
 		return rc;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long v;
+		uint64_t v;
 
-		if (sscanf(line, "hugepages_before = %llu", &v) == 1) {
+		if (state_value(line, "hugepages_before", &v)) {
 			*before = v;
 			seen |= 1;
-		} else if (sscanf(line, "hugepages_reserved = %llu", &v) == 1) {
+		} else if (state_value(line, "hugepages_reserved", &v)) {
 			*reserved = v;
 			seen |= 2;
 		}
