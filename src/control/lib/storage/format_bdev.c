@@ -19,7 +19,7 @@
 #include "common/json.h"
 #include "common/yaml_doc.h"
 #include "control/lib/hw/hw.h"
-#include "control/lib/storage/storage.h"
+#include "control/lib/storage/storage_internal.h"
 
 #define GB 1000000000ULL
 
@@ -532,28 +532,11 @@ out:
 int
 ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_errbuf *eb)
 {
-	struct d_errbuf web;
-	char		path[PATH_MAX];
-	char	       *text;
-	int		rc;
+	char *text = ctl_nvme_conf_format(conf);
+	int   rc;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, CTL_NVME_CONF_NAME) >=
-	    sizeof(path)) {
-		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
-		return -DER_INVAL;
-	}
-	text = ctl_nvme_conf_format(conf);
-	if (text == NULL) {
-		d_errbuf_set(eb, "out of memory writing %s", path);
-		return -DER_NOMEM;
-	}
-	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
+	rc = ctl_scm_file_write(dir, CTL_NVME_CONF_NAME, text, eb);
 	free(text);
-	if (rc != 0)
-		d_errbuf_set(eb, "%s%s", web.msg,
-			     access(dir, W_OK) != 0
-				     ? "; check that the directory exists and is writable"
-				     : "");
 	return rc;
 }
 

@@ -15,7 +15,7 @@
 
 #include "common/fs.h"
 #include "common/yaml_doc.h"
-#include "control/lib/storage/storage.h"
+#include "control/lib/storage/storage_internal.h"
 
 static bool
 uuid_valid(const char *s)
@@ -248,6 +248,30 @@ out:
 }
 
 int
+ctl_scm_file_write(const char *dir, const char *name, const char *text, struct d_errbuf *eb)
+{
+	struct d_errbuf web;
+	char		path[PATH_MAX];
+	int		rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
+		return -DER_INVAL;
+	}
+	if (text == NULL) {
+		d_errbuf_set(eb, "out of memory writing %s", path);
+		return -DER_NOMEM;
+	}
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
+	if (rc != 0)
+		d_errbuf_set(eb, "%s%s", web.msg,
+			     access(dir, W_OK) != 0
+				     ? "; check that the directory exists and is writable"
+				     : "");
+	return rc;
+}
+
+int
 ctl_superblock_path(const char *dir, char *buf, size_t len)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s", dir, CTL_SUPERBLOCK_NAME) >= len)
@@ -258,27 +282,11 @@ ctl_superblock_path(const char *dir, char *buf, size_t len)
 int
 ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_errbuf *eb)
 {
-	struct d_errbuf web;
-	char		path[PATH_MAX];
-	char	       *text;
-	int		rc;
+	char *text = ctl_superblock_format(sb);
+	int   rc;
 
-	if (ctl_superblock_path(dir, path, sizeof(path)) != 0) {
-		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
-		return -DER_INVAL;
-	}
-	text = ctl_superblock_format(sb);
-	if (text == NULL) {
-		d_errbuf_set(eb, "out of memory writing %s", path);
-		return -DER_NOMEM;
-	}
-	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
+	rc = ctl_scm_file_write(dir, CTL_SUPERBLOCK_NAME, text, eb);
 	free(text);
-	if (rc != 0)
-		d_errbuf_set(eb, "%s%s", web.msg,
-			     access(dir, W_OK) != 0
-				     ? "; check that the directory exists and is writable"
-				     : "");
 	return rc;
 }
 
