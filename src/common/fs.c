@@ -84,7 +84,7 @@ d_file_read(const char *path, size_t max, char **buf, size_t *len, struct d_errb
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot open %s: %s", path, strerror(errno));
+		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
 		return rc;
 	}
 	if (fstat(fd, &st) != 0) {
@@ -93,7 +93,7 @@ d_file_read(const char *path, size_t max, char **buf, size_t *len, struct d_errb
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		d_errbuf_set(eb, "cannot read %s: it is a directory", path);
+		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(EISDIR));
 		rc = -DER_INVAL;
 		goto out;
 	}
@@ -153,7 +153,7 @@ read_err:
 	goto out;
 nomem:
 	rc = -DER_NOMEM;
-	d_errbuf_set(eb, "cannot read %s: out of memory", path);
+	d_errbuf_set(eb, "out of memory reading %s", path);
 out:
 	D_FREE(b);
 	close(fd);

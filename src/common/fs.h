@@ -33,7 +33,9 @@ int d_mkdir_p(const char *path, mode_t mode, struct d_errbuf *eb);
  * \return 0; -DER_OVERFLOW when the file holds more than \a max bytes (SIZE_MAX
  * for no bound); -DER_INVAL when \a path is a directory; -DER_NONEXIST when
  * there is no such file; -DER_NOMEM; the open(2)/read(2) error otherwise
- * (-DER_NO_PERM, -DER_IO, ...).
+ * (-DER_NO_PERM, -DER_IO, ...).  The message is "cannot read <path>: <reason
+ * as strerror(3) says it>" whether open(2) or read(2) failed (a directory:
+ * "Is a directory"), or "out of memory reading <path>".
  */
 int d_file_read(const char *path, size_t max, char **buf, size_t *len, struct d_errbuf *eb);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pb.h"
 #include "control/dmg/dmg_cmds.h"
 #include "control/dmg/dmg_internal.h"
 #include "control/lib/render/render.h"
@@ -202,13 +203,10 @@ query_run(struct d_cli_ctx *ctx)
 	req.ranks = (char *)ranks;
 	req.hosts = (char *)hosts;
 	req.state_mask = mask;
-	len = mgmt__system_query_req__get_packed_size(&req);
-	body = malloc(len > 0 ? len : 1);
-	if (body == NULL) {
+	if (d_pb_pack(&req.base, &body, &len) != 0) {
 		status = dmg_fail(ctx, -DER_NOMEM, "system query failed: out of memory");
 		goto out;
 	}
-	mgmt__system_query_req__pack(&req, body);
 	rc = ms_call(c, "SystemQuery", body, len, c->call_ms, &resp, &resp_len, &eb);
 	if (rc != 0) {
 		status = dmg_fail(ctx, rc, "system query failed: %s", eb.msg);
@@ -281,10 +279,7 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 		q.hosts = (char *)hosts;
 		q.force = d_cli_has(ctx, "force");
 		q.ignore_admin_excluded = d_cli_has(ctx, "ignore-admin-excluded");
-		len = mgmt__system_stop_req__get_packed_size(&q);
-		body = malloc(len > 0 ? len : 1);
-		if (body != NULL)
-			mgmt__system_stop_req__pack(&q, body);
+		rc = d_pb_pack(&q.base, &body, &len);
 	} else if (act == SYS_START) {
 		Mgmt__SystemStartReq q = MGMT__SYSTEM_START_REQ__INIT;
 
@@ -292,20 +287,14 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 		q.ranks = (char *)ranks;
 		q.hosts = (char *)hosts;
 		q.ignore_admin_excluded = d_cli_has(ctx, "ignore-admin-excluded");
-		len = mgmt__system_start_req__get_packed_size(&q);
-		body = malloc(len > 0 ? len : 1);
-		if (body != NULL)
-			mgmt__system_start_req__pack(&q, body);
+		rc = d_pb_pack(&q.base, &body, &len);
 	} else {
 		Mgmt__SystemEraseReq q = MGMT__SYSTEM_ERASE_REQ__INIT;
 
 		q.sys = (char *)sys_name(c);
-		len = mgmt__system_erase_req__get_packed_size(&q);
-		body = malloc(len > 0 ? len : 1);
-		if (body != NULL)
-			mgmt__system_erase_req__pack(&q, body);
+		rc = d_pb_pack(&q.base, &body, &len);
 	}
-	if (body == NULL) {
+	if (rc != 0) {
 		status = dmg_fail(ctx, -DER_NOMEM, "%s failed: out of memory", what[act]);
 		goto out;
 	}

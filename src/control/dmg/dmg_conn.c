@@ -38,13 +38,9 @@ int
 dmg_env_int(const char *name, int deflt)
 {
 	const char *v = getenv(name);
-	char	   *end;
-	long	    x;
+	uint64_t    x;
 
-	if (v == NULL || *v == '\0')
-		return deflt;
-	x = strtol(v, &end, 10);
-	if (*end != '\0' || x <= 0 || x > 86400000)
+	if (d_parse_u64(v, &x) != 0 || x == 0 || x > 86400000)
 		return deflt;
 	return (int)x;
 }

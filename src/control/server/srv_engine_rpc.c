@@ -16,6 +16,7 @@
 
 #include "common/hostlist.h"
 #include "common/log.h"
+#include "common/pb.h"
 #include "common/tls.h"
 #include "control/lib/storage/storage.h"
 #include "control/server/srv_engine_internal.h"
@@ -164,13 +165,7 @@ pack_results(struct srv_engines *en, enum rank_action act, struct rank_slot *slo
 	}
 	r.n_results = (size_t)n;
 	r.results = ptrs;
-	*resp_len = ctl__ranks_resp__get_packed_size(&r);
-	*resp = malloc(*resp_len ? *resp_len : 1);
-	if (*resp == NULL) {
-		rc = -DER_NOMEM;
-		goto out;
-	}
-	ctl__ranks_resp__pack(&r, *resp);
+	rc = d_pb_pack(&r.base, resp, resp_len);
 out:
 	free(res);
 	free(ptrs);

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/pb.h"
 #include "control/lib/storage/storage.h"
 #include "control/server/srv_engine_internal.h"
 #include "proto/mgmt.pb-c.h"
@@ -108,11 +109,8 @@ join_loop(struct srv_engines *en, struct srv_inst *in, uint64_t gen, Mgmt__JoinR
 	rc = ms_target(st->cfg, host, sizeof(host), &port, eb);
 	if (rc != 0)
 		return rc;
-	len = mgmt__join_req__get_packed_size(req);
-	body = malloc(len ? len : 1);
-	if (body == NULL)
+	if (d_pb_pack(&req->base, &body, &len) != 0)
 		return -DER_NOMEM;
-	mgmt__join_req__pack(req, body);
 	for (int attempt = 1;; attempt++) {
 		struct ctl_rpc_error err = {0};
 
@@ -335,14 +333,12 @@ event_main(void *p)
 	req.incarnation = a->incarnation;
 	req.hostname = en->st->hostname;
 	req.msg = a->msg;
-	len = mgmt__cluster_event_req__get_packed_size(&req);
-	body = malloc(len ? len : 1);
-	if (body == NULL || ms_target(en->st->cfg, host, sizeof(host), &port, &eb) != 0) {
+	if (d_pb_pack(&req.base, &body, &len) != 0 ||
+	    ms_target(en->st->cfg, host, sizeof(host), &port, &eb) != 0) {
 		D_WARN("rank %u: cannot report the engine's death: %s", a->rank,
 		       body ? eb.msg : "out of memory");
 		goto out;
 	}
-	mgmt__cluster_event_req__pack(&req, body);
 	for (int i = 1; i <= EVENT_TRIES; i++) {
 		struct ctl_rpc_error err = {0};
 		uint8_t		    *resp = NULL;

@@ -82,13 +82,11 @@ srv_ms_bad_request(const char *what, struct d_errbuf *eb)
 }
 
 int
-srv_ms_pack_done(size_t len, uint8_t *buf, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+srv_ms_pack(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	if (buf == NULL) {
+	int rc = d_pb_pack(msg, resp, resp_len);
+
+	if (rc != 0)
 		d_errbuf_set(eb, "out of memory encoding the response");
-		return -DER_NOMEM;
-	}
-	*resp = buf;
-	*resp_len = len;
-	return 0;
+	return rc;
 }

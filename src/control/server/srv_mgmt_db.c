@@ -13,12 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/log.h"
-#include "control/lib/storage/storage.h"
 #include "control/server/srv_mgmt_internal.h"
 #include "control/server/srv_storage.h"
 
@@ -51,50 +50,6 @@ drop(struct srv_mgmt *ms)
 	ctl_membership_destroy(ms->m);
 	ms->m = NULL;
 	ms->on_disk = false;
-}
-
-static int
-read_file(const char *path, char **out, struct d_errbuf *eb)
-{
-	FILE  *f = fopen(path, "re");
-	char  *buf = NULL;
-	size_t cap = 0, len = 0;
-
-	if (f == NULL) {
-		if (errno != ENOENT)
-			d_errbuf_set(eb, "cannot open %s: %s", path, strerror(errno));
-		return errno == ENOENT ? -DER_NONEXIST : d_errno2der(errno);
-	}
-	for (;;) {
-		size_t n;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (nb == NULL) {
-				free(buf);
-				fclose(f);
-				d_errbuf_set(eb, "out of memory reading %s", path);
-				return -DER_NOMEM;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		d_errbuf_set(eb, "cannot read %s", path);
-		return -DER_IO;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
 }
 
 /*
@@ -141,7 +96,7 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 		drop(ms);
 	}
 	if (ms->m == NULL) {
-		rc = read_file(ms->db_path, &text, &peb);
+		rc = d_file_read(ms->db_path, SIZE_MAX, &text, NULL, &peb);
 		if (rc == -DER_NONEXIST) {
 			rc = ctl_membership_create(&ms->m);
 			if (rc != 0) {
@@ -175,37 +130,6 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 	return 0;
 }
 
-/* mkdir -p of the directory part of `path`. */
-static int
-mkdir_parents(const char *path, struct d_errbuf *eb)
-{
-	char *p = strdup(path);
-	char *s;
-	int   rc = 0;
-
-	if (p == NULL)
-		return -DER_NOMEM;
-	s = strrchr(p, '/');
-	if (s != NULL)
-		*s = '\0';
-	for (s = p + 1; rc == 0; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot create directory %s: %s", p, strerror(errno));
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /*
  * Write the membership (lock held).  On failure the in-memory change is
  * dropped with the rest (reloaded from the file by the next request), so
@@ -216,21 +140,29 @@ srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 {
 	struct d_errbuf web;
 	char	       *text = ctl_membership_to_text(ms->m);
+	const char     *slash = strrchr(ms->db_path, '/');
+	const char     *advice = "";
+	char		dir[sizeof(ms->db_path)];
 	int		rc;
 
+	snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - ms->db_path) : 0,
+		 ms->db_path);
 	if (text == NULL) {
 		rc = -DER_NOMEM;
 		d_errbuf_set(&web, "out of memory");
 	} else {
-		rc = mkdir_parents(ms->db_path, &web);
-		if (rc == 0)
-			rc = ctl_file_write_atomic(ms->db_path, text, strlen(text), 0600, &web);
+		rc = d_mkdir_p(dir, 0700, &web);
+		if (rc == 0) {
+			rc = d_file_write_atomic(ms->db_path, text, strlen(text), 0600, &web);
+			if (rc != 0 && access(dir, W_OK) != 0)
+				advice = "; check that the directory exists and is writable";
+		}
 	}
 	free(text);
 	if (rc != 0) {
-		D_ERROR("management service: cannot save %s: %s", ms->db_path, web.msg);
-		d_errbuf_set(eb, "the management service cannot save its database %s: %s",
-			     ms->db_path, web.msg);
+		D_ERROR("management service: cannot save %s: %s%s", ms->db_path, web.msg, advice);
+		d_errbuf_set(eb, "the management service cannot save its database %s: %s%s",
+			     ms->db_path, web.msg, advice);
 		drop(ms);
 		return rc;
 	}

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 
 #include "common/hostlist.h"
+#include "common/pb.h"
 #include "control/server/srv_mgmt.h"
 
 struct srv_mgmt {
@@ -77,19 +78,9 @@ int	    srv_ms_not_leader(const struct srv_state *st, struct d_errbuf *eb);
 int	    srv_ms_check_sys(const struct srv_state *st, const char *sys, struct d_errbuf *eb);
 /* -DER_PROTO: the body of a `what` request does not decode. */
 int	    srv_ms_bad_request(const char *what, struct d_errbuf *eb);
-/* The response packed into buf (NULL: out of memory) handed to the caller. */
-int	    srv_ms_pack_done(size_t len, uint8_t *buf, uint8_t **resp, size_t *resp_len,
-			     struct d_errbuf *eb);
-
-/* Pack a protobuf-c message of `type` into a new buffer as the response. */
-#define MS_PACK(type, msg, resp, resp_len, eb)                                                     \
-	({                                                                                         \
-		size_t	 _l = type##__get_packed_size(msg);                                        \
-		uint8_t *_b = malloc(_l > 0 ? _l : 1);                                             \
-		if (_b != NULL)                                                                    \
-			type##__pack(msg, _b);                                                     \
-		srv_ms_pack_done(_l, _b, resp, resp_len, eb);                                      \
-	})
+/* The response `msg` (&m.base) packed into a new buffer (d_pb_pack); -DER_NOMEM. */
+int	    srv_ms_pack(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len,
+			struct d_errbuf *eb);
 
 /* ---- plans: members grouped by host (srv_mgmt_plan.c) -------------------------------------- */
 

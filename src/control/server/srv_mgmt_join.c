@@ -129,7 +129,7 @@ srv_h_join(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 		out.faultdomain = jr->srvfaultdomain;
 		out.map_version = (uint32_t)r.map_version;
 		out.localjoin = peer_is_local(peer->addr);
-		rc = MS_PACK(mgmt__join_resp, &out, resp, resp_len, eb);
+		rc = srv_ms_pack(&out.base, resp, resp_len, eb);
 	}
 	mgmt__join_req__free_unpacked(jr, NULL);
 	return rc;
@@ -187,6 +187,6 @@ unlock:
 	pthread_mutex_unlock(&ms->lock);
 	mgmt__cluster_event_req__free_unpacked(ev, NULL);
 	if (rc == 0)
-		rc = MS_PACK(mgmt__cluster_event_resp, &out, resp, resp_len, eb);
+		rc = srv_ms_pack(&out.base, resp, resp_len, eb);
 	return rc;
 }

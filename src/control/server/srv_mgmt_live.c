@@ -298,14 +298,11 @@ static int
 live_period(void)
 {
 	const char *s = getenv(MS_LIVE_ENV);
-	char	   *end;
-	long	    v;
+	uint64_t    v;
 
 	if (s == NULL || s[0] == '\0')
 		return MS_LIVE_PERIOD_MS;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v > 3600000)
+	if (d_parse_u64(s, &v) != 0 || v > 3600000)
 		return -1;
 	return (int)v;
 }

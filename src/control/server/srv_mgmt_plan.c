@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/pb.h"
 #include "control/server/srv_mgmt_internal.h"
 #include "proto/ctl.pb-c.h"
 
@@ -164,13 +165,10 @@ srv_ms_plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bo
 			return -DER_NOMEM;
 		rq.ranks = ranks;
 		rq.force = force;
-		h->body_len = ctl__ranks_req__get_packed_size(&rq);
-		h->body = malloc(h->body_len > 0 ? h->body_len : 1);
-		if (h->body == NULL) {
+		if (d_pb_pack(&rq.base, &h->body, &h->body_len) != 0) {
 			free(ranks);
 			return -DER_NOMEM;
 		}
-		ctl__ranks_req__pack(&rq, h->body);
 		free(ranks);
 	}
 	D_DEBUG("management service: %s on %zu hosts", method, p->nh);

@@ -47,7 +47,7 @@ srv_h_leader_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	out.current_leader = (char *)srv_ms_leader(st);
 	out.n_replicas = st->cfg->mgmt_svc_replicas.n;
 	out.replicas = st->cfg->mgmt_svc_replicas.v;
-	return MS_PACK(mgmt__leader_query_resp, &out, resp, resp_len, eb);
+	return srv_ms_pack(&out.base, resp, resp_len, eb);
 }
 
 static void
@@ -124,7 +124,7 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 		out.absenthosts = sel.absent_hosts;
 		out.map_version = ctl_membership_map_version(ms->m);
 		/* packed under the lock: the members point into the membership */
-		rc = MS_PACK(mgmt__system_query_resp, &out, resp, resp_len, eb);
+		rc = srv_ms_pack(&out.base, resp, resp_len, eb);
 	}
 	pthread_mutex_unlock(&ms->lock);
 out:
@@ -428,7 +428,7 @@ stop_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **re
 
 	out.results = v, out.n_results = n;
 	out.absentranks = p->absent_ranks, out.absenthosts = p->absent_hosts;
-	return MS_PACK(mgmt__system_stop_resp, &out, resp, resp_len, eb);
+	return srv_ms_pack(&out.base, resp, resp_len, eb);
 }
 
 static ProtobufCMessage *
@@ -459,7 +459,7 @@ start_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **r
 
 	out.results = v, out.n_results = n;
 	out.absentranks = p->absent_ranks, out.absenthosts = p->absent_hosts;
-	return MS_PACK(mgmt__system_start_resp, &out, resp, resp_len, eb);
+	return srv_ms_pack(&out.base, resp, resp_len, eb);
 }
 
 int
@@ -566,7 +566,7 @@ srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	rp = result_ptrs(&r);
 	out.n_results = r.n;
 	out.results = rp;
-	rc = rp == NULL ? -DER_NOMEM : MS_PACK(mgmt__system_erase_resp, &out, resp, resp_len, eb);
+	rc = rp == NULL ? -DER_NOMEM : srv_ms_pack(&out.base, resp, resp_len, eb);
 out:
 	free(rp);
 	free(running);

@@ -24,11 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daos_build.h"
 #include "common/cli.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/tls.h"
 #include "control/lib/config/config.h"
@@ -94,46 +94,6 @@ on_rpc_event(void *arg, enum ctl_rpc_event ev, const char *msg)
 		D_WARN("%s", msg);
 	else
 		D_DEBUG("%s", msg);
-}
-
-/* mkdir -p with mode 0755 for every directory created. */
-static int
-mkdir_p(const char *dir, struct d_errbuf *eb)
-{
-	char *p = d_asprintf("%s", dir);
-	char *s;
-	int   rc = 0;
-
-	if (p == NULL) {
-		d_errbuf_set(eb, "out of memory");
-		return -DER_NOMEM;
-	}
-	for (s = p + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot create socket_dir %s: %s (at %s)", dir,
-				     strerror(errno), p);
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	if (rc == 0) {
-		struct stat st;
-
-		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			d_errbuf_set(eb, "socket_dir %s is not a directory", dir);
-			rc = -DER_NOTDIR;
-		}
-	}
-	free(p);
-	return rc;
 }
 
 /* First IPv4 address of `iface`, into buf. */
@@ -266,7 +226,7 @@ start_run(struct d_cli_ctx *ctx)
 	struct ctl_rpc_server	 *srv = NULL;
 	struct srv_state	  st = {0};
 	struct srv_mgmt_live	 *live = NULL;
-	struct d_errbuf		  eb = {{0}};
+	struct d_errbuf		  eb = {{0}}, web;
 	struct d_diags		  notes;
 	char			 *path = NULL, *active = NULL;
 	char			  addr[INET_ADDRSTRLEN] = "0.0.0.0";
@@ -287,7 +247,9 @@ start_run(struct d_cli_ctx *ctx)
 	if (rc != 0)
 		goto out;
 
-	rc = mkdir_p(cfg->socket_dir, &eb);
+	rc = d_mkdir_p(cfg->socket_dir, 0755, &web);
+	if (rc != 0)
+		d_errbuf_set(&eb, "cannot create socket_dir %s: %s", cfg->socket_dir, web.msg);
 	if (rc == 0)
 		rc = srv_lock_take(cfg->socket_dir, &lock_fd, &eb);
 	if (rc == 0 && cfg->control_iface != NULL)

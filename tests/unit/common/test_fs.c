@@ -337,12 +337,14 @@ test_read_missing(void **state)
 	eb.msg[0] = '\0';
 	assert_int_equal(d_file_read(at("nothing-here"), 100, &b, &n, &eb), -DER_NONEXIST);
 	assert_non_null(strstr(eb.msg, at("nothing-here")));
+	assert_non_null(strstr(eb.msg, "cannot read "));
+	assert_non_null(strstr(eb.msg, ": No such file or directory"));
 	assert_string_equal(b, "untouched");
 	assert_int_equal(n, 77);
 	assert_int_equal(d_file_read(at("no/such/dir"), 100, &b, &n, NULL), -DER_NONEXIST);
 	eb.msg[0] = '\0';
 	assert_int_equal(d_file_read(g_dir, 100, &b, &n, &eb), -DER_INVAL);
-	assert_non_null(strstr(eb.msg, "is a directory"));
+	assert_non_null(strstr(eb.msg, ": Is a directory"));
 	put(at("f"), "x");
 	assert_int_equal(d_file_read(at("f/x"), 100, &b, &n, &eb), -DER_NOTDIR);
 	assert_string_equal(b, "untouched");

@@ -180,6 +180,7 @@ test_atomic_write_failure(void **state)
 	snprintf(dir, sizeof(dir), "%s/nonexistent", tmpdir);
 	assert_int_not_equal(ctl_superblock_write(dir, &a, &eb), 0);
 	assert_non_null(strstr(eb.msg, dir));
+	assert_non_null(strstr(eb.msg, "; check that the directory exists and is writable"));
 
 	/* Read-only directory: the old superblock survives whole, no temporary remains. */
 	snprintf(dir, sizeof(dir), "%s/ro", tmpdir);
@@ -198,6 +199,7 @@ test_atomic_write_failure(void **state)
 	eb.msg[0] = '\0';
 	assert_int_not_equal(ctl_superblock_write(dir, &a, &eb), 0);
 	assert_non_null(strstr(eb.msg, dir));
+	assert_non_null(strstr(eb.msg, "; check that the directory exists and is writable"));
 	after = slurp(path);
 	assert_string_equal(before, after);
 	assert_int_equal(count_entries(dir), 1);
@@ -707,6 +709,11 @@ test_nvme_conf_malformed(void **state)
 			"daos_nvme.conf:3: bdev_nvme_attach_controller: missing key \"traddr\"");
 	expect_bad_conf("{\"subsystems\": [\n{\"subsystem\": \"bdev\", \"config\": [\n"
 			"{\"params\": {\"name\": \"AIO_x\", \"filename\": \"/f\"},\n"
+			" \"method\": \"bdev_aio_create\"}]}]}",
+			"name must be AIO_<host>_<index>_<tier>_<roles>");
+	/* the three numbers are plain decimals */
+	expect_bad_conf("{\"subsystems\": [\n{\"subsystem\": \"bdev\", \"config\": [\n"
+			"{\"params\": {\"name\": \"AIO_x_1_+1_0\", \"filename\": \"/f\"},\n"
 			" \"method\": \"bdev_aio_create\"}]}]}",
 			"name must be AIO_<host>_<index>_<tier>_<roles>");
 	expect_bad_conf("{\"subsystems\": [\n{\"subsystem\": \"bdev\", \"config\": [\n"

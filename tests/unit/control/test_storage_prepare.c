@@ -5,6 +5,7 @@
  * (non-root, bad lists, absent devices, bad counts) leaving the copy as it
  * was.  Needs root (chown); skipped otherwise.
  */
+#include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -336,35 +337,61 @@ test_nvme_errors(void **state)
 static void
 test_nvme_state_errors(void **state)
 {
+	static const char *const bad_states[] = {
+		"hugepages_before = 1\n",
+		"hugepages_before = 1\nhugepages_reserved = -1\n",
+		"hugepages_before = 0x1\nhugepages_reserved = 2\n",
+		"hugepages_before = 1\nhugepages_reserved = 2 pages\n",
+		"hugepages_before = 1\nhugepages_reserved = 18446744073709551616\n",
+	};
 	struct ctl_nvme_prepare_req req = {.target_user = "nobody"};
 	struct d_errbuf		    eb = {{0}};
 	char			    path[8192];
+	glob_t			    g;
 	FILE			   *f;
 
 	(void)state;
 	use_copy("hosts/wolf");
-	/* Something that is not a file where the state goes: prepare says it cannot write it. */
+	/*
+	 * Something that is not a file where the state goes: prepare says it cannot
+	 * replace it, and leaves no temporary file behind.
+	 */
 	snprintf(path, sizeof(path), "%s/storage/run", root);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/storage/run/nvme_prepare.state", root);
 	assert_int_equal(mkdir(path, 0755), 0);
 	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_MISC);
-	assert_non_null(strstr(eb.msg, "cannot write "));
+	assert_non_null(strstr(eb.msg, "cannot rename "));
 	assert_non_null(strstr(eb.msg, "nvme_prepare.state: Is a directory"));
+	snprintf(path, sizeof(path), "%s/storage/run/nvme_prepare.state.tmp*", root);
+	assert_int_equal(glob(path, 0, NULL, &g), GLOB_NOMATCH);
+	snprintf(path, sizeof(path), "%s/storage/run/nvme_prepare.state", root);
 	/* ... and reset that it cannot read it. */
 	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_MISC);
 	assert_non_null(strstr(eb.msg, "cannot read "));
 	assert_int_equal(rmdir(path), 0);
 
-	/* A state file without the two counts: reset stops and says what to check. */
+	/*
+	 * A state file without the two counts, or with one that is not a plain
+	 * decimal: reset stops and says what to check.
+	 */
+	for (size_t i = 0; i < D_ARRAY_SIZE(bad_states); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(bad_states[i], f);
+		fclose(f);
+		assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_INVAL);
+		assert_non_null(strstr(eb.msg, "malformed (expected hugepages_before and "
+					       "hugepages_reserved)"));
+		assert_int_equal(unlink(path), 0);
+	}
+	/* Blanks around '=' are optional: this one is read, and reset removes it. */
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fputs("hugepages_before = 1\n", f);
+	fputs("hugepages_before=1\nhugepages_reserved =\t2 \ntarget_user = nobody\n", f);
 	fclose(f);
-	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), -DER_INVAL);
-	assert_non_null(strstr(eb.msg, "malformed (expected hugepages_before and "
-				       "hugepages_reserved)"));
-	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ctl_nvme_reset(&req, NULL, &eb), 0);
+	assert_int_equal(access(path, F_OK), -1);
 
 	/* A file where the run directory goes. */
 	snprintf(path, sizeof(path), "%s/storage/run", root);
@@ -374,7 +401,7 @@ test_nvme_state_errors(void **state)
 	fclose(f);
 	req.nr_hugepages = 512; /* more than the first prepare reserved: the state is written */
 	assert_int_equal(ctl_nvme_prepare(&req, NULL, &eb), -DER_NOTDIR);
-	assert_non_null(strstr(eb.msg, "nvme_prepare.state: Not a directory"));
+	assert_non_null(strstr(eb.msg, "storage/run: Not a directory"));
 	req.nr_hugepages = 0;
 
 	/* Lists with empty entries and the most entries their length allows. */

@@ -137,10 +137,18 @@ test_meminfo_parse(void **state)
 	assert_non_null(strstr(eb.msg, "unexpected unit"));
 	assert_int_equal(ctl_meminfo_parse("MemTotal: abc kB\n", "f", &mi, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "expected a number"));
+	/* decimal only, as the kernel writes it */
+	assert_int_equal(ctl_meminfo_parse("MemTotal: 0x10 kB\n", "f", &mi, &eb), -DER_INVAL);
+	assert_int_equal(ctl_meminfo_parse("MemTotal: +5 kB\n", "f", &mi, &eb), -DER_INVAL);
 	assert_int_equal(ctl_meminfo_parse("MemFree: 1 kB\n", "f", &mi, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "no MemTotal"));
 	/* Output untouched on error. */
 	assert_int_equal(mi.mem_total_kb, 100);
+	/* a leading zero is not octal */
+	assert_int_equal(
+		ctl_meminfo_parse("MemTotal: 010 kB\nHugePages_Total: 007\n", "f", &mi, &eb), 0);
+	assert_int_equal(mi.mem_total_kb, 10);
+	assert_int_equal(mi.hugepages_total, 7);
 }
 
 static void
@@ -166,6 +174,8 @@ test_health_file_parse(void **state)
 	assert_int_equal(stg_fx_health_parse("temperature\n", "h", &h, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "h:1: expected \"key = value\""));
 	assert_int_equal(stg_fx_health_parse("temperature = -1\n", "h", &h, &eb), -DER_INVAL);
+	assert_int_equal(stg_fx_health_parse("temperature = 0x12c\n", "h", &h, &eb), -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "got \"0x12c\""));
 }
 
 static void

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/hw/hw_internal.h"
 
@@ -171,7 +172,7 @@ fx_region(const char *dir, const char *name, struct ctl_scm_region *r, struct d_
 	uint64_t id;
 	int	 rc;
 
-	if (strncmp(name, "region", 6) != 0 || stg_parse_u64(name + 6, &id) != 0) {
+	if (strncmp(name, "region", 6) != 0 || d_parse_u64(name + 6, &id) != 0) {
 		d_errbuf_set(eb, "%s: region directories are named region<N>", dir);
 		return -DER_INVAL;
 	}
@@ -377,7 +378,7 @@ stg_fx_health_parse(const char *text, const char *where, struct ctl_nvme_health 
 		      : health_keys[i].kind == HK_U16 ? UINT16_MAX
 		      : health_keys[i].kind == HK_U32 ? UINT32_MAX
 						      : UINT64_MAX;
-		if (stg_parse_u64(val, &v) != 0 || v > max) {
+		if (d_parse_u64(val, &v) != 0 || v > max) {
 			d_errbuf_set(eb,
 				     "%s:%d: %s: expected an integer between 0 and %" PRIu64
 				     ", got \"%s\"",
@@ -414,7 +415,7 @@ fx_nvme_namespaces(const char *path, struct ctl_nvme_ctrlr *c, struct d_errbuf *
 	int	    lineno = 0;
 	int	    rc;
 
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	for (p = text; *p != '\0' && rc == 0;) {
@@ -483,7 +484,7 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 
 	/* Health problems are per controller, like an ioctl failure on a real device. */
 	stg_pathf(path, sizeof(path), "%s/health", dir);
-	if (stg_read_file(path, &text, NULL) != 0) {
+	if (d_file_read(path, SIZE_MAX, &text, NULL, NULL) != 0) {
 		/* Relative to the fixture root, so outputs do not depend on where it is. */
 		c->info = d_asprintf("health: cannot read %s/%s/health: %s", FX_NVME, name,
 				     strerror(errno));
@@ -545,7 +546,7 @@ fx_write_attr(const char *dir, const char *name, const char *val, struct d_errbu
 
 	stg_pathf(path, sizeof(path), "%s/%s", dir, name);
 	stg_pathf(line, sizeof(line), "%s\n", val);
-	return stg_write_file(path, line, eb);
+	return d_file_write_atomic(path, line, strlen(line), 0644, eb);
 }
 
 static int
@@ -610,7 +611,7 @@ fx_create_ns(const struct ctl_scm_region *r, uint64_t raw, struct d_errbuf *eb)
 		return d_errno2der(errno);
 	}
 	stg_pathf(path, sizeof(path), "%s/%s/%s", root, FX_DEV, blockdev);
-	return stg_write_file(path, "", eb);
+	return d_file_write_atomic(path, "", 0, 0644, eb);
 }
 
 static int
@@ -740,7 +741,7 @@ fx_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
 	int   rc;
 
 	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_MEMINFO);
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, path, mi, eb);
@@ -765,7 +766,7 @@ fx_hugepages_set(uint64_t nr, struct d_errbuf *eb)
 	int		   rc;
 
 	stg_pathf(path, sizeof(path), "%s/%s", fx_root, FX_MEMINFO);
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, path, &mi, eb);
@@ -798,7 +799,7 @@ fx_hugepages_set(uint64_t nr, struct d_errbuf *eb)
 		rc = -DER_NOMEM;
 		d_errbuf_set(eb, "out of memory rewriting %s", path);
 	} else {
-		rc = stg_write_file(path, sb.buf != NULL ? sb.buf : "", eb);
+		rc = d_file_write_atomic(path, sb.buf, sb.len, 0644, eb);
 	}
 	d_sbuf_fini(&sb);
 out:

@@ -20,15 +20,17 @@
 
 /* ---- hw_util.c ------------------------------------------------------------------- */
 
-/* Read a whole (small) file; *out is NUL-terminated, trailing newline kept. */
-int stg_read_file(const char *path, char **out, struct d_errbuf *eb);
 /* Read the first line of a file (no newline) into buf. */
 int stg_read_line(const char *path, char *buf, size_t len, struct d_errbuf *eb);
-/* Read an unsigned integer (decimal or 0x hex) from a one-value file. */
+/* Read an unsigned decimal integer (d_parse_u64) from a one-value file. */
 int stg_read_u64(const char *path, uint64_t *out, struct d_errbuf *eb);
 /* Read a signed integer from a one-value file. */
 int stg_read_i64(const char *path, int64_t *out, struct d_errbuf *eb);
-/* Write a string to a file (truncating, creating 0644). */
+/*
+ * Write a string to a kernel attribute file (/proc/sys, sysfs) with one
+ * open(2) and write(2), as the kernel wants it: such a file cannot be
+ * replaced.  Files we own are replaced with d_file_write_atomic().
+ */
 int stg_write_file(const char *path, const char *text, struct d_errbuf *eb);
 /* snprintf for paths (truncation is checked by the callers' later open()). */
 void stg_pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -45,8 +47,6 @@ void stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h);
 
 /* Trim whitespace at both ends in place; returns s. */
 char *stg_trim(char *s);
-/* Strict number parsing (whole string). */
-int stg_parse_u64(const char *s, uint64_t *out);
 /* Append a (provider, domain) pair to l unless it is there already. */
 int hw_fabric_list_add(struct ctl_fabric_list *l, const char *prov, size_t plen, const char *dom,
 		       size_t dlen);

@@ -15,6 +15,7 @@
 
 #include <rdma/fabric.h>
 
+#include "common/fs.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/hw/hw_internal.h"
 
@@ -118,7 +119,7 @@ machine_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
 	char *text = NULL;
 	int   rc;
 
-	rc = stg_read_file(MACHINE_MEMINFO, &text, eb);
+	rc = d_file_read(MACHINE_MEMINFO, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, MACHINE_MEMINFO, mi, eb);

@@ -7,29 +7,12 @@
  * links this file alone to hold the scans servers send it.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control/lib/hw/hw_internal.h"
-
-int
-stg_parse_u64(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char		  *end;
-
-	if (s == NULL || *s == '\0' || *s == '-' || isspace((unsigned char)*s))
-		return -DER_INVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		return -DER_INVAL;
-	*out = v;
-	return 0;
-}
 
 char *
 stg_trim(char *s)
@@ -279,7 +262,7 @@ ctl_meminfo_parse(const char *text, const char *where, struct ctl_meminfo *mi, s
 				return -DER_INVAL;
 			}
 		}
-		if (stg_parse_u64(val, &v) != 0) {
+		if (d_parse_u64(val, &v) != 0) {
 			d_errbuf_set(eb, "%s:%d: %s: expected a number, got \"%s\"", where, lineno,
 				     line, val);
 			return -DER_INVAL;

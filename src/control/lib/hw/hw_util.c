@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/hw/hw_internal.h"
 
@@ -36,57 +37,13 @@ stg_strlcpy(char *dst, const char *src, size_t len)
 }
 
 int
-stg_read_file(const char *path, char **out, struct d_errbuf *eb)
-{
-	struct d_sbuf sb;
-	char	      buf[4096];
-	ssize_t	      n;
-	int	      fd;
-	int	      rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
-		return rc;
-	}
-	d_sbuf_init(&sb);
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (d_sbuf_putn(&sb, buf, (size_t)n) != 0) {
-			rc = -DER_NOMEM;
-			d_errbuf_set(eb, "out of memory reading %s", path);
-			goto out;
-		}
-	}
-	*out = d_sbuf_take(&sb);
-	if (*out == NULL) {
-		rc = -DER_NOMEM;
-		d_errbuf_set(eb, "out of memory reading %s", path);
-	}
-out:
-	d_sbuf_fini(&sb);
-	close(fd);
-	return rc;
-}
-
-int
 stg_read_line(const char *path, char *buf, size_t len, struct d_errbuf *eb)
 {
 	char *text = NULL;
 	char *nl;
 	int   rc;
 
-	rc = stg_read_file(path, &text, eb);
+	rc = d_file_read(path, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	nl = strchr(text, '\n');
@@ -106,7 +63,7 @@ stg_read_u64(const char *path, uint64_t *out, struct d_errbuf *eb)
 	rc = stg_read_line(path, line, sizeof(line), eb);
 	if (rc != 0)
 		return rc;
-	if (stg_parse_u64(line, out) != 0) {
+	if (d_parse_u64(line, out) != 0) {
 		d_errbuf_set(eb, "%s:1: expected a non-negative integer, got \"%s\"", path, line);
 		return -DER_INVAL;
 	}
@@ -249,11 +206,11 @@ stg_pci_link_read(const char *pcidir, struct ctl_nvme_health *h)
 			h->link_neg_speed = ctl_pci_link_speed_parse(line);
 			break;
 		case 2:
-			if (stg_parse_u64(line, &w) == 0)
+			if (d_parse_u64(line, &w) == 0)
 				h->link_max_width = (uint32_t)w;
 			break;
 		default:
-			if (stg_parse_u64(line, &w) == 0)
+			if (d_parse_u64(line, &w) == 0)
 				h->link_neg_width = (uint32_t)w;
 			break;
 		}

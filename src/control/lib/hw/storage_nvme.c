@@ -254,7 +254,7 @@ scan_namespaces(const char *ctrldir, struct ctl_nvme_ctrlr *c, struct d_errbuf *
 		/* Namespaces are "<ctrl>n<id>" or, with multipath, "<ctrl-ish>c<i>n<id>". */
 		if (strncmp(de->d_name, "nvme", 4) != 0 ||
 		    (tail = strrchr(de->d_name, 'n')) == NULL || tail <= de->d_name + 3 ||
-		    stg_parse_u64(tail + 1, &nsid) != 0)
+		    d_parse_u64(tail + 1, &nsid) != 0)
 			continue;
 		if (strncmp(de->d_name, c->ctrl_dev, clen) != 0 &&
 		    strchr(de->d_name + 4, 'c') == NULL)
@@ -298,7 +298,7 @@ stg_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb)
 		int64_t		      numa;
 		uint64_t	      n;
 
-		if (strncmp(de->d_name, "nvme", 4) != 0 || stg_parse_u64(de->d_name + 4, &n) != 0)
+		if (strncmp(de->d_name, "nvme", 4) != 0 || d_parse_u64(de->d_name + 4, &n) != 0)
 			continue;
 		stg_pathf(dir, sizeof(dir), "%s/%s", STG_SYS_NVME, de->d_name);
 		stg_pathf(pcidir, sizeof(pcidir), "%s/device", dir);

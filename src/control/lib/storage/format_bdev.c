@@ -15,33 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/yaml_doc.h"
 #include "control/lib/hw/hw.h"
-#include "control/lib/storage/storage.h"
+#include "control/lib/storage/storage_internal.h"
 
 #define GB 1000000000ULL
-
-static int
-mkdir_parents(const char *file, struct d_errbuf *eb)
-{
-	char path[PATH_MAX];
-	char *p;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s", file) >= sizeof(path)) {
-		d_errbuf_set(eb, "path %s is too long", file);
-		return -DER_INVAL;
-	}
-	for (p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			d_errbuf_set(eb, "cannot create directory %s: %s", path, strerror(errno));
-			return d_errno2der(errno);
-		}
-		*p = '/';
-	}
-	return 0;
-}
 
 int
 ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
@@ -57,11 +37,21 @@ ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
 	size = (uint64_t)t->bdev_size * GB / CTL_AIO_BLOCK_SIZE * CTL_AIO_BLOCK_SIZE;
 	for (i = 0; i < t->bdev_list.n; i++) {
 		const char *path = t->bdev_list.v[i];
+		const char *slash = strrchr(path, '/');
+		char	    dir[PATH_MAX];
 		int         fd;
 
-		rc = mkdir_parents(path, eb);
-		if (rc != 0)
-			return rc;
+		if (strlen(path) >= sizeof(dir)) {
+			d_errbuf_set(eb, "path %s is too long", path);
+			return -DER_INVAL;
+		}
+		/* "/f" and "f" have no directory to create */
+		if (slash != NULL && slash != path) {
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+			rc = d_mkdir_p(dir, 0755, eb);
+			if (rc != 0)
+				return rc;
+		}
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			d_errbuf_set(eb, "cannot create bdev file %s: %s", path, strerror(errno));
@@ -361,15 +351,10 @@ decode_name(const char *name, const char *pfx, struct ctl_nvme_conf_dev *d)
 		return false;
 	snprintf(buf, sizeof(buf), "%s", name + strlen(pfx));
 	for (i = 2; i >= 0; i--) {
-		char         *us = strrchr(buf, '_');
-		char         *end;
-		unsigned long n;
+		char	*us = strrchr(buf, '_');
+		uint64_t n;
 
-		if (us == NULL || us[1] == '\0')
-			return false;
-		errno = 0;
-		n = strtoul(us + 1, &end, 10);
-		if (*end != '\0' || errno != 0 || n > UINT32_MAX)
+		if (us == NULL || d_parse_u64(us + 1, &n) != 0 || n > UINT32_MAX)
 			return false;
 		v[i] = (uint32_t)n;
 		*us = '\0';
@@ -547,21 +532,10 @@ out:
 int
 ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_errbuf *eb)
 {
-	char  path[PATH_MAX];
-	char *text;
+	char *text = ctl_nvme_conf_format(conf);
 	int   rc;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, CTL_NVME_CONF_NAME) >=
-	    sizeof(path)) {
-		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
-		return -DER_INVAL;
-	}
-	text = ctl_nvme_conf_format(conf);
-	if (text == NULL) {
-		d_errbuf_set(eb, "out of memory writing %s", path);
-		return -DER_NOMEM;
-	}
-	rc = ctl_file_write_atomic(path, text, strlen(text), 0644, eb);
+	rc = ctl_scm_file_write(dir, CTL_NVME_CONF_NAME, text, eb);
 	free(text);
 	return rc;
 }
@@ -569,34 +543,20 @@ ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_
 int
 ctl_nvme_conf_read(const char *dir, struct ctl_nvme_conf *conf, struct d_errbuf *eb)
 {
-	char               path[PATH_MAX];
-	FILE              *f;
-	struct d_sbuf      sb;
-	char               buf[4096];
-	size_t             n;
-	int                rc;
+	char   path[PATH_MAX];
+	char  *text = NULL;
+	size_t len;
+	int    rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, CTL_NVME_CONF_NAME) >=
 	    sizeof(path)) {
 		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
 		return -DER_INVAL;
 	}
-	f = fopen(path, "re");
-	if (f == NULL) {
-		rc = errno == ENOENT ? -DER_NONEXIST : d_errno2der(errno);
-		d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
+	rc = d_file_read(path, SIZE_MAX, &text, &len, eb);
+	if (rc != 0)
 		return rc;
-	}
-	d_sbuf_init(&sb);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		d_sbuf_putn(&sb, buf, n);
-	fclose(f);
-	if (sb.failed) {
-		d_sbuf_fini(&sb);
-		d_errbuf_set(eb, "out of memory reading %s", path);
-		return -DER_NOMEM;
-	}
-	rc = ctl_nvme_conf_parse(path, sb.buf != NULL ? sb.buf : "", sb.len, conf, eb);
-	d_sbuf_fini(&sb);
+	rc = ctl_nvme_conf_parse(path, text, len, conf, eb);
+	D_FREE(text);
 	return rc;
 }

@@ -2,12 +2,10 @@
  * The engine superblock: a small YAML file at <scm_mount>/superblock with
  * upstream's keys (yaml.v2 lower-cases Go field names: version, uuid,
  * system, rank, uri, validrank, hostfaultdomain, plus our incarnation),
- * written atomically and read back strictly.  Also the atomic file writer
- * shared by everything format writes.  Does not decide when a superblock is
- * created; that is the format flow's job.
+ * written atomically and read back strictly.  Does not decide when a
+ * superblock is created; that is the format flow's job.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,87 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "common/yaml_doc.h"
-#include "control/lib/storage/storage.h"
-
-int
-ctl_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		      struct d_errbuf *eb)
-{
-	char        tmp[PATH_MAX];
-	char        dir[PATH_MAX];
-	const char *slash;
-	const char *p = data;
-	int         fd = -1;
-	int         dfd = -1;
-	int         rc;
-
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= sizeof(tmp)) {
-		d_errbuf_set(eb, "path %s is too long", path);
-		return -DER_INVAL;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot create a file in %s: %s; check that the directory exists "
-				 "and is writable", dir, strerror(errno));
-		return rc;
-	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = d_errno2der(errno);
-			d_errbuf_set(eb, "cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot sync %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot close %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0'; /* renamed: nothing to clean up any more */
-	/* The rename itself is only durable once the directory is synced. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot sync directory %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp[0] != '\0')
-		unlink(tmp);
-	return rc;
-}
+#include "control/lib/storage/storage_internal.h"
 
 static bool
 uuid_valid(const char *s)
@@ -328,6 +248,30 @@ out:
 }
 
 int
+ctl_scm_file_write(const char *dir, const char *name, const char *text, struct d_errbuf *eb)
+{
+	struct d_errbuf web;
+	char		path[PATH_MAX];
+	int		rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
+		return -DER_INVAL;
+	}
+	if (text == NULL) {
+		d_errbuf_set(eb, "out of memory writing %s", path);
+		return -DER_NOMEM;
+	}
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, &web);
+	if (rc != 0)
+		d_errbuf_set(eb, "%s%s", web.msg,
+			     access(dir, W_OK) != 0
+				     ? "; check that the directory exists and is writable"
+				     : "");
+	return rc;
+}
+
+int
 ctl_superblock_path(const char *dir, char *buf, size_t len)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s", dir, CTL_SUPERBLOCK_NAME) >= len)
@@ -338,20 +282,10 @@ ctl_superblock_path(const char *dir, char *buf, size_t len)
 int
 ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_errbuf *eb)
 {
-	char  path[PATH_MAX];
-	char *text;
+	char *text = ctl_superblock_format(sb);
 	int   rc;
 
-	if (ctl_superblock_path(dir, path, sizeof(path)) != 0) {
-		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
-		return -DER_INVAL;
-	}
-	text = ctl_superblock_format(sb);
-	if (text == NULL) {
-		d_errbuf_set(eb, "out of memory writing %s", path);
-		return -DER_NOMEM;
-	}
-	rc = ctl_file_write_atomic(path, text, strlen(text), 0644, eb);
+	rc = ctl_scm_file_write(dir, CTL_SUPERBLOCK_NAME, text, eb);
 	free(text);
 	return rc;
 }
@@ -359,19 +293,17 @@ ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_
 int
 ctl_superblock_read(const char *dir, struct ctl_superblock *sb, struct d_errbuf *eb)
 {
-	char        path[PATH_MAX];
-	char       *text = NULL;
+	char	    path[PATH_MAX];
+	char	   *text = NULL;
 	struct stat st;
-	FILE       *f = NULL;
-	size_t      n;
-	int         rc;
+	size_t	    n;
+	int	    rc;
 
 	if (ctl_superblock_path(dir, path, sizeof(path)) != 0) {
 		d_errbuf_set(eb, "SCM mount path %s is too long", dir);
 		return -DER_INVAL;
 	}
-	f = fopen(path, "re");
-	if (f == NULL) {
+	if (stat(path, &st) != 0) {
 		rc = d_errno2der(errno);
 		if (errno == ENOENT)
 			d_errbuf_set(eb, "no superblock at %s: the engine's storage is not "
@@ -380,28 +312,17 @@ ctl_superblock_read(const char *dir, struct ctl_superblock *sb, struct d_errbuf 
 			d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+	/* checked before opening: a FIFO or a device is never read */
+	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
 		d_errbuf_set(eb, "%s is not a superblock file (not a regular file of at most 1 MiB)",
 			     path);
-		rc = -DER_INVAL;
-		goto out;
+		return -DER_INVAL;
 	}
-	D_ALLOC(text, (size_t)st.st_size + 1);
-	if (text == NULL) {
-		rc = -DER_NOMEM;
-		d_errbuf_set(eb, "out of memory reading %s", path);
-		goto out;
-	}
-	n = fread(text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		rc = -DER_IO;
-		d_errbuf_set(eb, "cannot read %s: I/O error", path);
-		goto out;
-	}
+	rc = d_file_read(path, 1 << 20, &text, &n, eb);
+	if (rc != 0)
+		return rc;
 	rc = ctl_superblock_parse(path, text, n, sb, eb);
-out:
-	free(text);
-	fclose(f);
+	D_FREE(text);
 	return rc;
 }
 

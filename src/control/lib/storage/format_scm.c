@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "control/lib/storage/storage.h"
 
 extern char **environ;
@@ -110,32 +111,6 @@ bad:
 	return 0;
 }
 
-static int
-read_mountinfo(char **out, struct d_errbuf *eb)
-{
-	struct d_sbuf sb;
-	char          buf[4096];
-	size_t        n;
-	FILE         *f;
-
-	f = fopen(MOUNTINFO, "re");
-	if (f == NULL) {
-		d_errbuf_set(eb, "cannot read %s: %s", MOUNTINFO, strerror(errno));
-		return d_errno2der(errno);
-	}
-	d_sbuf_init(&sb);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		d_sbuf_putn(&sb, buf, n);
-	fclose(f);
-	if (sb.failed) {
-		d_sbuf_fini(&sb);
-		d_errbuf_set(eb, "out of memory reading %s", MOUNTINFO);
-		return -DER_NOMEM;
-	}
-	*out = d_sbuf_take(&sb);
-	return 0;
-}
-
 int
 ctl_mount_lookup(const char *dir, struct ctl_mount *out, struct d_errbuf *eb)
 {
@@ -149,40 +124,12 @@ ctl_mount_lookup(const char *dir, struct ctl_mount *out, struct d_errbuf *eb)
 		d_errbuf_set(eb, "cannot resolve %s: %s", dir, strerror(errno));
 		return d_errno2der(errno);
 	}
-	rc = read_mountinfo(&text, eb);
+	rc = d_file_read(MOUNTINFO, SIZE_MAX, &text, NULL, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_mountinfo_find(text, MOUNTINFO, real, out, eb);
 	free(text);
 	return rc;
-}
-
-/* mkdir -p with mode 0755. */
-static int
-mkdir_p(const char *dir, struct d_errbuf *eb)
-{
-	char   path[PATH_MAX];
-	size_t i;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s", dir) >= sizeof(path)) {
-		d_errbuf_set(eb, "path %s is too long", dir);
-		return -DER_INVAL;
-	}
-	for (i = 1;; i++) {
-		char c = path[i];
-
-		if (c != '/' && c != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			d_errbuf_set(eb, "cannot create directory %s: %s", path, strerror(errno));
-			return d_errno2der(errno);
-		}
-		path[i] = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
 }
 
 /* Refuse to mount over an existing mount. */
@@ -267,7 +214,7 @@ ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf
 	char *opts;
 	int   rc;
 
-	rc = mkdir_p(dir, eb);
+	rc = d_mkdir_p(dir, 0755, eb);
 	if (rc != 0)
 		return rc;
 	rc = check_not_mounted(dir, eb);
@@ -455,7 +402,7 @@ ctl_scm_dcpm_mount(const char *device, const char *dir, struct d_errbuf *eb)
 	rc = check_blockdev(device, "PMem device", eb);
 	if (rc != 0)
 		return rc;
-	rc = mkdir_p(dir, eb);
+	rc = d_mkdir_p(dir, 0755, eb);
 	if (rc != 0)
 		return rc;
 	rc = check_not_mounted(dir, eb);

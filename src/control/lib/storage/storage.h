@@ -26,17 +26,6 @@
 #include "control/lib/config/config.h"
 #include "control/lib/hw/hw.h"
 
-/* ---- files ---------------------------------------------------------------- */
-
-/*
- * Replace `path` with `len` bytes of `data` so that a crash leaves either the
- * old or the new content: write a temporary file in the same directory, fsync
- * it, rename it over `path`, fsync the directory.  Nothing is left behind on
- * failure.
- */
-int ctl_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			  struct d_errbuf *eb);
-
 /* ---- superblock ------------------------------------------------------------- */
 
 #define CTL_SUPERBLOCK_NAME    "superblock"

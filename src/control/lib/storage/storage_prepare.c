@@ -16,7 +16,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -27,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/storage/storage.h"
 
@@ -429,6 +429,24 @@ nvme_chown(const struct nvme_sel *sel, uid_t uid, gid_t gid, const char *who, FI
 	return 0;
 }
 
+/* "<key> = <decimal>" on a line of the state file, blanks optional around '='. */
+static bool
+state_value(const char *line, const char *key, uint64_t *v)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) != 0)
+		return false;
+	line += n + strspn(line + n, " \t");
+	if (*line++ != '=')
+		return false;
+	line += strspn(line, " \t");
+	n = strspn(line, "0123456789");
+	if (line[n + strspn(line + n, " \t\r\n")] != '\0')
+		return false;
+	return d_parse_u64n(line, n, v) == 0;
+}
+
 /* The state file: "hugepages_before = N" and "hugepages_reserved = M". */
 static int
 state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errbuf *eb)
@@ -445,12 +463,12 @@ state_read(const char *path, uint64_t *before, uint64_t *reserved, struct d_errb
 		return rc;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long v;
+		uint64_t v;
 
-		if (sscanf(line, "hugepages_before = %llu", &v) == 1) {
+		if (state_value(line, "hugepages_before", &v)) {
 			*before = v;
 			seen |= 1;
-		} else if (sscanf(line, "hugepages_reserved = %llu", &v) == 1) {
+		} else if (state_value(line, "hugepages_reserved", &v)) {
 			*reserved = v;
 			seen |= 2;
 		}
@@ -476,8 +494,8 @@ state_write(uint64_t before, uint64_t reserved, const char *user, struct d_errbu
 {
 	const struct ctl_hw_ops *hw = ctl_hw();
 	char			 dir[PATH_LEN], path[PATH_LEN];
-	FILE			*f = NULL;
-	int			 fd, rc = 0;
+	char			*text;
+	int			 rc;
 
 	hw->path(CTL_HW_RUN, NULL, dir, sizeof(dir));
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -485,27 +503,16 @@ state_write(uint64_t before, uint64_t reserved, const char *user, struct d_errbu
 		return d_errno2der(errno);
 	}
 	hw->path(CTL_HW_RUN, NVME_STATE_NAME, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		f = fdopen(fd, "w");
-	if (f == NULL) {
-		rc = d_errno2der(errno);
-		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return rc;
+	text = d_asprintf("# written by daos_server nvme prepare, read by nvme reset\n"
+			  "hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
+			  "\ntarget_user = %s\n",
+			  before, reserved, user);
+	if (text == NULL) {
+		d_errbuf_set(eb, "out of memory writing %s", path);
+		return -DER_NOMEM;
 	}
-	fprintf(f,
-		"# written by daos_server nvme prepare, read by nvme reset\n"
-		"hugepages_before = %" PRIu64 "\nhugepages_reserved = %" PRIu64
-		"\ntarget_user = %s\n",
-		before, reserved, user);
-	if (ferror(f))
-		rc = d_errno2der(errno);
-	if (fclose(f) != 0 && rc == 0)
-		rc = d_errno2der(errno);
-	if (rc != 0)
-		d_errbuf_set(eb, "cannot write %s: %s", path, strerror(errno));
+	rc = d_file_write_atomic(path, text, strlen(text), 0644, eb);
+	D_FREE(text);
 	return rc;
 }
 
