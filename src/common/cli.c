@@ -193,7 +193,7 @@ put_opt_line(FILE *out, const struct d_cli_opt *o, const struct align *a, bool i
 		if (o->deflt != NULL && o->deflt[0] != '\0')
 			desc = d_asprintf("%s (default: %s)", o->help, o->deflt);
 		put_wrapped(out, desc != NULL ? desc : o->help, CLI_TERM_COLS - start, start);
-		free(desc);
+		D_FREE(desc);
 	}
 	fputc('\n', out);
 }
@@ -591,7 +591,7 @@ parse_word(struct parse_state *s, char *arg, bool after_dashes)
 		msg = command_error(cur, arg);
 		s->nomem = msg == NULL;
 		snprintf(s->err, sizeof(s->err), "%s", msg != NULL ? msg : "out of memory");
-		free(msg);
+		D_FREE(msg);
 		return -DER_INVAL;
 	}
 	if (cur->args_usage == NULL) {
@@ -667,7 +667,7 @@ d_cli_main(const struct d_cli_cmd *root, int argc, char **argv, void *user)
 
 		s.nomem = msg == NULL;
 		snprintf(s.err, sizeof(s.err), "%s", msg != NULL ? msg : "out of memory");
-		free(msg);
+		D_FREE(msg);
 		rc = -DER_INVAL;
 	}
 	if (rc != 0) {

@@ -31,6 +31,8 @@ char *d_strndup(const char *s, size_t n);
 #define D_ALLOC_ARRAY(ptr, count)   ((ptr) = d_calloc((count), sizeof(*(ptr))))
 #define D_STRNDUP(ptr, s, n)        ((ptr) = d_strndup((s), (n)))
 #define D_STRDUP(ptr, s)            ((ptr) = d_strndup((s), (size_t)-1))
+/* On failure newptr is NULL and oldptr still owns its memory. */
+#define D_REALLOC(newptr, oldptr, size) ((newptr) = d_realloc((oldptr), (size)))
 #define D_FREE(ptr)                                                                                \
 	do {                                                                                       \
 		free(ptr);                                                                         \

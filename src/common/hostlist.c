@@ -474,13 +474,13 @@ push_canonical(struct d_hostlist *hl, const char *prefix, size_t plen, const cha
 			break;
 		}
 		rc = parse_plain(hl, one, strlen(one), eb);
-		free(one);
+		D_FREE(one);
 		if (v == hi)
 			break;
 	}
 out:
-	free(h[0]);
-	free(h[1]);
+	D_FREE(h[0]);
+	D_FREE(h[1]);
 	return rc;
 }
 
@@ -1388,6 +1388,6 @@ d_host_addrs_free(char **addrs, size_t naddrs)
 	if (addrs == NULL)
 		return;
 	for (size_t i = 0; i < naddrs; i++)
-		free(addrs[i]);
-	free(addrs);
+		D_FREE(addrs[i]);
+	D_FREE(addrs);
 }

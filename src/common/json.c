@@ -410,5 +410,5 @@ d_json_envelope_print(FILE *out, struct d_json *response, const char *error, int
 		fputs("null", out);
 	}
 	fprintf(out, ",\n  \"status\": %d\n}\n", status);
-	free(msg);
+	D_FREE(msg);
 }

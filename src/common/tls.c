@@ -292,7 +292,7 @@ d_tls_ctx_destroy(struct d_tls_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	SSL_CTX_free(ctx->ssl_ctx);
-	free(ctx);
+	D_FREE(ctx);
 }
 
 bool
@@ -353,7 +353,7 @@ d_tls_conn_create(struct d_tls_ctx *ctx, int fd, int cancel_fd, struct d_tls_con
 		if (conn->ssl == NULL || bio == NULL) {
 			BIO_free(bio);
 			SSL_free(conn->ssl);
-			free(conn);
+			D_FREE(conn);
 			return -DER_NOMEM;
 		}
 		BIO_set_callback_ex(bio, record_first_bytes);
@@ -378,7 +378,7 @@ d_tls_conn_destroy(struct d_tls_conn *conn)
 	}
 	if (conn->fd >= 0)
 		close(conn->fd);
-	free(conn);
+	D_FREE(conn);
 }
 
 void

@@ -146,7 +146,7 @@ node_free(struct d_yaml_node *n)
 		node_free(n->items[i]);
 	D_FREE(n->items);
 	D_FREE(n->str);
-	free(n);
+	D_FREE(n);
 }
 
 void
@@ -156,7 +156,7 @@ d_yaml_doc_destroy(struct d_yaml_doc *doc)
 		return;
 	node_free(doc->root);
 	D_FREE(doc->name);
-	free(doc);
+	D_FREE(doc);
 }
 
 #define YD_MAX_DEPTH 64

@@ -186,8 +186,8 @@ notify_ready(const struct eng_opts *o, const char *uri, uint32_t nctxs, const ch
 out:
 	d_drpc_resp_free(resp);
 	d_drpc_close(cli);
-	free(body);
-	free(path);
+	D_FREE(body);
+	D_FREE(path);
 	return rc;
 }
 
@@ -399,7 +399,7 @@ out:
 		close(sfd);
 	if (st.efd >= 0)
 		close(st.efd);
-	free(listener);
+	D_FREE(listener);
 	if (rc == 0)
 		D_INFO("engine %u exited", o.instance);
 	eng_opts_fini(&o);

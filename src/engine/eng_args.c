@@ -120,7 +120,7 @@ parse_sec_ctx(const char *arg, struct eng_opts *o, struct d_errbuf *eb)
 		rc = -DER_INVAL;
 	}
 out:
-	free(copy);
+	D_FREE(copy);
 	return rc;
 }
 

@@ -87,8 +87,8 @@ get_info(const char *prov, struct sockaddr_in *sin, struct fi_info **info)
 	hints->caps = FI_MSG;
 	hints->mode = FI_CONTEXT | FI_CONTEXT2;
 	hints->addr_format = FI_SOCKADDR_IN;
-	hints->fabric_attr->prov_name = strdup(prov);
-	hints->src_addr = malloc(sizeof(*sin));
+	D_STRDUP(hints->fabric_attr->prov_name, prov);
+	D_ALLOC(hints->src_addr, sizeof(*sin));
 	if (hints->fabric_attr->prov_name == NULL || hints->src_addr == NULL) {
 		fi_freeinfo(hints);
 		return -FI_ENOMEM;
@@ -228,5 +228,5 @@ eng_fabric_close(struct eng_fabric *f)
 		fi_close(&f->fabric->fid);
 	if (f->info)
 		fi_freeinfo(f->info);
-	free(f);
+	D_FREE(f);
 }

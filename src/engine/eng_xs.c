@@ -242,8 +242,8 @@ eng_xs_stop(struct eng_xs_threads *t)
 		pthread_join(t->tids[i], NULL);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
-	free(t->tids);
-	free(t);
+	D_FREE(t->tids);
+	D_FREE(t);
 }
 
 int

@@ -151,3 +151,47 @@ def test_cycle_finder_sees_a_circle():
     """The check above can fail: a two-file circle is found, a chain is not."""
     g = {"a.c": {"b.c"}, "b.c": {"a.c"}, "c.c": {"a.c"}}
     assert _cycles(g, g) == [["a.c", "b.c"]]
+
+
+RAW_ALLOC = re.compile(r"(?<![\w>.])(malloc|calloc|realloc|reallocarray|free|strdup|strndup|"
+                       r"asprintf|vasprintf)\s*\(")
+# The wrappers themselves: D_ALLOC/D_FREE and friends are defined on these.
+ALLOC_HOME = {"src/common/common.c", "src/common/common.h"}
+
+
+def _code_only(text):
+    """C text with comments, string and character literals blanked out."""
+    return re.sub(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'',
+                  lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S)
+
+
+def _raw_allocations(paths):
+    bad = []
+    for path in paths:
+        rel = os.path.relpath(path, TOP)
+        if rel in ALLOC_HOME:
+            continue
+        with open(path) as f:
+            code = _code_only(f.read())
+        for n, line in enumerate(code.splitlines(), 1):
+            m = RAW_ALLOC.search(line)
+            if m:
+                bad.append(f"{rel}:{n}: {m.group(1)}()")
+    return bad
+
+
+def test_allocations_go_through_the_wrappers():
+    """D_ALLOC/D_STRDUP/D_REALLOC/D_FREE everywhere, so fault injection reaches every path."""
+    paths = glob.glob(os.path.join(TOP, "src", "**", "*.[ch]"), recursive=True)
+    bad = _raw_allocations(paths)
+    assert not bad, "raw allocator calls (use the D_* wrappers of common/common.h):\n" + \
+        "\n".join(bad)
+
+
+def test_raw_allocation_finder(tmp_path):
+    """The check above can fail: calls are found, comments, strings and wrappers are not."""
+    src = tmp_path / "x.c"
+    src.write_text('/* free(p) */\nchar *s = "malloc(1)";\nD_FREE(p);\np->free(q);\n'
+                   'q = strdup(s);\n  free (p);\nx.free(y);\nd_calloc(1, 2);\n')
+    found = [b.split(": ", 1)[1] for b in _raw_allocations([str(src)])]
+    assert found == ["strdup()", "free()"]

@@ -140,7 +140,7 @@ generate_run(struct d_cli_ctx *ctx)
 		if (yaml == NULL)
 			goto nomem;
 		fputs(yaml, stdout);
-		free(yaml);
+		D_FREE(yaml);
 		status = 0;
 	}
 	goto out;

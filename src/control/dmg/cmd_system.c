@@ -53,7 +53,7 @@ dmg_leader_query(struct dmg_conn *c, Mgmt__LeaderQueryResp **lq, struct d_errbuf
 			continue;
 		}
 		*lq = mgmt__leader_query_resp__unpack(NULL, blen, body);
-		free(body);
+		D_FREE(body);
 		if (*lq == NULL) {
 			d_errbuf_set(eb, "%s: undecodable LeaderQuery response", c->display[i]);
 			return -DER_PROTO;
@@ -104,7 +104,7 @@ finish(struct d_cli_ctx *ctx, const char *what, struct d_json *w, char *errs)
 
 	if (w != NULL) {
 		if (d_json_finish(w) != 0) {
-			free(errs);
+			D_FREE(errs);
 			return dmg_fail(ctx, -DER_NOMEM, "%s failed: out of memory", what);
 		}
 		d_json_envelope_print(stdout, w, errs, errs != NULL ? -DER_MISC : 0);
@@ -113,7 +113,7 @@ finish(struct d_cli_ctx *ctx, const char *what, struct d_json *w, char *errs)
 		fprintf(stderr, "ERROR: %s: %s failed: %s\n", ctx->prog, what, errs);
 		status = 1;
 	}
-	free(errs);
+	D_FREE(errs);
 	return status;
 }
 
@@ -226,7 +226,7 @@ query_run(struct d_cli_ctx *ctx)
 		oom = true;
 	}
 	if (oom || (d_cli_has(ctx, "json") && w == NULL)) {
-		free(errs);
+		D_FREE(errs);
 		status = dmg_fail(ctx, -DER_NOMEM, "system query failed: out of memory");
 		goto out;
 	}
@@ -235,8 +235,8 @@ out:
 	d_json_destroy(w);
 	if (r != NULL)
 		mgmt__system_query_resp__free_unpacked(r, NULL);
-	free(resp);
-	free(body);
+	D_FREE(resp);
+	D_FREE(body);
 	dmg_conn_close(c);
 	return status;
 }
@@ -352,7 +352,7 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 			oom = true;
 	}
 	if (oom || (d_cli_has(ctx, "json") && w == NULL)) {
-		free(errs);
+		D_FREE(errs);
 		status = dmg_fail(ctx, -DER_NOMEM, "%s failed: out of memory", what[act]);
 		goto out;
 	}
@@ -367,8 +367,8 @@ out:
 		else
 			mgmt__system_erase_resp__free_unpacked(decoded, NULL);
 	}
-	free(resp);
-	free(body);
+	D_FREE(resp);
+	D_FREE(body);
 	dmg_conn_close(c);
 	return status;
 }

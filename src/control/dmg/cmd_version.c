@@ -64,9 +64,9 @@ version_print(const struct dmg_fanout *f)
 
 		ver = sv->revision && sv->revision[0]
 			      ? d_asprintf("%s-g%s", sv->version, sv->revision)
-			      : strdup(sv->version);
+			      : d_strndup(sv->version, (size_t)-1);
 		d_table_add(t, f->ok.v[g].hosts, sv->name, ver);
-		free(ver);
+		D_FREE(ver);
 	}
 	d_table_print(t, stdout, 0);
 	d_table_destroy(t);

@@ -76,7 +76,7 @@ load_config(const struct d_cli_ctx *ctx, struct ctl_control_config **out, struct
 				continue;
 			line = d_diag_format(&diags, &diags.v[i]);
 			d_sbuf_printf(&sb, "%s%s", nerr++ ? "\n" : "", line ? line : "?");
-			free(line);
+			D_FREE(line);
 		}
 		if (nerr == 0)
 			d_errbuf_set(eb, "cannot load %s: %s", path ? path : "the dmg config",
@@ -94,7 +94,7 @@ load_config(const struct d_cli_ctx *ctx, struct ctl_control_config **out, struct
 out:
 	ctl_control_config_destroy(cfg);
 	d_diags_fini(&diags);
-	free(path);
+	D_FREE(path);
 	return rc;
 }
 
@@ -138,7 +138,7 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 		size_t	 len = strlen(addrs[i]) + 1; /* the host is never longer */
 		uint16_t p;
 
-		c->names[i] = malloc(len);
+		D_ALLOC(c->names[i], len);
 		if (c->names[i] == NULL) {
 			c->n = i + 1;
 			rc = -DER_NOMEM;
@@ -154,7 +154,7 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 			goto out;
 		}
 		/* the port is shown only where it is not the configured one */
-		c->display[i] = p == port ? strdup(c->names[i]) : strdup(addrs[i]);
+		c->display[i] = p == port ? d_strndup(c->names[i], (size_t)-1) : d_strndup(addrs[i], (size_t)-1);
 		if (c->display[i] == NULL) {
 			c->n = i + 1;
 			rc = -DER_NOMEM;
@@ -215,15 +215,15 @@ dmg_conn_close(struct dmg_conn *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
-		free(c->names[i]);
-		free(c->display[i]);
+		D_FREE(c->names[i]);
+		D_FREE(c->display[i]);
 	}
-	free(c->names);
-	free(c->display);
-	free(c->targets);
+	D_FREE(c->names);
+	D_FREE(c->display);
+	D_FREE(c->targets);
 	ctl_rpc_client_destroy(c->cl);
 	ctl_control_config_destroy(c->cfg);
-	free(c);
+	D_FREE(c);
 }
 
 const char *
@@ -318,7 +318,7 @@ dmg_results_free(struct ctl_rpc_result *results, size_t n)
 	if (results == NULL)
 		return;
 	ctl_rpc_results_fini(results, (int)n);
-	free(results);
+	D_FREE(results);
 }
 
 /* ---- host errors -------------------------------------------------------------------------- */
@@ -342,10 +342,10 @@ dmg_errors_print(FILE *out, const struct ctl_host_groups *errs)
 	if (t == NULL)
 		return;
 	for (int i = 0; i < errs->n; i++) {
-		char *msg = strndup((const char *)errs->v[i].key, errs->v[i].key_len);
+		char *msg = d_strndup((const char *)errs->v[i].key, errs->v[i].key_len);
 
 		d_table_add(t, errs->v[i].hosts, msg ? msg : "out of memory");
-		free(msg);
+		D_FREE(msg);
 	}
 	fprintf(out, "Errors:\n");
 	d_table_print(t, out, 2);
@@ -357,10 +357,10 @@ dmg_errors_json(struct d_json *w, const struct ctl_host_groups *errs)
 {
 	d_json_obj_begin(w, "host_errors");
 	for (int i = 0; i < errs->n; i++) {
-		char *msg = strndup((const char *)errs->v[i].key, errs->v[i].key_len);
+		char *msg = d_strndup((const char *)errs->v[i].key, errs->v[i].key_len);
 
 		d_json_str(w, msg ? msg : "out of memory", errs->v[i].hosts);
-		free(msg);
+		D_FREE(msg);
 	}
 	d_json_obj_end(w);
 }

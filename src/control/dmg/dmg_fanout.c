@@ -60,7 +60,7 @@ dmg_fanout_decode(struct dmg_fanout *f)
 		if (rc != 0)
 			return rc;
 		rc = ctl_host_groups_add(&f->ok, key, key_len, f->c->display[i], (int)i);
-		free(key);
+		D_FREE(key);
 		if (rc != 0)
 			return rc;
 	}

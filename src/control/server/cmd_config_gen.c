@@ -61,7 +61,7 @@ generate_run(struct d_cli_ctx *ctx)
 		char *m = d_asprintf("fetching local fabric interfaces: %s", eb.msg);
 
 		status = gen_fail(ctx, json, rc, m ? m : eb.msg);
-		free(m);
+		D_FREE(m);
 		goto out;
 	}
 	rc = ctl_storage_scan(CTL_SCAN_SCM | CTL_SCAN_NVME | CTL_SCAN_MEM, &st, &eb);
@@ -69,7 +69,7 @@ generate_run(struct d_cli_ctx *ctx)
 		char *m = d_asprintf("fetching local storage: %s", eb.msg);
 
 		status = gen_fail(ctx, json, rc, m ? m : eb.msg);
-		free(m);
+		D_FREE(m);
 		goto out;
 	}
 	host.hostname = "localhost";
@@ -99,7 +99,7 @@ generate_run(struct d_cli_ctx *ctx)
 		goto out;
 	}
 	fputs(yaml, stdout);
-	free(yaml);
+	D_FREE(yaml);
 	status = 0;
 out:
 	ctl_server_config_destroy(cfg);

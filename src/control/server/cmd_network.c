@@ -21,7 +21,7 @@ network_error(struct d_cli_ctx *ctx, bool json, const char *msg, int rc)
 	if (json)
 		d_json_envelope_print(stdout, NULL, full ? full : msg, rc);
 	fprintf(stderr, "ERROR: %s: %s\n", ctx->prog, full ? full : msg);
-	free(full);
+	D_FREE(full);
 }
 
 static int

@@ -438,8 +438,8 @@ supervisor_main(void *arg)
 	uint32_t	   *who;
 
 	/* wake pipe, then per instance its output pipe and its pidfd */
-	pfd = calloc(2 * en->n + 1, sizeof(*pfd));
-	who = calloc(2 * en->n + 1, sizeof(*who));
+	D_ALLOC_ARRAY(pfd, 2 * en->n + 1);
+	D_ALLOC_ARRAY(who, 2 * en->n + 1);
 	if (pfd == NULL || who == NULL) {
 		D_CRIT("engine supervisor: out of memory");
 		abort();
@@ -510,8 +510,8 @@ supervisor_main(void *arg)
 			exited(en, in, status);
 		}
 	}
-	free(pfd);
-	free(who);
+	D_FREE(pfd);
+	D_FREE(who);
 	return NULL;
 }
 
@@ -534,13 +534,13 @@ find_engine(char **out, struct d_errbuf *eb)
 		for (dir = strtok_r(dup, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
 			p = d_asprintf("%s/%s", *dir ? dir : ".", CTL_ENGINE_BIN);
 			if (p != NULL && access(p, X_OK) == 0) {
-				free(dup);
+				D_FREE(dup);
 				*out = p;
 				return 0;
 			}
-			free(p);
+			D_FREE(p);
 		}
-		free(dup);
+		D_FREE(dup);
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
@@ -550,7 +550,7 @@ find_engine(char **out, struct d_errbuf *eb)
 			*out = p;
 			return 0;
 		}
-		free(p);
+		D_FREE(p);
 	}
 	d_errbuf_set(eb,
 		     "%s not found in PATH (%s) nor next to daos_server (%s); install it or add "
@@ -617,14 +617,14 @@ prepare(struct srv_engines *en, uint32_t idx, char **exe, char ***argv, char ***
 		d_errbuf_set(eb, "instance %u: %s", idx, e2.msg);
 out:
 	if (rc != 0) {
-		free(*exe);
+		D_FREE(*exe);
 		ctl_strv_free(*argv);
 		ctl_strv_free(*envp);
 		*exe = NULL;
 		*argv = NULL;
 		*envp = NULL;
 	}
-	free(nvme);
+	D_FREE(nvme);
 	return rc;
 }
 
@@ -663,7 +663,7 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 	if (in->state == SRV_INST_AWAIT_FORMAT) {
 		/* a reformat or reset format fenced the instance while we prepared */
 		pthread_mutex_unlock(&en->lock);
-		free(exe);
+		D_FREE(exe);
 		ctl_strv_free(argv);
 		ctl_strv_free(envp);
 		d_errbuf_set(eb,
@@ -680,7 +680,7 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 	}
 	if (in->pid != 0 || in->launch_req || en->shutdown) { /* raced with another start */
 		pthread_mutex_unlock(&en->lock);
-		free(exe);
+		D_FREE(exe);
 		ctl_strv_free(argv);
 		ctl_strv_free(envp);
 		return 0;
@@ -700,7 +700,7 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 	in->argv = NULL;
 	in->envp = NULL;
 	pthread_mutex_unlock(&en->lock);
-	free(exe);
+	D_FREE(exe);
 	ctl_strv_free(argv);
 	ctl_strv_free(envp);
 	return rc;
@@ -938,7 +938,7 @@ srv_engines_create(struct srv_state *st, const struct srv_engine_hooks *hooks,
 		pthread_condattr_destroy(&ca);
 	}
 	en->n = (uint32_t)cfg->nengines;
-	en->insts = calloc(en->n ? en->n : 1, sizeof(*en->insts));
+	D_ALLOC_ARRAY(en->insts, en->n ? en->n : 1);
 	en->sock_path = d_asprintf("%s/daos_server.sock", cfg->socket_dir);
 	if (en->insts == NULL || en->sock_path == NULL) {
 		rc = -DER_NOMEM;
@@ -1059,9 +1059,9 @@ srv_engines_destroy(struct srv_engines *en)
 	for (int i = 0; i < 2; i++)
 		if (en->wake[i] >= 0)
 			close(en->wake[i]);
-	free(en->sock_path);
-	free(en->insts);
+	D_FREE(en->sock_path);
+	D_FREE(en->insts);
 	pthread_cond_destroy(&en->cond);
 	pthread_mutex_destroy(&en->lock);
-	free(en);
+	D_FREE(en);
 }

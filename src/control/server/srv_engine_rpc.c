@@ -124,7 +124,7 @@ act_reset(struct srv_engines *en, struct rank_slot *s)
 		}
 		if (unlink(p) != 0 && errno != ENOENT)
 			slot_err(s, "cannot remove %s: %s", p, strerror(errno));
-		free(p);
+		D_FREE(p);
 	}
 	if (!s->errored) {
 		in->state = SRV_INST_AWAIT_FORMAT;
@@ -142,8 +142,8 @@ pack_results(struct srv_engines *en, enum rank_action act, struct rank_slot *slo
 	     uint8_t **resp, size_t *resp_len)
 {
 	Ctl__RanksResp	 r = CTL__RANKS_RESP__INIT;
-	Ctl__RankResult *res = calloc(n ? n : 1, sizeof(*res));
-	Ctl__RankResult **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+	Ctl__RankResult *res = d_calloc(n ? n : 1, sizeof(*res));
+	Ctl__RankResult **ptrs = d_calloc(n ? n : 1, sizeof(*ptrs));
 	char		 addr[128];
 	int		 rc = 0;
 
@@ -167,8 +167,8 @@ pack_results(struct srv_engines *en, enum rank_action act, struct rank_slot *slo
 	r.results = ptrs;
 	rc = d_pb_pack(&r.base, resp, resp_len);
 out:
-	free(res);
-	free(ptrs);
+	D_FREE(res);
+	D_FREE(ptrs);
 	return rc;
 }
 
@@ -203,7 +203,7 @@ rank_action(void *arg, const struct ctl_rpc_peer *peer, enum rank_action act, co
 		goto out;
 	}
 	n = (int)d_rankset_count(rs);
-	slots = calloc(n ? n : 1, sizeof(*slots));
+	D_ALLOC_ARRAY(slots, n ? n : 1);
 	if (slots == NULL) {
 		rc = -DER_NOMEM;
 		goto out;
@@ -283,7 +283,7 @@ rank_action(void *arg, const struct ctl_rpc_peer *peer, enum rank_action act, co
 	if (rc != 0)
 		d_errbuf_set(eb, "cannot encode the results: %s", d_errstr(rc));
 out:
-	free(slots);
+	D_FREE(slots);
 	d_rankset_destroy(rs);
 	ctl__ranks_req__free_unpacked(in, NULL);
 	return rc;

@@ -148,7 +148,7 @@ fail_results(struct ctl_format_resp *r, const char *msg, int rc)
 		if (r->ctrlrs[i].status != 0)
 			continue;
 		r->ctrlrs[i].status = rc;
-		free(r->ctrlrs[i].error);
+		D_FREE(r->ctrlrs[i].error);
 		r->ctrlrs[i].error = d_asprintf("%s", msg);
 	}
 }
@@ -373,7 +373,7 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 	if (rc != 0)
 		d_errbuf_set(eb, "out of memory collecting format results");
 out:
-	free(need);
+	D_FREE(need);
 	return rc;
 }
 

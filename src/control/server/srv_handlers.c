@@ -26,9 +26,9 @@ static void
 strip_health(struct ctl_storage_scan *scan)
 {
 	for (int i = 0; i < scan->nr_ctrlrs; i++) {
-		free(scan->ctrlrs[i].health);
+		D_FREE(scan->ctrlrs[i].health);
 		scan->ctrlrs[i].health = NULL;
-		free(scan->ctrlrs[i].info);
+		D_FREE(scan->ctrlrs[i].info);
 		scan->ctrlrs[i].info = NULL;
 	}
 }
@@ -83,7 +83,7 @@ h_net_scan(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 		prov = NULL;
 	D_DEBUG("NetworkScan from %s (provider %s)", peer->addr, prov ? prov : "all");
 	rc = srv_net_scan_run(prov, resp, resp_len, eb);
-	free(provider);
+	D_FREE(provider);
 	if (rc != 0)
 		D_ERROR("network scan for %s failed: %s", peer->addr, eb->msg);
 	return rc;

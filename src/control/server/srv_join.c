@@ -152,8 +152,8 @@ join_loop(struct srv_engines *en, struct srv_inst *in, uint64_t gen, Mgmt__JoinR
 		*resp = NULL;
 	}
 out:
-	free(rbody);
-	free(body);
+	D_FREE(rbody);
+	D_FREE(body);
 	return rc;
 }
 
@@ -269,7 +269,7 @@ join_main(void *p)
 	} else {
 		pthread_mutex_unlock(&en->lock);
 	}
-	free(a);
+	D_FREE(a);
 	srv_engines_thread_done(en);
 	return NULL;
 }
@@ -297,7 +297,7 @@ spawn(struct srv_engines *en, void *(*fn)(void *), void *arg)
 static int
 join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen)
 {
-	struct join_arg *a = malloc(sizeof(*a));
+	struct join_arg *a = d_calloc(1, sizeof(*a));
 	int		 rc;
 
 	if (a == NULL)
@@ -305,7 +305,7 @@ join_spawn(struct srv_engines *en, uint32_t idx, uint64_t gen)
 	*a = (struct join_arg){.en = en, .idx = idx, .gen = gen};
 	rc = spawn(en, join_main, a);
 	if (rc != 0)
-		free(a);
+		D_FREE(a);
 	return rc;
 }
 
@@ -347,7 +347,7 @@ event_main(void *p)
 
 		if (ctl_rpc_call(en->st->client, host, port, "ClusterEvent", body, len,
 				 JOIN_CALL_MS, &resp, &rlen, &err) == 0) {
-			free(resp);
+			D_FREE(resp);
 			D_INFO("rank %u: engine death reported to the management service at %s:%u",
 			       a->rank, host, port);
 			goto out;
@@ -366,8 +366,8 @@ event_main(void *p)
 		}
 	}
 out:
-	free(body);
-	free(a);
+	D_FREE(body);
+	D_FREE(a);
 	srv_engines_thread_done(en);
 	return NULL;
 }
@@ -376,7 +376,7 @@ out:
 static void
 event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, const char *msg)
 {
-	struct event_arg *a = malloc(sizeof(*a));
+	struct event_arg *a = d_calloc(1, sizeof(*a));
 
 	if (a == NULL) {
 		D_WARN("rank %u: cannot report the engine's death: out of memory", rank);
@@ -387,7 +387,7 @@ event_spawn(struct srv_engines *en, uint32_t rank, uint64_t incarnation, const c
 	a->incarnation = incarnation;
 	snprintf(a->msg, sizeof(a->msg), "%s", msg);
 	if (spawn(en, event_main, a) != 0)
-		free(a);
+		D_FREE(a);
 }
 
 const struct srv_engine_hooks srv_join_hooks = {

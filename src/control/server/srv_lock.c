@@ -89,7 +89,7 @@ srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb)
 out:
 	if (fd >= 0)
 		close(fd);
-	free(path);
+	D_FREE(path);
 	return rc;
 }
 
@@ -104,7 +104,7 @@ srv_lock_release(const char *socket_dir, int fd)
 	path = d_asprintf("%s/%s", socket_dir, SRV_LOCK_NAME);
 	if (path != NULL)
 		unlink(path);
-	free(path);
+	D_FREE(path);
 	close(fd);
 }
 

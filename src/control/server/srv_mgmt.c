@@ -44,7 +44,7 @@ srv_mgmt_destroy(struct srv_mgmt *ms)
 		return;
 	ctl_membership_destroy(ms->m);
 	pthread_mutex_destroy(&ms->lock);
-	free(ms);
+	D_FREE(ms);
 }
 
 /* Validation always leaves at least one replica (default localhost:10001). */

@@ -110,7 +110,7 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 			return rc;
 		} else {
 			rc = ctl_membership_from_text(text, &ms->m, &peb);
-			free(text);
+			D_FREE(text);
 			if (rc != 0) {
 				d_errbuf_set(eb,
 					     "the management service cannot load its database %s: "
@@ -158,7 +158,7 @@ srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 				advice = "; check that the directory exists and is writable";
 		}
 	}
-	free(text);
+	D_FREE(text);
 	if (rc != 0) {
 		D_ERROR("management service: cannot save %s: %s%s", ms->db_path, web.msg, advice);
 		d_errbuf_set(eb, "the management service cannot save its database %s: %s%s",

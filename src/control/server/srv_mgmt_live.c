@@ -72,7 +72,7 @@ struct srv_mgmt_live {
 static void
 mem_fini(struct srv_mgmt_live *c)
 {
-	free(c->mem);
+	D_FREE(c->mem);
 	c->mem = NULL;
 	c->nmem = 0;
 }
@@ -93,8 +93,8 @@ snapshot(struct srv_mgmt_live *c, struct ms_plan *p)
 		rc = ctl_membership_list(ms->m, CTL_MS_FILTER_PINGED, &v, &n);
 	if (rc != 0 || n == 0)
 		goto out;
-	p->h = calloc(n, sizeof(*p->h));
-	c->mem = calloc(n, sizeof(*c->mem));
+	D_ALLOC_ARRAY(p->h, n);
+	D_ALLOC_ARRAY(c->mem, n);
 	if (p->h == NULL || c->mem == NULL) {
 		rc = -DER_NOMEM;
 		goto out;
@@ -111,7 +111,7 @@ snapshot(struct srv_mgmt_live *c, struct ms_plan *p)
 	}
 out:
 	pthread_mutex_unlock(&ms->lock);
-	free(v);
+	D_FREE(v);
 	return rc;
 }
 
@@ -127,7 +127,7 @@ count_miss(struct srv_mgmt_live *c, struct live_miss *next, size_t *nnext, const
 			prev = c->miss[i].n;
 	if (!missed)
 		return 0;
-	next[*nnext].addr = strdup(addr);
+	D_STRDUP(next[*nnext].addr, addr);
 	if (next[*nnext].addr == NULL)
 		return prev; /* forgets the count: only delays the verdict */
 	next[*nnext].n = prev + 1;
@@ -224,9 +224,9 @@ round_once(struct srv_mgmt_live *c)
 	if (snapshot(c, &p) != 0 || p.nh == 0)
 		goto out;
 	srv_ms_plan_call(c->ms->st, &p, "PingRanks", false, MS_LIVE_TIMEOUT_MS);
-	next = calloc(p.nh, sizeof(*next));
-	rr = calloc(p.nh, sizeof(*rr));
-	unreachable = calloc(p.nh, sizeof(*unreachable));
+	D_ALLOC_ARRAY(next, p.nh);
+	D_ALLOC_ARRAY(rr, p.nh);
+	D_ALLOC_ARRAY(unreachable, p.nh);
 	if (next == NULL || rr == NULL || unreachable == NULL)
 		goto out;
 	for (size_t i = 0; i < p.nh; i++) {
@@ -246,15 +246,15 @@ round_once(struct srv_mgmt_live *c)
 out:
 	/* only the hosts of this round keep a count */
 	for (size_t i = 0; i < c->nmiss; i++)
-		free(c->miss[i].addr);
-	free(c->miss);
+		D_FREE(c->miss[i].addr);
+	D_FREE(c->miss);
 	c->miss = next;
 	c->nmiss = nnext;
 	for (size_t i = 0; rr != NULL && i < p.nh; i++)
 		if (rr[i] != NULL)
 			ctl__ranks_resp__free_unpacked(rr[i], NULL);
-	free(rr);
-	free(unreachable);
+	D_FREE(rr);
+	D_FREE(unreachable);
 	mem_fini(c);
 	srv_ms_plan_fini(&p);
 }
@@ -288,8 +288,8 @@ live_thread(void *arg)
 		pthread_mutex_unlock(&c->lock);
 	}
 	for (size_t i = 0; i < c->nmiss; i++)
-		free(c->miss[i].addr);
-	free(c->miss);
+		D_FREE(c->miss[i].addr);
+	D_FREE(c->miss);
 	return NULL;
 }
 

@@ -29,7 +29,7 @@ srv_ms_plan_add(struct ms_plan *p, const char *addr, uint32_t rank, size_t *host
 		if (strcmp(p->h[j].addr, addr) == 0)
 			break;
 	if (j == p->nh) {
-		p->h[j].addr = strdup(addr);
+		D_STRDUP(p->h[j].addr, addr);
 		p->nh++;
 		if (p->h[j].addr == NULL || d_rankset_create(&p->h[j].ranks) != 0)
 			return -DER_NOMEM;
@@ -60,8 +60,8 @@ plan_build(const struct ctl_system_sel *sel, bool skip_admin_excluded, struct ms
 		if (srv_ms_plan_add(p, mb->addr, mb->rank, NULL) != 0)
 			return -DER_NOMEM;
 	}
-	p->absent_ranks = strdup(sel->absent_ranks ? sel->absent_ranks : "");
-	p->absent_hosts = strdup(sel->absent_hosts ? sel->absent_hosts : "");
+	D_STRDUP(p->absent_ranks, sel->absent_ranks ? sel->absent_ranks : "");
+	D_STRDUP(p->absent_hosts, sel->absent_hosts ? sel->absent_hosts : "");
 	return p->absent_ranks == NULL || p->absent_hosts == NULL ? -DER_NOMEM : 0;
 }
 
@@ -96,14 +96,14 @@ void
 srv_ms_plan_fini(struct ms_plan *p)
 {
 	for (size_t i = 0; i < p->nh; i++) {
-		free(p->h[i].addr);
+		D_FREE(p->h[i].addr);
 		d_rankset_destroy(p->h[i].ranks);
-		free(p->h[i].body);
+		D_FREE(p->h[i].body);
 		ctl_rpc_results_fini(&p->h[i].res, 1);
 	}
-	free(p->h);
-	free(p->absent_ranks);
-	free(p->absent_hosts);
+	D_FREE(p->h);
+	D_FREE(p->absent_ranks);
+	D_FREE(p->absent_hosts);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -152,7 +152,7 @@ srv_ms_plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bo
 
 		ctl_rpc_results_fini(&h->res, 1); /* the previous action's answer */
 		memset(&h->res, 0, sizeof(h->res));
-		free(h->body);
+		D_FREE(h->body);
 		h->body = NULL;
 		if (ctl_addr_split(h->addr, h->host, sizeof(h->host), &h->port) != 0) {
 			h->res.rc = -DER_INVAL;
@@ -166,10 +166,10 @@ srv_ms_plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bo
 		rq.ranks = ranks;
 		rq.force = force;
 		if (d_pb_pack(&rq.base, &h->body, &h->body_len) != 0) {
-			free(ranks);
+			D_FREE(ranks);
 			return -DER_NOMEM;
 		}
-		free(ranks);
+		D_FREE(ranks);
 	}
 	D_DEBUG("management service: %s on %zu hosts", method, p->nh);
 	for (size_t i = 0; i < p->nh && nt < MS_FANOUT_THREADS; i++) {

@@ -130,9 +130,9 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 out:
 	ctl_system_sel_fini(&sel);
 	ctl_system_hosts_free(hq);
-	free(mv);
-	free(mp);
-	free(times);
+	D_FREE(mv);
+	D_FREE(mp);
+	D_FREE(times);
 	mgmt__system_query_req__free_unpacked(q, NULL);
 	return rc;
 }
@@ -150,12 +150,12 @@ static void
 results_fini(struct ms_results *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].action);
-		free(r->v[i].msg);
-		free(r->v[i].state);
-		free(r->v[i].addr);
+		D_FREE(r->v[i].action);
+		D_FREE(r->v[i].msg);
+		D_FREE(r->v[i].state);
+		D_FREE(r->v[i].addr);
 	}
-	free(r->v);
+	D_FREE(r->v);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -167,7 +167,7 @@ results_add(struct ms_results *r, uint32_t rank, const char *action, bool errore
 
 	if (r->n == r->cap) {
 		size_t		 cap = r->cap ? r->cap * 2 : 16;
-		Ctl__RankResult *nv = realloc(r->v, cap * sizeof(*nv));
+		Ctl__RankResult *nv = d_realloc(r->v, cap * sizeof(*nv));
 
 		if (nv == NULL)
 			return -DER_NOMEM;
@@ -178,10 +178,10 @@ results_add(struct ms_results *r, uint32_t rank, const char *action, bool errore
 	ctl__rank_result__init(x);
 	x->rank = rank;
 	x->errored = errored;
-	x->action = strdup(action);
-	x->msg = strdup(msg ? msg : "");
-	x->state = strdup(state ? state : "");
-	x->addr = strdup(addr ? addr : "");
+	D_STRDUP(x->action, action);
+	D_STRDUP(x->msg, msg ? msg : "");
+	D_STRDUP(x->state, state ? state : "");
+	D_STRDUP(x->addr, addr ? addr : "");
 	r->n++;
 	if (x->action == NULL || x->msg == NULL || x->state == NULL || x->addr == NULL)
 		return -DER_NOMEM;
@@ -329,7 +329,7 @@ ms_action(struct srv_state *st, struct ms_plan *p, const char *method, const cha
 static Ctl__RankResult **
 result_ptrs(const struct ms_results *r)
 {
-	Ctl__RankResult **v = calloc(r->n > 0 ? r->n : 1, sizeof(*v));
+	Ctl__RankResult **v = d_calloc(r->n > 0 ? r->n : 1, sizeof(*v));
 
 	for (size_t i = 0; v != NULL && i < r->n; i++)
 		v[i] = &r->v[i];
@@ -385,7 +385,7 @@ ms_ranks_handle(struct srv_state *st, const struct ms_ranks_op *op, const uint8_
 		rp = result_ptrs(&r);
 		rc = rp == NULL ? -DER_NOMEM : op->encode(rp, r.n, &p, resp, resp_len, eb);
 	}
-	free(rp);
+	D_FREE(rp);
 	results_fini(&r);
 	srv_ms_plan_fini(&p);
 	protobuf_c_message_free_unpacked(msg, NULL);
@@ -500,7 +500,7 @@ running_ranks(struct srv_mgmt *ms, char **out)
 	*out = NULL;
 	if (rc == 0 && n > 0)
 		rc = d_rankset_str(rs, out);
-	free(v);
+	D_FREE(v);
 	d_rankset_destroy(rs);
 	return rc;
 }
@@ -568,8 +568,8 @@ srv_h_system_erase(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	out.results = rp;
 	rc = rp == NULL ? -DER_NOMEM : srv_ms_pack(&out.base, resp, resp_len, eb);
 out:
-	free(rp);
-	free(running);
+	D_FREE(rp);
+	D_FREE(running);
 	results_fini(&r);
 	srv_ms_plan_fini(&p);
 	mgmt__system_erase_req__free_unpacked(q, NULL);

@@ -112,7 +112,7 @@ helper_run(struct d_cli_ctx *ctx)
 		len = strlen(eb.msg);
 	n = (uint32_t)len;
 	ok = write_all(1, &rc, sizeof(rc)) && write_all(1, &n, sizeof(n)) && write_all(1, out, len);
-	free(body);
+	D_FREE(body);
 	return ok ? 0 : 1;
 }
 
@@ -136,7 +136,7 @@ static int
 read_child(int fd, uint8_t **buf, size_t *len, int64_t deadline)
 {
 	size_t	 cap = 4096, off = 0;
-	uint8_t *b = malloc(cap);
+	uint8_t *b = d_calloc(1, cap);
 
 	if (b == NULL)
 		return -DER_NOMEM;
@@ -146,20 +146,20 @@ read_child(int fd, uint8_t **buf, size_t *len, int64_t deadline)
 		ssize_t	      n;
 
 		if (left <= 0) {
-			free(b);
+			D_FREE(b);
 			return -DER_TIMEDOUT;
 		}
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-			free(b);
+			D_FREE(b);
 			return -DER_IO;
 		}
 		if (pfd.revents == 0)
 			continue;
 		if (off == cap) {
-			uint8_t *nb = realloc(b, cap * 2);
+			uint8_t *nb = d_realloc(b, cap * 2);
 
 			if (nb == NULL) {
-				free(b);
+				D_FREE(b);
 				return -DER_NOMEM;
 			}
 			b = nb;
@@ -169,7 +169,7 @@ read_child(int fd, uint8_t **buf, size_t *len, int64_t deadline)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			free(b);
+			D_FREE(b);
 			return -DER_IO;
 		}
 		if (n == 0)
@@ -218,7 +218,7 @@ spawn_helper(const char *prov, int out_fd, pid_t *pid, struct d_errbuf *eb)
 	rc = posix_spawn(pid, "/proc/self/exe", &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
-	free(parg);
+	D_FREE(parg);
 	if (rc != 0) {
 		d_errbuf_set(eb,
 			     "network scan: cannot run the scan helper (/proc/self/exe %s): %s; "
@@ -282,7 +282,7 @@ srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_er
 		rc = crc;
 		goto out;
 	}
-	*resp = malloc(n > 0 ? n : 1);
+	*resp = d_calloc(1, n > 0 ? n : 1);
 	if (*resp == NULL) {
 		rc = -DER_NOMEM;
 		goto out;
@@ -290,6 +290,6 @@ srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_er
 	memcpy(*resp, msg + sizeof(crc) + sizeof(n), n);
 	*resp_len = n;
 out:
-	free(msg);
+	D_FREE(msg);
 	return rc;
 }

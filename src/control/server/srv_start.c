@@ -184,7 +184,7 @@ start_config(struct d_cli_ctx *ctx, struct ctl_server_config **out, char **path_
 			ctx->prog, path);
 		ctl_server_config_destroy(cfg);
 		d_diags_fini(&dg);
-		free(path);
+		D_FREE(path);
 		return rc;
 	}
 	*out = cfg;
@@ -351,8 +351,8 @@ out:
 	ctl_rpc_client_destroy(st.client);
 	if (cfg != NULL)
 		srv_lock_release(cfg->socket_dir, lock_fd);
-	free(active);
-	free(path);
+	D_FREE(active);
+	D_FREE(path);
 	ctl_server_config_destroy(cfg);
 	return rc == 0 ? 0 : 1;
 }

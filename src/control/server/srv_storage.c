@@ -38,7 +38,7 @@ is_mount_point(const char *path)
 
 	if (parent != NULL && stat(path, &st) == 0 && stat(parent, &pst) == 0)
 		rc = st.st_dev != pst.st_dev || st.st_ino == pst.st_ino;
-	free(parent);
+	D_FREE(parent);
 	return rc;
 }
 
@@ -133,7 +133,7 @@ srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
 	}
 	sb = d_asprintf("%s/superblock", mnt);
 	have_sb = sb != NULL && access(sb, F_OK) == 0;
-	free(sb);
+	D_FREE(sb);
 	if (have_sb)
 		return NULL;
 	snprintf(why, why_len, "no superblock in %s", mnt);

@@ -902,7 +902,7 @@ ctl_autocfg_generate(const struct ctl_autocfg_req *req, const struct ctl_autocfg
 	if (rc == 0)
 		rc = load_and_validate(&g, yaml, out);
 out:
-	free(yaml);
+	D_FREE(yaml);
 	gen_fini(&g);
 	return rc;
 }

@@ -143,9 +143,9 @@ ctl_autocfg_args_fini(struct ctl_autocfg_args *a)
 	if (a == NULL)
 		return;
 	for (size_t i = 0; i < a->nreps; i++)
-		free(a->reps[i]);
-	free(a->reps);
-	free(a->ports);
+		D_FREE(a->reps[i]);
+	D_FREE(a->reps);
+	D_FREE(a->ports);
 	d_hostlist_destroy(a->hl);
 	memset(a, 0, sizeof(*a));
 }

@@ -123,7 +123,7 @@ groups_fini(struct hw_groups *g)
 
 	for (i = 0; i < g->n; i++) {
 		d_hostset_destroy(g->v[i].hs);
-		free(g->v[i].hosts);
+		D_FREE(g->v[i].hosts);
 	}
 	D_FREE(g->v);
 	g->n = 0;
@@ -557,11 +557,11 @@ out:
 	groups_fini(&all);
 	for (i = 0; i < nhosts; i++) {
 		if (nk)
-			free(nk[i]);
+			D_FREE(nk[i]);
 		if (sk)
-			free(sk[i]);
+			D_FREE(sk[i]);
 		if (ak)
-			free(ak[i]);
+			D_FREE(ak[i]);
 	}
 	D_FREE(nk);
 	D_FREE(sk);

@@ -77,7 +77,7 @@ list_dir(const char *path, char ***names, int *nr, struct d_errbuf *eb)
 			continue;
 		D_STRDUP(name, de->d_name);
 		if (name == NULL || stg_array_add((void **)&v, &n, sizeof(name), &name) != 0) {
-			free(name);
+			D_FREE(name);
 			d_errbuf_set(eb, "out of memory");
 			rc = -DER_NOMEM;
 			break;
@@ -85,9 +85,11 @@ list_dir(const char *path, char ***names, int *nr, struct d_errbuf *eb)
 	}
 	closedir(d);
 	if (rc != 0) {
-		while (n > 0)
-			free(v[--n]);
-		free(v);
+		while (n > 0) {
+			n--;
+			D_FREE(v[n]);
+		}
+		D_FREE(v);
 		return rc;
 	}
 	if (n > 1)
@@ -100,9 +102,11 @@ list_dir(const char *path, char ***names, int *nr, struct d_errbuf *eb)
 static void
 free_names(char **names, int nr)
 {
-	while (nr > 0)
-		free(names[--nr]);
-	free(names);
+	while (nr > 0) {
+		nr--;
+		D_FREE(names[nr]);
+	}
+	D_FREE(names);
 }
 
 /* Attribute readers for "<dir>/<name>"; required ones fail with the path. */
@@ -257,7 +261,7 @@ fx_objects(const char *root, const char *rel, fx_obj_fn fn, size_t sz, void **ar
 			d_errbuf_set(eb, "out of memory");
 			rc = -DER_NOMEM;
 		}
-		free(elem);
+		D_FREE(elem);
 	}
 	free_names(names, n);
 	return rc;
@@ -449,7 +453,7 @@ fx_nvme_namespaces(const char *path, struct ctl_nvme_ctrlr *c, struct d_errbuf *
 			rc = -DER_NOMEM;
 		}
 	}
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 
@@ -499,7 +503,7 @@ fx_ctrlr(const char *dir, const char *name, bool health, struct ctl_nvme_ctrlr *
 		if (rc == 0)
 			stg_pci_link_read(dir, c->health);
 	}
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 
@@ -527,9 +531,9 @@ fx_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb)
 			rc = -DER_NOMEM;
 		}
 		if (rc != 0) {
-			free(c.ns);
-			free(c.health);
-			free(c.info);
+			D_FREE(c.ns);
+			D_FREE(c.health);
+			D_FREE(c.info);
 		}
 	}
 	free_names(names, n);
@@ -719,7 +723,7 @@ lf_read_fixture(const char *path, struct ctl_fabric_list *l, struct d_errbuf *eb
 		if (rc != 0)
 			d_errbuf_set(eb, "out of memory reading %s", path);
 	}
-	free(line);
+	D_FREE(line);
 	fclose(f);
 	return rc;
 }
@@ -745,7 +749,7 @@ fx_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, path, mi, eb);
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 
@@ -803,7 +807,7 @@ fx_hugepages_set(uint64_t nr, struct d_errbuf *eb)
 	}
 	d_sbuf_fini(&sb);
 out:
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 

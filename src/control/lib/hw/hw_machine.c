@@ -123,7 +123,7 @@ machine_meminfo(struct ctl_meminfo *mi, struct d_errbuf *eb)
 	if (rc != 0)
 		return rc;
 	rc = ctl_meminfo_parse(text, MACHINE_MEMINFO, mi, eb);
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 

@@ -183,15 +183,15 @@ ctl_storage_scan_free(struct ctl_storage_scan *scan)
 	if (scan == NULL)
 		return;
 	for (i = 0; i < scan->nr_ctrlrs; i++) {
-		free(scan->ctrlrs[i].ns);
-		free(scan->ctrlrs[i].health);
-		free(scan->ctrlrs[i].info);
+		D_FREE(scan->ctrlrs[i].ns);
+		D_FREE(scan->ctrlrs[i].health);
+		D_FREE(scan->ctrlrs[i].info);
 	}
-	free(scan->ctrlrs);
-	free(scan->modules);
-	free(scan->regions);
-	free(scan->namespaces);
-	free(scan);
+	D_FREE(scan->ctrlrs);
+	D_FREE(scan->modules);
+	D_FREE(scan->regions);
+	D_FREE(scan->namespaces);
+	D_FREE(scan);
 }
 
 /* /proc/meminfo keys we keep, with where they go. */

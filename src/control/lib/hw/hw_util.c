@@ -50,7 +50,7 @@ stg_read_line(const char *path, char *buf, size_t len, struct d_errbuf *eb)
 	if (nl != NULL)
 		*nl = '\0';
 	stg_strlcpy(buf, stg_trim(text), len);
-	free(text);
+	D_FREE(text);
 	return 0;
 }
 

@@ -234,7 +234,7 @@ scan_filter(struct ctl_net_scan *s, int prio, const char *asked, struct d_errbuf
 		     "no fabric interfaces found with provider %s; providers available on this "
 		     "host: %s (or \"all\")",
 		     asked, avail);
-	free(avail);
+	D_FREE(avail);
 	return -DER_NONEXIST;
 }
 
@@ -321,7 +321,7 @@ ctl_net_scan(const char *provider, const struct ctl_topology *topo, struct ctl_n
 			     "unknown fabric provider \"%s\"; providers available on this host: %s "
 			     "(or \"all\")",
 			     provider, avail);
-		free(avail);
+		D_FREE(avail);
 		rc = -DER_INVAL;
 		goto out;
 	}

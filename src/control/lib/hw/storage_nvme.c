@@ -329,9 +329,9 @@ stg_nvme_scan(struct ctl_storage_scan *s, bool health, struct d_errbuf *eb)
 			rc = -DER_NOMEM;
 		}
 		if (rc != 0) {
-			free(c.ns);
-			free(c.health);
-			free(c.info);
+			D_FREE(c.ns);
+			D_FREE(c.health);
+			D_FREE(c.info);
 			break;
 		}
 	}

@@ -118,8 +118,8 @@ ctl_format_resp_key(const struct ctl_format_resp *r, size_t *len)
 	}
 out:
 	d_sbuf_fini(&sb);
-	free(m);
-	free(c);
+	D_FREE(m);
+	D_FREE(c);
 	return key;
 }
 
@@ -144,8 +144,8 @@ ctl_format_print_summary(FILE *out, const struct ctl_format_group *g, int n)
 		snprintf(sm, sizeof(sm), "%zu", nm);
 		snprintf(sc, sizeof(sc), "%zu", nc);
 		d_table_add(t, g[i].hosts, sm, sc);
-		free(m);
-		free(c);
+		D_FREE(m);
+		D_FREE(c);
 	}
 	fprintf(out, "Format Summary:\n");
 	d_table_print(t, out, 2);
@@ -165,7 +165,7 @@ print_mounts(FILE *out, const struct ctl_format_resp *r)
 		return;
 	if (n == 0) {
 		fprintf(out, "  No SCM mount results\n");
-		free(m);
+		D_FREE(m);
 		return;
 	}
 	t = d_table_create(2, titles);
@@ -174,7 +174,7 @@ print_mounts(FILE *out, const struct ctl_format_resp *r)
 	if (t != NULL)
 		d_table_print(t, out, 0);
 	d_table_destroy(t);
-	free(m);
+	D_FREE(m);
 }
 
 static void
@@ -190,7 +190,7 @@ print_ctrlrs(FILE *out, const struct ctl_format_resp *r)
 		return;
 	if (n == 0) {
 		fprintf(out, "  No NVMe devices were formatted\n");
-		free(c);
+		D_FREE(c);
 		return;
 	}
 	t = d_table_create(3, titles);
@@ -203,7 +203,7 @@ print_ctrlrs(FILE *out, const struct ctl_format_resp *r)
 	if (t != NULL)
 		d_table_print(t, out, 0);
 	d_table_destroy(t);
-	free(c);
+	D_FREE(c);
 }
 
 void
@@ -272,6 +272,6 @@ ctl_format_json_host(struct d_json *w, const char *key, const struct ctl_format_
 	d_json_bool(w, "reboot_required", false);
 	d_json_null(w, "mem_info");
 	d_json_obj_end(w);
-	free(m);
-	free(c);
+	D_FREE(m);
+	D_FREE(c);
 }

@@ -45,7 +45,7 @@ print_numa(FILE *out, const struct ctl_net_scan *s, unsigned numa)
 
 		if (ifaces != NULL && ifaces[0] != '\0')
 			d_table_add(t, s->providers[p], ifaces);
-		free(ifaces);
+		D_FREE(ifaces);
 	}
 	d_table_print(t, out, 8);
 	d_table_destroy(t);

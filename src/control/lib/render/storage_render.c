@@ -74,8 +74,8 @@ ctl_storage_print_summary(FILE *out, const struct ctl_storage_group *groups, int
 		char *nvme = ctl_storage_nvme_summary(groups[i].scan);
 
 		d_table_add(t, groups[i].hosts, scm, nvme);
-		free(scm);
-		free(nvme);
+		D_FREE(scm);
+		D_FREE(nvme);
 	}
 	d_table_print(t, out, 0);
 	d_table_destroy(t);

@@ -74,10 +74,10 @@ static void
 rgroups_fini(struct rgroups *g)
 {
 	for (size_t i = 0; i < g->n; i++) {
-		free(g->v[i].key);
+		D_FREE(g->v[i].key);
 		d_rankset_destroy(g->v[i].rs);
 	}
-	free(g->v);
+	D_FREE(g->v);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -89,15 +89,15 @@ rgroups_get(struct rgroups *g, const char *key)
 	for (size_t i = 0; i < g->n; i++)
 		if (strcmp(g->v[i].key, key) == 0)
 			return &g->v[i];
-	nv = realloc(g->v, (g->n + 1) * sizeof(*nv));
+	D_REALLOC(nv, g->v, (g->n + 1) * sizeof(*nv));
 	if (nv == NULL)
 		return NULL;
 	g->v = nv;
 	nv = &g->v[g->n];
-	nv->key = strdup(key);
+	D_STRDUP(nv->key, key);
 	nv->rs = NULL;
 	if (nv->key == NULL || d_rankset_create(&nv->rs) != 0) {
-		free(nv->key);
+		D_FREE(nv->key);
 		return NULL;
 	}
 	g->n++;
@@ -153,11 +153,11 @@ rgroups_print(FILE *out, struct rgroups *g, int ncols, const char *const *titles
 	qsort(g->v, g->n, sizeof(*g->v), rgroup_cmp);
 	for (size_t i = 0; rc == 0 && i < g->n; i++) {
 		const char *cells[8] = {NULL};
-		char	   *ranks = NULL, *key = strdup(g->v[i].key), *p, *save = NULL;
+		char	   *ranks = NULL, *key = d_strndup(g->v[i].key, (size_t)-1), *p, *save = NULL;
 		int	    c = 1;
 
 		if (key == NULL || d_rankset_ranged(g->v[i].rs, &ranks) != 0) {
-			free(key);
+			D_FREE(key);
 			rc = -DER_NOMEM;
 			break;
 		}
@@ -168,8 +168,8 @@ rgroups_print(FILE *out, struct rgroups *g, int ncols, const char *const *titles
 		while (c < ncols)
 			cells[c++] = "";
 		rc = d_table_add_row(t, cells);
-		free(ranks);
-		free(key);
+		D_FREE(ranks);
+		D_FREE(key);
 	}
 	if (rc == 0) {
 		d_table_print(t, out, 0);
@@ -346,7 +346,7 @@ ctl_system_results_print(FILE *out, FILE *err, Ctl__RankResult *const *v, size_t
 			if (*p == '\t')
 				*p = ' ';
 		rc = rgroups_add(&g, key, v[i]->rank);
-		free(key);
+		D_FREE(key);
 	}
 	if (rc == 0)
 		rc = rgroups_add_set(&g, "----\tUnknown Rank", absent_ranks);
@@ -417,7 +417,7 @@ ctl_system_errors(const char *absent_hosts, const char *absent_ranks, Ctl__RankR
 			parts++;
 		}
 	}
-	free(fr);
+	D_FREE(fr);
 	d_rankset_destroy(failed);
 	if (sb.failed)
 		*oom = true;
@@ -431,7 +431,7 @@ ctl_system_errors(const char *absent_hosts, const char *absent_ranks, Ctl__RankR
 int
 ctl_system_states_parse(const char *s, uint32_t *mask, struct d_errbuf *eb)
 {
-	char	*dup = strdup(s), *tok, *save = NULL;
+	char	*dup = d_strndup(s, (size_t)-1), *tok, *save = NULL;
 	uint32_t m = 0;
 
 	if (dup == NULL)
@@ -449,12 +449,12 @@ ctl_system_states_parse(const char *s, uint32_t *mask, struct d_errbuf *eb)
 				     "Excluded, AdminExcluded, Errored, Unresponsive, "
 				     "CheckerStarted separated by commas",
 				     tok);
-			free(dup);
+			D_FREE(dup);
 			return -DER_INVAL;
 		}
 		m |= st;
 	}
-	free(dup);
+	D_FREE(dup);
 	if (m == 0) {
 		d_errbuf_set(eb, "--with-states needs at least one member state name");
 		return -DER_INVAL;

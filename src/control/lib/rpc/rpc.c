@@ -130,7 +130,7 @@ ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint8_t **out, siz
 			     CTL_RPC_MAX_FRAME - 4);
 		return rc;
 	}
-	buf = malloc(n);
+	D_ALLOC(buf, n);
 	if (buf == NULL)
 		return -DER_NOMEM;
 	rc = d_tls_read(conn, buf, n, deadline, eb);
@@ -139,7 +139,7 @@ ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint8_t **out, siz
 			d_errbuf_set(eb, "connection closed in the middle of a message");
 			rc = -DER_IO;
 		}
-		free(buf);
+		D_FREE(buf);
 		return rc;
 	}
 	*out = buf;
@@ -211,7 +211,7 @@ send_response(struct ctl_rpc_server *srv, struct d_tls_conn *conn, int64_t deadl
 	if (rc != 0)
 		return rc;
 	rc = d_tls_write(conn, frame, flen, deadline, &eb);
-	free(frame);
+	D_FREE(frame);
 	return rc;
 }
 
@@ -285,7 +285,7 @@ serve_request(struct srv_conn *sc, const uint8_t *frame, size_t len, int64_t dea
 
 	rc = m->handler(srv->cfg.arg, &peer, req->body.data, req->body.len, &body, &blen, &eb);
 	if (rc != 0) {
-		free(body);
+		D_FREE(body);
 		body = NULL;
 		blen = 0;
 		if (eb.msg[0] == '\0')
@@ -293,7 +293,7 @@ serve_request(struct srv_conn *sc, const uint8_t *frame, size_t len, int64_t dea
 	}
 	rc = send_response(srv, sc->conn, deadline, rc, rc != 0 ? eb.msg : NULL,
 			   CTL_RPC_REFUSE_NONE, body, blen);
-	free(body);
+	D_FREE(body);
 out:
 	ctl__rpc_request__free_unpacked(req, NULL);
 	return rc;
@@ -328,7 +328,7 @@ refuse_mismatch(struct srv_conn *sc, int64_t deadline, bool peer_is_tls)
 	/* The insecure client has sent (or is sending) its request: read it first. */
 	d_tls_conn_plain(sc->conn);
 	if (ctl_rpc_frame_read(sc->conn, deadline, &frame, &len, &eb) == 0)
-		free(frame);
+		D_FREE(frame);
 	send_response(srv, sc->conn, deadline, -DER_PROTO,
 		      "server requires TLS but this client has allow_insecure: true; set "
 		      "allow_insecure: false and configure certificates in the client's "
@@ -387,7 +387,7 @@ conn_thread(void *arg)
 			break;
 		}
 		rc = serve_request(sc, frame, len, d_tls_now_ms() + srv->cfg.idle_timeout_ms);
-		free(frame);
+		D_FREE(frame);
 		if (rc != 0)
 			break;
 	}
@@ -397,7 +397,7 @@ out:
 	srv->nconns--;
 	pthread_cond_broadcast(&srv->cond);
 	pthread_mutex_unlock(&srv->lock);
-	free(sc);
+	D_FREE(sc);
 	return NULL;
 }
 
@@ -608,7 +608,7 @@ fail:
 	notify(srv, CTL_RPC_EV_ERROR, "cannot serve connection from %s: out of resources", addr);
 	if (sc != NULL)
 		d_tls_conn_destroy(sc->conn);
-	free(sc);
+	D_FREE(sc);
 	if (fd >= 0)
 		close(fd);
 	pthread_mutex_lock(&srv->lock);
@@ -714,5 +714,5 @@ ctl_rpc_server_destroy(struct ctl_rpc_server *srv)
 	d_tls_ctx_destroy(srv->tls);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_cond_destroy(&srv->cond);
-	free(srv);
+	D_FREE(srv);
 }

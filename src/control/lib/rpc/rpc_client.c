@@ -152,7 +152,7 @@ ctl_rpc_client_create(const struct d_tls_cfg *tls, enum d_tls_component componen
 		return -DER_NOMEM;
 	rc = d_tls_ctx_create(D_TLS_CLIENT, tls, &cl->tls, eb);
 	if (rc != 0) {
-		free(cl);
+		D_FREE(cl);
 		return rc;
 	}
 	/* With TLS the role is the certificate's; claiming another would be refused. */
@@ -169,7 +169,7 @@ ctl_rpc_client_destroy(struct ctl_rpc_client *cl)
 	if (cl == NULL)
 		return;
 	d_tls_ctx_destroy(cl->tls);
-	free(cl);
+	D_FREE(cl);
 }
 
 int
@@ -203,7 +203,7 @@ resolve(const char *host, uint16_t port, int64_t deadline, struct addrinfo **res
 	if (getaddrinfo(host, pstr, &hints, res) == 0)
 		return 0;
 
-	r = calloc(1, sizeof(*r) + strlen(host) + 1);
+	r = d_calloc(1, sizeof(*r) + strlen(host) + 1);
 	if (r == NULL)
 		return set_err(err, CTL_RPC_ERR_LOCAL, -DER_NOMEM, "out of memory");
 	strcpy(r->host, host);
@@ -216,7 +216,7 @@ resolve(const char *host, uint16_t port, int64_t deadline, struct addrinfo **res
 	list[0] = &r->cb;
 	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
 	if (rc != 0) {
-		free(r);
+		D_FREE(r);
 		return set_err(err, CTL_RPC_ERR_LOCAL, -DER_NOMEM, "cannot start resolving %s: %s",
 			       host, gai_strerror(rc));
 	}
@@ -233,7 +233,7 @@ resolve(const char *host, uint16_t port, int64_t deadline, struct addrinfo **res
 					       "timed out"); /* r stays with the resolver thread */
 			if (rc == EAI_ALLDONE && r->cb.ar_result != NULL)
 				freeaddrinfo(r->cb.ar_result);
-			free(r);
+			D_FREE(r);
 			return set_err(err, CTL_RPC_ERR_TIMEOUT, -DER_TIMEDOUT, "timed out");
 		}
 		struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
@@ -241,14 +241,14 @@ resolve(const char *host, uint16_t port, int64_t deadline, struct addrinfo **res
 		(void)gai_suspend((const struct gaicb *const *)list, 1, &ts);
 	}
 	if (rc != 0) {
-		free(r);
+		D_FREE(r);
 		if (rc == EAI_AGAIN)
 			return set_err(err, CTL_RPC_ERR_RESOLVE, -DER_NONEXIST,
 				       "no such host (temporary failure in name resolution)");
 		return set_err(err, CTL_RPC_ERR_RESOLVE, -DER_NONEXIST, "no such host");
 	}
 	*res = r->cb.ar_result;
-	free(r);
+	D_FREE(r);
 	return 0;
 }
 
@@ -354,7 +354,7 @@ ctl_rpc_conn_open(struct ctl_rpc_client *cl, const char *host, uint16_t port, in
 	rc = d_tls_conn_create(cl->tls, fd, -1, &conn->tc);
 	if (rc != 0) {
 		close(fd);
-		free(conn);
+		D_FREE(conn);
 		return set_err(err, CTL_RPC_ERR_LOCAL, rc, "out of memory");
 	}
 	rc = d_tls_handshake(conn->tc, deadline, &plaintext, &eb);
@@ -379,7 +379,7 @@ ctl_rpc_conn_close(struct ctl_rpc_conn *conn)
 	if (conn == NULL)
 		return;
 	d_tls_conn_destroy(conn->tc);
-	free(conn);
+	D_FREE(conn);
 }
 
 /* An I/O failure; before the first response a TLS error is the peer rejecting us. */
@@ -459,20 +459,20 @@ ctl_rpc_conn_call(struct ctl_rpc_conn *conn, const char *method, const void *req
 		return set_err(err, CTL_RPC_ERR_LOCAL, rc,
 			       rc == -DER_OVERFLOW ? "request too large" : "out of memory");
 	rc = d_tls_write(conn->tc, frame, len, deadline, &eb);
-	free(frame);
+	D_FREE(frame);
 	if (rc != 0)
 		return io_error(conn, rc, &eb, err);
 	rc = ctl_rpc_frame_read(conn->tc, deadline, &frame, &len, &eb);
 	if (rc != 0)
 		return io_error(conn, rc, &eb, err);
 	r = ctl__rpc_response__unpack(NULL, len, frame);
-	free(frame);
+	D_FREE(frame);
 	if (r == NULL)
 		return set_err(err, CTL_RPC_ERR_PROTO, -DER_PROTO, "malformed response");
 	conn->exchanged = true;
 	rc = response_error(conn, r, err);
 	if (rc == 0 && r->body.len > 0) {
-		body = malloc(r->body.len);
+		D_ALLOC(body, r->body.len);
 		if (body == NULL)
 			rc = set_err(err, CTL_RPC_ERR_LOCAL, -DER_NOMEM, "out of memory");
 		else

@@ -64,15 +64,15 @@ msg_array(size_t n, size_t size)
 
 	if (n == 0)
 		return NULL;
-	arr = calloc(n, sizeof(*arr));
+	D_ALLOC_ARRAY(arr, n);
 	if (arr == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		arr[i] = calloc(1, size);
+		arr[i] = d_calloc(1, size);
 		if (arr[i] == NULL) {
 			for (size_t j = 0; j < i; j++)
-				free(arr[j]);
-			free(arr);
+				D_FREE(arr[j]);
+			D_FREE(arr);
 			return NULL;
 		}
 	}
@@ -85,8 +85,8 @@ msg_array_free(void **arr, size_t n)
 	if (arr == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
-		free(arr[i]);
-	free(arr);
+		D_FREE(arr[i]);
+	D_FREE(arr);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -103,20 +103,20 @@ ctl_storage_scan_pb_free(Ctl__StorageScanResp *m)
 
 			if (c == NULL)
 				continue;
-			free(c->health_stats);
+			D_FREE(c->health_stats);
 			msg_array_free((void **)c->namespaces, c->n_namespaces);
 		}
 		msg_array_free((void **)m->nvme->ctrlrs, m->nvme->n_ctrlrs);
-		free(m->nvme);
+		D_FREE(m->nvme);
 	}
 	if (m->scm != NULL) {
 		msg_array_free((void **)m->scm->modules, m->scm->n_modules);
 		msg_array_free((void **)m->scm->namespaces, m->scm->n_namespaces);
 		msg_array_free((void **)m->scm->regions, m->scm->n_regions);
-		free(m->scm);
+		D_FREE(m->scm);
 	}
-	free(m->mem_info);
-	free(m);
+	D_FREE(m->mem_info);
+	D_FREE(m);
 }
 
 static int
@@ -436,8 +436,8 @@ ctl_net_scan_pb_free(Ctl__NetworkScanResp *m)
 	if (m == NULL)
 		return;
 	msg_array_free((void **)m->interfaces, m->n_interfaces);
-	free(m->providers);
-	free(m);
+	D_FREE(m->providers);
+	D_FREE(m);
 }
 
 int

@@ -128,7 +128,7 @@ ctl_rpc_results_fini(struct ctl_rpc_result *results, int n)
 	if (results == NULL)
 		return;
 	for (int i = 0; i < n; i++) {
-		free(results[i].body);
+		D_FREE(results[i].body);
 		results[i].body = NULL;
 		results[i].body_len = 0;
 	}

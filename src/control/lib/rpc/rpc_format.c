@@ -16,9 +16,9 @@
 static void
 result_fini(struct ctl_fmt_result *r)
 {
-	free(r->path);
-	free(r->error);
-	free(r->info);
+	D_FREE(r->path);
+	D_FREE(r->error);
+	D_FREE(r->info);
 }
 
 void
@@ -30,8 +30,8 @@ ctl_format_resp_fini(struct ctl_format_resp *r)
 		result_fini(&r->mounts[i]);
 	for (size_t i = 0; i < r->nctrlrs; i++)
 		result_fini(&r->ctrlrs[i]);
-	free(r->mounts);
-	free(r->ctrlrs);
+	D_FREE(r->mounts);
+	D_FREE(r->ctrlrs);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -151,11 +151,11 @@ ctl_format_resp_pack(const struct ctl_format_resp *r, uint8_t **buf, size_t *len
 	resp.crets = cp;
 	rc = d_pb_pack(&resp.base, buf, len);
 out:
-	free(m);
-	free(mp);
-	free(c);
-	free(cp);
-	free(st);
+	D_FREE(m);
+	D_FREE(mp);
+	D_FREE(c);
+	D_FREE(cp);
+	D_FREE(st);
 	return rc;
 }
 

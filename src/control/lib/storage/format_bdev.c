@@ -504,7 +504,7 @@ ctl_nvme_conf_parse(const char *name, const char *text, size_t len, struct ctl_n
 		char *m = diags.n > 0 ? d_diag_format(&diags, &diags.v[0]) : NULL;
 
 		d_errbuf_set(eb, "%s", m != NULL ? m : "cannot parse NVMe config");
-		free(m);
+		D_FREE(m);
 		goto out;
 	}
 	if (doc->root == NULL || doc->root->kind != D_YAML_MAP) {
@@ -536,7 +536,7 @@ ctl_nvme_conf_write(const char *dir, const struct ctl_nvme_conf *conf, struct d_
 	int   rc;
 
 	rc = ctl_scm_file_write(dir, CTL_NVME_CONF_NAME, text, eb);
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 

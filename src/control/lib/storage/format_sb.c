@@ -152,7 +152,7 @@ ctl_superblock_parse(const char *name, const char *text, size_t len, struct ctl_
 
 		d_errbuf_set(eb, "%s; the superblock is damaged: reformat the engine's storage",
 			     m != NULL ? m : "cannot parse superblock");
-		free(m);
+		D_FREE(m);
 		goto out;
 	}
 	root = doc->root;
@@ -286,7 +286,7 @@ ctl_superblock_write(const char *dir, const struct ctl_superblock *sb, struct d_
 	int   rc;
 
 	rc = ctl_scm_file_write(dir, CTL_SUPERBLOCK_NAME, text, eb);
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 

@@ -128,7 +128,7 @@ ctl_mount_lookup(const char *dir, struct ctl_mount *out, struct d_errbuf *eb)
 	if (rc != 0)
 		return rc;
 	rc = ctl_mountinfo_find(text, MOUNTINFO, real, out, eb);
-	free(text);
+	D_FREE(text);
 	return rc;
 }
 
@@ -234,7 +234,7 @@ ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf
 			d_errbuf_set(eb, "cannot mount tmpfs on %s with options \"%s\": %s", dir,
 				     opts, strerror(errno));
 	}
-	free(opts);
+	D_FREE(opts);
 	return rc;
 }
 

@@ -187,7 +187,7 @@ ctl_scm_prepare(const struct ctl_scm_prepare_req *req, struct ctl_scm_prepare_re
 	resp->nr_namespaces = nr;
 	nss = NULL;
 out:
-	free(nss);
+	D_FREE(nss);
 	ctl_storage_scan_free(s);
 	return rc;
 }
@@ -283,7 +283,7 @@ addr_list_parse(const char *s, const char *what, struct addr_list *l, struct d_e
 		}
 		memcpy(l->v[l->n++], addr, sizeof(addr));
 	}
-	free(copy);
+	D_FREE(copy);
 	if (rc != 0) {
 		D_FREE(l->v);
 		l->n = 0;
@@ -318,7 +318,7 @@ static void
 nvme_sel_fini(struct nvme_sel *sel)
 {
 	ctl_storage_scan_free(sel->scan);
-	free(sel->selected);
+	D_FREE(sel->selected);
 }
 
 /* Scan, validate the lists against what exists, and select controllers. */
@@ -368,8 +368,8 @@ nvme_select(const struct ctl_nvme_prepare_req *req, struct nvme_sel *sel, struct
 		sel->nr_selected += sel->selected[j];
 	}
 out:
-	free(allow.v);
-	free(block.v);
+	D_FREE(allow.v);
+	D_FREE(block.v);
 	if (rc != 0) {
 		nvme_sel_fini(sel);
 		memset(sel, 0, sizeof(*sel));

@@ -66,13 +66,13 @@ ctl_system_hosts_free(struct ctl_system_hosts *h)
 	if (h == NULL)
 		return;
 	for (size_t i = 0; i < h->n; i++) {
-		free(h->v[i].entry);
+		D_FREE(h->v[i].entry);
 		for (size_t k = 0; k < h->v[i].nnums; k++)
-			free(h->v[i].nums[k]);
-		free(h->v[i].nums);
+			D_FREE(h->v[i].nums[k]);
+		D_FREE(h->v[i].nums);
 	}
-	free(h->v);
-	free(h);
+	D_FREE(h->v);
+	D_FREE(h);
 }
 
 /* The numeric addresses of `e->host` (none when it does not resolve). */
@@ -90,11 +90,11 @@ resolve_entry(struct hq_entry *e)
 		if (getnameinfo(r->ai_addr, r->ai_addrlen, num, sizeof(num), NULL, 0,
 				NI_NUMERICHOST) != 0)
 			continue;
-		nv = realloc(e->nums, (e->nnums + 1) * sizeof(*nv));
+		D_REALLOC(nv, e->nums, (e->nnums + 1) * sizeof(*nv));
 		if (nv == NULL)
 			goto nomem;
 		e->nums = nv;
-		e->nums[e->nnums] = strdup(num);
+		D_STRDUP(e->nums[e->nnums], num);
 		if (e->nums[e->nnums] == NULL)
 			goto nomem;
 		e->nnums++;
@@ -114,7 +114,7 @@ add_entry(const char *entry, void *arg)
 
 	if (h->n == h->cap) {
 		size_t		 cap = h->cap ? h->cap * 2 : 8;
-		struct hq_entry *nv = realloc(h->v, cap * sizeof(*nv));
+		struct hq_entry *nv = d_realloc(h->v, cap * sizeof(*nv));
 
 		if (nv == NULL)
 			return -DER_NOMEM;
@@ -123,7 +123,7 @@ add_entry(const char *entry, void *arg)
 	}
 	e = &h->v[h->n++];
 	memset(e, 0, sizeof(*e));
-	e->entry = strdup(entry);
+	D_STRDUP(e->entry, entry);
 	if (e->entry == NULL)
 		return -DER_NOMEM;
 	split_host(entry, e->host, sizeof(e->host), &e->port);
@@ -184,9 +184,9 @@ ctl_system_sel_fini(struct ctl_system_sel *s)
 {
 	if (s == NULL)
 		return;
-	free(s->v);
-	free(s->absent_ranks);
-	free(s->absent_hosts);
+	D_FREE(s->v);
+	D_FREE(s->absent_ranks);
+	D_FREE(s->absent_hosts);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -273,9 +273,9 @@ nomem:
 	d_errbuf_set(eb, "out of memory selecting system members");
 out:
 	ctl_system_sel_fini(&s);
-	free(all);
-	free(sel);
-	free(hit);
+	D_FREE(all);
+	D_FREE(sel);
+	D_FREE(hit);
 	d_rankset_destroy(rs);
 	d_rankset_destroy(absent_r);
 	d_hostset_destroy(absent_h);
