@@ -4,7 +4,7 @@
 1. the cmocka unit tests under `meson test` in the normal build;
 2. the same unit tests in a sanitizer build (address, undefined);
 3. the pytest system tests under tests/system against the normal build;
-4. utils/check-format.sh (clang-format): one check, enforced once FORMAT_CHECK is True.
+4. utils/check-format.sh: every C file laid out as .clang-format says (one check).
 """
 import argparse
 import json
@@ -14,13 +14,6 @@ import sys
 import xml.etree.ElementTree as ET
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-# The tree is not yet laid out by .clang-format: the integrator applies
-# clang-format once, after the pending branches are merged, and then sets this
-# to True.  Until then the format step only prints the files that differ and
-# counts neither as passed nor as failed (--format-check enforces it anyway).
-FORMAT_CHECK = False
-
 
 def run(cmd, **kw):
     print("+ " + " ".join(cmd), flush=True)
@@ -90,13 +83,9 @@ def system(builddir):
     return passed, failed
 
 
-def format_check(enforce):
+def format_check():
     """utils/check-format.sh as one check: passed when every file conforms."""
     rc = run([os.path.join(TOP, "utils", "check-format.sh")])
-    if not enforce:
-        print("format check: not enforced (FORMAT_CHECK = False): 0 passed, 0 failed",
-              flush=True)
-        return 0, 0
     p, f = (1, 0) if rc == 0 else (0, 1)
     print(f"format check: {p} passed, {f} failed", flush=True)
     return p, f
@@ -106,12 +95,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--asan", default="build-asan")
-    ap.add_argument("--format-check", action="store_true",
-                    help="count the clang-format check even while FORMAT_CHECK is False")
     args = ap.parse_args()
     total_p = total_f = 0
     for p, f in (unit(args.build, "unit tests"), asan(args.asan), system(args.build),
-                 format_check(FORMAT_CHECK or args.format_check)):
+                 format_check()):
         total_p += p
         total_f += f
     print(f"{total_p} passed, {total_f} failed")

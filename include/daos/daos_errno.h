@@ -101,6 +101,8 @@ extern "C" {
 #define D_DEFINE_ERRNO(name, value, desc) name = (value),
 
 /** Error numbers; functions return their negation. */
+/* One entry per line, as the X-macros expand: */
+/* clang-format off */
 enum daos_errno {
 	DER_SUCCESS = 0,
 	DER_ERR_GURT_BASE = 1000,
@@ -110,6 +112,7 @@ enum daos_errno {
 	/** Returned for a code the table does not know. */
 	DER_UNKNOWN = 1500,
 };
+/* clang-format on */
 
 #undef D_DEFINE_ERRNO
 

@@ -13,9 +13,9 @@ static int
 validate_run(struct d_cli_ctx *ctx)
 {
 	struct ctl_agent_overrides ov = {
-	    .runtime_dir = d_cli_get(ctx, "runtime_dir"),
-	    .log_file    = d_cli_get(ctx, "logfile"),
-	    .insecure    = d_cli_has(ctx, "insecure"),
+		.runtime_dir = d_cli_get(ctx, "runtime_dir"),
+		.log_file = d_cli_get(ctx, "logfile"),
+		.insecure = d_cli_has(ctx, "insecure"),
 	};
 
 	return ctl_config_validate_main(CTL_CFG_AGENT, d_cli_get(ctx, "config-path"), &ov,

@@ -40,32 +40,32 @@
 
 enum d_cli_opt_type {
 	D_OPT_BOOL = 0, /* flag, no argument */
-	D_OPT_STR,      /* takes one argument */
-	D_OPT_LIST,     /* takes one argument, may repeat; values kept in order */
+	D_OPT_STR,	/* takes one argument */
+	D_OPT_LIST,	/* takes one argument, may repeat; values kept in order */
 };
 
 struct d_cli_opt {
-	char                short_name; /* 0 when none */
-	const char         *long_name;  /* required; the key used by d_cli_get() */
+	char		    short_name; /* 0 when none */
+	const char	   *long_name;	/* required; the key used by d_cli_get() */
 	enum d_cli_opt_type type;
-	const char         *arg_name;   /* for help, e.g. "PROVIDER" */
-	const char         *help;
-	const char         *deflt;      /* default value shown in help and returned by d_cli_get */
-	bool                hidden;     /* accepted but not listed in help */
+	const char	   *arg_name; /* for help, e.g. "PROVIDER" */
+	const char	   *help;
+	const char	   *deflt;  /* default value shown in help and returned by d_cli_get */
+	bool		    hidden; /* accepted but not listed in help */
 };
 
 struct d_cli_ctx;
 
 struct d_cli_cmd {
-	const char             *name;
-	const char             *aliases[4]; /* NULL-terminated */
-	const char             *help;       /* one line */
-	const struct d_cli_opt *opts;       /* terminated by an entry with long_name == NULL */
+	const char	       *name;
+	const char	       *aliases[4]; /* NULL-terminated */
+	const char	       *help;	    /* one line */
+	const struct d_cli_opt *opts;	    /* terminated by an entry with long_name == NULL */
 	const struct d_cli_cmd *subcmds;    /* terminated by an entry with name == NULL */
 	/* Leaf action.  Returns the process exit status. */
 	int (*run)(struct d_cli_ctx *ctx);
-	const char *args_usage;             /* e.g. "[pci-allow-list]"; NULL: no positionals */
-	bool        hidden;
+	const char *args_usage; /* e.g. "[pci-allow-list]"; NULL: no positionals */
+	bool	    hidden;
 	/*
 	 * Optional, called for every command on the parsed path (root first)
 	 * before the leaf's run(), like go-flags' CommandHandler upstream uses to
@@ -84,13 +84,13 @@ struct d_cli_cmd {
 
 /* Parsed state handed to a command's run(). */
 struct d_cli_ctx {
-	const char             *prog;     /* argv[0] basename */
-	const struct d_cli_cmd *cmd;      /* the leaf command reached */
-	int                     argc;     /* positional arguments */
-	char                  **argv;
-	void                   *user;     /* caller's pointer from d_cli_main */
+	const char	       *prog; /* argv[0] basename */
+	const struct d_cli_cmd *cmd;  /* the leaf command reached */
+	int			argc; /* positional arguments */
+	char		      **argv;
+	void		       *user; /* caller's pointer from d_cli_main */
 	/* private */
-	struct d_cli_parsed    *parsed;
+	struct d_cli_parsed *parsed;
 };
 
 /* True if the option was given on the command line (any command on the path). */

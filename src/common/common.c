@@ -57,7 +57,7 @@ d_strndup(const char *s, size_t n)
 	if (s == NULL)
 		return NULL;
 	len = strnlen(s, n);
-	p   = d_calloc(1, len + 1);
+	p = d_calloc(1, len + 1);
 	if (p != NULL)
 		memcpy(p, s, len);
 	return p;
@@ -67,7 +67,7 @@ int
 d_parse_u64n(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
-	size_t   i;
+	size_t	 i;
 
 	if (s == NULL || n == 0)
 		return -DER_INVAL;
@@ -107,8 +107,8 @@ char *
 d_asprintf(const char *fmt, ...)
 {
 	struct d_sbuf sb;
-	va_list       ap;
-	int           rc;
+	va_list	      ap;
+	int	      rc;
 
 	d_sbuf_init(&sb);
 	va_start(ap, fmt);
@@ -160,7 +160,7 @@ int
 d_sbuf_vprintf(struct d_sbuf *sb, const char *fmt, va_list ap)
 {
 	va_list ap2;
-	int     n;
+	int	n;
 
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
@@ -178,7 +178,7 @@ int
 d_sbuf_printf(struct d_sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
-	int     rc;
+	int	rc;
 
 	va_start(ap, fmt);
 	rc = d_sbuf_vprintf(sb, fmt, ap);

@@ -26,11 +26,11 @@ void *d_calloc(size_t nmemb, size_t size);
 void *d_realloc(void *ptr, size_t size);
 char *d_strndup(const char *s, size_t n);
 
-#define D_ALLOC(ptr, size)          ((ptr) = d_calloc(1, (size)))
-#define D_ALLOC_PTR(ptr)            D_ALLOC(ptr, sizeof(*(ptr)))
-#define D_ALLOC_ARRAY(ptr, count)   ((ptr) = d_calloc((count), sizeof(*(ptr))))
-#define D_STRNDUP(ptr, s, n)        ((ptr) = d_strndup((s), (n)))
-#define D_STRDUP(ptr, s)            ((ptr) = d_strndup((s), (size_t)-1))
+#define D_ALLOC(ptr, size)	  ((ptr) = d_calloc(1, (size)))
+#define D_ALLOC_PTR(ptr)	  D_ALLOC(ptr, sizeof(*(ptr)))
+#define D_ALLOC_ARRAY(ptr, count) ((ptr) = d_calloc((count), sizeof(*(ptr))))
+#define D_STRNDUP(ptr, s, n)	  ((ptr) = d_strndup((s), (n)))
+#define D_STRDUP(ptr, s)	  ((ptr) = d_strndup((s), (size_t)-1))
 /* On failure newptr is NULL and oldptr still owns its memory. */
 #define D_REALLOC(newptr, oldptr, size) ((newptr) = d_realloc((oldptr), (size)))
 #define D_FREE(ptr)                                                                                \
@@ -77,7 +77,7 @@ void d_sbuf_fini(struct d_sbuf *sb);
 int  d_sbuf_printf(struct d_sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  d_sbuf_vprintf(struct d_sbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
-int  d_sbuf_putn(struct d_sbuf *sb, const char *s, size_t n);
+int d_sbuf_putn(struct d_sbuf *sb, const char *s, size_t n);
 /* Return the buffer ("" when empty), handing ownership to the caller. */
 char *d_sbuf_take(struct d_sbuf *sb);
 

@@ -10,7 +10,7 @@
 
 int
 d_engine_cores_check(uint32_t targets, uint32_t helpers, uint32_t ncores, bool oversubscribe,
-		       struct d_engine_cores *out, struct d_errbuf *eb)
+		     struct d_engine_cores *out, struct d_errbuf *eb)
 {
 	struct d_engine_cores r = {0};
 

@@ -29,6 +29,6 @@ struct d_engine_cores {
  * (DAOS_TARGET_OVERSUBSCRIBE=1).  Zero targets or cores is -DER_INVAL.
  */
 int d_engine_cores_check(uint32_t targets, uint32_t helpers, uint32_t ncores, bool oversubscribe,
-			   struct d_engine_cores *out, struct d_errbuf *eb);
+			 struct d_engine_cores *out, struct d_errbuf *eb);
 
 #endif /* DAOS_COMMON_CORES_H */

@@ -9,16 +9,16 @@
 #include <daos/daos_errno.h>
 
 struct err_entry {
-	int         code;
+	int	    code;
 	const char *name;
 	const char *desc;
 };
 
 #define D_ERR_ENTRY(name, value, desc) {value, #name, desc},
 
-static const struct err_entry err_table[] = {
-    {0, "DER_SUCCESS", "Success"},
-    D_FOREACH_GURT_ERR(D_ERR_ENTRY) D_FOREACH_DAOS_ERR(D_ERR_ENTRY)};
+static const struct err_entry err_table[] = {{0, "DER_SUCCESS", "Success"},
+					     D_FOREACH_GURT_ERR(D_ERR_ENTRY)
+						     D_FOREACH_DAOS_ERR(D_ERR_ENTRY)};
 
 static const struct err_entry *
 err_lookup(int rc)

@@ -28,7 +28,8 @@ d_mkdir_p(const char *path, mode_t mode, struct d_errbuf *eb)
 	}
 	n = strlen(path);
 	if (n >= sizeof(buf)) {
-		d_errbuf_set(eb, "cannot create directory %.64s...: the path is too long (%zu bytes)",
+		d_errbuf_set(eb,
+			     "cannot create directory %.64s...: the path is too long (%zu bytes)",
 			     path, n);
 		return -DER_INVAL;
 	}
@@ -136,14 +137,14 @@ d_file_read(const char *path, size_t max, char **buf, size_t *len, struct d_errb
 			nb = nroom < SIZE_MAX ? d_realloc(b, nroom + 1) : NULL;
 			if (nb == NULL)
 				goto nomem;
-			b    = nb;
+			b = nb;
 			room = nroom;
 		}
 		b[n++] = c;
 	}
 	b[n] = '\0';
 	*buf = b;
-	b    = NULL;
+	b = NULL;
 	if (len != NULL)
 		*len = n;
 	goto out;
@@ -167,8 +168,8 @@ d_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	char	    tmp[PATH_MAX];
 	char	    dir[PATH_MAX];
 	const char *slash;
-	const char *p   = data;
-	int	    fd  = -1;
+	const char *p = data;
+	int	    fd = -1;
 	int	    dfd = -1;
 	int	    rc;
 

@@ -19,17 +19,17 @@
 #include "common/hostlist.h"
 
 struct hseg {
-	char    *prefix; /* whole name when len == 0 */
-	char    *suffix;
+	char	*prefix; /* whole name when len == 0 */
+	char	*suffix;
 	uint64_t lo, hi;
 	uint32_t len; /* digit count of every number here; 0 = name without number */
 };
 
 struct d_hostlist {
 	struct hseg *segs;
-	size_t       nsegs;
-	size_t       cap;
-	size_t       count;
+	size_t	     nsegs;
+	size_t	     cap;
+	size_t	     count;
 };
 
 struct d_hostset {
@@ -91,7 +91,7 @@ static int
 list_reserve(struct d_hostlist *hl, size_t more)
 {
 	struct hseg *p;
-	size_t       cap;
+	size_t	     cap;
 
 	if (hl->nsegs + more <= hl->cap)
 		return 0;
@@ -102,7 +102,7 @@ list_reserve(struct d_hostlist *hl, size_t more)
 	if (p == NULL)
 		return -DER_NOMEM;
 	hl->segs = p;
-	hl->cap  = cap;
+	hl->cap = cap;
 	return 0;
 }
 
@@ -157,7 +157,7 @@ static int
 list_append_copy(struct d_hostlist *hl, const struct hseg *src, uint64_t lo, uint64_t hi)
 {
 	struct hseg s;
-	int         rc;
+	int	    rc;
 
 	rc = seg_copy(src, &s, lo, hi);
 	if (rc != 0)
@@ -202,7 +202,7 @@ quote(const char *s, size_t n, char *buf, size_t bufsz)
 			o += (size_t)snprintf(buf + o, bufsz - o, "\\x%02x", c);
 	}
 	buf[o++] = '"';
-	buf[o]   = '\0';
+	buf[o] = '\0';
 	return buf;
 }
 
@@ -255,7 +255,7 @@ check_chars(const char *tok, size_t toklen, const char *part, size_t n, bool por
 	}
 	{
 		unsigned long port = 0;
-		size_t        i;
+		size_t	      i;
 
 		for (i = colon + 1; i < n && part[i] >= '0' && part[i] <= '9' && port <= 65535; i++)
 			port = port * 10 + (unsigned long)(part[i] - '0');
@@ -321,7 +321,7 @@ split_name(const char *name, size_t n, size_t *plen, size_t *dlen, struct d_errb
 		int    oct;
 
 		for (oct = 0; oct < 4; oct++) {
-			size_t   d = span_digits(name + i, n - i);
+			size_t	 d = span_digits(name + i, n - i);
 			uint64_t v;
 
 			if (d == 0 || d > 3 || d_parse_u64n(name + i, d, &v) != 0 || v > 255)
@@ -350,8 +350,8 @@ split_name(const char *name, size_t n, size_t *plen, size_t *dlen, struct d_errb
 }
 
 static int
-append_seg(struct d_hostlist *hl, const char *prefix, size_t plen, const char *suffix,
-	   size_t slen, uint64_t lo, uint64_t hi, uint32_t len)
+append_seg(struct d_hostlist *hl, const char *prefix, size_t plen, const char *suffix, size_t slen,
+	   uint64_t lo, uint64_t hi, uint32_t len)
 {
 	struct hseg s = {.lo = lo, .hi = hi, .len = len};
 
@@ -367,10 +367,10 @@ append_seg(struct d_hostlist *hl, const char *prefix, size_t plen, const char *s
 static int
 parse_plain(struct d_hostlist *hl, const char *tok, size_t n, struct d_errbuf *eb)
 {
-	char     q[QBUF];
-	size_t   plen, dlen;
+	char	 q[QBUF];
+	size_t	 plen, dlen;
 	uint64_t num;
-	int      rc;
+	int	 rc;
 
 	rc = check_chars(tok, n, tok, n, true, eb);
 	if (rc != 0)
@@ -381,7 +381,8 @@ parse_plain(struct d_hostlist *hl, const char *tok, size_t n, struct d_errbuf *e
 	if (dlen == 0) /* no number: the name is kept verbatim */
 		return append_seg(hl, tok, n, "", 0, 0, 0, 0);
 	if (d_parse_u64n(tok + plen, dlen, &num) != 0) {
-		d_errbuf_set(eb, "number too large in host name %s: host numbers must fit in 64 bits",
+		d_errbuf_set(eb,
+			     "number too large in host name %s: host numbers must fit in 64 bits",
 			     quote(tok, n, q, sizeof(q)));
 		return -DER_INVAL;
 	}
@@ -390,8 +391,7 @@ parse_plain(struct d_hostlist *hl, const char *tok, size_t n, struct d_errbuf *e
 }
 
 static char *
-host_at(const char *prefix, size_t plen, const char *suffix, size_t slen, uint64_t v,
-	uint32_t len)
+host_at(const char *prefix, size_t plen, const char *suffix, size_t slen, uint64_t v, uint32_t len)
 {
 	return d_asprintf("%.*s%0*" PRIu64 "%.*s", (int)plen, prefix, (int)len, v, (int)slen,
 			  suffix);
@@ -427,11 +427,11 @@ static int
 push_canonical(struct d_hostlist *hl, const char *prefix, size_t plen, const char *suffix,
 	       size_t slen, uint64_t lo, uint64_t hi, uint32_t len, struct d_errbuf *eb)
 {
-	char    *h[2];
-	size_t   cp[2] = {0, 0};
-	int      rc    = 0, k;
-	uint64_t base  = 0;
-	bool     uniform = true;
+	char	*h[2];
+	size_t	 cp[2] = {0, 0};
+	int	 rc = 0, k;
+	uint64_t base = 0;
+	bool	 uniform = true;
 
 	h[0] = host_at(prefix, plen, suffix, slen, lo, len);
 	h[1] = host_at(prefix, plen, suffix, slen, hi, len);
@@ -456,8 +456,8 @@ push_canonical(struct d_hostlist *hl, const char *prefix, size_t plen, const cha
 		for (uint32_t i = 0; uniform && i < len; i++)
 			if (__builtin_mul_overflow(scale, 10, &scale))
 				uniform = false;
-		if (uniform && (__builtin_mul_overflow(base, scale, &base) ||
-				base > UINT64_MAX - hi))
+		if (uniform &&
+		    (__builtin_mul_overflow(base, scale, &base) || base > UINT64_MAX - hi))
 			uniform = false;
 	}
 	if (uniform && cp[0] == cp[1]) {
@@ -486,15 +486,15 @@ out:
 
 /* prefix[lo-hi]suffix written with width w: one canonical piece per digit count. */
 static int
-push_range(struct d_hostlist *hl, const char *prefix, size_t plen, const char *suffix,
-	   size_t slen, uint64_t lo, uint64_t hi, uint32_t width, struct d_errbuf *eb)
+push_range(struct d_hostlist *hl, const char *prefix, size_t plen, const char *suffix, size_t slen,
+	   uint64_t lo, uint64_t hi, uint32_t width, struct d_errbuf *eb)
 {
 	uint64_t start = lo;
 
 	for (;;) {
 		uint32_t len = ndigits(start) > width ? ndigits(start) : width;
 		uint64_t end = max_of_len(len) < hi ? max_of_len(len) : hi;
-		int      rc;
+		int	 rc;
 
 		rc = push_canonical(hl, prefix, plen, suffix, slen, start, end, len, eb);
 		if (rc != 0 || end == hi)
@@ -516,21 +516,21 @@ trim(const char **s, size_t *n)
 
 /* One element of a bracketed range list: N or N-M. */
 static int
-parse_one_range(const char *tok, size_t toklen, const char *r, size_t n, uint64_t *lo,
-		uint64_t *hi, uint32_t *width, struct d_errbuf *eb)
+parse_one_range(const char *tok, size_t toklen, const char *r, size_t n, uint64_t *lo, uint64_t *hi,
+		uint32_t *width, struct d_errbuf *eb)
 {
-	char        q[QBUF], qr[QBUF], qb[QBUF];
+	char	    q[QBUF], qr[QBUF], qb[QBUF];
 	const char *dash = memchr(r, '-', n);
 	const char *bounds[2];
-	size_t      blen[2];
+	size_t	    blen[2];
 	uint64_t    v[2];
-	int         nb = dash ? 2 : 1;
+	int	    nb = dash ? 2 : 1;
 
 	bounds[0] = r;
-	blen[0]   = dash ? (size_t)(dash - r) : n;
+	blen[0] = dash ? (size_t)(dash - r) : n;
 	if (dash) {
 		bounds[1] = dash + 1;
-		blen[1]   = n - blen[0] - 1;
+		blen[1] = n - blen[0] - 1;
 	}
 	for (int i = 0; i < nb; i++) {
 		trim(&bounds[i], &blen[i]);
@@ -567,20 +567,19 @@ parse_one_range(const char *tok, size_t toklen, const char *r, size_t n, uint64_
 			     quote(tok, toklen, q, sizeof(q)), D_HOSTLIST_MAX_RANGE);
 		return -DER_INVAL;
 	}
-	*lo    = v[0];
-	*hi    = v[1];
+	*lo = v[0];
+	*hi = v[1];
 	*width = (uint32_t)blen[0];
 	return 0;
 }
 
 static int
-parse_bracketed(struct d_hostlist *hl, const char *tok, size_t n, size_t lb,
-		struct d_errbuf *eb)
+parse_bracketed(struct d_hostlist *hl, const char *tok, size_t n, size_t lb, struct d_errbuf *eb)
 {
-	char        q[QBUF];
+	char	    q[QBUF];
 	const char *rbp = memchr(tok + lb, ']', n - lb);
-	size_t      rb, i;
-	int         rc;
+	size_t	    rb, i;
+	int	    rc;
 
 	/* the tokenizer guarantees balance and no nesting */
 	rb = (size_t)(rbp - tok);
@@ -607,9 +606,9 @@ parse_bracketed(struct d_hostlist *hl, const char *tok, size_t n, size_t lb,
 	i = lb + 1;
 	for (;;) {
 		const char *comma = memchr(tok + i, ',', rb - i);
-		size_t      end   = comma ? (size_t)(comma - tok) : rb;
-		const char *r     = tok + i;
-		size_t      rlen  = end - i;
+		size_t	    end = comma ? (size_t)(comma - tok) : rb;
+		const char *r = tok + i;
+		size_t	    rlen = end - i;
 		uint64_t    lo, hi;
 		uint32_t    width;
 
@@ -648,9 +647,9 @@ static int
 list_parse_append(struct d_hostlist *hl, const char *str, struct d_errbuf *eb)
 {
 	struct d_hostlist tmp = {0};
-	char              q[QBUF];
-	size_t            i = 0, ntok = 0, n;
-	int               rc = 0;
+	char		  q[QBUF];
+	size_t		  i = 0, ntok = 0, n;
+	int		  rc = 0;
 
 	if (str == NULL)
 		str = "";
@@ -678,10 +677,11 @@ list_parse_append(struct d_hostlist *hl, const char *str, struct d_errbuf *eb)
 				depth++;
 			} else if (c == ']') {
 				if (depth == 0) {
-					d_errbuf_set(eb,
-						     "unbalanced brackets in %s: \"]\" without a "
-						     "matching \"[\"",
-						     quote(str + start, i + 1 - start, q, sizeof(q)));
+					d_errbuf_set(
+						eb,
+						"unbalanced brackets in %s: \"]\" without a "
+						"matching \"[\"",
+						quote(str + start, i + 1 - start, q, sizeof(q)));
 					rc = -DER_INVAL;
 					goto out;
 				}
@@ -732,12 +732,12 @@ static int
 list_ranged(const struct d_hostlist *hl, char **str)
 {
 	struct d_sbuf sb;
-	size_t        i = 0;
+	size_t	      i = 0;
 
 	d_sbuf_init(&sb);
 	while (i < hl->nsegs) {
 		const struct hseg *g = &hl->segs[i];
-		size_t             j, hosts = 0;
+		size_t		   j, hosts = 0;
 
 		if (i > 0)
 			d_sbuf_putn(&sb, ",", 1);
@@ -755,15 +755,15 @@ list_ranged(const struct d_hostlist *hl, char **str)
 		if (hosts > 1)
 			d_sbuf_putn(&sb, "[", 1);
 		for (size_t k = i; k < j;) {
-			const struct hseg *a    = &hl->segs[k];
-			uint64_t           hi   = a->hi;
-			uint32_t           last = a->len;
-			size_t             m    = k + 1;
+			const struct hseg *a = &hl->segs[k];
+			uint64_t	   hi = a->hi;
+			uint32_t	   last = a->len;
+			size_t		   m = k + 1;
 
 			while (m < j && hi != UINT64_MAX && hl->segs[m].lo == hi + 1 &&
 			       (hl->segs[m].len == last ||
 				(hl->segs[m].len == last + 1 && hi == max_of_len(last)))) {
-				hi   = hl->segs[m].hi;
+				hi = hl->segs[m].hi;
 				last = hl->segs[m].len;
 				m++;
 			}
@@ -794,11 +794,12 @@ list_foreach(const struct d_hostlist *hl, d_host_cb_t cb, void *arg)
 {
 	char  *buf = NULL;
 	size_t cap = 0;
-	int    rc  = 0;
+	int    rc = 0;
 
 	for (size_t i = 0; i < hl->nsegs && rc == 0; i++) {
 		const struct hseg *s = &hl->segs[i];
-		size_t need = strlen(s->prefix) + strlen(s->suffix) + (s->len > 20 ? s->len : 20) + 1;
+		size_t		   need =
+			strlen(s->prefix) + strlen(s->suffix) + (s->len > 20 ? s->len : 20) + 1;
 
 		if (s->len == 0) {
 			rc = cb(s->prefix, arg);
@@ -815,7 +816,8 @@ list_foreach(const struct d_hostlist *hl, d_host_cb_t cb, void *arg)
 			cap = need;
 		}
 		for (uint64_t v = s->lo;; v++) {
-			snprintf(buf, cap, "%s%0*" PRIu64 "%s", s->prefix, (int)s->len, v, s->suffix);
+			snprintf(buf, cap, "%s%0*" PRIu64 "%s", s->prefix, (int)s->len, v,
+				 s->suffix);
 			rc = cb(buf, arg);
 			if (rc != 0 || v == s->hi)
 				break;
@@ -840,7 +842,7 @@ static int
 list_deranged(const struct d_hostlist *hl, char **str)
 {
 	struct d_sbuf sb;
-	int           rc;
+	int	      rc;
 
 	d_sbuf_init(&sb);
 	rc = list_foreach(hl, deranged_cb, &sb);
@@ -857,8 +859,8 @@ list_nth(const struct d_hostlist *hl, size_t n, char **host)
 {
 	for (size_t i = 0; i < hl->nsegs; i++) {
 		const struct hseg *s = &hl->segs[i];
-		size_t             c = seg_count(s);
-		char              *p;
+		size_t		   c = seg_count(s);
+		char		  *p;
 
 		if (n >= c) {
 			n -= c;
@@ -904,7 +906,7 @@ int
 d_hostlist_parse(const char *str, struct d_hostlist **hl, struct d_errbuf *eb)
 {
 	struct d_hostlist *p;
-	int                rc;
+	int		   rc;
 
 	rc = d_hostlist_create(&p);
 	if (rc != 0) {
@@ -930,7 +932,7 @@ static int
 list_copy_into(struct d_hostlist *dst, const struct d_hostlist *src)
 {
 	struct d_hostlist tmp = {0};
-	int               rc  = 0;
+	int		  rc = 0;
 
 	for (size_t i = 0; i < src->nsegs && rc == 0; i++)
 		rc = list_append_copy(&tmp, &src->segs[i], src->segs[i].lo, src->segs[i].hi);
@@ -984,7 +986,7 @@ static int
 seg_cmp(const void *va, const void *vb)
 {
 	const struct hseg *a = va, *b = vb;
-	int                c;
+	int		   c;
 
 	c = strcmp(a->prefix, b->prefix);
 	if (c == 0)
@@ -1007,7 +1009,7 @@ set_normalize(struct d_hostlist *l)
 	qsort(l->segs, l->nsegs, sizeof(l->segs[0]), seg_cmp);
 	for (size_t i = 1; i < l->nsegs; i++) {
 		struct hseg *cur = &l->segs[out];
-		struct hseg *s   = &l->segs[i];
+		struct hseg *s = &l->segs[i];
 
 		if (same_key(cur, s) &&
 		    (cur->len == 0 || cur->hi == UINT64_MAX || s->lo <= cur->hi + 1)) {
@@ -1049,7 +1051,7 @@ int
 d_hostset_parse(const char *str, struct d_hostset **hs, struct d_errbuf *eb)
 {
 	struct d_hostset *p;
-	int               rc;
+	int		  rc;
 
 	rc = d_hostset_create(&p);
 	if (rc != 0) {
@@ -1115,15 +1117,15 @@ set_combine(const struct d_hostlist *a, const struct d_hostlist *b, bool keep_co
 	int    rc;
 
 	for (size_t i = 0; i < a->nsegs; i++) {
-		const struct hseg *s   = &a->segs[i];
-		uint64_t           pos = s->lo; /* first number of s not yet handled */
-		bool               end = false;
+		const struct hseg *s = &a->segs[i];
+		uint64_t	   pos = s->lo; /* first number of s not yet handled */
+		bool		   end = false;
 
 		while (j < b->nsegs && seg_cmp(&b->segs[j], s) < 0 && !same_key(&b->segs[j], s))
 			j++;
 		for (size_t k = j; k < b->nsegs && same_key(&b->segs[k], s) && !end; k++) {
 			const struct hseg *t = &b->segs[k];
-			uint64_t           olo, ohi;
+			uint64_t	   olo, ohi;
 
 			if (s->len == 0) {
 				end = true; /* same name */
@@ -1156,7 +1158,8 @@ set_combine(const struct d_hostlist *a, const struct d_hostlist *b, bool keep_co
 				pos = ohi + 1;
 		}
 		if (!keep_common && !end) {
-			rc = list_append_copy(out, s, s->len == 0 ? 0 : pos, s->len == 0 ? 0 : s->hi);
+			rc = list_append_copy(out, s, s->len == 0 ? 0 : pos,
+					      s->len == 0 ? 0 : s->hi);
 			if (rc != 0)
 				return rc;
 		}
@@ -1181,8 +1184,8 @@ int
 d_hostset_remove(struct d_hostset *hs, const char *str, size_t *removed, struct d_errbuf *eb)
 {
 	struct d_hostlist q, out = {0};
-	size_t            before = hs->l.count;
-	int               rc;
+	size_t		  before = hs->l.count;
+	int		  rc;
 
 	rc = set_parse_tmp(str, &q, eb);
 	if (rc != 0)
@@ -1206,7 +1209,7 @@ int
 d_hostset_contains(const struct d_hostset *hs, const char *str, bool *all, struct d_errbuf *eb)
 {
 	struct d_hostlist q, out = {0};
-	int               rc;
+	int		  rc;
 
 	rc = set_parse_tmp(str, &q, eb);
 	if (rc != 0)
@@ -1227,7 +1230,7 @@ d_hostset_intersect(const struct d_hostset *hs, const char *str, struct d_hostse
 {
 	struct d_hostlist q;
 	struct d_hostset *res;
-	int               rc;
+	int		  rc;
 
 	rc = set_parse_tmp(str, &q, eb);
 	if (rc != 0)
@@ -1279,9 +1282,9 @@ d_hostset_deranged(const struct d_hostset *hs, char **str)
 /* ---- host:port addresses ---- */
 
 struct addr_acc {
-	char       **v;
-	size_t       n;
-	size_t       cap;
+	char	   **v;
+	size_t	     n;
+	size_t	     cap;
 	unsigned int port;
 };
 
@@ -1289,15 +1292,15 @@ static int
 addr_cb(const char *host, void *arg)
 {
 	struct addr_acc *acc = arg;
-	char            *a;
+	char		*a;
 
 	if (acc->n == acc->cap) {
 		size_t cap = acc->cap ? acc->cap * 2 : 16;
-		char **p   = d_realloc(acc->v, cap * sizeof(*p));
+		char **p = d_realloc(acc->v, cap * sizeof(*p));
 
 		if (p == NULL)
 			return -DER_NOMEM;
-		acc->v   = p;
+		acc->v = p;
 		acc->cap = cap;
 	}
 	if (strchr(host, ':') != NULL)
@@ -1312,14 +1315,14 @@ addr_cb(const char *host, void *arg)
 
 struct addr_ref {
 	const char *s;
-	size_t      idx;
+	size_t	    idx;
 };
 
 static int
 addr_ref_cmp(const void *va, const void *vb)
 {
 	const struct addr_ref *a = va, *b = vb;
-	int                    c = strcmp(a->s, b->s);
+	int		       c = strcmp(a->s, b->s);
 
 	if (c != 0)
 		return c;
@@ -1330,11 +1333,11 @@ int
 d_host_addrs_parse(const char *str, unsigned int default_port, char ***addrs, size_t *naddrs,
 		   struct d_errbuf *eb)
 {
-	struct d_hostset *hs   = NULL;
-	struct addr_acc   acc  = {.port = default_port};
-	struct addr_ref  *refs = NULL;
-	size_t            out  = 0;
-	int               rc;
+	struct d_hostset *hs = NULL;
+	struct addr_acc	  acc = {.port = default_port};
+	struct addr_ref	 *refs = NULL;
+	size_t		  out = 0;
+	int		  rc;
 
 	if (default_port == 0 || default_port > 65535) {
 		d_errbuf_set(eb, "invalid default port %u: use a port number from 1 to 65535",
@@ -1369,10 +1372,10 @@ d_host_addrs_parse(const char *str, unsigned int default_port, char ***addrs, si
 	for (size_t i = 0; i < acc.n; i++)
 		if (acc.v[i] != NULL)
 			acc.v[out++] = acc.v[i];
-	*addrs  = acc.v;
+	*addrs = acc.v;
 	*naddrs = out;
-	acc.v   = NULL;
-	acc.n   = 0;
+	acc.v = NULL;
+	acc.n = 0;
 out:
 	if (rc == -DER_NOMEM)
 		d_errbuf_set(eb, "out of memory while expanding a host list");

@@ -26,7 +26,7 @@
 struct d_json;
 
 struct d_json *d_json_create(void);
-void           d_json_destroy(struct d_json *w);
+void	       d_json_destroy(struct d_json *w);
 
 void d_json_obj_begin(struct d_json *w, const char *key);
 void d_json_obj_end(struct d_json *w);

@@ -19,19 +19,19 @@
 #include "common/log.h"
 
 static struct {
-	pthread_mutex_t  lock;
-	int              fd;
-	char             ident[64];
+	pthread_mutex_t	 lock;
+	int		 fd;
+	char		 ident[64];
 	enum d_log_level level;
-	bool             json;
-	bool             syslog;
+	bool		 json;
+	bool		 syslog;
 } dlog = {PTHREAD_MUTEX_INITIALIZER, 2, "", D_LL_INFO, false, false};
 
 static const char *const level_names[] = {
-    [D_LL_TRACE] = "TRACE", [D_LL_DEBUG] = "DEBUG", [D_LL_INFO] = "INFO",
-    [D_LL_NOTE] = "NOTE",   [D_LL_WARN] = "WARN",   [D_LL_ERROR] = "ERROR",
-    [D_LL_CRIT] = "CRIT",   [D_LL_ALERT] = "ALRT",  [D_LL_EMERG] = "EMRG",
-    [D_LL_DISABLED] = "DISABLED",
+	[D_LL_TRACE] = "TRACE",	      [D_LL_DEBUG] = "DEBUG", [D_LL_INFO] = "INFO",
+	[D_LL_NOTE] = "NOTE",	      [D_LL_WARN] = "WARN",   [D_LL_ERROR] = "ERROR",
+	[D_LL_CRIT] = "CRIT",	      [D_LL_ALERT] = "ALRT",  [D_LL_EMERG] = "EMRG",
+	[D_LL_DISABLED] = "DISABLED",
 };
 
 const char *
@@ -43,20 +43,20 @@ d_log_level_name(enum d_log_level lvl)
 }
 
 struct level_alias {
-	const char      *name;
+	const char	*name;
 	enum d_log_level lvl;
 };
 
 static const struct level_alias engine_levels[] = {
-    {"DEBUG", D_LL_DEBUG}, {"DBUG", D_LL_DEBUG}, {"INFO", D_LL_INFO},   {"NOTE", D_LL_NOTE},
-    {"WARN", D_LL_WARN},   {"ERROR", D_LL_ERROR}, {"ERR", D_LL_ERROR},  {"CRIT", D_LL_CRIT},
-    {"ALRT", D_LL_ALERT},  {"FATAL", D_LL_EMERG}, {"EMRG", D_LL_EMERG}, {"EMIT", D_LL_EMERG},
+	{"DEBUG", D_LL_DEBUG}, {"DBUG", D_LL_DEBUG},  {"INFO", D_LL_INFO},  {"NOTE", D_LL_NOTE},
+	{"WARN", D_LL_WARN},   {"ERROR", D_LL_ERROR}, {"ERR", D_LL_ERROR},  {"CRIT", D_LL_CRIT},
+	{"ALRT", D_LL_ALERT},  {"FATAL", D_LL_EMERG}, {"EMRG", D_LL_EMERG}, {"EMIT", D_LL_EMERG},
 };
 
 static const struct level_alias control_levels[] = {
-    {"DISABLED", D_LL_DISABLED}, {"TRACE", D_LL_TRACE}, {"DEBUG", D_LL_DEBUG},
-    {"INFO", D_LL_INFO},         {"NOTICE", D_LL_NOTE}, {"WARN", D_LL_WARN},
-    {"ERROR", D_LL_ERROR},
+	{"DISABLED", D_LL_DISABLED}, {"TRACE", D_LL_TRACE}, {"DEBUG", D_LL_DEBUG},
+	{"INFO", D_LL_INFO},	     {"NOTICE", D_LL_NOTE}, {"WARN", D_LL_WARN},
+	{"ERROR", D_LL_ERROR},
 };
 
 static int
@@ -80,9 +80,9 @@ int
 d_log_mask_parse(const char *mask, enum d_log_level *out, struct d_errbuf *eb)
 {
 	enum d_log_level deflt = D_LL_ERROR, lvl;
-	bool             have_default = false;
-	const char      *p, *end, *eq;
-	size_t           len;
+	bool		 have_default = false;
+	const char	*p, *end, *eq;
+	size_t		 len;
 
 	if (mask == NULL || *mask == '\0') {
 		d_errbuf_set(eb, "empty log_mask; use a level such as ERR, INFO or DEBUG");
@@ -98,40 +98,47 @@ d_log_mask_parse(const char *mask, enum d_log_level *out, struct d_errbuf *eb)
 		if (end == NULL)
 			end = p + strlen(p);
 		len = (size_t)(end - p);
-		eq  = memchr(p, '=', len);
+		eq = memchr(p, '=', len);
 		if (len == 0) {
-			d_errbuf_set(eb, "log_mask \"%s\" has an empty item; separate items with one ','",
-				     mask);
+			d_errbuf_set(
+				eb,
+				"log_mask \"%s\" has an empty item; separate items with one ','",
+				mask);
 			return -DER_INVAL;
 		}
 		if (eq == NULL) {
-			if (level_lookup(engine_levels, D_ARRAY_SIZE(engine_levels), p, len, &lvl)) {
-				d_errbuf_set(eb,
-					     "unknown log level \"%.*s\" in log_mask \"%s\"; use one of "
-					     "DEBUG, DBUG, INFO, NOTE, WARN, ERROR, ERR, CRIT, ALRT, "
-					     "FATAL, EMRG, EMIT",
-					     (int)len, p, mask);
+			if (level_lookup(engine_levels, D_ARRAY_SIZE(engine_levels), p, len,
+					 &lvl)) {
+				d_errbuf_set(
+					eb,
+					"unknown log level \"%.*s\" in log_mask \"%s\"; use one of "
+					"DEBUG, DBUG, INFO, NOTE, WARN, ERROR, ERR, CRIT, ALRT, "
+					"FATAL, EMRG, EMIT",
+					(int)len, p, mask);
 				return -DER_INVAL;
 			}
-			deflt        = lvl;
+			deflt = lvl;
 			have_default = true;
 			continue;
 		}
 		if (eq == p) {
-			d_errbuf_set(eb, "log_mask \"%s\": missing subsystem name before '='", mask);
+			d_errbuf_set(eb, "log_mask \"%s\": missing subsystem name before '='",
+				     mask);
 			return -DER_INVAL;
 		}
 		for (const char *c = p; c < eq; c++) {
 			if (!isalnum((unsigned char)*c) && *c != '_') {
-				d_errbuf_set(eb, "log_mask \"%s\": bad subsystem name \"%.*s\"", mask,
-					     (int)(eq - p), p);
+				d_errbuf_set(eb, "log_mask \"%s\": bad subsystem name \"%.*s\"",
+					     mask, (int)(eq - p), p);
 				return -DER_INVAL;
 			}
 		}
 		if (level_lookup(engine_levels, D_ARRAY_SIZE(engine_levels), eq + 1,
 				 (size_t)(end - eq - 1), &lvl)) {
-			d_errbuf_set(eb, "unknown log level \"%.*s\" for subsystem \"%.*s\" in log_mask \"%s\"",
-				     (int)(end - eq - 1), eq + 1, (int)(eq - p), p, mask);
+			d_errbuf_set(
+				eb,
+				"unknown log level \"%.*s\" for subsystem \"%.*s\" in log_mask \"%s\"",
+				(int)(end - eq - 1), eq + 1, (int)(eq - p), p, mask);
 			return -DER_INVAL;
 		}
 	}
@@ -170,7 +177,7 @@ d_log_open(const char *ident, const char *path, enum d_log_level lvl)
 	pthread_mutex_lock(&dlog.lock);
 	if (dlog.fd > 2)
 		close(dlog.fd);
-	dlog.fd    = fd;
+	dlog.fd = fd;
 	dlog.level = lvl;
 	snprintf(dlog.ident, sizeof(dlog.ident), "%s", ident ? ident : "");
 	pthread_mutex_unlock(&dlog.lock);
@@ -248,9 +255,9 @@ static int
 syslog_prio(enum d_log_level lvl)
 {
 	static const int prio[] = {
-	    [D_LL_TRACE] = LOG_DEBUG, [D_LL_DEBUG] = LOG_DEBUG, [D_LL_INFO] = LOG_INFO,
-	    [D_LL_NOTE] = LOG_NOTICE, [D_LL_WARN] = LOG_WARNING, [D_LL_ERROR] = LOG_ERR,
-	    [D_LL_CRIT] = LOG_CRIT,   [D_LL_ALERT] = LOG_ALERT,  [D_LL_EMERG] = LOG_EMERG,
+		[D_LL_TRACE] = LOG_DEBUG, [D_LL_DEBUG] = LOG_DEBUG,  [D_LL_INFO] = LOG_INFO,
+		[D_LL_NOTE] = LOG_NOTICE, [D_LL_WARN] = LOG_WARNING, [D_LL_ERROR] = LOG_ERR,
+		[D_LL_CRIT] = LOG_CRIT,	  [D_LL_ALERT] = LOG_ALERT,  [D_LL_EMERG] = LOG_EMERG,
 	};
 
 	return (unsigned)lvl < D_ARRAY_SIZE(prio) ? prio[lvl] : LOG_ERR;
@@ -269,8 +276,8 @@ log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int r
 	struct d_sbuf  msg;
 	struct timeval tv;
 	struct tm      tm;
-	ssize_t        n;
-	char           zone[8];
+	ssize_t	       n;
+	char	       zone[8];
 	const char    *base;
 
 	if (!d_log_enabled(lvl))
@@ -296,10 +303,10 @@ log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int r
 	d_sbuf_init(&sb);
 	if (dlog.json) {
 		strftime(zone, sizeof(zone), "%z", &tm);
-		d_sbuf_printf(&sb,
-			      "{\"level\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ld%s\"",
-			      json_level(lvl), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			      tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec, zone);
+		d_sbuf_printf(
+			&sb, "{\"level\":\"%s\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ld%s\"",
+			json_level(lvl), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			tm.tm_min, tm.tm_sec, (long)tv.tv_usec, zone);
 		if (dlog.ident[0] != '\0') {
 			d_sbuf_printf(&sb, ",\"extra\":");
 			d_json_quote(&sb, dlog.ident);

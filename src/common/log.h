@@ -46,11 +46,11 @@ const char *d_log_level_name(enum d_log_level lvl);
  * Send log output to `path` (appended, created 0644); NULL or "" means
  * stderr.  `ident` prefixes every line (e.g. "daos_server").
  */
-int  d_log_open(const char *ident, const char *path, enum d_log_level lvl);
-void d_log_close(void);
-void d_log_set_level(enum d_log_level lvl);
+int		 d_log_open(const char *ident, const char *path, enum d_log_level lvl);
+void		 d_log_close(void);
+void		 d_log_set_level(enum d_log_level lvl);
 enum d_log_level d_log_get_level(void);
-bool d_log_enabled(enum d_log_level lvl);
+bool		 d_log_enabled(enum d_log_level lvl);
 /* True when log lines go to the process's stderr (no log file, no syslog). */
 bool d_log_to_stderr(void);
 

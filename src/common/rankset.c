@@ -14,8 +14,8 @@ struct rrange {
 
 struct d_rankset {
 	struct rrange *r;
-	size_t         n;
-	size_t         cap;
+	size_t	       n;
+	size_t	       cap;
 };
 
 int
@@ -43,7 +43,7 @@ static int
 rs_reserve(struct d_rankset *rs, size_t more)
 {
 	struct rrange *p;
-	size_t         cap;
+	size_t	       cap;
 
 	if (rs->n + more <= rs->cap)
 		return 0;
@@ -53,7 +53,7 @@ rs_reserve(struct d_rankset *rs, size_t more)
 	p = d_realloc(rs->r, cap * sizeof(*p));
 	if (p == NULL)
 		return -DER_NOMEM;
-	rs->r   = p;
+	rs->r = p;
 	rs->cap = cap;
 	return 0;
 }
@@ -111,7 +111,7 @@ d_rankset_add(struct d_rankset *rs, uint32_t rank)
 int
 d_rankset_remove(struct d_rankset *rs, uint32_t rank)
 {
-	size_t         i = rs_lower(rs, (uint64_t)rank + 1);
+	size_t	       i = rs_lower(rs, (uint64_t)rank + 1);
 	struct rrange *r;
 
 	if (i == rs->n || rs->r[i].lo > rank || rs->r[i].hi < rank)
@@ -130,7 +130,7 @@ d_rankset_remove(struct d_rankset *rs, uint32_t rank)
 		r = &rs->r[i];
 		memmove(&rs->r[i + 1], &rs->r[i], (rs->n - i) * sizeof(rs->r[0]));
 		rs->n++;
-		rs->r[i].hi     = rank - 1;
+		rs->r[i].hi = rank - 1;
 		rs->r[i + 1].lo = rank + 1;
 	}
 	return 0;
@@ -245,8 +245,9 @@ d_rankset_ranged(const struct d_rankset *rs, char **str)
 static int
 rs_bad(struct d_errbuf *eb, const char *str, const char *what)
 {
-	d_errbuf_set(eb, "%s in rank list \"%.200s\": write ranks as N or N-M separated by commas, "
-			 "e.g. 0-3,7 or [0-3,7]",
+	d_errbuf_set(eb,
+		     "%s in rank list \"%.200s\": write ranks as N or N-M separated by commas, "
+		     "e.g. 0-3,7 or [0-3,7]",
 		     what, str);
 	return -DER_INVAL;
 }
@@ -275,9 +276,9 @@ rs_parse_item(const char *str, const char *it, size_t n, uint32_t *lo, uint32_t 
 	      struct d_errbuf *eb)
 {
 	const char *dash = memchr(it, '-', n);
-	size_t      n0   = dash ? (size_t)(dash - it) : n;
+	size_t	    n0 = dash ? (size_t)(dash - it) : n;
 	uint64_t    v[2];
-	int         pn = (int)(n > 200 ? 200 : n);
+	int	    pn = (int)(n > 200 ? 200 : n);
 
 	if (!rs_number(it, n0, &v[0]) ||
 	    (dash != NULL && !rs_number(dash + 1, n - n0 - 1, &v[1]))) {
@@ -291,8 +292,9 @@ rs_parse_item(const char *str, const char *it, size_t n, uint32_t *lo, uint32_t 
 		v[1] = v[0];
 	for (int k = 0; k < 2; k++) {
 		if (v[k] > D_RANK_MAX) {
-			d_errbuf_set(eb, "rank in \"%.*s\" out of range [0, %u] in rank list \"%.200s\"",
-				     pn, it, D_RANK_MAX, str);
+			d_errbuf_set(
+				eb, "rank in \"%.*s\" out of range [0, %u] in rank list \"%.200s\"",
+				pn, it, D_RANK_MAX, str);
 			return -DER_INVAL;
 		}
 	}
@@ -304,10 +306,11 @@ rs_parse_item(const char *str, const char *it, size_t n, uint32_t *lo, uint32_t 
 		return -DER_INVAL;
 	}
 	if (v[1] - v[0] > D_HOSTLIST_MAX_RANGE) {
-		d_errbuf_set(eb,
-			     "invalid range \"%.*s\" (> %d hosts) in rank list \"%.200s\": split it "
-			     "into ranges whose bounds differ by at most %d",
-			     pn, it, D_HOSTLIST_MAX_RANGE, str, D_HOSTLIST_MAX_RANGE);
+		d_errbuf_set(
+			eb,
+			"invalid range \"%.*s\" (> %d hosts) in rank list \"%.200s\": split it "
+			"into ranges whose bounds differ by at most %d",
+			pn, it, D_HOSTLIST_MAX_RANGE, str, D_HOSTLIST_MAX_RANGE);
 		return -DER_INVAL;
 	}
 	*lo = (uint32_t)v[0];
@@ -319,9 +322,9 @@ int
 d_rankset_parse(const char *str, struct d_rankset **out, struct d_errbuf *eb)
 {
 	struct d_rankset *rs = NULL;
-	size_t            n, i, start;
-	int               depth = 0;
-	int               rc;
+	size_t		  n, i, start;
+	int		  depth = 0;
+	int		  rc;
 
 	if (str == NULL)
 		str = "";
@@ -344,7 +347,7 @@ d_rankset_parse(const char *str, struct d_rankset **out, struct d_errbuf *eb)
 	i = 0;
 	while (i <= n) {
 		uint32_t lo, hi;
-		size_t   end;
+		size_t	 end;
 
 		if (i < n && str[i] == '[') {
 			if (depth++ > 0) {

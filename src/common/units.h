@@ -21,6 +21,6 @@
 
 const char *d_size_si(uint64_t bytes, char *buf, size_t len);
 const char *d_size_iec(uint64_t bytes, char *buf, size_t len);
-int         d_size_parse(const char *s, uint64_t *out, struct d_errbuf *eb);
+int	    d_size_parse(const char *s, uint64_t *out, struct d_errbuf *eb);
 
 #endif /* DAOS_COMMON_UNITS_H */

@@ -41,11 +41,10 @@ d_diags_fini(struct d_diags *d)
 }
 
 void
-d_diags_add(struct d_diags *d, enum d_diag_sev sev, int line, const char *key, const char *fmt,
-	    ...)
+d_diags_add(struct d_diags *d, enum d_diag_sev sev, int line, const char *key, const char *fmt, ...)
 {
 	struct d_sbuf sb;
-	va_list       ap;
+	va_list	      ap;
 	struct d_diag dg = {.sev = sev, .line = line};
 
 	d_sbuf_init(&sb);
@@ -63,12 +62,12 @@ d_diags_add(struct d_diags *d, enum d_diag_sev sev, int line, const char *key, c
 	if (dg.msg == NULL || (key != NULL && *key != '\0' && dg.key == NULL))
 		goto nomem;
 	if (d->n == d->cap) {
-		size_t         cap = d->cap ? d->cap * 2 : 8;
-		struct d_diag *v   = d_realloc(d->v, cap * sizeof(*v));
+		size_t	       cap = d->cap ? d->cap * 2 : 8;
+		struct d_diag *v = d_realloc(d->v, cap * sizeof(*v));
 
 		if (v == NULL)
 			goto nomem;
-		d->v   = v;
+		d->v = v;
 		d->cap = cap;
 	}
 	d->v[d->n++] = dg;
@@ -163,15 +162,15 @@ d_yaml_doc_destroy(struct d_yaml_doc *doc)
 
 struct yd_frame {
 	struct d_yaml_node *node;
-	size_t              cap;
-	bool                have_key; /* mapping: key stored, waiting for value */
+	size_t		    cap;
+	bool		    have_key; /* mapping: key stored, waiting for value */
 };
 
 struct yd_builder {
-	struct yd_frame     stack[YD_MAX_DEPTH];
-	int                 depth;
+	struct yd_frame	    stack[YD_MAX_DEPTH];
+	int		    depth;
 	struct d_yaml_node *root;
-	int                 ndocs;
+	int		    ndocs;
 };
 
 static struct d_yaml_node *
@@ -184,7 +183,7 @@ node_new(enum d_yaml_kind kind, const yaml_mark_t *mark)
 		return NULL;
 	n->kind = kind;
 	n->line = (int)mark->line + 1;
-	n->col  = (int)mark->column + 1;
+	n->col = (int)mark->column + 1;
 	return n;
 }
 
@@ -193,7 +192,7 @@ static int
 builder_attach(struct yd_builder *b, struct d_yaml_node *n, struct d_diags *diags)
 {
 	struct yd_frame *f;
-	size_t           used;
+	size_t		 used;
 
 	if (b->depth == 0) {
 		b->root = n;
@@ -202,13 +201,13 @@ builder_attach(struct yd_builder *b, struct d_yaml_node *n, struct d_diags *diag
 	f = &b->stack[b->depth - 1];
 	if (f->node->kind == D_YAML_SEQ) {
 		if (f->node->count == f->cap) {
-			size_t               ncap = f->cap ? f->cap * 2 : 8;
+			size_t		     ncap = f->cap ? f->cap * 2 : 8;
 			struct d_yaml_node **v = d_realloc(f->node->items, ncap * sizeof(*v));
 
 			if (v == NULL)
 				return -DER_NOMEM;
 			f->node->items = v;
-			f->cap         = ncap;
+			f->cap = ncap;
 		}
 		f->node->items[f->node->count++] = n;
 		return 0;
@@ -221,13 +220,13 @@ builder_attach(struct yd_builder *b, struct d_yaml_node *n, struct d_diags *diag
 	}
 	used = 2 * f->node->count + (f->have_key ? 1 : 0);
 	if (used == f->cap) {
-		size_t               ncap = f->cap ? f->cap * 2 : 8;
-		struct d_yaml_node **v    = d_realloc(f->node->items, ncap * sizeof(*v));
+		size_t		     ncap = f->cap ? f->cap * 2 : 8;
+		struct d_yaml_node **v = d_realloc(f->node->items, ncap * sizeof(*v));
 
 		if (v == NULL)
 			return -DER_NOMEM;
 		f->node->items = v;
-		f->cap         = ncap;
+		f->cap = ncap;
 	}
 	f->node->items[used] = n;
 	if (f->have_key) {
@@ -243,7 +242,7 @@ static int
 builder_event(struct yd_builder *b, const yaml_event_t *ev, struct d_diags *diags)
 {
 	struct d_yaml_node *n;
-	int                 rc;
+	int		    rc;
 
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
@@ -295,8 +294,8 @@ builder_event(struct yd_builder *b, const yaml_event_t *ev, struct d_diags *diag
 			node_free(n);
 			return rc;
 		}
-		b->stack[b->depth].node     = n;
-		b->stack[b->depth].cap      = 0;
+		b->stack[b->depth].node = n;
+		b->stack[b->depth].cap = 0;
 		b->stack[b->depth].have_key = false;
 		b->depth++;
 		return 0;
@@ -313,12 +312,12 @@ int
 d_yaml_load_string(const char *name, const char *text, size_t len, struct d_yaml_doc **out,
 		   struct d_diags *diags)
 {
-	yaml_parser_t      parser;
-	yaml_event_t       ev;
+	yaml_parser_t	   parser;
+	yaml_event_t	   ev;
 	struct yd_builder  b;
 	struct d_yaml_doc *doc = NULL;
-	bool               done = false;
-	int                rc   = 0;
+	bool		   done = false;
+	int		   rc = 0;
 
 	memset(&b, 0, sizeof(b));
 	if (!yaml_parser_initialize(&parser))
@@ -333,12 +332,13 @@ d_yaml_load_string(const char *name, const char *text, size_t len, struct d_yaml
 				break;
 			}
 			if (parser.context != NULL)
-				d_diags_add(diags, D_DIAG_ERROR, line, NULL,
-					    "YAML syntax error: %s (%s, line %d column %d); fix the "
-					    "indentation or quoting",
-					    parser.problem, parser.context,
-					    (int)parser.context_mark.line + 1,
-					    (int)parser.context_mark.column + 1);
+				d_diags_add(
+					diags, D_DIAG_ERROR, line, NULL,
+					"YAML syntax error: %s (%s, line %d column %d); fix the "
+					"indentation or quoting",
+					parser.problem, parser.context,
+					(int)parser.context_mark.line + 1,
+					(int)parser.context_mark.column + 1);
 			else
 				d_diags_add(diags, D_DIAG_ERROR, line, NULL,
 					    "YAML syntax error: %s at column %d", parser.problem,
@@ -347,7 +347,7 @@ d_yaml_load_string(const char *name, const char *text, size_t len, struct d_yaml
 			break;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
-		rc   = builder_event(&b, &ev, diags);
+		rc = builder_event(&b, &ev, diags);
 		yaml_event_delete(&ev);
 		if (rc != 0)
 			break;
@@ -368,14 +368,14 @@ d_yaml_load_string(const char *name, const char *text, size_t len, struct d_yaml
 	}
 	doc->root = b.root;
 	doc->size = len;
-	b.root    = NULL;
+	b.root = NULL;
 	/* A document holding only "~" or nothing is empty. */
 	if (doc->root != NULL && d_yaml_is_null(doc->root)) {
 		node_free(doc->root);
 		doc->root = NULL;
 	}
 	*out = doc;
-	doc  = NULL;
+	doc = NULL;
 out:
 	if (rc == -DER_NOMEM)
 		d_diags_add(diags, D_DIAG_ERROR, 0, NULL, "out of memory while reading the file");
@@ -406,8 +406,9 @@ d_yaml_load_file(const char *path, struct d_yaml_doc **out, struct d_diags *diag
 	case -DER_NOMEM:
 		return rc;
 	case -DER_NONEXIST:
-		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
-			    "config file not found; check the path given with -o or create the file");
+		d_diags_add(
+			diags, D_DIAG_ERROR, 0, NULL,
+			"config file not found; check the path given with -o or create the file");
 		return rc;
 	case -DER_NO_PERM:
 		d_diags_add(diags, D_DIAG_ERROR, 0, NULL,
@@ -443,11 +444,11 @@ d_yaml_is_null(const struct d_yaml_node *n)
 static int
 bool_resolve(const char *s, bool *out)
 {
-	static const char *const yes[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-					  "on", "On", "ON"};
-	static const char *const no[]  = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
-					  "off", "Off", "OFF"};
-	size_t                   i;
+	static const char *const yes[] = {"y",	  "Y",	  "yes", "Yes", "YES", "true",
+					  "True", "TRUE", "on",	 "On",	"ON"};
+	static const char *const no[] = {"n",	  "N",	   "no",  "No",	 "NO", "false",
+					 "False", "FALSE", "off", "Off", "OFF"};
+	size_t			 i;
 
 	for (i = 0; i < D_ARRAY_SIZE(yes); i++) {
 		if (strcmp(s, yes[i]) == 0) {
@@ -465,12 +466,12 @@ bool_resolve(const char *s, bool *out)
 int
 d_yaml_parse_int(const char *s, int64_t *out)
 {
-	char     digits[72];
-	size_t   n = 0;
-	bool     neg = false;
-	int      base = 10;
+	char	 digits[72];
+	size_t	 n = 0;
+	bool	 neg = false;
+	int	 base = 10;
 	uint64_t v = 0, limit;
-	char    *end;
+	char	*end;
 
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
@@ -497,8 +498,8 @@ d_yaml_parse_int(const char *s, int64_t *out)
 	if (n == 0)
 		return -DER_INVAL;
 	digits[n] = '\0';
-	errno     = 0;
-	v         = strtoull(digits, &end, base);
+	errno = 0;
+	v = strtoull(digits, &end, base);
 	if (*end != '\0')
 		return -DER_INVAL;
 	if (errno == ERANGE)
@@ -514,7 +515,7 @@ const char *
 d_yaml_describe(const struct d_yaml_node *n)
 {
 	int64_t i;
-	bool    b;
+	bool	b;
 
 	if (n == NULL || d_yaml_is_null(n))
 		return "null";
@@ -568,7 +569,7 @@ d_yaml_get_int(const struct d_yaml_node *n, int64_t min, int64_t max, int64_t *o
 	       struct d_errbuf *eb)
 {
 	int64_t v;
-	int     rc;
+	int	rc;
 
 	if (n == NULL || n->kind != D_YAML_SCALAR || !n->plain || d_yaml_is_null(n)) {
 		if (n != NULL && n->kind == D_YAML_SCALAR && !d_yaml_is_null(n))
@@ -625,12 +626,12 @@ map_get_key(const struct d_yaml_node *map, const char *key, size_t len)
 int
 d_yaml_path_line(const struct d_yaml_node *root, const char *path)
 {
-	const struct d_yaml_node *cur  = root;
-	int                       line = root ? root->line : 0;
-	const char               *p    = path;
+	const struct d_yaml_node *cur = root;
+	int			  line = root ? root->line : 0;
+	const char		 *p = path;
 
 	while (cur != NULL && p != NULL && *p != '\0') {
-		size_t                    len = strcspn(p, ".[");
+		size_t			  len = strcspn(p, ".[");
 		const struct d_yaml_node *k;
 
 		if (len > 0) {
@@ -638,7 +639,7 @@ d_yaml_path_line(const struct d_yaml_node *root, const char *path)
 			if (k == NULL)
 				return line;
 			line = k->line;
-			cur  = d_yaml_map_get(cur, k->str);
+			cur = d_yaml_map_get(cur, k->str);
 			p += len;
 		}
 		while (*p == '[') {
@@ -649,7 +650,7 @@ d_yaml_path_line(const struct d_yaml_node *root, const char *path)
 			if (cur == NULL || cur->kind != D_YAML_SEQ || idx < 0 ||
 			    (size_t)idx >= cur->count)
 				return line;
-			cur  = cur->items[idx];
+			cur = cur->items[idx];
 			line = cur->line;
 		}
 		if (*p == '.')

@@ -29,20 +29,20 @@ enum d_yaml_kind {
 };
 
 struct d_yaml_node {
-	enum d_yaml_kind     kind;
-	int                  line; /* 1-based */
-	int                  col;  /* 1-based */
-	char                *str;  /* scalar text ("" for an empty scalar) */
-	bool                 plain; /* unquoted scalar without tag: subject to resolution */
-	size_t               count; /* sequence items or mapping pairs */
+	enum d_yaml_kind kind;
+	int		 line;	/* 1-based */
+	int		 col;	/* 1-based */
+	char		*str;	/* scalar text ("" for an empty scalar) */
+	bool		 plain; /* unquoted scalar without tag: subject to resolution */
+	size_t		 count; /* sequence items or mapping pairs */
 	/* sequence: items[0..count); mapping: items[2i] key, items[2i+1] value */
 	struct d_yaml_node **items;
 };
 
 struct d_yaml_doc {
-	char               *name; /* file name used in messages */
+	char		   *name; /* file name used in messages */
 	struct d_yaml_node *root; /* NULL for an empty document (only comments) */
-	size_t              size; /* bytes read */
+	size_t		    size; /* bytes read */
 };
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -54,29 +54,29 @@ enum d_diag_sev {
 
 struct d_diag {
 	enum d_diag_sev sev;
-	int             line; /* 0: no line (file-level or derived key) */
-	char           *key;  /* key path such as "engines[1].targets", or NULL */
-	char           *msg;
+	int		line; /* 0: no line (file-level or derived key) */
+	char	       *key;  /* key path such as "engines[1].targets", or NULL */
+	char	       *msg;
 };
 
 struct d_diags {
-	char          *file; /* name printed in front of each line */
+	char	      *file; /* name printed in front of each line */
 	struct d_diag *v;
-	size_t         n;
-	size_t         cap;
-	bool           nomem; /* a diagnostic was lost to an allocation failure */
+	size_t	       n;
+	size_t	       cap;
+	bool	       nomem; /* a diagnostic was lost to an allocation failure */
 };
 
-void   d_diags_init(struct d_diags *d, const char *file);
-void   d_diags_fini(struct d_diags *d);
-void   d_diags_add(struct d_diags *d, enum d_diag_sev sev, int line, const char *key,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void d_diags_init(struct d_diags *d, const char *file);
+void d_diags_fini(struct d_diags *d);
+void d_diags_add(struct d_diags *d, enum d_diag_sev sev, int line, const char *key, const char *fmt,
+		 ...) __attribute__((format(printf, 5, 6)));
 size_t d_diags_count(const struct d_diags *d, enum d_diag_sev sev);
 /* Print diagnostics of one severity, one per line: "file:line: key: msg"
  * (notices are prefixed with "notice: "). */
-void   d_diags_print(const struct d_diags *d, enum d_diag_sev sev, FILE *out);
+void d_diags_print(const struct d_diags *d, enum d_diag_sev sev, FILE *out);
 /* One diagnostic formatted as printed; caller frees. */
-char  *d_diag_format(const struct d_diags *d, const struct d_diag *dg);
+char *d_diag_format(const struct d_diags *d, const struct d_diag *dg);
 
 /* ---- loading -------------------------------------------------------------- */
 
@@ -86,7 +86,7 @@ char  *d_diag_format(const struct d_diags *d, const struct d_diag *dg);
  * (missing file), -DER_NO_PERM (unreadable), -DER_INVAL (not YAML, or
  * aliases, multiple documents, non-scalar keys) or -DER_NOMEM.
  */
-int  d_yaml_load_file(const char *path, struct d_yaml_doc **out, struct d_diags *diags);
+int d_yaml_load_file(const char *path, struct d_yaml_doc **out, struct d_diags *diags);
 /* Same from memory; `name` is used in messages. */
 int  d_yaml_load_string(const char *name, const char *text, size_t len, struct d_yaml_doc **out,
 			struct d_diags *diags);
@@ -97,7 +97,7 @@ void d_yaml_doc_destroy(struct d_yaml_doc *doc);
 /* "a string", "a list", "a mapping", "null", "an integer", "a boolean". */
 const char *d_yaml_describe(const struct d_yaml_node *n);
 /* Plain ~, null, Null, NULL or empty scalar. */
-bool        d_yaml_is_null(const struct d_yaml_node *n);
+bool d_yaml_is_null(const struct d_yaml_node *n);
 /* Scalar (any resolved type) as text; null gives "". */
 int d_yaml_get_str(const struct d_yaml_node *n, const char **out, struct d_errbuf *eb);
 /* YAML 1.1 booleans (true/false/yes/no/on/off/y/n in the usual cases); plain only. */

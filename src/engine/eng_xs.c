@@ -101,11 +101,11 @@ xs_add(struct eng_xs_plan *p, enum eng_xs_kind kind, uint32_t idx, unsigned slot
 int
 eng_xs_plan(const struct eng_opts *o, struct eng_xs_plan *plan, struct d_errbuf *eb)
 {
-	struct eng_xs_plan	p = {.numa_node = o->numa_node};
+	struct eng_xs_plan    p = {.numa_node = o->numa_node};
 	struct d_engine_cores cc;
-	unsigned		slot, first;
-	uint32_t		t, h, per;
-	int			rc;
+	unsigned	      slot, first;
+	uint32_t	      t, h, per;
+	int		      rc;
 
 	rc = load_cores(o->numa_node, &p, eb);
 	if (rc)

@@ -23,9 +23,9 @@ static void
 fuzz_server(const char *text)
 {
 	struct ctl_server_config *cfg = NULL;
-	struct d_diags            diags;
-	char                     *y;
-	int                       rc;
+	struct d_diags		  diags;
+	char			 *y;
+	int			  rc;
 
 	d_diags_init(&diags, "fuzz.yml");
 	rc = ctl_server_config_load_string("fuzz.yml", text, &cfg, &diags);
@@ -48,8 +48,8 @@ static void
 fuzz_agent(const char *text)
 {
 	struct ctl_agent_config *cfg = NULL;
-	struct d_diags           diags;
-	int                      rc;
+	struct d_diags		 diags;
+	int			 rc;
 
 	d_diags_init(&diags, "fuzz_agent.yml");
 	rc = ctl_agent_config_load_string("fuzz_agent.yml", text, &cfg, &diags);
@@ -66,8 +66,8 @@ static void
 fuzz_control(const char *text)
 {
 	struct ctl_control_config *cfg = NULL;
-	struct d_diags             diags;
-	int                        rc;
+	struct d_diags		   diags;
+	int			   rc;
 
 	d_diags_init(&diags, "fuzz_control.yml");
 	rc = ctl_control_config_load_string("fuzz_control.yml", text, &cfg, &diags);

@@ -59,9 +59,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[1]);
 	for (;;) {
 		uint8_t *msg = NULL;
-		size_t   len = 0;
-		bool     partial = true;
-		int      rc = d_drpc_recv_msg(sv[0], -1, &msg, &len, &partial);
+		size_t	 len = 0;
+		bool	 partial = true;
+		int	 rc = d_drpc_recv_msg(sv[0], -1, &msg, &len, &partial);
 
 		if (rc != 0) {
 			/* the only errors possible on a closed local pipe */

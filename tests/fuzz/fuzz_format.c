@@ -20,8 +20,8 @@ static void
 fuzz_superblock(const char *text, size_t len)
 {
 	struct ctl_superblock sb, again;
-	struct d_errbuf       eb;
-	char                 *out;
+	struct d_errbuf	      eb;
+	char		     *out;
 
 	if (ctl_superblock_parse("superblock", text, len, &sb, &eb) != 0)
 		return;
@@ -45,8 +45,8 @@ static void
 fuzz_nvme_conf(const char *text, size_t len)
 {
 	struct ctl_nvme_conf conf, again;
-	struct d_errbuf      eb;
-	char                *out;
+	struct d_errbuf	     eb;
+	char		    *out;
 
 	memset(&conf, 0, sizeof(conf));
 	if (ctl_nvme_conf_parse("daos_nvme.conf", text, len, &conf, &eb) != 0)

@@ -20,8 +20,8 @@ check_hosts(const char *in)
 {
 	struct d_hostlist *hl = NULL;
 	struct d_hostset  *hs = NULL, *again = NULL;
-	char              *ranged = NULL, *ranged2 = NULL, *expanded = NULL;
-	bool               all;
+	char		  *ranged = NULL, *ranged2 = NULL, *expanded = NULL;
+	bool		   all;
 
 	if (d_hostlist_parse(in, &hl, NULL) != 0) {
 		if (d_hostset_parse(in, &hs, NULL) == 0)
@@ -54,7 +54,7 @@ static void
 check_ranks(const char *in)
 {
 	struct d_rankset *rs = NULL, *again = NULL;
-	char             *s = NULL, *s2 = NULL;
+	char		 *s = NULL, *s2 = NULL;
 
 	if (d_rankset_parse(in, &rs, NULL) != 0)
 		return;

@@ -40,8 +40,8 @@ run(const char *cmd, const char *arg, const char *arg2, char **res, struct d_err
 	struct d_hostlist *hl = NULL;
 	struct d_hostset  *hs = NULL;
 	struct d_rankset  *rs = NULL;
-	struct d_sbuf      sb;
-	int                rc;
+	struct d_sbuf	   sb;
+	int		   rc;
 
 	d_sbuf_init(&sb);
 	if (strcmp(cmd, "expand") == 0 || strcmp(cmd, "count-list") == 0 ||
@@ -67,9 +67,9 @@ run(const char *cmd, const char *arg, const char *arg2, char **res, struct d_err
 		else
 			rc = d_hostset_ranged(hs, res);
 	} else if (strcmp(cmd, "addrs") == 0 && arg2 != NULL) {
-		char       **addrs;
-		size_t       n;
-		char        *end;
+		char	    **addrs;
+		size_t	      n;
+		char	     *end;
 		unsigned long port = strtoul(arg, &end, 10);
 
 		if (*arg == '\0' || *end != '\0' || port > 65535) {
@@ -121,13 +121,13 @@ static int
 batch(void)
 {
 	char   *line = NULL;
-	size_t  cap  = 0;
+	size_t	cap = 0;
 	ssize_t len;
 
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
 		struct d_errbuf eb = {{0}};
-		char           *tab, *res = NULL, *arg2 = NULL;
-		int             rc;
+		char	       *tab, *res = NULL, *arg2 = NULL;
+		int		rc;
 
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
@@ -157,9 +157,9 @@ batch(void)
 int
 main(int argc, char **argv)
 {
-	struct d_errbuf eb  = {{0}};
-	char           *res = NULL;
-	int             rc;
+	struct d_errbuf eb = {{0}};
+	char	       *res = NULL;
+	int		rc;
 
 	if (argc == 2 && strcmp(argv[1], "batch") == 0)
 		return batch();

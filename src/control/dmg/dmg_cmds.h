@@ -14,7 +14,7 @@ extern const struct d_cli_cmd dmg_network_cmd;	      /* network scan */
 extern const struct d_cli_cmd dmg_server_version_cmd; /* server-version */
 extern const struct d_cli_cmd dmg_storage_cmd;	      /* storage scan */
 extern const struct d_cli_cmd dmg_storage_format_cmd; /* storage format (cmd_format.c) */
-extern const struct d_cli_cmd dmg_system_cmd;	      /* system leader-query|query|stop|start|erase */
-extern const struct d_cli_cmd dmg_version_cmd;	      /* version */
+extern const struct d_cli_cmd dmg_system_cmd;  /* system leader-query|query|stop|start|erase */
+extern const struct d_cli_cmd dmg_version_cmd; /* version */
 
 #endif /* DAOS_CONTROL_DMG_DMG_CMDS_H */

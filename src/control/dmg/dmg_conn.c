@@ -154,7 +154,8 @@ expand_hosts(struct dmg_conn *c, struct d_errbuf *eb)
 			goto out;
 		}
 		/* the port is shown only where it is not the configured one */
-		c->display[i] = p == port ? d_strndup(c->names[i], (size_t)-1) : d_strndup(addrs[i], (size_t)-1);
+		c->display[i] = p == port ? d_strndup(c->names[i], (size_t)-1)
+					  : d_strndup(addrs[i], (size_t)-1);
 		if (c->display[i] == NULL) {
 			c->n = i + 1;
 			rc = -DER_NOMEM;

@@ -35,15 +35,8 @@ static const struct d_cli_opt srv_global_opts[] = {
 
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const srv_cmds[] = {
-	&srv_network_cmd,
-	&srv_net_helper_cmd,
-	&srv_nvme_cmd,
-	&srv_scm_cmd,
-	&srv_start_cmd,
-	&srv_storage_cmd,
-	&srv_config_cmd,
-	&version_cmd,
-	NULL,
+	&srv_network_cmd, &srv_net_helper_cmd, &srv_nvme_cmd, &srv_scm_cmd, &srv_start_cmd,
+	&srv_storage_cmd, &srv_config_cmd,     &version_cmd,  NULL,
 };
 
 static const struct d_cli_cmd srv_root = {

@@ -10,13 +10,14 @@
 
 #include "common/cli.h"
 
-extern const struct d_cli_cmd srv_storage_cmd; /* storage scan|prepare (legacy syntax), cmd_storage.c */
-extern const struct d_cli_cmd srv_scm_cmd;     /* scm prepare|reset|scan, cmd_storage.c */
-extern const struct d_cli_cmd srv_nvme_cmd;    /* nvme prepare|reset|scan, cmd_storage.c */
-extern const struct d_cli_cmd srv_network_cmd; /* network scan, cmd_network.c */
-extern const struct d_cli_cmd srv_config_cmd;  /* config validate, cmd_config.c */
+extern const struct d_cli_cmd
+	srv_storage_cmd;		   /* storage scan|prepare (legacy syntax), cmd_storage.c */
+extern const struct d_cli_cmd srv_scm_cmd; /* scm prepare|reset|scan, cmd_storage.c */
+extern const struct d_cli_cmd srv_nvme_cmd;	       /* nvme prepare|reset|scan, cmd_storage.c */
+extern const struct d_cli_cmd srv_network_cmd;	       /* network scan, cmd_network.c */
+extern const struct d_cli_cmd srv_config_cmd;	       /* config validate, cmd_config.c */
 extern const struct d_cli_cmd srv_config_generate_cmd; /* config generate, cmd_config_gen.c */
-extern const struct d_cli_cmd srv_start_cmd;   /* start (the daemon), srv_start.c */
+extern const struct d_cli_cmd srv_start_cmd;	       /* start (the daemon), srv_start.c */
 /* Hidden: the NetworkScan helper process of `start`, srv_net_helper.c. */
 #define SRV_NET_HELPER_CMD "network-scan-helper"
 extern const struct d_cli_cmd srv_net_helper_cmd;

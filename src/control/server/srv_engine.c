@@ -151,7 +151,8 @@ inst_get(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 static bool
 cond_wait_until(struct srv_engines *en, int64_t deadline_ms)
 {
-	struct timespec ts = {.tv_sec = deadline_ms / 1000, .tv_nsec = (deadline_ms % 1000) * 1000000};
+	struct timespec ts = {.tv_sec = deadline_ms / 1000,
+			      .tv_nsec = (deadline_ms % 1000) * 1000000};
 
 	return pthread_cond_timedwait(&en->cond, &en->lock, &ts) != ETIMEDOUT;
 }
@@ -531,7 +532,8 @@ find_engine(char **out, struct d_errbuf *eb)
 
 		if (dup == NULL)
 			return -DER_NOMEM;
-		for (dir = strtok_r(dup, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		for (dir = strtok_r(dup, ":", &save); dir != NULL;
+		     dir = strtok_r(NULL, ":", &save)) {
 			p = d_asprintf("%s/%s", *dir ? dir : ".", CTL_ENGINE_BIN);
 			if (p != NULL && access(p, X_OK) == 0) {
 				D_FREE(dup);
@@ -652,8 +654,8 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 	}
 	if (in->state == SRV_INST_AWAIT_FORMAT) {
 		pthread_mutex_unlock(&en->lock);
-		d_errbuf_set(eb,
-			     "instance %u: storage is not formatted; run dmg storage format", idx);
+		d_errbuf_set(eb, "instance %u: storage is not formatted; run dmg storage format",
+			     idx);
 		return -DER_UNINIT;
 	}
 	pthread_mutex_unlock(&en->lock);
@@ -666,8 +668,8 @@ srv_engine_start(struct srv_engines *en, uint32_t idx, struct d_errbuf *eb)
 		D_FREE(exe);
 		ctl_strv_free(argv);
 		ctl_strv_free(envp);
-		d_errbuf_set(eb,
-			     "instance %u: storage is not formatted; run dmg storage format", idx);
+		d_errbuf_set(eb, "instance %u: storage is not formatted; run dmg storage format",
+			     idx);
 		return -DER_UNINIT;
 	}
 	if (rc != 0) {
@@ -857,7 +859,8 @@ h_notify_ready(const struct d_drpc_req *req, void *arg, uint8_t **body, size_t *
 	if (base != NULL)
 		sscanf(base, "/daos_engine_%ld.sock", &spid);
 	pthread_mutex_lock(&en->lock);
-	if (inst->pid == 0 || inst->state != SRV_INST_STARTING || (spid != 0 && spid != inst->pid)) {
+	if (inst->pid == 0 || inst->state != SRV_INST_STARTING ||
+	    (spid != 0 && spid != inst->pid)) {
 		D_ERROR("NotifyReady for instance %u (listener %s) refused: instance is %s with "
 			"pid %d; was this engine started by another daos_server?",
 			in->instanceidx, in->drpclistenersock ? in->drpclistenersock : "",
@@ -901,8 +904,7 @@ remove_stale_sockets(const char *dir)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "daos_engine", 11) != 0 ||
-		    strlen(de->d_name) < 5 ||
+		if (strncmp(de->d_name, "daos_engine", 11) != 0 || strlen(de->d_name) < 5 ||
 		    strcmp(de->d_name + strlen(de->d_name) - 5, ".sock") != 0)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
@@ -1007,8 +1009,8 @@ srv_engines_start_all(struct srv_engines *en)
 		struct d_errbuf		 eb = {{0}};
 
 		D_INFO("Checking DAOS I/O Engine instance %u storage ...", i);
-		if (e->nstorage > 0 &&
-		    (e->storage[0].class == CTL_CLASS_RAM || e->storage[0].class == CTL_CLASS_DCPM)) {
+		if (e->nstorage > 0 && (e->storage[0].class == CTL_CLASS_RAM ||
+					e->storage[0].class == CTL_CLASS_DCPM)) {
 			/* A formatted dcpm file system after a reboot: mount it, as upstream. */
 			if (srv_scm_mount(&e->storage[0], &eb) != 0)
 				snprintf(why, sizeof(why), "%s", eb.msg);

@@ -28,11 +28,12 @@
 #include "control/server/srv_internal.h"
 
 enum srv_inst_state {
-	SRV_INST_AWAIT_FORMAT = 0, /* storage needs a format; waits for srv_engine_storage_ready() */
-	SRV_INST_STOPPED,	   /* formatted, no process (stopped on request or never started) */
-	SRV_INST_STARTING,	   /* process started, not yet joined and set up */
-	SRV_INST_JOINED,	   /* joined the system, SetUp done */
-	SRV_INST_ERRORED,	   /* exited unexpectedly, or the start/join failed */
+	SRV_INST_AWAIT_FORMAT =
+		0,	   /* storage needs a format; waits for srv_engine_storage_ready() */
+	SRV_INST_STOPPED,  /* formatted, no process (stopped on request or never started) */
+	SRV_INST_STARTING, /* process started, not yet joined and set up */
+	SRV_INST_JOINED,   /* joined the system, SetUp done */
+	SRV_INST_ERRORED,  /* exited unexpectedly, or the start/join failed */
 };
 
 /* Name for logs and rank results: "AwaitFormat", "Stopped", "Starting", "Joined", "Errored". */
@@ -114,7 +115,7 @@ int srv_engine_wait_joined(struct srv_engines *en, uint32_t idx, int timeout_ms,
 
 /* The rank-action methods this module serves (srv_engine_rpc.c). */
 #define SRV_RANKS_HANDLER(fn)                                                                      \
-	int fn(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,    \
+	int fn(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,     \
 	       uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 SRV_RANKS_HANDLER(srv_h_prep_shutdown_ranks);
 SRV_RANKS_HANDLER(srv_h_stop_ranks);
@@ -125,7 +126,9 @@ SRV_RANKS_HANDLER(srv_h_reset_format_ranks);
 #define SRV_ENGINE_METHODS                                                                         \
 	{"PrepShutdownRanks", srv_h_prep_shutdown_ranks}, {"StopRanks", srv_h_stop_ranks},         \
 		{"StartRanks", srv_h_start_ranks}, {"PingRanks", srv_h_ping_ranks},                \
-		{"ResetFormatRanks", srv_h_reset_format_ranks}
+	{                                                                                          \
+		"ResetFormatRanks", srv_h_reset_format_ranks                                       \
+	}
 extern const struct ctl_rpc_method srv_engine_methods[];
 extern const int		   srv_engine_nr_methods;
 

@@ -61,8 +61,7 @@ out:
 }
 
 int
-srv_engine_drpc_set_rank(const char *sock, uint32_t rank, uint32_t map_version,
-			 struct d_errbuf *eb)
+srv_engine_drpc_set_rank(const char *sock, uint32_t rank, uint32_t map_version, struct d_errbuf *eb)
 {
 	Mgmt__SetRankReq req = MGMT__SET_RANK_REQ__INIT;
 	uint8_t		 buf[32];

@@ -27,20 +27,20 @@
 #include "common/drpc.h"
 #include "control/server/srv_engine.h"
 
-#define SRV_NIL_RANK	      0xffffffffu
-#define SRV_STOP_GRACE_MS     10000 /* SIGTERM, then SIGKILL after this */
-#define SRV_OUT_LINE_MAX      4096
+#define SRV_NIL_RANK	  0xffffffffu
+#define SRV_STOP_GRACE_MS 10000 /* SIGTERM, then SIGKILL after this */
+#define SRV_OUT_LINE_MAX  4096
 
 struct srv_inst {
 	uint32_t		 idx;
 	const struct ctl_engine *cfg;
 	enum srv_inst_state	 state;
-	pid_t			 pid; /* 0: no process */
-	uint64_t		 gen; /* bumped on each process start */
+	pid_t			 pid;	     /* 0: no process */
+	uint64_t		 gen;	     /* bumped on each process start */
 	bool			 stopping;   /* exit was asked for: not a death */
 	enum srv_inst_state	 stop_after; /* state once the asked-for exit happened */
 	char			 err[D_ERRBUF_LEN + 128]; /* why the instance is Errored */
-	bool			 replace;    /* carried into the next Join */
+	bool			 replace;		  /* carried into the next Join */
 
 	/* rank from the superblock or the last Join */
 	bool	 has_rank;

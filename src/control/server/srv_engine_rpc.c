@@ -42,8 +42,8 @@ struct rank_slot {
 	uint64_t incarnation; /* ping of a Joined instance: its engine's, else 0 */
 };
 
-static void
-slot_err(struct rank_slot *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void slot_err(struct rank_slot *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void
 slot_err(struct rank_slot *s, const char *fmt, ...)
 {
@@ -141,11 +141,11 @@ static int
 pack_results(struct srv_engines *en, enum rank_action act, struct rank_slot *slots, int n,
 	     uint8_t **resp, size_t *resp_len)
 {
-	Ctl__RanksResp	 r = CTL__RANKS_RESP__INIT;
-	Ctl__RankResult *res = d_calloc(n ? n : 1, sizeof(*res));
+	Ctl__RanksResp	  r = CTL__RANKS_RESP__INIT;
+	Ctl__RankResult	 *res = d_calloc(n ? n : 1, sizeof(*res));
 	Ctl__RankResult **ptrs = d_calloc(n ? n : 1, sizeof(*ptrs));
-	char		 addr[128];
-	int		 rc = 0;
+	char		  addr[128];
+	int		  rc = 0;
 
 	if (res == NULL || ptrs == NULL) {
 		rc = -DER_NOMEM;
@@ -290,8 +290,8 @@ out:
 }
 
 #define RANK_HANDLER(fn, act)                                                                      \
-	int fn(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req,              \
-		      size_t req_len, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)       \
+	int fn(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,     \
+	       uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)                              \
 	{                                                                                          \
 		return rank_action(arg, peer, act, req, req_len, resp, resp_len, eb);              \
 	}
@@ -303,4 +303,4 @@ RANK_HANDLER(srv_h_ping_ranks, ACT_PING)
 RANK_HANDLER(srv_h_reset_format_ranks, ACT_RESET)
 
 const struct ctl_rpc_method srv_engine_methods[] = {SRV_ENGINE_METHODS};
-const int srv_engine_nr_methods = (int)D_ARRAY_SIZE(srv_engine_methods);
+const int		    srv_engine_nr_methods = (int)D_ARRAY_SIZE(srv_engine_methods);

@@ -27,12 +27,12 @@ struct srv_state {
 	const struct ctl_server_config *cfg;
 	char				hostname[256];
 	/* IPv4 of control_iface, or "0.0.0.0" (listening on all addresses) */
-	char				listen_host[64];
+	char listen_host[64];
 	/* TLS client with this server's certificate (component "server"), for
 	 * Join/ClusterEvent to the MS and the MS's fan-out to hosts. */
-	struct ctl_rpc_client	       *client;
-	struct srv_engines	       *engines;
-	struct srv_mgmt		       *ms; /* NULL: this host is not an MS replica */
+	struct ctl_rpc_client *client;
+	struct srv_engines    *engines;
+	struct srv_mgmt	      *ms; /* NULL: this host is not an MS replica */
 };
 
 /* The methods `daos_server start` serves (srv_handlers.c). */

@@ -235,8 +235,8 @@ do_join(struct srv_engines *en, struct srv_inst *in, uint64_t gen, struct d_errb
 			     resp->rank, e2.msg);
 		goto out;
 	}
-	D_INFO("instance %u: joined the system as rank %u (map version %u)%s", in->idx,
-	       resp->rank, resp->map_version, resp->localjoin ? " (local MS)" : "");
+	D_INFO("instance %u: joined the system as rank %u (map version %u)%s", in->idx, resp->rank,
+	       resp->map_version, resp->localjoin ? " (local MS)" : "");
 	rc = srv_engine_drpc_set_rank(sock, resp->rank, resp->map_version, eb);
 	if (rc == 0)
 		rc = srv_engine_drpc_set_up(sock, eb);
@@ -319,14 +319,14 @@ struct event_arg {
 static void *
 event_main(void *p)
 {
-	struct event_arg   *a = p;
-	struct srv_engines *en = a->en;
+	struct event_arg     *a = p;
+	struct srv_engines   *en = a->en;
 	Mgmt__ClusterEventReq req = MGMT__CLUSTER_EVENT_REQ__INIT;
-	struct d_errbuf	    eb = {{0}};
-	char		    host[256];
-	uint16_t	    port;
-	uint8_t		   *body = NULL;
-	size_t		    len;
+	struct d_errbuf	      eb = {{0}};
+	char		      host[256];
+	uint16_t	      port;
+	uint8_t		     *body = NULL;
+	size_t		      len;
 
 	req.type = MGMT__CLUSTER_EVENT_REQ__TYPE__ENGINE_DIED;
 	req.rank = a->rank;

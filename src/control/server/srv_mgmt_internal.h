@@ -60,27 +60,26 @@ struct ms_plan {
  * Bring the MS up if it can be (lock held): engine 0 formatted, database
  * loaded (or a fresh membership).  -DER_UNINIT with the reason otherwise.
  */
-int  srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb);
+int srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb);
 /* Write the membership atomically (lock held); on failure memory is dropped too. */
-int  srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb);
+int srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb);
 /* Record now as the member's last change (lock held; before srv_ms_persist). */
 void srv_ms_stamp(struct srv_mgmt *ms, uint32_t rank);
 /* Remove the database file and forget the membership (lock held): system erase. */
-int  srv_ms_erase(struct srv_mgmt *ms, struct d_errbuf *eb);
+int srv_ms_erase(struct srv_mgmt *ms, struct d_errbuf *eb);
 
 /* ---- what every request checks (srv_mgmt.c) ------------------------------------------------ */
 
 /* The leader every answer names: the first mgmt_svc_replicas entry. */
 const char *srv_ms_leader(const struct srv_state *st);
 /* -DER_NOTLEADER naming the leader (this server runs no MS). */
-int	    srv_ms_not_leader(const struct srv_state *st, struct d_errbuf *eb);
+int srv_ms_not_leader(const struct srv_state *st, struct d_errbuf *eb);
 /* -DER_INVAL when the request names another system (upstream's FaultWrongSystem). */
-int	    srv_ms_check_sys(const struct srv_state *st, const char *sys, struct d_errbuf *eb);
+int srv_ms_check_sys(const struct srv_state *st, const char *sys, struct d_errbuf *eb);
 /* -DER_PROTO: the body of a `what` request does not decode. */
-int	    srv_ms_bad_request(const char *what, struct d_errbuf *eb);
+int srv_ms_bad_request(const char *what, struct d_errbuf *eb);
 /* The response `msg` (&m.base) packed into a new buffer (d_pb_pack); -DER_NOMEM. */
-int	    srv_ms_pack(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len,
-			struct d_errbuf *eb);
+int srv_ms_pack(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
 
 /* ---- plans: members grouped by host (srv_mgmt_plan.c) -------------------------------------- */
 
@@ -89,14 +88,14 @@ int	    srv_ms_pack(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_le
  * room for one more host: to that address's host, else to a new one.
  * *host (may be NULL) is the host's index.  -DER_NOMEM.
  */
-int  srv_ms_plan_add(struct ms_plan *p, const char *addr, uint32_t rank, size_t *host);
+int srv_ms_plan_add(struct ms_plan *p, const char *addr, uint32_t rank, size_t *host);
 /*
  * Select the members (`ranks`, `hosts`: dmg's filters, NULL for all) and
  * group them by control address into *p; lock taken here.  With
  * `skip_admin_excluded`, AdminExcluded members are left out.
  */
-int  srv_ms_plan_select(struct srv_mgmt *ms, const char *ranks, const char *hosts,
-			bool skip_admin_excluded, struct ms_plan *p, struct d_errbuf *eb);
+int srv_ms_plan_select(struct srv_mgmt *ms, const char *ranks, const char *hosts,
+		       bool skip_admin_excluded, struct ms_plan *p, struct d_errbuf *eb);
 /*
  * Send `method` with each host's own RanksReq (its `ranks`) in parallel,
  * lock NOT held; each host's answer or error lands in its `res`.

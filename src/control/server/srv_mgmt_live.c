@@ -106,8 +106,8 @@ snapshot(struct srv_mgmt_live *c, struct ms_plan *p)
 			rc = -DER_NOMEM;
 			goto out;
 		}
-		c->mem[c->nmem++] = (struct live_member){v[i]->rank, v[i]->state,
-							 v[i]->incarnation, j};
+		c->mem[c->nmem++] =
+			(struct live_member){v[i]->rank, v[i]->state, v[i]->incarnation, j};
 	}
 out:
 	pthread_mutex_unlock(&ms->lock);
@@ -152,8 +152,8 @@ ping_of(const struct ms_host *h, const Ctl__RanksResp *rr, bool unreachable, uin
 		return (struct ctl_ping){.unreachable = true, .msg = h->res.err.msg};
 	if (h->res.rc != 0) { /* the host answered, with an error for the whole request */
 		if (h->res.err.kind == CTL_RPC_ERR_REMOTE)
-			p = (struct ctl_ping){.answered = true, .state = "Unknown",
-					      .msg = h->res.err.msg};
+			p = (struct ctl_ping){
+				.answered = true, .state = "Unknown", .msg = h->res.err.msg};
 		return p;
 	}
 	for (size_t k = 0; rr != NULL && k < rr->n_results; k++)
@@ -236,8 +236,8 @@ round_once(struct srv_mgmt_live *c)
 		if (h->res.rc != 0 && h->res.err.kind == CTL_RPC_ERR_LOCAL)
 			D_ERROR("management service: cannot ping %s: %s", h->addr, h->res.err.msg);
 		else if (misses > 0)
-			D_DEBUG("management service: no answer from %s (%d in a row): %s",
-				h->addr, misses, h->res.err.msg);
+			D_DEBUG("management service: no answer from %s (%d in a row): %s", h->addr,
+				misses, h->res.err.msg);
 		unreachable[i] = misses >= MS_LIVE_MISSES;
 		if (h->res.rc == 0)
 			rr[i] = ctl__ranks_resp__unpack(NULL, h->res.body_len, h->res.body);

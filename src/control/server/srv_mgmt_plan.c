@@ -70,9 +70,9 @@ int
 srv_ms_plan_select(struct srv_mgmt *ms, const char *ranks, const char *hosts,
 		   bool skip_admin_excluded, struct ms_plan *p, struct d_errbuf *eb)
 {
-	struct ctl_system_sel    sel = {0};
+	struct ctl_system_sel	 sel = {0};
 	struct ctl_system_hosts *hq = NULL;
-	int		     rc;
+	int			 rc;
 
 	rc = ctl_system_hosts_resolve(hosts, &hq, eb); /* may block: not under the lock */
 	if (rc != 0)
@@ -125,9 +125,9 @@ fan_thread(void *arg)
 	while ((i = atomic_fetch_add(&f->next, 1)) < f->n) {
 		struct ms_host *h = &f->h[i];
 
-		h->res.rc = ctl_rpc_call(f->cl, h->host, h->port, f->method, h->body, h->body_len,
-					 f->timeout_ms, &h->res.body, &h->res.body_len,
-					 &h->res.err);
+		h->res.rc =
+			ctl_rpc_call(f->cl, h->host, h->port, f->method, h->body, h->body_len,
+				     f->timeout_ms, &h->res.body, &h->res.body_len, &h->res.err);
 	}
 	return NULL;
 }
@@ -140,8 +140,11 @@ int
 srv_ms_plan_call(struct srv_state *st, struct ms_plan *p, const char *method, bool force,
 		 int timeout_ms)
 {
-	struct fan f = {
-		.cl = st->client, .method = method, .timeout_ms = timeout_ms, .h = p->h, .n = p->nh};
+	struct fan f = {.cl = st->client,
+			.method = method,
+			.timeout_ms = timeout_ms,
+			.h = p->h,
+			.n = p->nh};
 	pthread_t  tids[MS_FANOUT_THREADS];
 	int	   nt = 0;
 

@@ -72,9 +72,9 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	Mgmt__SystemQueryResp out = MGMT__SYSTEM_QUERY_RESP__INIT;
 	Mgmt__SystemMember   *mv = NULL, **mp = NULL;
 	char(*times)[32] = NULL;
-	struct ctl_system_sel    sel = {0};
+	struct ctl_system_sel	 sel = {0};
 	struct ctl_system_hosts *hq = NULL;
-	int		     rc;
+	int			 rc;
 
 	(void)peer;
 	if (ms == NULL)
@@ -84,7 +84,8 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 		return srv_ms_bad_request("SystemQuery", eb);
 	rc = srv_ms_check_sys(st, q->sys, eb);
 	if (rc == 0)
-		rc = ctl_system_hosts_resolve(q->hosts, &hq, eb); /* may block: not under the lock */
+		rc = ctl_system_hosts_resolve(q->hosts, &hq,
+					      eb); /* may block: not under the lock */
 	if (rc != 0)
 		goto out;
 	pthread_mutex_lock(&ms->lock);
@@ -476,8 +477,7 @@ int
 srv_h_system_start(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 		   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	static const struct ms_ranks_op op = {"SystemStart", start_decode, start_run,
-					      start_encode};
+	static const struct ms_ranks_op op = {"SystemStart", start_decode, start_run, start_encode};
 
 	(void)peer;
 	return ms_ranks_handle(arg, &op, req, req_len, resp, resp_len, eb);

@@ -46,7 +46,7 @@ proc_name(const char *pid, char *buf, size_t len)
 static bool
 same_netns(const char *pid, const char *self_ns)
 {
-	char path[300], ns[64];
+	char	path[300], ns[64];
 	ssize_t n;
 
 	if (self_ns[0] == '\0')

@@ -46,7 +46,7 @@ static void
 test_log_mask(void **state)
 {
 	enum d_log_level lvl;
-	struct d_errbuf  eb;
+	struct d_errbuf	 eb;
 
 	(void)state;
 	assert_int_equal(d_log_mask_parse("ERR", &lvl, &eb), 0);
@@ -75,7 +75,7 @@ static void
 test_control_mask(void **state)
 {
 	enum d_log_level lvl;
-	struct d_errbuf  eb;
+	struct d_errbuf	 eb;
 
 	(void)state;
 	assert_int_equal(d_log_control_mask_parse("NOTICE", &lvl, &eb), 0);
@@ -90,7 +90,7 @@ static void
 test_log_destination(void **state)
 {
 	char path[] = "/tmp/test_log_dest_XXXXXX";
-	int  fd     = mkstemp(path);
+	int  fd = mkstemp(path);
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -226,7 +226,7 @@ static void
 test_sbuf(void **state)
 {
 	struct d_sbuf sb;
-	char         *s;
+	char	     *s;
 
 	(void)state;
 	d_sbuf_init(&sb);
@@ -245,12 +245,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_errstr),      cmocka_unit_test(test_errno2der),
-	    cmocka_unit_test(test_log_mask),    cmocka_unit_test(test_control_mask),
-	    cmocka_unit_test(test_sbuf),        cmocka_unit_test(test_log_destination),
-	    cmocka_unit_test(test_log_masked_args_not_evaluated),
-	    cmocka_unit_test(test_log_debug_location),
-	    cmocka_unit_test(test_log_rc),
+		cmocka_unit_test(test_errstr),
+		cmocka_unit_test(test_errno2der),
+		cmocka_unit_test(test_log_mask),
+		cmocka_unit_test(test_control_mask),
+		cmocka_unit_test(test_sbuf),
+		cmocka_unit_test(test_log_destination),
+		cmocka_unit_test(test_log_masked_args_not_evaluated),
+		cmocka_unit_test(test_log_debug_location),
+		cmocka_unit_test(test_log_rc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,8 +74,8 @@ static char *
 get(const char *path)
 {
 	static char buf[4096];
-	FILE       *f = fopen(path, "r");
-	size_t      n;
+	FILE	   *f = fopen(path, "r");
+	size_t	    n;
 
 	if (f == NULL)
 		return NULL;
@@ -89,9 +89,9 @@ get(const char *path)
 static int
 entries(const char *dir)
 {
-	DIR           *d = opendir(dir);
+	DIR	      *d = opendir(dir);
 	struct dirent *de;
-	int            n = 0;
+	int	       n = 0;
 
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL)
@@ -106,8 +106,8 @@ static void
 test_mkdir_nested(void **state)
 {
 	struct d_errbuf eb;
-	struct stat     st;
-	mode_t          old = umask(022);
+	struct stat	st;
+	mode_t		old = umask(022);
 
 	(void)state;
 	assert_int_equal(d_mkdir_p(at("a/b/c"), 0750, &eb), 0);
@@ -132,7 +132,7 @@ static void
 test_mkdir_existing(void **state)
 {
 	struct d_errbuf eb;
-	struct stat     st;
+	struct stat	st;
 
 	(void)state;
 	assert_int_equal(d_mkdir_p(at("x/y"), 0700, &eb), 0);
@@ -149,7 +149,7 @@ static void
 test_mkdir_file_in_the_way(void **state)
 {
 	struct d_errbuf eb;
-	struct stat     st;
+	struct stat	st;
 
 	(void)state;
 	put(at("f"), "not a directory\n");
@@ -169,13 +169,13 @@ static void
 test_mkdir_bad_path(void **state)
 {
 	struct d_errbuf eb;
-	char            longp[PATH_MAX + 16];
+	char		longp[PATH_MAX + 16];
 
 	(void)state;
 	assert_int_equal(d_mkdir_p("", 0755, &eb), -DER_INVAL);
 	assert_int_equal(d_mkdir_p(NULL, 0755, &eb), -DER_INVAL);
 	memset(longp, 'a', sizeof(longp) - 1);
-	longp[0]                 = '/';
+	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
 	assert_int_equal(d_mkdir_p(longp, 0755, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "too long"));
@@ -185,7 +185,7 @@ static void
 test_write_atomic_long_path(void **state)
 {
 	struct d_errbuf eb;
-	char            longp[PATH_MAX];
+	char		longp[PATH_MAX];
 
 	(void)state;
 	/* with ".tmpXXXXXX" the temporary's name would not fit */
@@ -203,8 +203,8 @@ static void
 test_read_whole(void **state)
 {
 	struct d_errbuf eb;
-	char           *b = NULL;
-	size_t          n = 99;
+	char	       *b = NULL;
+	size_t		n = 99;
 
 	(void)state;
 	put(at("t"), "hello\nworld");
@@ -234,8 +234,8 @@ static void
 test_read_bounds(void **state)
 {
 	struct d_errbuf eb;
-	char           *b = (char *)"untouched";
-	size_t          n = 77;
+	char	       *b = (char *)"untouched";
+	size_t		n = 77;
 
 	(void)state;
 	put(at("ten"), "0123456789");
@@ -274,7 +274,7 @@ fifo_feed(const char *path, size_t total)
 		for (size_t i = 0; i < sizeof(chunk); i++)
 			chunk[i] = (char)('a' + i % 26);
 		while (fd >= 0 && off < total) {
-			size_t  w = total - off < sizeof(chunk) ? total - off : sizeof(chunk);
+			size_t	w = total - off < sizeof(chunk) ? total - off : sizeof(chunk);
 			ssize_t r = write(fd, chunk, w);
 
 			if (r <= 0)
@@ -301,9 +301,9 @@ static void
 test_read_stream(void **state)
 {
 	struct d_errbuf eb;
-	char           *b = NULL;
-	size_t          n = 0;
-	pid_t           pid;
+	char	       *b = NULL;
+	size_t		n = 0;
+	pid_t		pid;
 
 	(void)state;
 	/* grows past its first guess */
@@ -330,8 +330,8 @@ static void
 test_read_missing(void **state)
 {
 	struct d_errbuf eb;
-	char           *b = (char *)"untouched";
-	size_t          n = 77;
+	char	       *b = (char *)"untouched";
+	size_t		n = 77;
 
 	(void)state;
 	eb.msg[0] = '\0';
@@ -364,7 +364,7 @@ fi_read(void)
 		return 2;
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	pid = fifo_feed(path, 30000);
-	rc  = d_file_read(path, SIZE_MAX, &b, &n, NULL);
+	rc = d_file_read(path, SIZE_MAX, &b, &n, NULL);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	unlink(path);
@@ -392,8 +392,8 @@ static void
 test_write_atomic(void **state)
 {
 	struct d_errbuf eb;
-	struct stat     st;
-	char            cwd[PATH_MAX];
+	struct stat	st;
+	char		cwd[PATH_MAX];
 
 	(void)state;
 	assert_int_equal(d_file_write_atomic(at("cfg"), "v1\n", 3, 0600, &eb), 0);
@@ -442,7 +442,7 @@ static void
 test_write_atomic_rename_fails(void **state)
 {
 	struct d_errbuf eb;
-	struct stat     st;
+	struct stat	st;
 
 	(void)state;
 	/* the target is a non-empty directory: the rename fails after the write */
@@ -472,12 +472,12 @@ spy_fsync(int fd)
 {
 	struct stat st;
 	const char *t = get(at("cfg"));
-	int         i = g_syncs.n++;
+	int	    i = g_syncs.n++;
 
 	assert_true(i < MAX_SYNCS);
 	assert_int_equal(fstat(fd, &st), 0);
 	g_syncs.is_dir[i] = S_ISDIR(st.st_mode);
-	g_syncs.ino[i]    = st.st_ino;
+	g_syncs.ino[i] = st.st_ino;
 	snprintf(g_syncs.target[i], sizeof(g_syncs.target[i]), "%.31s", t ? t : "-");
 	if (i == g_fail_sync) {
 		errno = EIO;
@@ -491,7 +491,7 @@ spy_reset(int fail)
 {
 	memset(&g_syncs, 0, sizeof(g_syncs));
 	g_fail_sync = fail;
-	d_fs_fsync  = spy_fsync;
+	d_fs_fsync = spy_fsync;
 }
 
 /* The file is synced before the rename, its directory after it. */
@@ -499,7 +499,7 @@ static void
 test_write_atomic_syncs(void **state)
 {
 	struct d_errbuf eb;
-	struct stat     dst;
+	struct stat	dst;
 
 	(void)state;
 	put(at("cfg"), "old");

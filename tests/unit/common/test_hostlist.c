@@ -18,93 +18,94 @@ struct good_case {
 	const char *in;
 	const char *raw;  /* ranged string of the list */
 	const char *uniq; /* ranged string of the set */
-	size_t      count_list;
-	size_t      count_set;
+	size_t	    count_list;
+	size_t	    count_set;
 };
 
 static const struct good_case good[] = {
-    /* upstream TestHostList_Create / TestHostSet_Create */
-    {"node[1-128]", "node[1-128]", "node[1-128]", 128, 128},
-    {"node2-1,node1-2,node1-[45,47],node3,node1-3", "node2-1,node1-[2,45,47],node3,node1-3",
-     "node3,node1-[2-3,45,47],node2-1", 6, 6},
-    {"node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3",
-     "node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3",
-     "node3,node1-3,node1-2.suffix1,node1-[45,47].suffix2,node2-1", 6, 6},
-    {"node-3,node-1", "node-[3,1]", "node-[1,3]", 2, 2},
-    {"node1-3,node1-1,node2-1", "node1-[3,1],node2-1", "node1-[1,3],node2-1", 3, 3},
-    {"10.5.1.[2-32]:10001,10.5.1.42:10001,10.5.1.1:10001", "10.5.1.[2-32,42,1]:10001",
-     "10.5.1.[1-32,42]:10001", 33, 33},
-    {"node[1-128],node2,node4,node8,node16,node32,node64,node128",
-     "node[1-128,2,4,8,16,32,64,128]", "node[1-128]", 135, 128},
-    {"node[001-9],node[010-20]", "node[001-020]", "node[001-020]", 20, 20},
-    {"node[001-9],node[10-20]", "node[001-009,10-20]", "node[10-20,001-009]", 20, 20},
-    {"node[001-009,10-20]", "node[001-009,10-20]", "node[10-20,001-009]", 20, 20},
-    {"node1 node2 node3", "node[1-3]", "node[1-3]", 3, 3},
-    {"node1\tnode2\tnode3", "node[1-3]", "node[1-3]", 3, 3},
-    {"node1\tnode2 node3,node4", "node[1-4]", "node[1-4]", 4, 4},
-    {"dserver-0001,dserver-0002,dserver-0003", "dserver-[0001-0003]", "dserver-[0001-0003]", 3,
-     3},
-    {"d-server-0001,d-server-0002,d-server-0003", "d-server-[0001-0003]",
-     "d-server-[0001-0003]", 3, 3},
-    {"d-server-[0001-0003]", "d-server-[0001-0003]", "d-server-[0001-0003]", 3, 3},
-    {"d-server-0001ab,d-server-0002ab", "d-server-[0001-0002]ab", "d-server-[0001-0002]ab", 2,
-     2},
-    {"d-server-j-0001,d-server-j-0002,d-server-j-0003", "d-server-j-[0001-0003]",
-     "d-server-j-[0001-0003]", 3, 3},
-    {"server[1,3,5,7,9]:10000,server[2,4,6,8,10]:10001",
-     "server[1,3,5,7,9]:10000,server[2,4,6,8,10]:10001",
-     "server[1,3,5,7,9]:10000,server[2,4,6,8,10]:10001", 10, 10},
-    {"node[2-5],node5,node6,node12,node[1-2]", "node[2-5,5-6,12,1-2]", "node[1-6,12]", 9, 7},
-    {"node[0003-5],node[1-2]", "node[0003-0005,1-2]", "node[1-2,0003-0005]", 5, 5},
-    {"node2,node2-1.prefix2,node2-2.prefix2,node1-[2-5].prefix1,node2-[3-22].prefix2,node3",
-     "node2,node2-[1-2].prefix2,node1-[2-5].prefix1,node2-[3-22].prefix2,node3",
-     "node[2-3],node1-[2-5].prefix1,node2-[1-22].prefix2", 28, 28},
-    {"foo-1,foo-2,foo-[8-10]", "foo-[1-2,8-10]", "foo-[1-2,8-10]", 5, 5},
-    {"node[1-2,4-8],quack", "node[1-2,4-8],quack", "node[1-2,4-8],quack", 8, 8},
-    /* reference §2.2 and the deployment guide */
-    {"node[001-020]", "node[001-020]", "node[001-020]", 20, 20},
-    {"wolf-71", "wolf-71", "wolf-71", 1, 1},
-    {"node12", "node12", "node12", 1, 1},
-    {"wolf-[71-72]", "wolf-[71-72]", "wolf-[71-72]", 2, 2},
-    {"wolf-71,wolf-72", "wolf-[71-72]", "wolf-[71-72]", 2, 2},
-    {"wolf-7[1-2]", "wolf-[71-72]", "wolf-[71-72]", 2, 2},
-    {"foo-1[28-63],bar[256-511]", "foo-[128-163],bar[256-511]", "bar[256-511],foo-[128-163]",
-     292, 292},
-    {"machines-[118-121,130-133]", "machines-[118-121,130-133]", "machines-[118-121,130-133]",
-     8, 8},
-    {"wolf-[118-121,130-133]", "wolf-[118-121,130-133]", "wolf-[118-121,130-133]", 8, 8},
-    {"10.5.1.[2-32]:10001", "10.5.1.[2-32]:10001", "10.5.1.[2-32]:10001", 31, 31},
-    {"host1:10001,host2:10001", "host[1-2]:10001", "host[1-2]:10001", 2, 2},
-    {"quack", "quack", "quack", 1, 1},
-    {"quack,quack", "quack,quack", "quack", 2, 1},
-    {"localhost,localhost:10001", "localhost,localhost:10001", "localhost,localhost:10001", 2,
-     2},
-    /* digit counts: the written form is the identity */
-    {"node9,node10", "node[9-10]", "node[9-10]", 2, 2},
-    {"node[08-120]", "node[08-120]", "node[08-120]", 113, 113},
-    {"node[08-12],node[10-11]", "node[08-12,10-11]", "node[08-12]", 7, 5},
-    {"node[1-5],node[01-05]", "node[1-5,01-05]", "node[1-5,01-05]", 10, 10},
-    {"node010,node10", "node[010,10]", "node[10,010]", 2, 2},
-    {"node[098-102],node100", "node[098-102,100]", "node[098-102]", 6, 5},
-    {"node0,node00,node000", "node[0,00,000]", "node[0,00,000]", 3, 3},
-    {"node1[0-5]", "node[10-15]", "node[10-15]", 6, 6},
-    {"node0[1-3],node02", "node[01-03,02]", "node[01-03]", 4, 3},
-    /* names the plain-name rule cuts elsewhere stay one host each */
-    {"rack1-node[1-2],rack1-node2", "rack1-node1,rack1-node2,rack1-node2",
-     "rack1-node1,rack1-node2", 3, 2},
-    {"node[1-2]5", "node[15,25]", "node[15,25]", 2, 2},
-    {"node1.cluster-a,node2.cluster-a", "node[1-2].cluster-a", "node[1-2].cluster-a", 2, 2},
-    /* separators and spacing */
-    {" ,node1,, node2\t,", "node[1-2]", "node[1-2]", 2, 2},
-    {"node[1 - 3, 5]", "node[1-3,5]", "node[1-3,5]", 4, 4},
-    {"node[0-16384]", "node[0-16384]", "node[0-16384]", 16385, 16385},
-    {"node[18446744073709551614-18446744073709551615]",
-     "node[18446744073709551614-18446744073709551615]",
-     "node[18446744073709551614-18446744073709551615]", 2, 2},
-    {"a_b-1.c_d", "a_b-1.c_d", "a_b-1.c_d", 1, 1},
-    {"node-a1", "node-a1", "node-a1", 1, 1},
-    {"node[0000000000000000000000001-3]", "node[0000000000000000000000001-0000000000000000000000003]",
-     "node[0000000000000000000000001-0000000000000000000000003]", 3, 3},
+	/* upstream TestHostList_Create / TestHostSet_Create */
+	{"node[1-128]", "node[1-128]", "node[1-128]", 128, 128},
+	{"node2-1,node1-2,node1-[45,47],node3,node1-3", "node2-1,node1-[2,45,47],node3,node1-3",
+	 "node3,node1-[2-3,45,47],node2-1", 6, 6},
+	{"node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3",
+	 "node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3",
+	 "node3,node1-3,node1-2.suffix1,node1-[45,47].suffix2,node2-1", 6, 6},
+	{"node-3,node-1", "node-[3,1]", "node-[1,3]", 2, 2},
+	{"node1-3,node1-1,node2-1", "node1-[3,1],node2-1", "node1-[1,3],node2-1", 3, 3},
+	{"10.5.1.[2-32]:10001,10.5.1.42:10001,10.5.1.1:10001", "10.5.1.[2-32,42,1]:10001",
+	 "10.5.1.[1-32,42]:10001", 33, 33},
+	{"node[1-128],node2,node4,node8,node16,node32,node64,node128",
+	 "node[1-128,2,4,8,16,32,64,128]", "node[1-128]", 135, 128},
+	{"node[001-9],node[010-20]", "node[001-020]", "node[001-020]", 20, 20},
+	{"node[001-9],node[10-20]", "node[001-009,10-20]", "node[10-20,001-009]", 20, 20},
+	{"node[001-009,10-20]", "node[001-009,10-20]", "node[10-20,001-009]", 20, 20},
+	{"node1 node2 node3", "node[1-3]", "node[1-3]", 3, 3},
+	{"node1\tnode2\tnode3", "node[1-3]", "node[1-3]", 3, 3},
+	{"node1\tnode2 node3,node4", "node[1-4]", "node[1-4]", 4, 4},
+	{"dserver-0001,dserver-0002,dserver-0003", "dserver-[0001-0003]", "dserver-[0001-0003]", 3,
+	 3},
+	{"d-server-0001,d-server-0002,d-server-0003", "d-server-[0001-0003]",
+	 "d-server-[0001-0003]", 3, 3},
+	{"d-server-[0001-0003]", "d-server-[0001-0003]", "d-server-[0001-0003]", 3, 3},
+	{"d-server-0001ab,d-server-0002ab", "d-server-[0001-0002]ab", "d-server-[0001-0002]ab", 2,
+	 2},
+	{"d-server-j-0001,d-server-j-0002,d-server-j-0003", "d-server-j-[0001-0003]",
+	 "d-server-j-[0001-0003]", 3, 3},
+	{"server[1,3,5,7,9]:10000,server[2,4,6,8,10]:10001",
+	 "server[1,3,5,7,9]:10000,server[2,4,6,8,10]:10001",
+	 "server[1,3,5,7,9]:10000,server[2,4,6,8,10]:10001", 10, 10},
+	{"node[2-5],node5,node6,node12,node[1-2]", "node[2-5,5-6,12,1-2]", "node[1-6,12]", 9, 7},
+	{"node[0003-5],node[1-2]", "node[0003-0005,1-2]", "node[1-2,0003-0005]", 5, 5},
+	{"node2,node2-1.prefix2,node2-2.prefix2,node1-[2-5].prefix1,node2-[3-22].prefix2,node3",
+	 "node2,node2-[1-2].prefix2,node1-[2-5].prefix1,node2-[3-22].prefix2,node3",
+	 "node[2-3],node1-[2-5].prefix1,node2-[1-22].prefix2", 28, 28},
+	{"foo-1,foo-2,foo-[8-10]", "foo-[1-2,8-10]", "foo-[1-2,8-10]", 5, 5},
+	{"node[1-2,4-8],quack", "node[1-2,4-8],quack", "node[1-2,4-8],quack", 8, 8},
+	/* reference §2.2 and the deployment guide */
+	{"node[001-020]", "node[001-020]", "node[001-020]", 20, 20},
+	{"wolf-71", "wolf-71", "wolf-71", 1, 1},
+	{"node12", "node12", "node12", 1, 1},
+	{"wolf-[71-72]", "wolf-[71-72]", "wolf-[71-72]", 2, 2},
+	{"wolf-71,wolf-72", "wolf-[71-72]", "wolf-[71-72]", 2, 2},
+	{"wolf-7[1-2]", "wolf-[71-72]", "wolf-[71-72]", 2, 2},
+	{"foo-1[28-63],bar[256-511]", "foo-[128-163],bar[256-511]", "bar[256-511],foo-[128-163]",
+	 292, 292},
+	{"machines-[118-121,130-133]", "machines-[118-121,130-133]", "machines-[118-121,130-133]",
+	 8, 8},
+	{"wolf-[118-121,130-133]", "wolf-[118-121,130-133]", "wolf-[118-121,130-133]", 8, 8},
+	{"10.5.1.[2-32]:10001", "10.5.1.[2-32]:10001", "10.5.1.[2-32]:10001", 31, 31},
+	{"host1:10001,host2:10001", "host[1-2]:10001", "host[1-2]:10001", 2, 2},
+	{"quack", "quack", "quack", 1, 1},
+	{"quack,quack", "quack,quack", "quack", 2, 1},
+	{"localhost,localhost:10001", "localhost,localhost:10001", "localhost,localhost:10001", 2,
+	 2},
+	/* digit counts: the written form is the identity */
+	{"node9,node10", "node[9-10]", "node[9-10]", 2, 2},
+	{"node[08-120]", "node[08-120]", "node[08-120]", 113, 113},
+	{"node[08-12],node[10-11]", "node[08-12,10-11]", "node[08-12]", 7, 5},
+	{"node[1-5],node[01-05]", "node[1-5,01-05]", "node[1-5,01-05]", 10, 10},
+	{"node010,node10", "node[010,10]", "node[10,010]", 2, 2},
+	{"node[098-102],node100", "node[098-102,100]", "node[098-102]", 6, 5},
+	{"node0,node00,node000", "node[0,00,000]", "node[0,00,000]", 3, 3},
+	{"node1[0-5]", "node[10-15]", "node[10-15]", 6, 6},
+	{"node0[1-3],node02", "node[01-03,02]", "node[01-03]", 4, 3},
+	/* names the plain-name rule cuts elsewhere stay one host each */
+	{"rack1-node[1-2],rack1-node2", "rack1-node1,rack1-node2,rack1-node2",
+	 "rack1-node1,rack1-node2", 3, 2},
+	{"node[1-2]5", "node[15,25]", "node[15,25]", 2, 2},
+	{"node1.cluster-a,node2.cluster-a", "node[1-2].cluster-a", "node[1-2].cluster-a", 2, 2},
+	/* separators and spacing */
+	{" ,node1,, node2\t,", "node[1-2]", "node[1-2]", 2, 2},
+	{"node[1 - 3, 5]", "node[1-3,5]", "node[1-3,5]", 4, 4},
+	{"node[0-16384]", "node[0-16384]", "node[0-16384]", 16385, 16385},
+	{"node[18446744073709551614-18446744073709551615]",
+	 "node[18446744073709551614-18446744073709551615]",
+	 "node[18446744073709551614-18446744073709551615]", 2, 2},
+	{"a_b-1.c_d", "a_b-1.c_d", "a_b-1.c_d", 1, 1},
+	{"node-a1", "node-a1", "node-a1", 1, 1},
+	{"node[0000000000000000000000001-3]",
+	 "node[0000000000000000000000001-0000000000000000000000003]",
+	 "node[0000000000000000000000001-0000000000000000000000003]", 3, 3},
 };
 
 static void
@@ -112,12 +113,12 @@ test_good_table(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < D_ARRAY_SIZE(good); i++) {
-		const struct good_case *c  = &good[i];
-		struct d_errbuf         eb = {{0}};
+		const struct good_case *c = &good[i];
+		struct d_errbuf		eb = {{0}};
 		struct d_hostlist      *hl = NULL;
 		struct d_hostset       *hs = NULL;
-		char                   *s  = NULL;
-		int                     rc;
+		char		       *s = NULL;
+		int			rc;
 
 		rc = d_hostlist_parse(c->in, &hl, &eb);
 		if (rc != 0)
@@ -160,46 +161,46 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-    {"", "empty host list"},
-    {" ,\t, ", "empty host list"},
-    {"node[5-4]", "invalid range \"5-4\" (4 < 5) in \"node[5-4]\""},
-    {"node[5-3]", "invalid range \"5-3\" (3 < 5)"},
-    {"node[a-b]", "invalid range \"a-b\" (\"a\" is not a number)"},
-    {"node[0-b]", "(\"b\" is not a number)"},
-    {"node[0--1]", "is not a number"},
-    {"node[1-]", "(\"\" is not a number)"},
-    {"node[ab]", "invalid range \"ab\""},
-    {"node[0-1", "unbalanced brackets in \"node[0-1\": missing \"]\""},
-    {"node0-1]", "unbalanced brackets in \"node0-1]\""},
-    {"node[[1-2]]", "nested \"[\""},
-    {"[0-1,3-5]", "needs a host name prefix"},
-    {"[45,    7,2,42,4,6,8,8,0]", "needs a host name prefix"},
-    {"00]000000[", "unbalanced brackets"},
-    {"host[1-10000000000]", "(> 16384 hosts)"},
-    {"node[0-16385]", "invalid range \"0-16385\" (> 16384 hosts)"},
-    {"node[]", "empty range in \"node[]\""},
-    {"node[1,,2]", "empty range"},
-    {"node[1,]", "empty range"},
-    {"node[1-2]x[3-4]", "more than one bracketed range"},
-    {"node[99999999999999999999]", "number too large"},
-    {"node99999999999999999999", "number too large in host name"},
-    {"node4:10001,node5:-10001", "invalid port in host name \"node5:-10001\""},
-    {"1.2.3.4:10001,1.2.3.5:-10001", "invalid port"},
-    {"node1:0", "invalid port"},
-    {"node1:65536", "invalid port"},
-    {"node1:", "invalid port"},
-    {"node1:10:20", "invalid port"},
-    {"node:1[1-2]", "a \":port\" may only end the name"},
-    {"-,-,,1 b,e-,d,y _m,%", "invalid hostname \"-\""},
-    {"1node", "invalid hostname \"1node\": a host name must start with a letter"},
-    {"10.5.1.256", "invalid hostname"},
-    {"10.5.1.2x", "invalid hostname"},
-    {"10.5.1.[250-300]", "invalid hostname \"10.5.1.300\""},
-    {"node!", "invalid character '!' in host name \"node!\""},
-    {"no/de1", "invalid character '/'"},
-    {"node1\n", "invalid character 0x0a"},
-    {"node[1-2]@x", "invalid character '@'"},
-    {"node1,node[1-2", "missing \"]\""},
+	{"", "empty host list"},
+	{" ,\t, ", "empty host list"},
+	{"node[5-4]", "invalid range \"5-4\" (4 < 5) in \"node[5-4]\""},
+	{"node[5-3]", "invalid range \"5-3\" (3 < 5)"},
+	{"node[a-b]", "invalid range \"a-b\" (\"a\" is not a number)"},
+	{"node[0-b]", "(\"b\" is not a number)"},
+	{"node[0--1]", "is not a number"},
+	{"node[1-]", "(\"\" is not a number)"},
+	{"node[ab]", "invalid range \"ab\""},
+	{"node[0-1", "unbalanced brackets in \"node[0-1\": missing \"]\""},
+	{"node0-1]", "unbalanced brackets in \"node0-1]\""},
+	{"node[[1-2]]", "nested \"[\""},
+	{"[0-1,3-5]", "needs a host name prefix"},
+	{"[45,    7,2,42,4,6,8,8,0]", "needs a host name prefix"},
+	{"00]000000[", "unbalanced brackets"},
+	{"host[1-10000000000]", "(> 16384 hosts)"},
+	{"node[0-16385]", "invalid range \"0-16385\" (> 16384 hosts)"},
+	{"node[]", "empty range in \"node[]\""},
+	{"node[1,,2]", "empty range"},
+	{"node[1,]", "empty range"},
+	{"node[1-2]x[3-4]", "more than one bracketed range"},
+	{"node[99999999999999999999]", "number too large"},
+	{"node99999999999999999999", "number too large in host name"},
+	{"node4:10001,node5:-10001", "invalid port in host name \"node5:-10001\""},
+	{"1.2.3.4:10001,1.2.3.5:-10001", "invalid port"},
+	{"node1:0", "invalid port"},
+	{"node1:65536", "invalid port"},
+	{"node1:", "invalid port"},
+	{"node1:10:20", "invalid port"},
+	{"node:1[1-2]", "a \":port\" may only end the name"},
+	{"-,-,,1 b,e-,d,y _m,%", "invalid hostname \"-\""},
+	{"1node", "invalid hostname \"1node\": a host name must start with a letter"},
+	{"10.5.1.256", "invalid hostname"},
+	{"10.5.1.2x", "invalid hostname"},
+	{"10.5.1.[250-300]", "invalid hostname \"10.5.1.300\""},
+	{"node!", "invalid character '!' in host name \"node!\""},
+	{"no/de1", "invalid character '/'"},
+	{"node1\n", "invalid character 0x0a"},
+	{"node[1-2]@x", "invalid character '@'"},
+	{"node1,node[1-2", "missing \"]\""},
 };
 
 static void
@@ -207,10 +208,10 @@ test_bad_table(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < D_ARRAY_SIZE(bad); i++) {
-		struct d_errbuf    eb = {{0}};
+		struct d_errbuf	   eb = {{0}};
 		struct d_hostlist *hl = (void *)0x1;
 		struct d_hostset  *hs = (void *)0x1;
-		int                rc;
+		int		   rc;
 
 		rc = d_hostlist_parse(bad[i].in, &hl, &eb);
 		if (rc != -DER_INVAL)
@@ -254,11 +255,11 @@ stop_cb(const char *host, void *arg)
 static void
 test_list_ops(void **state)
 {
-	struct d_errbuf    eb = {{0}};
+	struct d_errbuf	   eb = {{0}};
 	struct d_hostlist *hl, *other;
-	struct d_sbuf      sb;
-	char              *s;
-	int                n = 0;
+	struct d_sbuf	   sb;
+	char		  *s;
+	int		   n = 0;
 
 	(void)state;
 	assert_int_equal(d_hostlist_parse("node[1-2,4-8],quack", &hl, &eb), 0);
@@ -336,7 +337,7 @@ static char *
 set_str(const struct d_hostset *hs)
 {
 	static char buf[512];
-	char       *s;
+	char	   *s;
 
 	assert_int_equal(d_hostset_ranged(hs, &s), 0);
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -347,18 +348,19 @@ set_str(const struct d_hostset *hs)
 static void
 test_set_ops(void **state)
 {
-	struct d_errbuf    eb = {{0}};
+	struct d_errbuf	   eb = {{0}};
 	struct d_hostset  *hs, *other, *x;
 	struct d_hostlist *hl;
-	size_t             n;
-	bool               all;
-	char              *s;
+	size_t		   n;
+	bool		   all;
+	char		  *s;
 
 	(void)state;
 	/* upstream TestHostSet_Insert */
 	assert_int_equal(
-	    d_hostset_parse("node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3", &hs, &eb),
-	    0);
+		d_hostset_parse("node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3", &hs,
+				&eb),
+		0);
 	assert_int_equal(d_hostset_insert(hs, "node1-[1-5],node1-[32-64].suffix2", &n, &eb), 0);
 	assert_int_equal(n, 35);
 	assert_string_equal(set_str(hs),
@@ -475,13 +477,13 @@ static void
 test_addrs(void **state)
 {
 	struct d_errbuf eb = {{0}};
-	char          **a  = (char **)0x1;
-	size_t          n;
+	char	      **a = (char **)0x1;
+	size_t		n;
 
 	(void)state;
-	assert_int_equal(d_host_addrs_parse("wolf-[71-72],wolf-71:10002,10.5.1.[2-3]", 10001, &a,
-					    &n, &eb),
-			 0);
+	assert_int_equal(
+		d_host_addrs_parse("wolf-[71-72],wolf-71:10002,10.5.1.[2-3]", 10001, &a, &n, &eb),
+		0);
 	assert_int_equal(n, 5);
 	assert_string_equal(a[0], "10.5.1.2:10001");
 	assert_string_equal(a[1], "10.5.1.3:10001");
@@ -513,9 +515,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good_table), cmocka_unit_test(test_bad_table),
-	    cmocka_unit_test(test_list_ops),   cmocka_unit_test(test_set_ops),
-	    cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_good_table), cmocka_unit_test(test_bad_table),
+		cmocka_unit_test(test_list_ops),   cmocka_unit_test(test_set_ops),
+		cmocka_unit_test(test_addrs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,11 +22,11 @@ call_init(Drpc__Call *c)
 	static uint8_t body[] = "ping";
 
 	drpc__call__init(c);
-	c->module    = 2;
-	c->method    = 202;
-	c->sequence  = 77;
+	c->module = 2;
+	c->method = 202;
+	c->sequence = 77;
 	c->body.data = body;
-	c->body.len  = 4;
+	c->body.len = 4;
 }
 
 static void
@@ -47,8 +47,8 @@ static void
 test_pack(void **state)
 {
 	Drpc__Call call;
-	uint8_t   *buf = NULL;
-	size_t     len = 0;
+	uint8_t	  *buf = NULL;
+	size_t	   len = 0;
 
 	(void)state;
 	call_init(&call);
@@ -63,8 +63,8 @@ static void
 test_pack_empty(void **state)
 {
 	Drpc__Call call = DRPC__CALL__INIT;
-	uint8_t   *buf  = NULL;
-	size_t     len  = 99;
+	uint8_t	  *buf = NULL;
+	size_t	   len = 99;
 
 	(void)state;
 	assert_int_equal(drpc__call__get_packed_size(&call), 0);
@@ -78,8 +78,8 @@ static void
 test_pack_hdr(void **state)
 {
 	Drpc__Call call;
-	uint8_t   *buf = NULL;
-	size_t     len = 0;
+	uint8_t	  *buf = NULL;
+	size_t	   len = 0;
 
 	(void)state;
 	call_init(&call);
@@ -100,9 +100,9 @@ static int
 fi_pack(void)
 {
 	Drpc__Call call;
-	uint8_t   *buf = (uint8_t *)"untouched";
-	size_t     len = 99;
-	int        rc;
+	uint8_t	  *buf = (uint8_t *)"untouched";
+	size_t	   len = 99;
+	int	   rc;
 
 	call_init(&call);
 	rc = d_pb_pack(&call.base, &buf, &len);

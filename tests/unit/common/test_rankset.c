@@ -22,23 +22,23 @@ struct rs_case {
 };
 
 static const struct rs_case good[] = {
-    {"", "", "", 0},
-    {"[]", "", "", 0},
-    {"[0-10]", "0-10", "[0-10]", 11},
-    {"0-10", "0-10", "[0-10]", 11},
-    {"1,2,3,5,6,8,10,10,1", "1-3,5-6,8,10", "[1-3,5-6,8,10]", 7},
-    {"2,3,10-19,0-9", "0-19", "[0-19]", 20},
-    {"0-1,5-6", "0-1,5-6", "[0-1,5-6]", 4},
-    {"[0-3,7]", "0-3,7", "[0-3,7]", 5},
-    {"3", "3", "3", 1},
-    {"[3]", "3", "3", 1},
-    {"[0-1,3-5,3]", "0-1,3-5", "[0-1,3-5]", 5},
-    {"[0-3],[5]", "0-3,5", "[0-3,5]", 5},
-    {"[0-3],5", "0-3,5", "[0-3,5]", 5},
-    {"7,3,5,4,6", "3-7", "[3-7]", 5},
-    {"4294967294", "4294967294", "4294967294", 1},
-    {"4294950000-4294966384", "4294950000-4294966384", "[4294950000-4294966384]", 16385},
-    {"007", "7", "7", 1},
+	{"", "", "", 0},
+	{"[]", "", "", 0},
+	{"[0-10]", "0-10", "[0-10]", 11},
+	{"0-10", "0-10", "[0-10]", 11},
+	{"1,2,3,5,6,8,10,10,1", "1-3,5-6,8,10", "[1-3,5-6,8,10]", 7},
+	{"2,3,10-19,0-9", "0-19", "[0-19]", 20},
+	{"0-1,5-6", "0-1,5-6", "[0-1,5-6]", 4},
+	{"[0-3,7]", "0-3,7", "[0-3,7]", 5},
+	{"3", "3", "3", 1},
+	{"[3]", "3", "3", 1},
+	{"[0-1,3-5,3]", "0-1,3-5", "[0-1,3-5]", 5},
+	{"[0-3],[5]", "0-3,5", "[0-3,5]", 5},
+	{"[0-3],5", "0-3,5", "[0-3,5]", 5},
+	{"7,3,5,4,6", "3-7", "[3-7]", 5},
+	{"4294967294", "4294967294", "4294967294", 1},
+	{"4294950000-4294966384", "4294950000-4294966384", "[4294950000-4294966384]", 16385},
+	{"007", "7", "7", 1},
 };
 
 static void
@@ -46,9 +46,9 @@ test_good(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < D_ARRAY_SIZE(good); i++) {
-		struct d_errbuf   eb = {{0}};
+		struct d_errbuf	  eb = {{0}};
 		struct d_rankset *rs;
-		char             *s;
+		char		 *s;
 
 		if (d_rankset_parse(good[i].in, &rs, &eb) != 0)
 			fail_msg("case %zu \"%s\": %s", i, good[i].in, eb.msg);
@@ -70,27 +70,27 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-    {"1, 5", "unexpected whitespace character(s) in rank list \"1, 5\""},
-    {"1\t5", "unexpected whitespace"},
-    {"node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3",
-     "unexpected alphabetic character(s)"},
-    {"node[1-128]", "unexpected alphabetic character(s)"},
-    {"5-3", "invalid range \"5-3\" (3 < 5)"},
-    {"0-16385", "invalid range \"0-16385\" (> 16384 hosts)"},
-    {"4294967295", "out of range [0, 4294967294]"},
-    {"99999999999999999999999", "out of range"},
-    {"1-", "invalid range \"1-\""},
-    {"-1", "invalid range \"-1\""},
-    {"1--2", "invalid range \"1--2\""},
-    {"1,,2", "invalid range \"\""},
-    {"1,", "trailing \",\""},
-    {"[1-2", "missing \"]\""},
-    {"1-2]", "\"]\" without \"[\""},
-    {"[[1]]", "nested \"[\""},
-    {"1[2]", "unexpected \"[\""},
-    {"[1]2", "unexpected character after \"]\""},
-    {"1.5", "invalid range \"1.5\""},
-    {"#", "invalid range \"#\""},
+	{"1, 5", "unexpected whitespace character(s) in rank list \"1, 5\""},
+	{"1\t5", "unexpected whitespace"},
+	{"node2-1,node1-2.suffix1,node1-[45,47].suffix2,node3,node1-3",
+	 "unexpected alphabetic character(s)"},
+	{"node[1-128]", "unexpected alphabetic character(s)"},
+	{"5-3", "invalid range \"5-3\" (3 < 5)"},
+	{"0-16385", "invalid range \"0-16385\" (> 16384 hosts)"},
+	{"4294967295", "out of range [0, 4294967294]"},
+	{"99999999999999999999999", "out of range"},
+	{"1-", "invalid range \"1-\""},
+	{"-1", "invalid range \"-1\""},
+	{"1--2", "invalid range \"1--2\""},
+	{"1,,2", "invalid range \"\""},
+	{"1,", "trailing \",\""},
+	{"[1-2", "missing \"]\""},
+	{"1-2]", "\"]\" without \"[\""},
+	{"[[1]]", "nested \"[\""},
+	{"1[2]", "unexpected \"[\""},
+	{"[1]2", "unexpected character after \"]\""},
+	{"1.5", "invalid range \"1.5\""},
+	{"#", "invalid range \"#\""},
 };
 
 static void
@@ -98,7 +98,7 @@ test_bad(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < D_ARRAY_SIZE(bad); i++) {
-		struct d_errbuf   eb = {{0}};
+		struct d_errbuf	  eb = {{0}};
 		struct d_rankset *rs = (void *)0x1;
 
 		if (d_rankset_parse(bad[i].in, &rs, &eb) != -DER_INVAL)
@@ -122,11 +122,11 @@ sum_cb(uint32_t rank, void *arg)
 static void
 test_ops(void **state)
 {
-	struct d_errbuf   eb = {{0}};
+	struct d_errbuf	  eb = {{0}};
 	struct d_rankset *rs, *other;
-	char             *s;
-	uint32_t          r;
-	uint64_t          sum = 0;
+	char		 *s;
+	uint32_t	  r;
+	uint64_t	  sum = 0;
 
 	(void)state;
 	/* upstream NumericList cases as a set: add 0,2,5 then delete 2 */
@@ -234,9 +234,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_good),
-	    cmocka_unit_test(test_bad),
-	    cmocka_unit_test(test_ops),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_ops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,12 +164,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid),
-	    cmocka_unit_test(test_v6),
-	    cmocka_unit_test(test_bad_port),
-	    cmocka_unit_test(test_bad_host),
-	    cmocka_unit_test(test_opt_valid),
-	    cmocka_unit_test(test_opt_bad),
+		cmocka_unit_test(test_valid),	  cmocka_unit_test(test_v6),
+		cmocka_unit_test(test_bad_port),  cmocka_unit_test(test_bad_host),
+		cmocka_unit_test(test_opt_valid), cmocka_unit_test(test_opt_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@ engine(const char *targets, const char *port, const char *bdev)
 {
 	static char buf[4][512];
 	static int  n;
-	char       *b = buf[n++ % 4];
+	char	   *b = buf[n++ % 4];
 
 	snprintf(b, sizeof(buf[0]),
 		 "- targets: %s\n  fabric_iface: lo\n  fabric_iface_port: %s\n  log_file: /l%s\n"
@@ -33,7 +33,7 @@ static struct ctl_server_config *
 load(const char *text)
 {
 	struct ctl_server_config *cfg = NULL;
-	struct d_diags            dg;
+	struct d_diags		  dg;
 
 	d_diags_init(&dg, "derived");
 	assert_int_equal(ctl_server_config_load_string("derived", text, &cfg, &dg), 0);
@@ -57,13 +57,13 @@ static void
 test_min_hugepages(void **state)
 {
 	struct ctl_server_config *cfg;
-	struct d_errbuf           eb;
-	uint64_t                  n;
-	char                     *y;
+	struct d_errbuf		  eb;
+	uint64_t		  n;
+	char			 *y;
 
 	(void)state;
 	/* 2 engines x 16 targets with bdevs, 2 MiB pages: 32 GiB / 2 MiB */
-	y   = two("16", FILEB("/a"), FILEB("/b"), "");
+	y = two("16", FILEB("/a"), FILEB("/b"), "");
 	cfg = load(y);
 	assert_int_equal(ctl_min_hugepages(cfg, 2048, &n, &eb), 0);
 	assert_int_equal(n, 16384);
@@ -75,7 +75,7 @@ test_min_hugepages(void **state)
 	free(y);
 
 	/* a 1-target engine counts as 2 */
-	y   = d_asprintf("provider: ofi+tcp\nengines:\n%s", engine("1", "1", FILEB("/a")));
+	y = d_asprintf("provider: ofi+tcp\nengines:\n%s", engine("1", "1", FILEB("/a")));
 	cfg = load(y);
 	assert_int_equal(ctl_min_hugepages(cfg, 2048, &n, &eb), 0);
 	assert_int_equal(n, 1024);
@@ -83,7 +83,7 @@ test_min_hugepages(void **state)
 	free(y);
 
 	/* no bdevs: nothing needed */
-	y   = two("8", "", "", "");
+	y = two("8", "", "", "");
 	cfg = load(y);
 	assert_int_equal(ctl_min_hugepages(cfg, 2048, &n, &eb), 0);
 	assert_int_equal(n, 0);
@@ -104,13 +104,13 @@ static void
 test_set_nr_hugepages(void **state)
 {
 	struct ctl_server_config *cfg;
-	struct d_diags            dg;
-	char                     *y;
+	struct d_diags		  dg;
+	char			 *y;
 
 	(void)state;
 	d_diags_init(&dg, "hp");
 	/* 0 becomes the minimum */
-	y   = two("16", FILEB("/a"), FILEB("/b"), "");
+	y = two("16", FILEB("/a"), FILEB("/b"), "");
 	cfg = load(y);
 	assert_int_equal(ctl_server_set_nr_hugepages(cfg, 2048, &dg), 0);
 	assert_int_equal(cfg->nr_hugepages, 16384);
@@ -118,7 +118,7 @@ test_set_nr_hugepages(void **state)
 	free(y);
 
 	/* below the minimum: kept, with a notice */
-	y   = two("16", FILEB("/a"), FILEB("/b"), "nr_hugepages: 100\n");
+	y = two("16", FILEB("/a"), FILEB("/b"), "nr_hugepages: 100\n");
 	cfg = load(y);
 	assert_int_equal(ctl_server_set_nr_hugepages(cfg, 2048, &dg), 0);
 	assert_int_equal(cfg->nr_hugepages, 100);
@@ -127,7 +127,7 @@ test_set_nr_hugepages(void **state)
 	free(y);
 
 	/* no bdev targets: at least 128 for NVMe discovery */
-	y   = two("8", "", "", "");
+	y = two("8", "", "", "");
 	cfg = load(y);
 	assert_int_equal(ctl_server_set_nr_hugepages(cfg, 2048, &dg), 0);
 	assert_int_equal(cfg->nr_hugepages, CTL_SCAN_MIN_HUGEPAGES);
@@ -135,7 +135,7 @@ test_set_nr_hugepages(void **state)
 	free(y);
 
 	/* disabled hugepages with file bdevs: allowed, experimental notice */
-	y   = two("8", FILEB("/a"), FILEB("/b"), "disable_hugepages: true\n");
+	y = two("8", FILEB("/a"), FILEB("/b"), "disable_hugepages: true\n");
 	cfg = load(y);
 	assert_int_equal(ctl_server_set_nr_hugepages(cfg, 2048, &dg), 0);
 	assert_int_equal(cfg->nr_hugepages, 0);
@@ -151,7 +151,7 @@ static void
 test_calc_ramdisk(void **state)
 {
 	struct d_errbuf eb;
-	uint64_t        sz;
+	uint64_t	sz;
 
 	(void)state;
 	/* (128 GiB - 16 GiB huge - 64 GiB sys - 2 x max(16 x 128 MiB, 1 GiB)) / 2 */
@@ -166,8 +166,7 @@ test_calc_ramdisk(void **state)
 	assert_string_equal(eb.msg, "requires positive nonzero nr engine targets");
 	assert_int_equal(ctl_calc_ramdisk_size(GIB, 0, 0, 1, 0, &sz, &eb), -DER_INVAL);
 	assert_string_equal(eb.msg, "requires positive nonzero nr engines");
-	assert_int_equal(ctl_calc_ramdisk_size(8 * GIB, 0, 64 * GIB, 1, 1, &sz, &eb),
-			 -DER_NOSPACE);
+	assert_int_equal(ctl_calc_ramdisk_size(8 * GIB, 0, 64 * GIB, 1, 1, &sz, &eb), -DER_NOSPACE);
 	assert_non_null(strstr(eb.msg, "insufficient ram to meet minimum requirements"));
 }
 
@@ -175,13 +174,13 @@ static void
 test_set_ramdisk_size(void **state)
 {
 	struct ctl_server_config *cfg;
-	struct d_diags            dg;
-	char                     *y;
+	struct d_diags		  dg;
+	char			 *y;
 
 	(void)state;
 	d_diags_init(&dg, "rd");
 	/* auto-size: 64 GiB RAM, 8 GiB reserved, 2 engines of 8 targets, no hugepages */
-	y   = two("8", "", "", "system_ram_reserved: 8\n");
+	y = two("8", "", "", "system_ram_reserved: 8\n");
 	cfg = load(y);
 	assert_int_equal(ctl_server_set_ramdisk_size(cfg, 64 * GIB / 1024, 2048, &dg), 0);
 	assert_int_equal(cfg->engines[0].storage[0].scm_size, (64 - 8 - 2) / 2);
@@ -189,9 +188,10 @@ test_set_ramdisk_size(void **state)
 	/* a configured size above the maximum */
 	cfg->engines[1].storage[0].scm_size = 40;
 	assert_int_equal(ctl_server_set_ramdisk_size(cfg, 64 * GIB / 1024, 2048, &dg), -DER_INVAL);
-	assert_non_null(strstr(dg.v[dg.n - 1].msg, "configured scm tmpfs size 40 GiB is larger than "
-						   "the maximum (27 GiB) that total system memory "
-						   "(RAM) will allow"));
+	assert_non_null(strstr(dg.v[dg.n - 1].msg,
+			       "configured scm tmpfs size 40 GiB is larger than "
+			       "the maximum (27 GiB) that total system memory "
+			       "(RAM) will allow"));
 	/* too little memory for the 4 GiB minimum */
 	assert_int_equal(ctl_server_set_ramdisk_size(cfg, 16 * GIB / 1024, 2048, &dg),
 			 -DER_NOSPACE);
@@ -206,10 +206,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_min_hugepages),
-	    cmocka_unit_test(test_set_nr_hugepages),
-	    cmocka_unit_test(test_calc_ramdisk),
-	    cmocka_unit_test(test_set_ramdisk_size),
+		cmocka_unit_test(test_min_hugepages),
+		cmocka_unit_test(test_set_nr_hugepages),
+		cmocka_unit_test(test_calc_ramdisk),
+		cmocka_unit_test(test_set_ramdisk_size),
 	};
 
 	return cmocka_run_group_tests_name("config_derived", tests, NULL, NULL);

@@ -35,9 +35,9 @@ src_dir(void)
 static char *
 read_all(const char *path)
 {
-	FILE  *f = fopen(path, "re");
-	char  *buf;
-	long   len;
+	FILE *f = fopen(path, "re");
+	char *buf;
+	long  len;
 
 	assert_non_null(f);
 	fseek(f, 0, SEEK_END);
@@ -73,7 +73,7 @@ load_clean(const char *path)
 {
 	const char    *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct d_diags dg;
-	int            rc;
+	int	       rc;
 
 	d_diags_init(&dg, path);
 	if (strncmp(base, "daos_server", 11) == 0) {
@@ -105,9 +105,9 @@ load_clean(const char *path)
 static int
 load_dir(const char *dir)
 {
-	DIR           *d = opendir(dir);
+	DIR	      *d = opendir(dir);
 	struct dirent *de;
-	int            n = 0;
+	int	       n = 0;
 
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL) {
@@ -166,13 +166,13 @@ static void
 test_uncommented_server_file(void **state)
 {
 	struct ctl_server_config *cfg = NULL;
-	struct d_diags            dg;
-	char                     *path, *text, *un;
+	struct d_diags		  dg;
+	char			 *path, *text, *un;
 
 	(void)state;
 	path = d_asprintf("%s/utils/config/daos_server.yml", src_dir());
 	text = read_all(path);
-	un   = uncomment(text);
+	un = uncomment(text);
 	d_diags_init(&dg, "uncommented daos_server.yml");
 	assert_int_equal(ctl_server_config_load_string("uncommented", un, &cfg, &dg), 0);
 	if (ctl_server_config_validate(cfg, &dg) != 0)
@@ -199,12 +199,12 @@ test_uncommented_server_file(void **state)
 
 	/* the agent and dmg templates follow the same convention */
 	{
-		struct ctl_agent_config   *a = NULL;
+		struct ctl_agent_config	  *a = NULL;
 		struct ctl_control_config *c = NULL;
 
 		path = d_asprintf("%s/utils/config/daos_agent.yml", src_dir());
 		text = read_all(path);
-		un   = uncomment(text);
+		un = uncomment(text);
 		d_diags_init(&dg, "uncommented daos_agent.yml");
 		if (ctl_agent_config_load_string("a", un, &a, &dg) != 0)
 			dump(&dg);
@@ -221,7 +221,7 @@ test_uncommented_server_file(void **state)
 
 		path = d_asprintf("%s/utils/config/daos_control.yml", src_dir());
 		text = read_all(path);
-		un   = uncomment(text);
+		un = uncomment(text);
 		d_diags_init(&dg, "uncommented daos_control.yml");
 		assert_int_equal(ctl_control_config_load_string("c", un, &c, &dg), 0);
 		assert_int_equal(c->hostlist.n, 2);
@@ -237,7 +237,7 @@ static void
 test_defaults(void **state)
 {
 	struct ctl_server_config  *s;
-	struct ctl_agent_config   *a;
+	struct ctl_agent_config	  *a;
 	struct ctl_control_config *c;
 
 	(void)state;
@@ -293,8 +293,8 @@ static void
 test_round_trip(void **state)
 {
 	struct ctl_server_config *a, *b;
-	struct d_diags            dg;
-	char                     *path, *text, *y1, *y2;
+	struct d_diags		  dg;
+	char			 *path, *text, *y1, *y2;
 
 	(void)state;
 	path = d_asprintf("%s/utils/config/examples/daos_server_wolf.yml", src_dir());
@@ -312,7 +312,7 @@ test_round_trip(void **state)
 	assert_null(strstr(y1, "pinned_numa_node"));
 	assert_non_null(strstr(y1, "provider: ofi+verbs;ofi_rxm\n"));
 	assert_non_null(strstr(y1, "  - class: dcpm\n"));
-	b  = load_valid_server("effective", y1, &dg);
+	b = load_valid_server("effective", y1, &dg);
 	y2 = ctl_server_config_to_yaml(b);
 	assert_string_equal(y1, y2);
 	ctl_server_config_destroy(a);
@@ -323,10 +323,11 @@ test_round_trip(void **state)
 	free(path);
 
 	/* plain ofi+verbs gains ;ofi_rxm, globally and in engines */
-	a = load_valid_server("verbs", "provider: ofi+verbs\nengines:\n- targets: 1\n"
-				       "  fabric_iface: ib0\n  fabric_iface_port: 31416\n"
-				       "  log_file: /a\n  storage:\n  - class: ram\n"
-				       "    scm_mount: /m\n",
+	a = load_valid_server("verbs",
+			      "provider: ofi+verbs\nengines:\n- targets: 1\n"
+			      "  fabric_iface: ib0\n  fabric_iface_port: 31416\n"
+			      "  log_file: /a\n  storage:\n  - class: ram\n"
+			      "    scm_mount: /m\n",
 			      &dg);
 	assert_string_equal(a->fabric.provider, "ofi+verbs;ofi_rxm");
 	assert_string_equal(a->engines[0].fabric.provider, "ofi+verbs;ofi_rxm");
@@ -338,7 +339,7 @@ test_round_trip(void **state)
 
 	/* agent and control round trips */
 	{
-		struct ctl_agent_config   *x = NULL, *z = NULL;
+		struct ctl_agent_config	  *x = NULL, *z = NULL;
 		struct ctl_control_config *c = NULL, *c2 = NULL;
 
 		path = d_asprintf("%s/utils/config/examples/daos_agent.yml", src_dir());
@@ -354,7 +355,7 @@ test_round_trip(void **state)
 		ctl_agent_config_destroy(x);
 		ctl_agent_config_destroy(z);
 		assert_int_equal(ctl_control_config_load_string(
-				     "c", "hostlist: ['a:1', b]\nport: 10002\n", &c, &dg),
+					 "c", "hostlist: ['a:1', b]\nport: 10002\n", &c, &dg),
 				 0);
 		y1 = ctl_control_config_to_yaml(c);
 		assert_int_equal(ctl_control_config_load_string("c2", y1, &c2, &dg), 0);
@@ -371,9 +372,9 @@ static void
 test_save_active(void **state)
 {
 	struct ctl_server_config *cfg;
-	struct d_errbuf           eb;
-	struct stat               st;
-	char                      dir[] = "/tmp/test_cfg_XXXXXX", *path = NULL, *text, *y;
+	struct d_errbuf		  eb;
+	struct stat		  st;
+	char			  dir[] = "/tmp/test_cfg_XXXXXX", *path = NULL, *text, *y;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -383,15 +384,15 @@ test_save_active(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0644);
 	text = read_all(path);
-	y    = ctl_server_config_to_yaml(cfg);
+	y = ctl_server_config_to_yaml(cfg);
 	assert_string_equal(text, y);
 	/* overwriting keeps one file and no temporaries */
 	free(path);
 	assert_int_equal(ctl_server_config_save_active(cfg, dir, &path, &eb), 0);
 	{
-		DIR           *d = opendir(dir);
+		DIR	      *d = opendir(dir);
 		struct dirent *de;
-		int            n = 0;
+		int	       n = 0;
 
 		while ((de = readdir(d)) != NULL)
 			n += de->d_name[0] != '.' || strlen(de->d_name) > 2;
@@ -432,13 +433,13 @@ static void
 test_save_active_synced(void **state)
 {
 	struct ctl_server_config *cfg;
-	struct d_errbuf           eb;
-	char                      dir[] = "/tmp/test_cfg_XXXXXX", *path = NULL;
+	struct d_errbuf		  eb;
+	char			  dir[] = "/tmp/test_cfg_XXXXXX", *path = NULL;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(ctl_server_config_default(&cfg), 0);
-	g_nsync    = 0;
+	g_nsync = 0;
 	d_fs_fsync = spy_fsync;
 	assert_int_equal(ctl_server_config_save_active(cfg, dir, &path, &eb), 0);
 	d_fs_fsync = fsync;
@@ -454,11 +455,11 @@ test_save_active_synced(void **state)
 static void
 test_search_order(void **state)
 {
-	char                   root[] = "/tmp/test_cfg_XXXXXX";
-	char                   home[96], cdir[96], sdir[96], p[128];
+	char		       root[] = "/tmp/test_cfg_XXXXXX";
+	char		       home[96], cdir[96], sdir[96], p[128];
 	struct ctl_config_dirs dirs;
-	struct d_errbuf        eb;
-	char                  *out = NULL;
+	struct d_errbuf	       eb;
+	char		      *out = NULL;
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
@@ -520,25 +521,26 @@ static void
 test_overrides(void **state)
 {
 	struct ctl_server_config   *s;
-	struct ctl_agent_config    *a;
+	struct ctl_agent_config	   *a;
 	struct ctl_control_config  *c;
-	struct d_diags              dg;
-	struct d_errbuf             eb;
-	struct ctl_server_overrides so = {.port       = "10002",
-					  .targets    = "4",
+	struct d_diags		    dg;
+	struct d_errbuf		    eb;
+	struct ctl_server_overrides so = {.port = "10002",
+					  .targets = "4",
 					  .xs_helpers = "1",
 					  .first_core = "2",
-					  .scm_mount  = "/mnt/other",
-					  .group      = "sys2",
+					  .scm_mount = "/mnt/other",
+					  .group = "sys2",
 					  .socket_dir = "/tmp/s",
-					  .modules    = "vos",
-					  .insecure   = true};
+					  .modules = "vos",
+					  .insecure = true};
 
 	(void)state;
 	d_diags_init(&dg, "ov");
-	s = load_valid_server("ov", "provider: ofi+tcp\nengines:\n- targets: 8\n"
-				    "  fabric_iface: lo\n  fabric_iface_port: 31416\n  log_file: /a\n"
-				    "  storage:\n  - class: ram\n    scm_mount: /mnt/daos\n",
+	s = load_valid_server("ov",
+			      "provider: ofi+tcp\nengines:\n- targets: 8\n"
+			      "  fabric_iface: lo\n  fabric_iface_port: 31416\n  log_file: /a\n"
+			      "  storage:\n  - class: ram\n    scm_mount: /mnt/daos\n",
 			      &dg);
 	assert_int_equal(ctl_server_config_override(s, &so, &eb), 0);
 	assert_int_equal(s->port, 10002);
@@ -563,30 +565,33 @@ test_overrides(void **state)
 	ctl_server_config_destroy(s);
 
 	assert_int_equal(ctl_agent_config_default(&a), 0);
-	assert_int_equal(ctl_agent_config_override(a,
-						   &(struct ctl_agent_overrides){
-						       .runtime_dir = "/tmp/r", .log_file = "/tmp/l",
-						       .insecure = true},
-						   &eb),
-			 0);
+	assert_int_equal(
+		ctl_agent_config_override(a,
+					  &(struct ctl_agent_overrides){.runtime_dir = "/tmp/r",
+									.log_file = "/tmp/l",
+									.insecure = true},
+					  &eb),
+		0);
 	assert_string_equal(a->runtime_dir, "/tmp/r");
 	assert_string_equal(a->log_file, "/tmp/l");
 	assert_true(a->transport.allow_insecure);
 	ctl_agent_config_destroy(a);
 
 	assert_int_equal(ctl_control_config_default(&c), 0);
-	assert_int_equal(ctl_control_config_override(
-			     c, &(struct ctl_control_overrides){.hostlist = "a,wolf-[71,72],c"}, &eb),
-			 0);
+	assert_int_equal(
+		ctl_control_config_override(
+			c, &(struct ctl_control_overrides){.hostlist = "a,wolf-[71,72],c"}, &eb),
+		0);
 	/* kept whole: a split on ',' would cut the bracketed range apart */
 	assert_int_equal(c->hostlist.n, 1);
 	assert_string_equal(c->hostlist.v[0], "a,wolf-[71,72],c");
-	assert_int_equal(ctl_control_config_override(
-			     c, &(struct ctl_control_overrides){.hostlist = "wolf-[72-71]"}, &eb),
-			 -DER_INVAL);
+	assert_int_equal(
+		ctl_control_config_override(
+			c, &(struct ctl_control_overrides){.hostlist = "wolf-[72-71]"}, &eb),
+		-DER_INVAL);
 	assert_non_null(strstr(eb.msg, "-l/--host-list: "));
 	assert_int_equal(ctl_control_config_override(
-			     c, &(struct ctl_control_overrides){.hostlist = ","}, &eb),
+				 c, &(struct ctl_control_overrides){.hostlist = ","}, &eb),
 			 -DER_INVAL);
 	ctl_control_config_destroy(c);
 	d_diags_fini(&dg);
@@ -595,21 +600,21 @@ test_overrides(void **state)
 static void
 test_fault_cb_files(void **state)
 {
-	char                      dir[] = "/tmp/test_fcb_XXXXXX", sc[128], ln[128];
-	struct ctl_server_config *cfg   = NULL;
-	struct d_diags            dg;
-	char                     *y;
+	char			  dir[] = "/tmp/test_fcb_XXXXXX", sc[128], ln[128];
+	struct ctl_server_config *cfg = NULL;
+	struct d_diags		  dg;
+	char			 *y;
 	struct {
 		const char *file;
-		mode_t      mode;
+		mode_t	    mode;
 		const char *msg; /* NULL: valid */
 	} cases[] = {
-	    {"ok.sh", 0755, NULL},
-	    {"writable.sh", 0777, "does not meet security requirements"},
-	    {"setuid.sh", 04755, "does not meet security requirements"},
-	    {"noexec.sh", 0644, "fault domain callback cannot be executed"},
-	    {"missing.sh", 0, "fault domain callback script not found"},
-	    {"link.sh", 0, "does not meet security requirements"},
+		{"ok.sh", 0755, NULL},
+		{"writable.sh", 0777, "does not meet security requirements"},
+		{"setuid.sh", 04755, "does not meet security requirements"},
+		{"noexec.sh", 0644, "fault domain callback cannot be executed"},
+		{"missing.sh", 0, "fault domain callback script not found"},
+		{"link.sh", 0, "does not meet security requirements"},
 	};
 	size_t i;
 
@@ -646,8 +651,8 @@ test_file_errors(void **state)
 {
 	struct ctl_server_config  *s = NULL;
 	struct ctl_control_config *c = NULL;
-	struct d_diags             dg;
-	char                       dir[] = "/tmp/test_cfe_XXXXXX", p[96];
+	struct d_diags		   dg;
+	char			   dir[] = "/tmp/test_cfe_XXXXXX", p[96];
 
 	(void)state;
 	d_diags_init(&dg, "/nonexistent/daos_server.yml");
@@ -684,7 +689,7 @@ test_file_errors(void **state)
 
 static const struct cfg_file *const kinds[] = {&cfg_server_file, &cfg_agent_file,
 					       &cfg_control_file};
-static int         fi_sentinel_obj;
+static int			    fi_sentinel_obj;
 #define FI_SENTINEL ((void *)&fi_sentinel_obj)
 
 /* Loading `path` fails with `rc` and one message containing `msg`; *out untouched. */
@@ -692,8 +697,8 @@ static bool
 load_fails(const struct cfg_file *f, const char *path, int rc, const char *msg)
 {
 	struct d_diags dg;
-	void          *cfg = FI_SENTINEL;
-	bool           ok;
+	void	      *cfg = FI_SENTINEL;
+	bool	       ok;
 
 	d_diags_init(&dg, path);
 	ok = cfg_file_load(f, path, &cfg, &dg) == rc && cfg == FI_SENTINEL && dg.n == 1 &&
@@ -721,12 +726,12 @@ unreadable_child(const char *path)
 static void
 test_file_kind_errors(void **state)
 {
-	char           dir[] = "/tmp/test_cfk_XXXXXX", p[96], msg[256];
+	char	       dir[] = "/tmp/test_cfk_XXXXXX", p[96], msg[256];
 	struct d_diags dg;
-	void          *cfg;
-	pid_t          pid;
-	size_t         i;
-	int            st, rc;
+	void	      *cfg;
+	pid_t	       pid;
+	size_t	       i;
+	int	       st, rc;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -748,13 +753,15 @@ test_file_kind_errors(void **state)
 		write_file(p, "", 0644);
 		d_diags_init(&dg, p);
 		cfg = FI_SENTINEL;
-		rc  = cfg_file_load(f, p, &cfg, &dg);
+		rc = cfg_file_load(f, p, &cfg, &dg);
 		if (f->empty_hint != NULL) {
 			assert_int_equal(rc, -DER_INVAL);
 			assert_ptr_equal(cfg, FI_SENTINEL);
 			assert_int_equal(dg.n, 1);
-			snprintf(msg, sizeof(msg), "empty config file: %s; add settings such as "
-				 "hostlist or remove the file to use the defaults", p);
+			snprintf(msg, sizeof(msg),
+				 "empty config file: %s; add settings such as "
+				 "hostlist or remove the file to use the defaults",
+				 p);
 			assert_string_equal(dg.v[0].msg, msg);
 		} else {
 			assert_int_equal(rc, 0);
@@ -800,22 +807,22 @@ test_file_kind_search(void **state)
 {
 	static const struct {
 		enum ctl_config_kind kind;
-		const char          *name;
+		const char	    *name;
 	} names[] = {
-	    {CTL_CFG_SERVER, "daos_server.yml"},
-	    {CTL_CFG_AGENT, "daos_agent.yml"},
-	    {CTL_CFG_CONTROL, "daos_control.yml"},
+		{CTL_CFG_SERVER, "daos_server.yml"},
+		{CTL_CFG_AGENT, "daos_agent.yml"},
+		{CTL_CFG_CONTROL, "daos_control.yml"},
 	};
-	char                   root[] = "/tmp/test_cfs_XXXXXX", p[128], msg[400];
+	char		       root[] = "/tmp/test_cfs_XXXXXX", p[128], msg[400];
 	struct ctl_config_dirs dirs;
-	struct d_errbuf        eb;
-	char                  *out;
-	size_t                 i;
+	struct d_errbuf	       eb;
+	char		      *out;
+	size_t		       i;
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	dirs = (struct ctl_config_dirs){.home = root, .config_dir = "/nonexistent/c",
-					.sys_dir = "/nonexistent/s"};
+	dirs = (struct ctl_config_dirs){
+		.home = root, .config_dir = "/nonexistent/c", .sys_dir = "/nonexistent/s"};
 	for (i = 0; i < D_ARRAY_SIZE(names); i++) {
 		const struct cfg_file *f = cfg_file_get(names[i].kind);
 
@@ -833,9 +840,10 @@ test_file_kind_search(void **state)
 			assert_int_equal(ctl_config_find(names[i].kind, NULL, &dirs, &out, &eb),
 					 -DER_NONEXIST);
 			assert_string_equal(out, "untouched");
-			snprintf(msg, sizeof(msg), "no %s found (looked for /nonexistent/c/%s and "
-				 "/nonexistent/s/%s); give the file with -o", f->name, f->name,
-				 f->name);
+			snprintf(msg, sizeof(msg),
+				 "no %s found (looked for /nonexistent/c/%s and "
+				 "/nonexistent/s/%s); give the file with -o",
+				 f->name, f->name, f->name);
 			assert_string_equal(eb.msg, msg);
 		}
 		unlink(p);
@@ -849,25 +857,28 @@ test_common_rules(void **state)
 {
 	static const struct {
 		const struct cfg_file *f;
-		const char            *text;
-		const char            *diag[4]; /* "line|key|message" */
+		const char	      *text;
+		const char	      *diag[4]; /* "line|key|message" */
 	} cases[] = {
-	    {&cfg_server_file, "name: abcdefghijklmnop\n",
-	     {"1|name|invalid system name: \"abcdefghijklmnop\"; use 1 to 15 characters"}},
-	    {&cfg_agent_file, "name: abcdefghijklmnop\nport: 0\naccess_points: [a, \"\", b, \"\"]\n",
-	     {"1|name|invalid system name: abcdefghijklmnop; use 1 to 15 characters",
-	      "2|port|invalid control port 0; use a port between 1 and 65535, default 10001",
-	      "3|access_points[1]|empty access point address; give a host name or address",
-	      "3|access_points[3]|empty access point address; give a host name or address"}},
-	    {&cfg_control_file, "hostlist:\n- h\n- \"\"\nname: \"\"\nport: 65536\n",
-	     {"4|name|invalid system name: \"\"; use 1 to 15 characters",
-	      "5|port|invalid control port 65536; use a port between 1 and 65535, default 10001",
-	      "3|hostlist[1]|empty host address; give a host name or address"}},
+		{&cfg_server_file,
+		 "name: abcdefghijklmnop\n",
+		 {"1|name|invalid system name: \"abcdefghijklmnop\"; use 1 to 15 characters"}},
+		{&cfg_agent_file,
+		 "name: abcdefghijklmnop\nport: 0\naccess_points: [a, \"\", b, \"\"]\n",
+		 {"1|name|invalid system name: abcdefghijklmnop; use 1 to 15 characters",
+		  "2|port|invalid control port 0; use a port between 1 and 65535, default 10001",
+		  "3|access_points[1]|empty access point address; give a host name or address",
+		  "3|access_points[3]|empty access point address; give a host name or address"}},
+		{&cfg_control_file,
+		 "hostlist:\n- h\n- \"\"\nname: \"\"\nport: 65536\n",
+		 {"4|name|invalid system name: \"\"; use 1 to 15 characters",
+		  "5|port|invalid control port 65536; use a port between 1 and 65535, default 10001",
+		  "3|hostlist[1]|empty host address; give a host name or address"}},
 	};
 	struct d_diags dg;
-	void          *cfg;
-	size_t         i, j;
-	char           got[256];
+	void	      *cfg;
+	size_t	       i, j;
+	char	       got[256];
 
 	(void)state;
 	for (i = 0; i < D_ARRAY_SIZE(cases); i++) {
@@ -898,7 +909,7 @@ test_common_rules(void **state)
  */
 struct fi_kind {
 	const struct cfg_file *f;
-	const char            *text;
+	const char	      *text;
 	/* `cfg` and `dg` hold everything `text` should give */
 	bool (*complete)(const void *cfg, const struct d_diags *dg);
 	bool (*default_complete)(const void *cfg);
@@ -959,16 +970,17 @@ fi_control_default(const void *cfg)
 }
 
 static const struct fi_kind fi_kinds[] = {
-    {&cfg_server_file, "name: s1\naccess_points: [h1]\n", fi_server_complete,
-     fi_server_default},
-    {&cfg_agent_file, "name: a1\naccess_points: [h1]\ncredential_config:\n  client_user_map:\n"
-     "    1000:\n      user: u\n", fi_agent_complete, fi_agent_default},
-    {&cfg_control_file, "hostlist: [h1, h2]\n", fi_control_complete, fi_control_default},
+	{&cfg_server_file, "name: s1\naccess_points: [h1]\n", fi_server_complete,
+	 fi_server_default},
+	{&cfg_agent_file,
+	 "name: a1\naccess_points: [h1]\ncredential_config:\n  client_user_map:\n"
+	 "    1000:\n      user: u\n",
+	 fi_agent_complete, fi_agent_default},
+	{&cfg_control_file, "hostlist: [h1, h2]\n", fi_control_complete, fi_control_default},
 };
 
 static bool
-fi_outcome(const struct fi_kind *k, int rc, void *cfg, const struct d_diags *dg,
-	   const char *path)
+fi_outcome(const struct fi_kind *k, int rc, void *cfg, const struct d_diags *dg, const char *path)
 {
 	bool ok;
 
@@ -986,26 +998,26 @@ static int
 fi_kind_run(const struct fi_kind *k)
 {
 	struct d_diags dg;
-	char           path[256];
-	void          *cfg, *probe;
-	bool           ok;
-	int            rc;
+	char	       path[256];
+	void	      *cfg, *probe;
+	bool	       ok;
+	int	       rc;
 
 	snprintf(path, sizeof(path), "%s/%s", getenv("CFG_FI_DIR"), k->f->name);
 	d_diags_init(&dg, k->f->name);
 	cfg = FI_SENTINEL;
-	rc  = cfg_file_load_string(k->f, k->f->name, k->text, &cfg, &dg);
-	ok  = fi_outcome(k, rc, cfg, &dg, NULL);
+	rc = cfg_file_load_string(k->f, k->f->name, k->text, &cfg, &dg);
+	ok = fi_outcome(k, rc, cfg, &dg, NULL);
 	d_diags_fini(&dg);
 
 	d_diags_init(&dg, path);
 	cfg = FI_SENTINEL;
-	rc  = cfg_file_load(k->f, path, &cfg, &dg);
-	ok  = fi_outcome(k, rc, cfg, &dg, path) && ok;
+	rc = cfg_file_load(k->f, path, &cfg, &dg);
+	ok = fi_outcome(k, rc, cfg, &dg, path) && ok;
 	d_diags_fini(&dg);
 
 	cfg = FI_SENTINEL;
-	rc  = cfg_file_default(k->f, &cfg);
+	rc = cfg_file_default(k->f, &cfg);
 	if (rc == 0) {
 		ok = cfg != FI_SENTINEL && k->default_complete(cfg) && ok;
 		cfg_file_destroy(k->f, cfg);
@@ -1040,10 +1052,10 @@ fi_control(void)
 }
 
 static const struct unit_fi_case fi_cases[] = {
-    {"server", fi_server},
-    {"agent", fi_agent},
-    {"control", fi_control},
-    {NULL, NULL},
+	{"server", fi_server},
+	{"agent", fi_agent},
+	{"control", fi_control},
+	{NULL, NULL},
 };
 
 static void
@@ -1085,19 +1097,28 @@ test_yaml_helpers(void **state)
 {
 	struct {
 		const char *s;
-		int         rc;
-		int64_t     v;
+		int	    rc;
+		int64_t	    v;
 	} ints[] = {
-	    {"10001", 0, 10001}, {"0x13", 0, 0x13}, {"0o17", 0, 017}, {"010", 0, 8},
-	    {"0b101", 0, 5},     {"1_000", 0, 1000}, {"-5", 0, -5},   {"+7", 0, 7},
-	    {"1.5", -DER_INVAL}, {"abc", -DER_INVAL}, {"", -DER_INVAL},
-	    {"99999999999999999999", -DER_OVERFLOW}, {"-9223372036854775808", 0, INT64_MIN},
+		{"10001", 0, 10001},
+		{"0x13", 0, 0x13},
+		{"0o17", 0, 017},
+		{"010", 0, 8},
+		{"0b101", 0, 5},
+		{"1_000", 0, 1000},
+		{"-5", 0, -5},
+		{"+7", 0, 7},
+		{"1.5", -DER_INVAL},
+		{"abc", -DER_INVAL},
+		{"", -DER_INVAL},
+		{"99999999999999999999", -DER_OVERFLOW},
+		{"-9223372036854775808", 0, INT64_MIN},
 	};
 	struct d_yaml_doc *doc = NULL;
-	struct d_diags     dg;
-	int64_t            v, ns;
-	size_t             i;
-	char               buf[32];
+	struct d_diags	   dg;
+	int64_t		   v, ns;
+	size_t		   i;
+	char		   buf[32];
 
 	(void)state;
 	for (i = 0; i < D_ARRAY_SIZE(ints); i++) {
@@ -1143,14 +1164,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped_files_load), cmocka_unit_test(test_uncommented_server_file),
-	    cmocka_unit_test(test_defaults),           cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_save_active),        cmocka_unit_test(test_search_order),
-	    cmocka_unit_test(test_overrides),          cmocka_unit_test(test_fault_cb_files),
-	    cmocka_unit_test(test_file_errors),        cmocka_unit_test(test_yaml_helpers),
-	    cmocka_unit_test(test_file_kind_errors),   cmocka_unit_test(test_file_kind_search),
-	    cmocka_unit_test(test_common_rules),       cmocka_unit_test(test_alloc_failures),
-	    cmocka_unit_test(test_save_active_synced),
+		cmocka_unit_test(test_shipped_files_load),
+		cmocka_unit_test(test_uncommented_server_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_save_active),
+		cmocka_unit_test(test_search_order),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_fault_cb_files),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_yaml_helpers),
+		cmocka_unit_test(test_file_kind_errors),
+		cmocka_unit_test(test_file_kind_search),
+		cmocka_unit_test(test_common_rules),
+		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_save_active_synced),
 	};
 
 	unit_fi_dispatch(fi_cases);

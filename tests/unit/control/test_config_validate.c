@@ -22,34 +22,37 @@ struct vcase {
 	const char *yaml;
 	enum want   want;
 	const char *msg;  /* substring of the diagnostic (OK: NULL) */
-	int         line; /* expected line, 0: not checked */
+	int	    line; /* expected line, 0: not checked */
 	const char *key;  /* expected key path, NULL: not checked */
 };
 
 /* A valid single-engine file; line numbers in the comments. */
-#define H     "mgmt_svc_replicas: [host1]\nprovider: ofi+tcp\nengines:\n" /* 1-3 */
-#define E0_T  "  targets: 8\n"
+#define H    "mgmt_svc_replicas: [host1]\nprovider: ofi+tcp\nengines:\n" /* 1-3 */
+#define E0_T "  targets: 8\n"
 #define E0_R                                                                                       \
 	"  nr_xs_helpers: 2\n  fabric_iface: eth0\n  fabric_iface_port: 31416\n"                   \
 	"  log_file: /tmp/e0.log\n  storage:\n"
-#define E0    "- targets: 8\n" E0_R                                     /* 4-9 */
-#define RAM0  "  - class: ram\n    scm_mount: /mnt/daos0\n"              /* 10-11 */
+#define E0    "- targets: 8\n" E0_R					       /* 4-9 */
+#define RAM0  "  - class: ram\n    scm_mount: /mnt/daos0\n"		       /* 10-11 */
 #define FILE0 "  - class: file\n    bdev_list: [/tmp/b0]\n    bdev_size: 16\n" /* 12-14 */
 #define V1    H E0 RAM0 FILE0
 #define E1_R                                                                                       \
 	"  nr_xs_helpers: 2\n  fabric_iface: eth0\n  fabric_iface_port: 32416\n"                   \
 	"  log_file: /tmp/e1.log\n  storage:\n"
-#define E1    "- targets: 8\n" E1_R                                     /* 15-20 */
-#define RAM1  "  - class: ram\n    scm_mount: /mnt/daos1\n"              /* 21-22 */
-#define FILE1 "  - class: file\n    bdev_list: [/tmp/b1]\n    bdev_size: 16\n" /* 23-25 */
-#define V2    V1 E1 RAM1 FILE1
-#define NVME(a) "  - class: nvme\n    bdev_list: [\"" a "\"]\n"
+#define E1	   "- targets: 8\n" E1_R					    /* 15-20 */
+#define RAM1	   "  - class: ram\n    scm_mount: /mnt/daos1\n"		    /* 21-22 */
+#define FILE1	   "  - class: file\n    bdev_list: [/tmp/b1]\n    bdev_size: 16\n" /* 23-25 */
+#define V2	   V1 E1 RAM1 FILE1
+#define NVME(a)	   "  - class: nvme\n    bdev_list: [\"" a "\"]\n"
 #define DCPM(d, m) "  - class: dcpm\n    scm_list: [" d "]\n    scm_mount: " m "\n"
-#define MDHDR "mgmt_svc_replicas: [host1]\nprovider: ofi+tcp\ncontrol_metadata:\n  path: /var/daos\nengines:\n" /* 1-5 */
-#define MDE   "- targets: 4\n" E0_R /* 6-11 */
-#define MDRAM "  - class: ram\n    scm_mount: /mnt/daos0\n" /* 12-13 */
+#define MDHDR                                                                                      \
+	"mgmt_svc_replicas: [host1]\nprovider: ofi+tcp\ncontrol_metadata:\n  path: /var/daos\nengines:\n" /* 1-5 */
+#define MDE	   "- targets: 4\n" E0_R			 /* 6-11 */
+#define MDRAM	   "  - class: ram\n    scm_mount: /mnt/daos0\n" /* 12-13 */
 #define ROLE(a, r) "  - class: nvme\n    bdev_list: [\"" a "\"]\n    bdev_roles: [" r "]\n"
 
+/* The cases are laid out by hand, one per line or block: */
+/* clang-format off */
 static const struct vcase cases[] = {
     /* ---- valid files and notices ---- */
     {"empty file is discovery mode", SRV, "", NOTE, "starting in discovery mode", 0},
@@ -416,6 +419,7 @@ static const struct vcase cases[] = {
     {"control bad transport bool", CTL, "transport_config:\n  allow_insecure: sure\n", ERR,
      "expected true or false", 2},
 };
+/* clang-format on */
 
 static int
 run_case(const struct vcase *c, struct d_diags *dg)
@@ -447,9 +451,9 @@ static bool
 check_case(const struct vcase *c)
 {
 	struct d_diags dg;
-	size_t         i;
-	bool           ok = false;
-	int            rc;
+	size_t	       i;
+	bool	       ok = false;
+	int	       rc;
 
 	d_diags_init(&dg, "test.yml");
 	rc = run_case(c, &dg);
@@ -460,7 +464,8 @@ check_case(const struct vcase *c)
 			for (i = 0; i < dg.n; i++)
 				if (dg.v[i].sev == D_DIAG_NOTICE && strstr(dg.v[i].msg, c->msg) &&
 				    (c->line == 0 || dg.v[i].line == c->line) &&
-				    (c->key == NULL || (dg.v[i].key && !strcmp(dg.v[i].key, c->key))))
+				    (c->key == NULL ||
+				     (dg.v[i].key && !strcmp(dg.v[i].key, c->key))))
 					ok = true;
 		}
 	} else if (strcmp(c->msg, "unexpected") == 0) {
@@ -501,13 +506,13 @@ static void
 test_diag_format(void **state)
 {
 	struct ctl_server_config *cfg = NULL;
-	struct d_diags            dg;
-	char                     *s;
+	struct d_diags		  dg;
+	char			 *s;
 
 	(void)state;
 	d_diags_init(&dg, "daos_server.yml");
-	assert_int_equal(ctl_server_config_load_string("daos_server.yml",
-						       H E0 RAM0 "    scm_size: 2\n" FILE0, &cfg, &dg),
+	assert_int_equal(ctl_server_config_load_string(
+				 "daos_server.yml", H E0 RAM0 "    scm_size: 2\n" FILE0, &cfg, &dg),
 			 0);
 	assert_int_equal(ctl_server_config_validate(cfg, &dg), -DER_INVAL);
 	assert_int_equal(d_diags_count(&dg, D_DIAG_ERROR), 1);
@@ -528,8 +533,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_validation_table),
-	    cmocka_unit_test(test_diag_format),
+		cmocka_unit_test(test_validation_table),
+		cmocka_unit_test(test_diag_format),
 	};
 
 	return cmocka_run_group_tests_name("config_validate", tests, NULL, NULL);

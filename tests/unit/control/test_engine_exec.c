@@ -538,7 +538,7 @@ static void
 test_cores(void **state)
 {
 	struct d_engine_cores c = {0};
-	struct d_errbuf		eb = {{0}};
+	struct d_errbuf	      eb = {{0}};
 
 	(void)state;
 	/* exact fit: 2 + 16 + 4 = 22 */

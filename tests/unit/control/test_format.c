@@ -110,8 +110,8 @@ test_superblock_roundtrip(void **state)
 	struct ctl_superblock a;
 	struct ctl_superblock b;
 	struct ctl_superblock c;
-	struct d_errbuf       eb = {{0}};
-	char                 *text;
+	struct d_errbuf	      eb = {{0}};
+	char		     *text;
 
 	(void)state;
 	assert_int_equal(ctl_superblock_init(&a, "daos_server", &eb), 0);
@@ -155,7 +155,7 @@ static void
 test_superblock_missing(void **state)
 {
 	struct ctl_superblock sb;
-	struct d_errbuf       eb = {{0}};
+	struct d_errbuf	      eb = {{0}};
 
 	(void)state;
 	assert_int_equal(ctl_superblock_read(tmpdir, &sb, &eb), -DER_NONEXIST);
@@ -168,11 +168,11 @@ test_atomic_write_failure(void **state)
 {
 	struct ctl_superblock a;
 	struct ctl_superblock b;
-	struct d_errbuf       eb = {{0}};
-	char                  dir[512];
-	char                  path[600];
-	char                 *before;
-	char                 *after;
+	struct d_errbuf	      eb = {{0}};
+	char		      dir[512];
+	char		      path[600];
+	char		     *before;
+	char		     *after;
 
 	(void)state;
 	assert_int_equal(ctl_superblock_init(&a, "daos_server", &eb), 0);
@@ -217,7 +217,7 @@ static void
 expect_bad_sb(const char *text, const char *msg)
 {
 	struct ctl_superblock sb;
-	struct d_errbuf       eb = {{0}};
+	struct d_errbuf	      eb = {{0}};
 
 	assert_int_equal(ctl_superblock_parse("/mnt/daos/superblock", text, strlen(text), &sb, &eb),
 			 -DER_INVAL);
@@ -232,7 +232,8 @@ test_superblock_malformed(void **state)
 {
 	(void)state;
 	expect_bad_sb("", "/mnt/daos/superblock:1: expected a mapping");
-	expect_bad_sb("- a\n- b\n", "superblock:1: expected a mapping of superblock keys, got a list");
+	expect_bad_sb("- a\n- b\n",
+		      "superblock:1: expected a mapping of superblock keys, got a list");
 	expect_bad_sb("version: 1\nsystem: x\n", "superblock:1: missing key \"uuid\"");
 	expect_bad_sb("version: 1\n" SB_UUID "system: x\nbogus: 1\n",
 		      "/mnt/daos/superblock:4: bogus: unknown key");
@@ -241,14 +242,16 @@ test_superblock_malformed(void **state)
 	expect_bad_sb("version: 1\nuuid: not-a-uuid\nsystem: x\n",
 		      "superblock:2: uuid: invalid UUID \"not-a-uuid\"");
 	expect_bad_sb("version: 1\n" SB_UUID "system: x\nrank: -1\n", "superblock:4: rank:");
-	expect_bad_sb("version: 1\n" SB_UUID "system: x\nrank: 4294967295\n", "superblock:4: rank:");
+	expect_bad_sb("version: 1\n" SB_UUID "system: x\nrank: 4294967295\n",
+		      "superblock:4: rank:");
 	expect_bad_sb("version: 1\n" SB_UUID "system: x\nvalidrank: maybe\n",
 		      "superblock:4: validrank:");
 	expect_bad_sb("version: 1\n" SB_UUID "system: x\nincarnation: [1]\n",
 		      "superblock:4: incarnation:");
 	expect_bad_sb("version: 1\n" SB_UUID "system: x\nsystem: y\n",
 		      "superblock:4: system: duplicate key");
-	expect_bad_sb("version: 1\n" SB_UUID "system: [x\n", "/mnt/daos/superblock:4: YAML syntax error");
+	expect_bad_sb("version: 1\n" SB_UUID "system: [x\n",
+		      "/mnt/daos/superblock:4: YAML syntax error");
 }
 
 /* ---- mounts ------------------------------------------------------------------ */
@@ -257,11 +260,11 @@ static void
 test_mountinfo_parse(void **state)
 {
 	const char *text =
-	    "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
-	    "30 22 0:40 / /mnt/my\\040scm rw,noatime shared:5 - tmpfs tmpfs rw,size=4194304k\n"
-	    "31 30 0:41 / /mnt/my\\040scm rw - ext4 /dev/pmem0 rw,dax=always\n";
+		"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+		"30 22 0:40 / /mnt/my\\040scm rw,noatime shared:5 - tmpfs tmpfs rw,size=4194304k\n"
+		"31 30 0:41 / /mnt/my\\040scm rw - ext4 /dev/pmem0 rw,dax=always\n";
 	struct ctl_mount m;
-	struct d_errbuf  eb = {{0}};
+	struct d_errbuf	 eb = {{0}};
 
 	(void)state;
 	assert_int_equal(ctl_mountinfo_find(text, "mi", "/mnt/my scm", &m, &eb), 0);
@@ -279,7 +282,7 @@ static void
 test_ramdisk_options(void **state)
 {
 	struct ctl_ramdisk rd = {.size_gib = 16, .numa_node = 1};
-	char              *o;
+	char		  *o;
 
 	(void)state;
 	o = ctl_ramdisk_options(&rd, true, true);
@@ -304,8 +307,8 @@ test_tmpfs_mount(void **state)
 	struct ctl_ramdisk    rd = {.size_gib = 1, .numa_node = 0};
 	struct ctl_superblock sb, sb2;
 	struct ctl_mount      m;
-	struct d_errbuf       eb = {{0}};
-	char                  dir[512];
+	struct d_errbuf	      eb = {{0}};
+	char		      dir[512];
 
 	(void)state;
 	if (!need_root())
@@ -345,14 +348,14 @@ test_tmpfs_mount(void **state)
 static void
 test_mkfs_argv_and_run(void **state)
 {
-	const char     *argv[CTL_MKFS_ARGV_MAX];
-	const char     *fail[] = {"sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3", NULL};
-	const char     *ok[] = {"true", NULL};
-	const char     *none[] = {"no-such-program-xyz", NULL};
+	const char *argv[CTL_MKFS_ARGV_MAX];
+	const char *fail[] = {"sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3", NULL};
+	const char *ok[] = {"true", NULL};
+	const char *none[] = {"no-such-program-xyz", NULL};
 	struct d_errbuf eb = {{0}};
-	char            joined[1024] = "";
-	int             n;
-	int             i;
+	char		joined[1024] = "";
+	int		n;
+	int		i;
 
 	(void)state;
 	n = ctl_dcpm_mkfs_argv("/dev/pmem0", false, argv);
@@ -361,10 +364,11 @@ test_mkfs_argv_and_run(void **state)
 			 i ? " " : "", argv[i]);
 	assert_null(argv[n]);
 	assert_string_equal(
-	    joined, "mkfs.ext4 -q -D -L daos -m 0 -b 4096 -I 128 -i 67108864 -E "
-		    "stride=512,lazy_itable_init=0,lazy_journal_init=0,nodiscard,packed_meta_blocks=1 "
-		    "-O flex_bg,^uninit_bg,^resize_inode,^extra_isize,sparse_super2,^metadata_csum "
-		    "-G 128 /dev/pmem0");
+		joined,
+		"mkfs.ext4 -q -D -L daos -m 0 -b 4096 -I 128 -i 67108864 -E "
+		"stride=512,lazy_itable_init=0,lazy_journal_init=0,nodiscard,packed_meta_blocks=1 "
+		"-O flex_bg,^uninit_bg,^resize_inode,^extra_isize,sparse_super2,^metadata_csum "
+		"-G 128 /dev/pmem0");
 	n = ctl_dcpm_mkfs_argv("/dev/pmem1", true, argv);
 	assert_string_equal(argv[1], "-F");
 	assert_string_equal(argv[n - 1], "/dev/pmem1");
@@ -387,10 +391,10 @@ static void
 test_dcpm_loop(void **state)
 {
 	struct d_errbuf eb = {{0}};
-	char            img[512];
-	char            dir[512];
-	char            cmd[2048];
-	FILE           *p;
+	char		img[512];
+	char		dir[512];
+	char		cmd[2048];
+	FILE	       *p;
 
 	(void)state;
 	if (!need_root())
@@ -421,14 +425,14 @@ test_dcpm_loop(void **state)
 static void
 test_bdev_file(void **state)
 {
-	char            p1[512];
-	char            p2[512];
-	char           *list[2] = {p1, p2};
+	char		p1[512];
+	char		p2[512];
+	char	       *list[2] = {p1, p2};
 	struct ctl_tier t = {.class = CTL_CLASS_FILE, .bdev_size = 2};
 	struct d_errbuf eb = {{0}};
-	struct stat     st;
-	FILE           *f;
-	int             i;
+	struct stat	st;
+	FILE	       *f;
+	int		i;
 
 	(void)state;
 	snprintf(p1, sizeof(p1), "%s/x/y/daos-bdev0", tmpdir);
@@ -465,10 +469,10 @@ test_bdev_file(void **state)
 static void
 test_bdev_kdev(void **state)
 {
-	char           *list[1];
+	char	       *list[1];
 	struct ctl_tier t = {.class = CTL_CLASS_KDEV};
 	struct d_errbuf eb = {{0}};
-	struct stat     st;
+	struct stat	st;
 
 	(void)state;
 	t.bdev_list.v = list;
@@ -492,9 +496,9 @@ static void
 test_nvme_resolve(void **state)
 {
 	struct d_errbuf eb = {{0}};
-	char            root[1100];
-	char            want[1200];
-	char            dev[1200];
+	char		root[1100];
+	char		want[1200];
+	char		dev[1200];
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s/hosts/wolf", fixtures);
@@ -513,100 +517,97 @@ test_nvme_resolve(void **state)
 
 /* ---- daos_nvme.conf ----------------------------------------------------------------- */
 
-static const char *golden_head =
-    "{\n"
-    "  \"daos_data\": {\n"
-    "    \"config\": []\n"
-    "  },\n"
-    "  \"subsystems\": [\n"
-    "    {\n"
-    "      \"subsystem\": \"bdev\",\n"
-    "      \"config\": [\n"
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"bdev_io_pool_size\": 65536,\n"
-    "            \"bdev_io_cache_size\": 256\n"
-    "          },\n"
-    "          \"method\": \"bdev_set_options\"\n"
-    "        },\n"
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"retry_count\": 4,\n"
-    "            \"timeout_us\": 0,\n"
-    "            \"nvme_adminq_poll_period_us\": 100000,\n"
-    "            \"action_on_timeout\": \"none\",\n"
-    "            \"nvme_ioq_poll_period_us\": 0\n"
-    "          },\n"
-    "          \"method\": \"bdev_nvme_set_options\"\n"
-    "        },\n"
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"enable\": false,\n"
-    "            \"period_us\": 0\n"
-    "          },\n"
-    "          \"method\": \"bdev_nvme_set_hotplug\"\n"
-    "        },\n";
+static const char *golden_head = "{\n"
+				 "  \"daos_data\": {\n"
+				 "    \"config\": []\n"
+				 "  },\n"
+				 "  \"subsystems\": [\n"
+				 "    {\n"
+				 "      \"subsystem\": \"bdev\",\n"
+				 "      \"config\": [\n"
+				 "        {\n"
+				 "          \"params\": {\n"
+				 "            \"bdev_io_pool_size\": 65536,\n"
+				 "            \"bdev_io_cache_size\": 256\n"
+				 "          },\n"
+				 "          \"method\": \"bdev_set_options\"\n"
+				 "        },\n"
+				 "        {\n"
+				 "          \"params\": {\n"
+				 "            \"retry_count\": 4,\n"
+				 "            \"timeout_us\": 0,\n"
+				 "            \"nvme_adminq_poll_period_us\": 100000,\n"
+				 "            \"action_on_timeout\": \"none\",\n"
+				 "            \"nvme_ioq_poll_period_us\": 0\n"
+				 "          },\n"
+				 "          \"method\": \"bdev_nvme_set_options\"\n"
+				 "        },\n"
+				 "        {\n"
+				 "          \"params\": {\n"
+				 "            \"enable\": false,\n"
+				 "            \"period_us\": 0\n"
+				 "          },\n"
+				 "          \"method\": \"bdev_nvme_set_hotplug\"\n"
+				 "        },\n";
 
-static const char *golden_nvme_tail =
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"trtype\": \"PCIe\",\n"
-    "            \"name\": \"Nvme_wolf_0_1_0\",\n"
-    "            \"traddr\": \"0000:81:00.0\"\n"
-    "          },\n"
-    "          \"method\": \"bdev_nvme_attach_controller\"\n"
-    "        },\n"
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"trtype\": \"PCIe\",\n"
-    "            \"name\": \"Nvme_wolf_1_1_0\",\n"
-    "            \"traddr\": \"0000:87:00.0\"\n"
-    "          },\n"
-    "          \"method\": \"bdev_nvme_attach_controller\"\n"
-    "        },\n"
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"trtype\": \"PCIe\",\n"
-    "            \"name\": \"Nvme_wolf_2_1_0\",\n"
-    "            \"traddr\": \"0000:da:00.0\"\n"
-    "          },\n"
-    "          \"method\": \"bdev_nvme_attach_controller\"\n"
-    "        }\n"
-    "      ]\n"
-    "    },\n"
-    "    {\n"
-    "      \"subsystem\": \"vmd\",\n"
-    "      \"config\": [\n"
-    "        {\n"
-    "          \"params\": {},\n"
-    "          \"method\": \"enable_vmd\"\n"
-    "        }\n"
-    "      ]\n"
-    "    }\n"
-    "  ]\n"
-    "}\n";
+static const char *golden_nvme_tail = "        {\n"
+				      "          \"params\": {\n"
+				      "            \"trtype\": \"PCIe\",\n"
+				      "            \"name\": \"Nvme_wolf_0_1_0\",\n"
+				      "            \"traddr\": \"0000:81:00.0\"\n"
+				      "          },\n"
+				      "          \"method\": \"bdev_nvme_attach_controller\"\n"
+				      "        },\n"
+				      "        {\n"
+				      "          \"params\": {\n"
+				      "            \"trtype\": \"PCIe\",\n"
+				      "            \"name\": \"Nvme_wolf_1_1_0\",\n"
+				      "            \"traddr\": \"0000:87:00.0\"\n"
+				      "          },\n"
+				      "          \"method\": \"bdev_nvme_attach_controller\"\n"
+				      "        },\n"
+				      "        {\n"
+				      "          \"params\": {\n"
+				      "            \"trtype\": \"PCIe\",\n"
+				      "            \"name\": \"Nvme_wolf_2_1_0\",\n"
+				      "            \"traddr\": \"0000:da:00.0\"\n"
+				      "          },\n"
+				      "          \"method\": \"bdev_nvme_attach_controller\"\n"
+				      "        }\n"
+				      "      ]\n"
+				      "    },\n"
+				      "    {\n"
+				      "      \"subsystem\": \"vmd\",\n"
+				      "      \"config\": [\n"
+				      "        {\n"
+				      "          \"params\": {},\n"
+				      "          \"method\": \"enable_vmd\"\n"
+				      "        }\n"
+				      "      ]\n"
+				      "    }\n"
+				      "  ]\n"
+				      "}\n";
 
-static const char *golden_file_tail =
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"block_size\": 4096,\n"
-    "            \"name\": \"AIO_my_host_0_1_0\",\n"
-    "            \"filename\": \"/tmp/daos-bdev0\"\n"
-    "          },\n"
-    "          \"method\": \"bdev_aio_create\"\n"
-    "        },\n"
-    "        {\n"
-    "          \"params\": {\n"
-    "            \"block_size\": 4096,\n"
-    "            \"name\": \"AIO_my_host_1_1_0\",\n"
-    "            \"filename\": \"/tmp/daos-bdev1\"\n"
-    "          },\n"
-    "          \"method\": \"bdev_aio_create\"\n"
-    "        }\n"
-    "      ]\n"
-    "    }\n"
-    "  ]\n"
-    "}\n";
+static const char *golden_file_tail = "        {\n"
+				      "          \"params\": {\n"
+				      "            \"block_size\": 4096,\n"
+				      "            \"name\": \"AIO_my_host_0_1_0\",\n"
+				      "            \"filename\": \"/tmp/daos-bdev0\"\n"
+				      "          },\n"
+				      "          \"method\": \"bdev_aio_create\"\n"
+				      "        },\n"
+				      "        {\n"
+				      "          \"params\": {\n"
+				      "            \"block_size\": 4096,\n"
+				      "            \"name\": \"AIO_my_host_1_1_0\",\n"
+				      "            \"filename\": \"/tmp/daos-bdev1\"\n"
+				      "          },\n"
+				      "          \"method\": \"bdev_aio_create\"\n"
+				      "        }\n"
+				      "      ]\n"
+				      "    }\n"
+				      "  ]\n"
+				      "}\n";
 
 static void
 check_golden(const char *text, const char *tail)
@@ -624,13 +625,13 @@ check_golden(const char *text, const char *tail)
 static void
 test_nvme_conf_golden(void **state)
 {
-	char                *nvme[] = {"0000:81:00.0", "0000:87:00.0", "0000:da:00.0"};
-	char                *files[] = {"/tmp/daos-bdev0", "/tmp/daos-bdev1"};
-	struct ctl_tier      tiers[2] = {{.class = CTL_CLASS_RAM}, {.class = CTL_CLASS_NVME}};
+	char		    *nvme[] = {"0000:81:00.0", "0000:87:00.0", "0000:da:00.0"};
+	char		    *files[] = {"/tmp/daos-bdev0", "/tmp/daos-bdev1"};
+	struct ctl_tier	     tiers[2] = {{.class = CTL_CLASS_RAM}, {.class = CTL_CLASS_NVME}};
 	struct ctl_nvme_conf conf = {0};
 	struct ctl_nvme_conf back = {0};
-	struct d_errbuf      eb = {{0}};
-	char                *text;
+	struct d_errbuf	     eb = {{0}};
+	char		    *text;
 
 	(void)state;
 	tiers[1].bdev_list.v = nvme;
@@ -684,7 +685,7 @@ static void
 expect_bad_conf(const char *text, const char *msg)
 {
 	struct ctl_nvme_conf conf;
-	struct d_errbuf      eb = {{0}};
+	struct d_errbuf	     eb = {{0}};
 
 	assert_int_equal(ctl_nvme_conf_parse("daos_nvme.conf", text, strlen(text), &conf, &eb),
 			 -DER_INVAL);
@@ -729,20 +730,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_superblock_roundtrip, setup_tmp, teardown_tmp),
-	    cmocka_unit_test_setup_teardown(test_superblock_missing, setup_tmp, teardown_tmp),
-	    cmocka_unit_test_setup_teardown(test_atomic_write_failure, setup_tmp, teardown_tmp),
-	    cmocka_unit_test(test_superblock_malformed),
-	    cmocka_unit_test(test_mountinfo_parse),
-	    cmocka_unit_test(test_ramdisk_options),
-	    cmocka_unit_test_setup_teardown(test_tmpfs_mount, setup_tmp, teardown_tmp),
-	    cmocka_unit_test_setup_teardown(test_mkfs_argv_and_run, setup_tmp, teardown_tmp),
-	    cmocka_unit_test_setup_teardown(test_dcpm_loop, setup_tmp, teardown_tmp),
-	    cmocka_unit_test_setup_teardown(test_bdev_file, setup_tmp, teardown_tmp),
-	    cmocka_unit_test(test_bdev_kdev),
-	    cmocka_unit_test_setup_teardown(test_nvme_resolve, setup_tmp, teardown_tmp),
-	    cmocka_unit_test_setup_teardown(test_nvme_conf_golden, setup_tmp, teardown_tmp),
-	    cmocka_unit_test(test_nvme_conf_malformed),
+		cmocka_unit_test_setup_teardown(test_superblock_roundtrip, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_superblock_missing, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_atomic_write_failure, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_superblock_malformed),
+		cmocka_unit_test(test_mountinfo_parse),
+		cmocka_unit_test(test_ramdisk_options),
+		cmocka_unit_test_setup_teardown(test_tmpfs_mount, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_mkfs_argv_and_run, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_dcpm_loop, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_bdev_file, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_bdev_kdev),
+		cmocka_unit_test_setup_teardown(test_nvme_resolve, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_nvme_conf_golden, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_nvme_conf_malformed),
 	};
 	const char *src = getenv("DAOS_SOURCE_DIR");
 

@@ -385,9 +385,9 @@ test_ping_rejoins(void **state)
 	assert_string_equal(buf, "untouched");
 	/* the host's other states */
 	p = same;
-	for (const char *const *st = (const char *const[]){"Starting", "Stopping", "Stopped",
-							    "Errored", "AwaitFormat", "Unknown",
-							    "Ready", NULL};
+	for (const char *const *st =
+		     (const char *const[]){"Starting", "Stopping", "Stopped", "Errored",
+					   "AwaitFormat", "Unknown", "Ready", NULL};
 	     *st != NULL; st++) {
 		p.state = *st;
 		rejoin_case(CTL_MS_UNRESPONSIVE, p, false);
@@ -788,8 +788,8 @@ main(void)
 		cmocka_unit_test(test_join_refused),	cmocka_unit_test(test_fault_domain_single),
 		cmocka_unit_test(test_find_uuid),	cmocka_unit_test(test_set_state_and_list),
 		cmocka_unit_test(test_text_round_trip), cmocka_unit_test(test_text_errors),
-		cmocka_unit_test(test_ping_update),
-		cmocka_unit_test(test_ping_rejoins),	cmocka_unit_test(test_rejoin_same),
+		cmocka_unit_test(test_ping_update),	cmocka_unit_test(test_ping_rejoins),
+		cmocka_unit_test(test_rejoin_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

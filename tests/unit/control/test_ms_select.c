@@ -60,7 +60,7 @@ sel(const struct ctl_membership *mm, const char *ranks, const char *hosts, uint3
     struct ctl_system_sel *s, struct d_errbuf *eb)
 {
 	struct ctl_system_hosts *hq = NULL;
-	int		     rc = ctl_system_hosts_resolve(hosts, &hq, eb);
+	int			 rc = ctl_system_hosts_resolve(hosts, &hq, eb);
 
 	if (rc == 0)
 		rc = ctl_system_select(mm, ranks, hq, mask, s, eb);
@@ -73,8 +73,8 @@ check(const char *ranks, const char *hosts, uint32_t mask, const char *want_rank
       const char *absent_r, const char *absent_h)
 {
 	struct ctl_system_sel s;
-	struct d_errbuf	  eb = {{0}};
-	char		  got[128] = "";
+	struct d_errbuf	      eb = {{0}};
+	char		      got[128] = "";
 
 	assert_int_equal(sel(m, ranks, hosts, mask, &s, &eb), 0);
 	for (size_t i = 0; i < s.n; i++)
@@ -111,7 +111,7 @@ static void
 test_refusals(void **state)
 {
 	struct ctl_system_sel s = {0};
-	struct d_errbuf	  eb = {{0}};
+	struct d_errbuf	      eb = {{0}};
 
 	(void)state;
 	assert_int_equal(sel(m, "1", "10.0.0.1", 0, &s, &eb), -DER_INVAL);
@@ -128,7 +128,7 @@ static void
 test_empty_membership(void **state)
 {
 	struct ctl_membership *e;
-	struct ctl_system_sel      s;
+	struct ctl_system_sel  s;
 	struct d_errbuf	       eb = {{0}};
 
 	(void)state;
@@ -150,7 +150,7 @@ static void
 test_resolved_names(void **state)
 {
 	struct ctl_membership *e;
-	struct ctl_system_sel      s;
+	struct ctl_system_sel  s;
 	struct d_errbuf	       eb = {{0}};
 	struct ctl_join_req    r = {.uuid = "11111111-1111-1111-1111-111111111111",
 				    .rank = CTL_NIL_RANK,
@@ -179,7 +179,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_empty_membership), cmocka_unit_test(test_resolved_names),
+		cmocka_unit_test(test_empty_membership),
+		cmocka_unit_test(test_resolved_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

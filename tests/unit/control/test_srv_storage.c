@@ -349,12 +349,12 @@ test_nvme_conf_install(void **state)
 static int
 install_child(void)
 {
-	char			*mnt = getenv("SRV_STORAGE_MNT");
-	char			*bdev[] = {getenv("SRV_STORAGE_BDEV")};
-	struct ctl_tier		 tiers[2] = {
-		     {.class = CTL_CLASS_RAM, .scm_mount = mnt},
-		     {.class = CTL_CLASS_FILE, .bdev_list = {bdev, 1}, .bdev_size = 1},
-	     };
+	char	       *mnt = getenv("SRV_STORAGE_MNT");
+	char	       *bdev[] = {getenv("SRV_STORAGE_BDEV")};
+	struct ctl_tier tiers[2] = {
+		{.class = CTL_CLASS_RAM, .scm_mount = mnt},
+		{.class = CTL_CLASS_FILE, .bdev_list = {bdev, 1}, .bdev_size = 1},
+	};
 	struct ctl_engine	 e = {.targets = 1, .storage = tiers, .nstorage = 2};
 	struct ctl_server_config cfg = {.engines = &e, .nengines = 1};
 	struct d_errbuf		 eb = {{0}};

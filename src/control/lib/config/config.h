@@ -25,21 +25,21 @@
 #include "common/common.h"
 #include "common/yaml_doc.h"
 
-#define CTL_DEFAULT_PORT        10001
+#define CTL_DEFAULT_PORT	10001
 #define CTL_DEFAULT_SYSTEM_NAME "daos_server"
-#define CTL_SYS_NAME_MAX        15
-#define CTL_ACTIVE_CONFIG_NAME  ".daos_server.active.yml"
-#define CTL_MIN_RAMDISK_BYTES   (4ULL << 30) /* smallest tmpfs usable as SCM */
-#define CTL_SCAN_MIN_HUGEPAGES  128          /* pages needed for NVMe discovery */
+#define CTL_SYS_NAME_MAX	15
+#define CTL_ACTIVE_CONFIG_NAME	".daos_server.active.yml"
+#define CTL_MIN_RAMDISK_BYTES	(4ULL << 30) /* smallest tmpfs usable as SCM */
+#define CTL_SCAN_MIN_HUGEPAGES	128	     /* pages needed for NVMe discovery */
 
 struct ctl_strlist {
-	char  **v;
-	size_t  n;
+	char **v;
+	size_t n;
 };
 
 struct ctl_intlist {
 	int64_t *v;
-	size_t   n;
+	size_t	 n;
 };
 
 struct ctl_transport {
@@ -66,20 +66,20 @@ enum ctl_tier_class {
 /* One `storage:` tier of an engine. */
 struct ctl_tier {
 	enum ctl_tier_class class;
-	char               *scm_mount;
-	int64_t             scm_size; /* GiB, ram only; 0: sized automatically */
-	bool                scm_hugepages_disabled;
-	bool                scm_hugepages_disabled_set;
-	struct ctl_strlist  scm_list;
-	struct ctl_strlist  bdev_list;
-	int64_t             bdev_number;
-	int64_t             bdev_size; /* GB, file only */
-	char               *bdev_busid_range;
-	uint32_t            bdev_roles; /* CTL_BDEV_ROLE_* */
+	char		  *scm_mount;
+	int64_t		   scm_size; /* GiB, ram only; 0: sized automatically */
+	bool		   scm_hugepages_disabled;
+	bool		   scm_hugepages_disabled_set;
+	struct ctl_strlist scm_list;
+	struct ctl_strlist bdev_list;
+	int64_t		   bdev_number;
+	int64_t		   bdev_size; /* GB, file only */
+	char		  *bdev_busid_range;
+	uint32_t	   bdev_roles; /* CTL_BDEV_ROLE_* */
 };
 
 struct ctl_accel {
-	char              *engine; /* none, spdk, dml */
+	char		  *engine; /* none, spdk, dml */
 	struct ctl_strlist options;
 };
 
@@ -89,7 +89,7 @@ struct ctl_spdk_rpc {
 };
 
 struct ctl_auto_faulty {
-	bool    enable;
+	bool	enable;
 	int64_t max_io_errs;
 	int64_t max_csum_errs;
 };
@@ -101,32 +101,32 @@ struct ctl_spdk_iobuf {
 
 /* Fabric keys shared by the server level and each engine. */
 struct ctl_fabric {
-	char              *provider;
-	char              *fabric_iface;
-	int64_t            fabric_iface_port;
-	bool               bypass_health_chk;
-	int64_t            crt_timeout;
-	bool               disable_srx;
-	char              *fabric_auth_key;
+	char		  *provider;
+	char		  *fabric_iface;
+	int64_t		   fabric_iface_port;
+	bool		   bypass_health_chk;
+	int64_t		   crt_timeout;
+	bool		   disable_srx;
+	char		  *fabric_auth_key;
 	struct ctl_intlist secondary_provider_endpoints;
 };
 
 /* One `engines:` entry. */
 struct ctl_engine {
-	int64_t                targets;
-	int64_t                nr_xs_helpers;
-	int64_t                first_core;
-	bool                   first_core_set;
-	int64_t                pinned_numa_node;
-	bool                   pinned_numa_node_set;
+	int64_t		       targets;
+	int64_t		       nr_xs_helpers;
+	int64_t		       first_core;
+	bool		       first_core_set;
+	int64_t		       pinned_numa_node;
+	bool		       pinned_numa_node_set;
 	struct ctl_fabric      fabric; /* after validation: inherited from the server level */
-	char                  *log_mask;
-	char                  *log_file;
+	char		      *log_mask;
+	char		      *log_file;
 	struct ctl_strlist     env_vars;
 	struct ctl_strlist     env_pass_through;
-	char                  *modules;
-	struct ctl_tier       *storage;
-	size_t                 nstorage;
+	char		      *modules;
+	struct ctl_tier	      *storage;
+	size_t		       nstorage;
 	struct ctl_accel       acceleration;
 	struct ctl_spdk_rpc    spdk_rpc_server;
 	struct ctl_auto_faulty bdev_auto_faulty;
@@ -144,62 +144,62 @@ struct ctl_support {
 };
 
 struct ctl_server_config {
-	char                *path; /* file loaded, or NULL for built-in defaults */
-	char                *name;
+	char		    *path; /* file loaded, or NULL for built-in defaults */
+	char		    *name;
 	struct ctl_strlist   mgmt_svc_replicas;
 	struct ctl_strlist   access_points; /* deprecated; moved to mgmt_svc_replicas */
-	int64_t              port;
-	char                *control_iface;
+	int64_t		     port;
+	char		    *control_iface;
 	struct ctl_transport transport;
 	struct ctl_fabric    fabric;
 	struct ctl_metadata  control_metadata;
-	char                *fault_path;
-	char                *fault_cb;
-	int64_t              core_dump_filter;
+	char		    *fault_path;
+	char		    *fault_cb;
+	int64_t		     core_dump_filter;
 	struct ctl_strlist   bdev_exclude;
-	bool                 disable_vfio;
-	bool                 disable_vmd;
-	bool                 disable_hotplug;
-	bool                 disable_hotplug_set;
-	bool                 enable_hotplug; /* deprecated */
-	bool                 enable_hotplug_set;
-	bool                 hyperthreads;
-	char                *socket_dir;
-	int64_t              nr_hugepages;
-	bool                 disable_hugepages;
-	bool                 allow_numa_imbalance;
-	bool                 allow_thp;
-	char                *kernel_config_path;
-	int64_t              system_ram_reserved; /* GiB */
-	char                *control_log_mask;
-	char                *control_log_file;
-	bool                 control_log_json;
-	char                *helper_log_file;
-	char                *firmware_helper_log_file; /* deprecated */
-	int64_t              telemetry_port;
-	bool                 disable_engine_auto_restart;
-	int64_t              engine_auto_restart_min_delay;
+	bool		     disable_vfio;
+	bool		     disable_vmd;
+	bool		     disable_hotplug;
+	bool		     disable_hotplug_set;
+	bool		     enable_hotplug; /* deprecated */
+	bool		     enable_hotplug_set;
+	bool		     hyperthreads;
+	char		    *socket_dir;
+	int64_t		     nr_hugepages;
+	bool		     disable_hugepages;
+	bool		     allow_numa_imbalance;
+	bool		     allow_thp;
+	char		    *kernel_config_path;
+	int64_t		     system_ram_reserved; /* GiB */
+	char		    *control_log_mask;
+	char		    *control_log_file;
+	bool		     control_log_json;
+	char		    *helper_log_file;
+	char		    *firmware_helper_log_file; /* deprecated */
+	int64_t		     telemetry_port;
+	bool		     disable_engine_auto_restart;
+	int64_t		     engine_auto_restart_min_delay;
 	struct ctl_strlist   client_env_vars;
 	struct ctl_support   support_config;
 	struct ctl_engine   *engines;
-	size_t               nengines;
+	size_t		     nengines;
 	/* private: the parsed document, kept to put line numbers on later findings */
-	struct d_yaml_doc   *doc;
-	const char          *fault_cb_dir; /* directory fault_cb must live in (tests) */
+	struct d_yaml_doc *doc;
+	const char	  *fault_cb_dir; /* directory fault_cb must live in (tests) */
 };
 
 struct ctl_user_map {
-	bool               is_default; /* the "default" entry */
-	uint32_t           uid;
-	char              *user;
-	char              *group;
+	bool		   is_default; /* the "default" entry */
+	uint32_t	   uid;
+	char		  *user;
+	char		  *group;
 	struct ctl_strlist groups;
 };
 
 struct ctl_credential {
-	int64_t              cache_expiration_ns;
+	int64_t		     cache_expiration_ns;
 	struct ctl_user_map *client_user_map;
-	size_t               nclient_user_map;
+	size_t		     nclient_user_map;
 };
 
 struct ctl_fabric_dev {
@@ -208,41 +208,41 @@ struct ctl_fabric_dev {
 };
 
 struct ctl_numa_fabric {
-	int64_t                numa_node;
+	int64_t		       numa_node;
 	struct ctl_fabric_dev *devices;
-	size_t                 ndevices;
+	size_t		       ndevices;
 };
 
 struct ctl_agent_config {
-	char                   *path;
-	char                   *name;
-	struct ctl_strlist      access_points;
-	int64_t                 port;
-	char                   *runtime_dir;
-	char                   *log_file;
-	char                   *control_log_mask;
-	struct ctl_transport    transport;
-	struct ctl_credential   credential_config;
-	bool                    disable_caching;
-	int64_t                 cache_expiration; /* minutes, 0: never */
-	bool                    disable_auto_evict;
-	bool                    enable_evict_on_start;
-	struct ctl_strlist      exclude_fabric_ifaces;
-	struct ctl_strlist      include_fabric_ifaces;
+	char		       *path;
+	char		       *name;
+	struct ctl_strlist	access_points;
+	int64_t			port;
+	char		       *runtime_dir;
+	char		       *log_file;
+	char		       *control_log_mask;
+	struct ctl_transport	transport;
+	struct ctl_credential	credential_config;
+	bool			disable_caching;
+	int64_t			cache_expiration; /* minutes, 0: never */
+	bool			disable_auto_evict;
+	bool			enable_evict_on_start;
+	struct ctl_strlist	exclude_fabric_ifaces;
+	struct ctl_strlist	include_fabric_ifaces;
 	struct ctl_numa_fabric *fabric_ifaces;
-	size_t                  nfabric_ifaces;
-	int64_t                 telemetry_port;
-	bool                    telemetry_enabled;
-	int64_t                 telemetry_retain_ns;
-	char                   *telemetry_enabled_procs;
-	char                   *telemetry_disabled_procs;
+	size_t			nfabric_ifaces;
+	int64_t			telemetry_port;
+	bool			telemetry_enabled;
+	int64_t			telemetry_retain_ns;
+	char		       *telemetry_enabled_procs;
+	char		       *telemetry_disabled_procs;
 	struct d_yaml_doc      *doc;
 };
 
 struct ctl_control_config {
-	char                *path; /* NULL: built-in defaults, no file found */
-	char                *name;
-	int64_t              port;
+	char		    *path; /* NULL: built-in defaults, no file found */
+	char		    *name;
+	int64_t		     port;
 	struct ctl_strlist   hostlist;
 	struct ctl_transport transport;
 	struct d_yaml_doc   *doc;
@@ -251,18 +251,17 @@ struct ctl_control_config {
 /* ---- daos_server.yml --------------------------------------------------------- */
 
 /* Built-in defaults (what an empty file gives). */
-int  ctl_server_config_default(struct ctl_server_config **out);
+int ctl_server_config_default(struct ctl_server_config **out);
 /*
  * Parse `path` strictly and apply load-time rules (system name, single
  * provider, access_points migration, default replica).  Returns 0, or a
  * negative -DER_* with the problems in `diags` (-DER_INVAL for content,
  * -DER_NONEXIST / -DER_NO_PERM for the file itself).
  */
-int  ctl_server_config_load(const char *path, struct ctl_server_config **out,
-			    struct d_diags *diags);
+int ctl_server_config_load(const char *path, struct ctl_server_config **out, struct d_diags *diags);
 /* Same from memory (`name` appears in messages); used by tests. */
-int  ctl_server_config_load_string(const char *name, const char *text,
-				   struct ctl_server_config **out, struct d_diags *diags);
+int ctl_server_config_load_string(const char *name, const char *text,
+				  struct ctl_server_config **out, struct d_diags *diags);
 /*
  * All rules of the server's Validate() plus per-engine, storage-tier and
  * multi-engine checks.  Fills derived fields (replica ports, inherited
@@ -284,54 +283,53 @@ int ctl_server_config_save_active(const struct ctl_server_config *cfg, const cha
 
 /* Command-line overrides of `daos_server start` (NULL / false: not given). */
 struct ctl_server_overrides {
-	const char *port;       /* -p */
-	const char *scm_mount;  /* -s: engine 0's SCM mount (deprecated flag) */
-	const char *modules;    /* -m */
-	const char *targets;    /* -t */
+	const char *port;	/* -p */
+	const char *scm_mount;	/* -s: engine 0's SCM mount (deprecated flag) */
+	const char *modules;	/* -m */
+	const char *targets;	/* -t */
 	const char *xs_helpers; /* -x */
 	const char *first_core; /* -f */
-	const char *group;      /* -g */
+	const char *group;	/* -g */
 	const char *socket_dir; /* -d */
-	bool        insecure;   /* -i */
+	bool	    insecure;	/* -i */
 };
-int ctl_server_config_override(struct ctl_server_config *cfg,
-			       const struct ctl_server_overrides *ov, struct d_errbuf *eb);
+int ctl_server_config_override(struct ctl_server_config *cfg, const struct ctl_server_overrides *ov,
+			       struct d_errbuf *eb);
 
 /* ---- daos_agent.yml ------------------------------------------------------------ */
 
-int  ctl_agent_config_default(struct ctl_agent_config **out);
+int ctl_agent_config_default(struct ctl_agent_config **out);
 /* Parse and validate (the agent validates at load, as upstream). */
-int  ctl_agent_config_load(const char *path, struct ctl_agent_config **out,
-			   struct d_diags *diags);
-int  ctl_agent_config_load_string(const char *name, const char *text,
-				  struct ctl_agent_config **out, struct d_diags *diags);
+int  ctl_agent_config_load(const char *path, struct ctl_agent_config **out, struct d_diags *diags);
+int  ctl_agent_config_load_string(const char *name, const char *text, struct ctl_agent_config **out,
+				  struct d_diags *diags);
 void ctl_agent_config_destroy(struct ctl_agent_config *cfg);
 char *ctl_agent_config_to_yaml(const struct ctl_agent_config *cfg);
 
 struct ctl_agent_overrides {
 	const char *runtime_dir; /* -s */
-	const char *log_file;    /* -l */
-	bool        insecure;    /* -i */
+	const char *log_file;	 /* -l */
+	bool	    insecure;	 /* -i */
 };
 int ctl_agent_config_override(struct ctl_agent_config *cfg, const struct ctl_agent_overrides *ov,
 			      struct d_errbuf *eb);
 
 /* ---- daos_control.yml ------------------------------------------------------------ */
 
-int  ctl_control_config_default(struct ctl_control_config **out);
+int ctl_control_config_default(struct ctl_control_config **out);
 /* `path` NULL: built-in defaults.  An empty file is an error. */
-int  ctl_control_config_load(const char *path, struct ctl_control_config **out,
-			     struct d_diags *diags);
-int  ctl_control_config_load_string(const char *name, const char *text,
-				    struct ctl_control_config **out, struct d_diags *diags);
-void ctl_control_config_destroy(struct ctl_control_config *cfg);
+int   ctl_control_config_load(const char *path, struct ctl_control_config **out,
+			      struct d_diags *diags);
+int   ctl_control_config_load_string(const char *name, const char *text,
+				     struct ctl_control_config **out, struct d_diags *diags);
+void  ctl_control_config_destroy(struct ctl_control_config *cfg);
 char *ctl_control_config_to_yaml(const struct ctl_control_config *cfg);
 
 struct ctl_control_overrides {
 	const char *hostlist; /* -l, comma separated */
-	bool        insecure; /* -i */
+	bool	    insecure; /* -i */
 };
-int ctl_control_config_override(struct ctl_control_config *cfg,
+int ctl_control_config_override(struct ctl_control_config	   *cfg,
 				const struct ctl_control_overrides *ov, struct d_errbuf *eb);
 
 /* ---- search order ---------------------------------------------------------------- */
@@ -371,8 +369,8 @@ int ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
  * MD-on-SSD engine, a 1-target non-MD engine counting 2; divided by the
  * hugepage size.  0 when no engine has bdevs.
  */
-int ctl_min_hugepages(const struct ctl_server_config *cfg, uint64_t hugepage_kib,
-		      uint64_t *out, struct d_errbuf *eb);
+int ctl_min_hugepages(const struct ctl_server_config *cfg, uint64_t hugepage_kib, uint64_t *out,
+		      struct d_errbuf *eb);
 
 /*
  * Settle nr_hugepages as daos_server start does: disabled hugepages are
@@ -386,8 +384,8 @@ int ctl_server_set_nr_hugepages(struct ctl_server_config *cfg, uint64_t hugepage
  * tmpfs bytes per engine (CalcRamdiskSize):
  *   (mem_total - hugepage_mem - sys_reserved - engines * max(targets*128 MiB, 1 GiB)) / engines.
  */
-int ctl_calc_ramdisk_size(uint64_t mem_total, uint64_t mem_huge, uint64_t mem_sys,
-			  uint64_t targets, uint64_t engines, uint64_t *out, struct d_errbuf *eb);
+int ctl_calc_ramdisk_size(uint64_t mem_total, uint64_t mem_huge, uint64_t mem_sys, uint64_t targets,
+			  uint64_t engines, uint64_t *out, struct d_errbuf *eb);
 
 /*
  * Apply the ramdisk size to every ram SCM tier of a validated config
@@ -403,7 +401,7 @@ struct d_json;
 
 /* What a validate command found, for ctl_config_report(). */
 struct ctl_config_result {
-	int             rc;    /* load/validate status */
+	int		rc;    /* load/validate status */
 	struct d_diags *diags; /* file name, notices and problems */
 	const void     *cfg;   /* loaded configuration when rc == 0 */
 	const char     *yaml;  /* its effective YAML */
@@ -427,8 +425,8 @@ int ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out,
  * ctl_control_overrides) holding the command-line flags, applied after
  * loading exactly as the daemon or tool would apply them.
  */
-int ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path,
-			     const void *overrides, bool json, FILE *out, FILE *err);
+int ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const void *overrides,
+			     bool json, FILE *out, FILE *err);
 
 /* JSON objects of the effective configurations (same keys as the YAML). */
 void ctl_server_config_json(const void *cfg, struct d_json *w, const char *key);
@@ -439,9 +437,9 @@ void ctl_control_config_json(const void *cfg, struct d_json *w, const char *key)
 
 const char *ctl_tier_class_name(enum ctl_tier_class c);
 /* "dddd:bb:dd.f" (also 6-digit VMD domains); 0 or -DER_INVAL. */
-int         ctl_pci_addr_check(const char *s);
+int ctl_pci_addr_check(const char *s);
 /* True when the engine has bdev tiers with the meta role (MD-on-SSD). */
-bool        ctl_engine_md_on_ssd(const struct ctl_engine *e);
+bool ctl_engine_md_on_ssd(const struct ctl_engine *e);
 
 /* ==== daos_engine command line and environment ====================================== */
 

@@ -17,7 +17,7 @@ duration_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, con
 {
 	struct d_errbuf eb;
 	const char     *s;
-	int64_t         v;
+	int64_t		v;
 
 	if (d_yaml_is_null(n)) {
 		*(int64_t *)field = 0;
@@ -33,8 +33,10 @@ duration_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, con
 		return -DER_INVAL;
 	}
 	if (cfg_parse_duration(s, &v) != 0) {
-		cfg_err(cx, n->line, path, "time: invalid duration \"%s\"; use forms such as 30s, "
-			"5m or 1h30m", s);
+		cfg_err(cx, n->line, path,
+			"time: invalid duration \"%s\"; use forms such as 30s, "
+			"5m or 1h30m",
+			s);
 		return -DER_INVAL;
 	}
 	*(int64_t *)field = v;
@@ -56,11 +58,12 @@ static int
 regex_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const char *path)
 {
 	const char *s = *(char **)field;
-	regex_t     re;
-	int         rc;
+	regex_t	    re;
+	int	    rc;
 
 	if (s == NULL) {
-		cfg_err(cx, n->line, path, "empty regular expression; give a pattern such as "
+		cfg_err(cx, n->line, path,
+			"empty regular expression; give a pattern such as "
 			"^dfuse$ or remove the key");
 		return -DER_INVAL;
 	}
@@ -78,19 +81,18 @@ regex_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const 
 
 #define UK(f) offsetof(struct ctl_user_map, f)
 static const struct cfg_key user_keys[] = {
-    {"user", CT_STR, UK(user)},
-    {"group", CT_STR, UK(group)},
-    {"groups", CT_STRLIST, UK(groups)},
+	{"user", CT_STR, UK(user)},
+	{"group", CT_STR, UK(group)},
+	{"groups", CT_STRLIST, UK(groups)},
 };
-static const struct cfg_section user_section = {"client_user_map entry",
-						sizeof(struct ctl_user_map), user_keys,
-						D_ARRAY_SIZE(user_keys)};
+static const struct cfg_section user_section = {
+	"client_user_map entry", sizeof(struct ctl_user_map), user_keys, D_ARRAY_SIZE(user_keys)};
 
 static void
 user_map_fini(void *field)
 {
 	struct ctl_credential *c = field;
-	size_t                 i;
+	size_t		       i;
 
 	for (i = 0; i < c->nclient_user_map; i++)
 		cfg_section_fini(&user_section, &c->client_user_map[i]);
@@ -103,15 +105,17 @@ user_map_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, con
 {
 	struct ctl_credential *c = field;
 	struct ctl_user_map   *v;
-	size_t                 i;
-	int                    rc = 0;
+	size_t		       i;
+	int		       rc = 0;
 
 	user_map_fini(c);
 	if (d_yaml_is_null(n))
 		return 0;
 	if (n->kind != D_YAML_MAP) {
-		cfg_err(cx, n->line, path, "expected a mapping of uid (or \"default\") to "
-			"{user, group, groups}, got %s", d_yaml_describe(n));
+		cfg_err(cx, n->line, path,
+			"expected a mapping of uid (or \"default\") to "
+			"{user, group, groups}, got %s",
+			d_yaml_describe(n));
 		return -DER_INVAL;
 	}
 	D_ALLOC_ARRAY(v, n->count);
@@ -120,8 +124,8 @@ user_map_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, con
 	c->client_user_map = v;
 	for (i = 0; i < n->count; i++) {
 		const struct d_yaml_node *kn = n->items[2 * i], *vn = n->items[2 * i + 1];
-		char                     *ep = d_asprintf("%s.%s", path, kn->str);
-		int64_t                   uid;
+		char			 *ep = d_asprintf("%s.%s", path, kn->str);
+		int64_t			  uid;
 
 		if (ep == NULL)
 			return -DER_NOMEM;
@@ -131,12 +135,14 @@ user_map_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, con
 			v[i].is_default = true;
 		} else if (d_yaml_parse_int(kn->str, &uid) != 0 || uid < 0 || uid > UINT32_MAX ||
 			   kn->str[0] == '-' || kn->str[0] == '+') {
-			cfg_err(cx, kn->line, ep, "invalid uid %s; use a numeric uid or \"default\"",
-				kn->str);
+			cfg_err(cx, kn->line, ep,
+				"invalid uid %s; use a numeric uid or \"default\"", kn->str);
 			rc = -DER_INVAL;
 		} else if (uid == UINT32_MAX) {
-			cfg_err(cx, kn->line, ep, "uid %lld is reserved; use \"default\" for the "
-				"fallback entry", (long long)uid);
+			cfg_err(cx, kn->line, ep,
+				"uid %lld is reserved; use \"default\" for the "
+				"fallback entry",
+				(long long)uid);
 			rc = -DER_INVAL;
 		} else {
 			v[i].uid = (uint32_t)uid;
@@ -152,8 +158,8 @@ static void
 user_map_emit(struct cfg_emit *em, const char *key, const void *field)
 {
 	const struct ctl_credential *c = field;
-	size_t                       i;
-	char                         k[16];
+	size_t			     i;
+	char			     k[16];
 
 	em->ops->map_begin(em, key);
 	for (i = 0; i < c->nclient_user_map; i++) {
@@ -166,30 +172,29 @@ user_map_emit(struct cfg_emit *em, const char *key, const void *field)
 }
 
 static const struct cfg_custom user_map_type = {
-    .parse = user_map_parse, .emit = user_map_emit, .fini = user_map_fini};
+	.parse = user_map_parse, .emit = user_map_emit, .fini = user_map_fini};
 
 /* The map and its count live in struct ctl_credential; the custom type gets the struct. */
 static const struct cfg_key cred_keys[] = {
-    {"cache_expiration", CT_CUSTOM, offsetof(struct ctl_credential, cache_expiration_ns),
-     .custom = &duration_type},
-    {"client_user_map", CT_CUSTOM, 0, .custom = &user_map_type},
+	{"cache_expiration", CT_CUSTOM, offsetof(struct ctl_credential, cache_expiration_ns),
+	 .custom = &duration_type},
+	{"client_user_map", CT_CUSTOM, 0, .custom = &user_map_type},
 };
 static const struct cfg_section cred_section = {"credential_config", sizeof(struct ctl_credential),
 						cred_keys, D_ARRAY_SIZE(cred_keys)};
 
 static const struct cfg_key dev_keys[] = {
-    {"iface", CT_STR, offsetof(struct ctl_fabric_dev, iface)},
-    {"domain", CT_STR, offsetof(struct ctl_fabric_dev, domain)},
+	{"iface", CT_STR, offsetof(struct ctl_fabric_dev, iface)},
+	{"domain", CT_STR, offsetof(struct ctl_fabric_dev, domain)},
 };
-static const struct cfg_section dev_section = {"fabric_ifaces device",
-					       sizeof(struct ctl_fabric_dev), dev_keys,
-					       D_ARRAY_SIZE(dev_keys)};
+static const struct cfg_section dev_section = {
+	"fabric_ifaces device", sizeof(struct ctl_fabric_dev), dev_keys, D_ARRAY_SIZE(dev_keys)};
 
 static const struct cfg_key numa_keys[] = {
-    {"numa_node", CT_INT, offsetof(struct ctl_numa_fabric, numa_node), .min = 0,
-     .max = INT32_MAX},
-    {"devices", CT_SECTLIST, offsetof(struct ctl_numa_fabric, devices),
-     .cnt_off = offsetof(struct ctl_numa_fabric, ndevices), .sub = &dev_section},
+	{"numa_node", CT_INT, offsetof(struct ctl_numa_fabric, numa_node), .min = 0,
+	 .max = INT32_MAX},
+	{"devices", CT_SECTLIST, offsetof(struct ctl_numa_fabric, devices),
+	 .cnt_off = offsetof(struct ctl_numa_fabric, ndevices), .sub = &dev_section},
 };
 static const struct cfg_section numa_section = {"fabric_ifaces", sizeof(struct ctl_numa_fabric),
 						numa_keys, D_ARRAY_SIZE(numa_keys)};
@@ -197,30 +202,30 @@ static const struct cfg_section numa_section = {"fabric_ifaces", sizeof(struct c
 #define AK(f) offsetof(struct ctl_agent_config, f)
 
 static const struct cfg_key agent_keys[] = {
-    {"name", CT_STR, AK(name), .deflt = CTL_DEFAULT_SYSTEM_NAME},
-    {"access_points", CT_STRLIST, AK(access_points), .deflt = "[\"localhost:10001\"]"},
-    {"port", CT_INT, AK(port), .min = INT32_MIN, .max = INT32_MAX, .deflt = "10001"},
-    {"runtime_dir", CT_STR, AK(runtime_dir), .deflt = "/var/run/daos_agent"},
-    {"log_file", CT_STR, AK(log_file)},
-    {"control_log_mask", CT_STR, AK(control_log_mask), .deflt = "INFO",
-     .check = cfg_control_log_mask_check},
-    {"transport_config", CT_SECTION, AK(transport), .sub = &cfg_agent_transport_section},
-    {"credential_config", CT_SECTION, AK(credential_config), .sub = &cred_section},
-    {"disable_caching", CT_BOOL, AK(disable_caching)},
-    {"cache_expiration", CT_INT, AK(cache_expiration), .min = 0, .max = UINT32_MAX},
-    {"disable_auto_evict", CT_BOOL, AK(disable_auto_evict)},
-    {"enable_evict_on_start", CT_BOOL, AK(enable_evict_on_start)},
-    {"exclude_fabric_ifaces", CT_STRLIST, AK(exclude_fabric_ifaces)},
-    {"include_fabric_ifaces", CT_STRLIST, AK(include_fabric_ifaces)},
-    {"fabric_ifaces", CT_SECTLIST, AK(fabric_ifaces), .cnt_off = AK(nfabric_ifaces),
-     .sub = &numa_section},
-    {"telemetry_port", CT_INT, AK(telemetry_port), .min = INT32_MIN, .max = INT32_MAX},
-    {"telemetry_enabled", CT_BOOL, AK(telemetry_enabled)},
-    {"telemetry_retain", CT_CUSTOM, AK(telemetry_retain_ns), .custom = &duration_type},
-    {"telemetry_enabled_procs", CT_STR, AK(telemetry_enabled_procs), .check = regex_check,
-     .flags = CF_OMIT_EMPTY},
-    {"telemetry_disabled_procs", CT_STR, AK(telemetry_disabled_procs), .check = regex_check,
-     .flags = CF_OMIT_EMPTY},
+	{"name", CT_STR, AK(name), .deflt = CTL_DEFAULT_SYSTEM_NAME},
+	{"access_points", CT_STRLIST, AK(access_points), .deflt = "[\"localhost:10001\"]"},
+	{"port", CT_INT, AK(port), .min = INT32_MIN, .max = INT32_MAX, .deflt = "10001"},
+	{"runtime_dir", CT_STR, AK(runtime_dir), .deflt = "/var/run/daos_agent"},
+	{"log_file", CT_STR, AK(log_file)},
+	{"control_log_mask", CT_STR, AK(control_log_mask), .deflt = "INFO",
+	 .check = cfg_control_log_mask_check},
+	{"transport_config", CT_SECTION, AK(transport), .sub = &cfg_agent_transport_section},
+	{"credential_config", CT_SECTION, AK(credential_config), .sub = &cred_section},
+	{"disable_caching", CT_BOOL, AK(disable_caching)},
+	{"cache_expiration", CT_INT, AK(cache_expiration), .min = 0, .max = UINT32_MAX},
+	{"disable_auto_evict", CT_BOOL, AK(disable_auto_evict)},
+	{"enable_evict_on_start", CT_BOOL, AK(enable_evict_on_start)},
+	{"exclude_fabric_ifaces", CT_STRLIST, AK(exclude_fabric_ifaces)},
+	{"include_fabric_ifaces", CT_STRLIST, AK(include_fabric_ifaces)},
+	{"fabric_ifaces", CT_SECTLIST, AK(fabric_ifaces), .cnt_off = AK(nfabric_ifaces),
+	 .sub = &numa_section},
+	{"telemetry_port", CT_INT, AK(telemetry_port), .min = INT32_MIN, .max = INT32_MAX},
+	{"telemetry_enabled", CT_BOOL, AK(telemetry_enabled)},
+	{"telemetry_retain", CT_CUSTOM, AK(telemetry_retain_ns), .custom = &duration_type},
+	{"telemetry_enabled_procs", CT_STR, AK(telemetry_enabled_procs), .check = regex_check,
+	 .flags = CF_OMIT_EMPTY},
+	{"telemetry_disabled_procs", CT_STR, AK(telemetry_disabled_procs), .check = regex_check,
+	 .flags = CF_OMIT_EMPTY},
 };
 
 static const struct cfg_section agent_section = {"agent", sizeof(struct ctl_agent_config),
@@ -230,13 +235,14 @@ static void
 agent_validate(struct cfg_ctx *cx, void *obj)
 {
 	struct ctl_agent_config *cfg = obj;
-	size_t                   i;
+	size_t			 i;
 
 	cfg_sys_name_check(cx, cfg->name, false);
 	cfg_control_port_check(cx, cfg->port);
 	cfg_addr_list_check(cx, &cfg->access_points, "access_points", "access point");
 	if (cfg->exclude_fabric_ifaces.n > 0 && cfg->include_fabric_ifaces.n > 0)
-		cfg_verr(cx, "include_fabric_ifaces", "cannot specify both exclude_fabric_ifaces and "
+		cfg_verr(cx, "include_fabric_ifaces",
+			 "cannot specify both exclude_fabric_ifaces and "
 			 "include_fabric_ifaces; keep one of the two lists");
 	for (i = 0; i < cfg->nfabric_ifaces; i++) {
 		size_t j;
@@ -251,30 +257,37 @@ agent_validate(struct cfg_ctx *cx, void *obj)
 	}
 	/* telemetry, in upstream's order */
 	if (cfg->telemetry_port < 0 || cfg->telemetry_port > 65535)
-		cfg_verr(cx, "telemetry_port", "invalid telemetry port %lld; use 1-65535 (9192 is "
-			 "typical) or 0 to disable", (long long)cfg->telemetry_port);
+		cfg_verr(cx, "telemetry_port",
+			 "invalid telemetry port %lld; use 1-65535 (9192 is "
+			 "typical) or 0 to disable",
+			 (long long)cfg->telemetry_port);
 	if (cfg->telemetry_retain_ns > 0 && !cfg->telemetry_enabled)
-		cfg_verr(cx, "telemetry_retain", "telemetry_retain requires telemetry_enabled: true");
+		cfg_verr(cx, "telemetry_retain",
+			 "telemetry_retain requires telemetry_enabled: true");
 	if (cfg->telemetry_enabled && cfg->telemetry_port == 0)
-		cfg_verr(cx, "telemetry_enabled", "telemetry_enabled requires telemetry_port; set "
+		cfg_verr(cx, "telemetry_enabled",
+			 "telemetry_enabled requires telemetry_port; set "
 			 "telemetry_port (e.g. 9192)");
 	if (cfg->telemetry_enabled_procs != NULL && !cfg->telemetry_enabled)
-		cfg_verr(cx, "telemetry_enabled_procs", "cannot specify telemetry_enabled_procs "
+		cfg_verr(cx, "telemetry_enabled_procs",
+			 "cannot specify telemetry_enabled_procs "
 			 "without telemetry_enabled");
 	if (cfg->telemetry_disabled_procs != NULL && !cfg->telemetry_enabled)
-		cfg_verr(cx, "telemetry_disabled_procs", "cannot specify telemetry_disabled_procs "
+		cfg_verr(cx, "telemetry_disabled_procs",
+			 "cannot specify telemetry_disabled_procs "
 			 "without telemetry_enabled");
 	if (cfg->telemetry_enabled_procs != NULL && cfg->telemetry_disabled_procs != NULL)
-		cfg_verr(cx, "telemetry_disabled_procs", "cannot specify both "
+		cfg_verr(cx, "telemetry_disabled_procs",
+			 "cannot specify both "
 			 "telemetry_enabled_procs and telemetry_disabled_procs");
 }
 
 const struct cfg_file cfg_agent_file = {
-    .name     = "daos_agent.yml",
-    .sec      = &agent_section,
-    .path_off = AK(path),
-    .doc_off  = AK(doc),
-    .validate = agent_validate,
+	.name = "daos_agent.yml",
+	.sec = &agent_section,
+	.path_off = AK(path),
+	.doc_off = AK(doc),
+	.validate = agent_validate,
 };
 
 void

@@ -16,10 +16,10 @@
 #define CK(f) offsetof(struct ctl_control_config, f)
 
 static const struct cfg_key control_keys[] = {
-    {"name", CT_STR, CK(name), .deflt = CTL_DEFAULT_SYSTEM_NAME},
-    {"port", CT_INT, CK(port), .min = INT32_MIN, .max = INT32_MAX, .deflt = "10001"},
-    {"hostlist", CT_STRLIST, CK(hostlist), .deflt = "[\"localhost:10001\"]"},
-    {"transport_config", CT_SECTION, CK(transport), .sub = &cfg_control_transport_section},
+	{"name", CT_STR, CK(name), .deflt = CTL_DEFAULT_SYSTEM_NAME},
+	{"port", CT_INT, CK(port), .min = INT32_MIN, .max = INT32_MAX, .deflt = "10001"},
+	{"hostlist", CT_STRLIST, CK(hostlist), .deflt = "[\"localhost:10001\"]"},
+	{"transport_config", CT_SECTION, CK(transport), .sub = &cfg_control_transport_section},
 };
 
 static const struct cfg_section control_section = {"control", sizeof(struct ctl_control_config),
@@ -36,14 +36,14 @@ control_validate(struct cfg_ctx *cx, void *obj)
 }
 
 const struct cfg_file cfg_control_file = {
-    .name         = "daos_control.yml",
-    .sec          = &control_section,
-    .path_off     = CK(path),
-    .doc_off      = CK(doc),
-    .optional     = true,
-    .home_dotfile = true,
-    .empty_hint   = "add settings such as hostlist or remove the file to use the defaults",
-    .validate     = control_validate,
+	.name = "daos_control.yml",
+	.sec = &control_section,
+	.path_off = CK(path),
+	.doc_off = CK(doc),
+	.optional = true,
+	.home_dotfile = true,
+	.empty_hint = "add settings such as hostlist or remove the file to use the defaults",
+	.validate = control_validate,
 };
 
 void
@@ -59,15 +59,14 @@ ctl_control_config_default(struct ctl_control_config **out)
 }
 
 int
-ctl_control_config_load(const char *path, struct ctl_control_config **out,
-			struct d_diags *diags)
+ctl_control_config_load(const char *path, struct ctl_control_config **out, struct d_diags *diags)
 {
 	return cfg_file_load(&cfg_control_file, path, (void **)out, diags);
 }
 
 int
-ctl_control_config_load_string(const char *name, const char *text,
-			       struct ctl_control_config **out, struct d_diags *diags)
+ctl_control_config_load_string(const char *name, const char *text, struct ctl_control_config **out,
+			       struct d_diags *diags)
 {
 	return cfg_file_load_string(&cfg_control_file, name, text, (void **)out, diags);
 }
@@ -79,14 +78,14 @@ ctl_control_config_to_yaml(const struct ctl_control_config *cfg)
 }
 
 int
-ctl_control_config_override(struct ctl_control_config *cfg,
-			    const struct ctl_control_overrides *ov, struct d_errbuf *eb)
+ctl_control_config_override(struct ctl_control_config *cfg, const struct ctl_control_overrides *ov,
+			    struct d_errbuf *eb)
 {
 	if (ov->hostlist != NULL) {
-		struct ctl_strlist  l  = {0};
-		struct d_hostlist  *hl = NULL;
-		struct d_errbuf     heb;
-		int                 rc;
+		struct ctl_strlist l = {0};
+		struct d_hostlist *hl = NULL;
+		struct d_errbuf	   heb;
+		int		   rc;
 
 		/* Check the whole list with the hostlist grammar; keep it as given. */
 		rc = d_hostlist_parse(ov->hostlist, &hl, &heb);

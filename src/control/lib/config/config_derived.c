@@ -10,18 +10,18 @@
 #include "common/units.h"
 #include "control/lib/config/config_internal.h"
 
-#define GIB               (1ULL << 30)
-#define MIB               (1ULL << 20)
-#define HUGE_MEM_PER_TGT  GIB        /* hugepage memory each target needs */
-#define TGT_MEM_RSVD      (128 * MIB) /* RAM kept per target when sizing tmpfs */
-#define ENGINE_MEM_RSVD   GIB        /* RAM kept per engine at least */
+#define GIB		 (1ULL << 30)
+#define MIB		 (1ULL << 20)
+#define HUGE_MEM_PER_TGT GIB	     /* hugepage memory each target needs */
+#define TGT_MEM_RSVD	 (128 * MIB) /* RAM kept per target when sizing tmpfs */
+#define ENGINE_MEM_RSVD	 GIB	     /* RAM kept per engine at least */
 
 int
 ctl_min_hugepages(const struct ctl_server_config *cfg, uint64_t hugepage_kib, uint64_t *out,
 		  struct d_errbuf *eb)
 {
 	uint64_t tgts = 0, sys_xs = 0;
-	size_t   i;
+	size_t	 i;
 
 	for (i = 0; i < cfg->nengines; i++) {
 		const struct ctl_engine *e = &cfg->engines[i];
@@ -40,7 +40,7 @@ ctl_min_hugepages(const struct ctl_server_config *cfg, uint64_t hugepage_kib, ui
 	}
 	if (hugepage_kib == 0) {
 		d_errbuf_set(eb, "invalid system hugepage size (0 KiB); check Hugepagesize in "
-			     "/proc/meminfo");
+				 "/proc/meminfo");
 		return -DER_INVAL;
 	}
 	*out = HUGE_MEM_PER_TGT * (tgts + sys_xs) / (hugepage_kib * 1024);
@@ -51,12 +51,12 @@ int
 ctl_server_set_nr_hugepages(struct ctl_server_config *cfg, uint64_t hugepage_kib,
 			    struct d_diags *diags)
 {
-	struct cfg_ctx  cx = {.diags = diags, .doc = cfg->doc};
+	struct cfg_ctx	cx = {.diags = diags, .doc = cfg->doc};
 	struct d_errbuf eb;
-	uint64_t        min;
-	size_t          i, j;
-	bool            nvme = false;
-	int             rc;
+	uint64_t	min;
+	size_t		i, j;
+	bool		nvme = false;
+	int		rc;
 
 	rc = ctl_min_hugepages(cfg, hugepage_kib, &min, &eb);
 	if (rc != 0) {
@@ -69,31 +69,37 @@ ctl_server_set_nr_hugepages(struct ctl_server_config *cfg, uint64_t hugepage_kib
 				nvme |= cfg->engines[i].storage[j].class == CTL_CLASS_NVME &&
 					cfg->engines[i].storage[j].bdev_list.n > 0;
 		if (cfg->nr_hugepages != 0) {
-			cfg_verr(&cx, "nr_hugepages", "hugepages cannot be disabled if non-zero "
+			cfg_verr(&cx, "nr_hugepages",
+				 "hugepages cannot be disabled if non-zero "
 				 "number has been specified in config; remove nr_hugepages or "
 				 "disable_hugepages");
 			return -DER_INVAL;
 		}
 		if (nvme) {
-			cfg_verr(&cx, "disable_hugepages", "hugepages cannot be disabled if "
+			cfg_verr(&cx, "disable_hugepages",
+				 "hugepages cannot be disabled if "
 				 "nvme-bdevs have been specified in config; remove "
 				 "disable_hugepages or the nvme tiers");
 			return -DER_INVAL;
 		}
 		if (min != 0)
-			cfg_vnotice(&cx, "disable_hugepages", "Hugepages have been disabled but DAOS "
+			cfg_vnotice(&cx, "disable_hugepages",
+				    "Hugepages have been disabled but DAOS "
 				    "targets will still be assigned to bdevs. This usage model is "
 				    "experimental so caution is advised!");
 		else
-			cfg_vnotice(&cx, "disable_hugepages", "Hugepages have been disabled, NVMe "
+			cfg_vnotice(&cx, "disable_hugepages",
+				    "Hugepages have been disabled, NVMe "
 				    "operations may not succeed");
 		return 0;
 	}
 	if (min == 0) {
 		if (cfg->nr_hugepages < CTL_SCAN_MIN_HUGEPAGES) {
-			cfg_vnotice(&cx, "nr_hugepages", "No hugepages required as zero configured "
+			cfg_vnotice(&cx, "nr_hugepages",
+				    "No hugepages required as zero configured "
 				    "engine targets, setting minimum (%d) in config to enable NVMe "
-				    "device discovery", CTL_SCAN_MIN_HUGEPAGES);
+				    "device discovery",
+				    CTL_SCAN_MIN_HUGEPAGES);
 			cfg->nr_hugepages = CTL_SCAN_MIN_HUGEPAGES;
 		}
 		return 0;
@@ -101,7 +107,8 @@ ctl_server_set_nr_hugepages(struct ctl_server_config *cfg, uint64_t hugepage_kib
 	if (cfg->nr_hugepages == 0)
 		cfg->nr_hugepages = (int64_t)min;
 	else if ((uint64_t)cfg->nr_hugepages < min)
-		cfg_vnotice(&cx, "nr_hugepages", "%lld nr_hugepages (set in config file) is less "
+		cfg_vnotice(&cx, "nr_hugepages",
+			    "%lld nr_hugepages (set in config file) is less "
 			    "than recommended %llu, if this is not intentional update the "
 			    "'nr_hugepages' config parameter or remove and it will be "
 			    "automatically calculated",
@@ -122,7 +129,7 @@ ctl_calc_ramdisk_size(uint64_t mem_total, uint64_t mem_huge, uint64_t mem_sys, u
 		      uint64_t engines, uint64_t *out, struct d_errbuf *eb)
 {
 	uint64_t rsvd;
-	char     b[4][D_SIZE_BUFLEN];
+	char	 b[4][D_SIZE_BUFLEN];
 
 	if (mem_total == 0) {
 		d_errbuf_set(eb, "requires nonzero total mem");
@@ -138,7 +145,8 @@ ctl_calc_ramdisk_size(uint64_t mem_total, uint64_t mem_huge, uint64_t mem_sys, u
 	}
 	rsvd = mem_huge + mem_sys + engine_rsvd(targets) * engines;
 	if (mem_total < rsvd) {
-		d_errbuf_set(eb, "insufficient ram to meet minimum requirements (mem stats: total "
+		d_errbuf_set(eb,
+			     "insufficient ram to meet minimum requirements (mem stats: total "
 			     "%s - (hugepages %s + sys rsvd %s + (engine rsvd %s * nr engines "
 			     "%llu)))",
 			     d_size_iec(mem_total, b[0], sizeof(b[0])),
@@ -156,18 +164,18 @@ int
 ctl_server_set_ramdisk_size(struct ctl_server_config *cfg, uint64_t mem_total_kib,
 			    uint64_t hugepage_kib, struct d_diags *diags)
 {
-	struct cfg_ctx  cx = {.diags = diags, .doc = cfg->doc};
+	struct cfg_ctx	cx = {.diags = diags, .doc = cfg->doc};
 	struct d_errbuf eb;
-	uint64_t        max, huge, sys, targets;
-	char            b[3][D_SIZE_BUFLEN];
-	size_t          i, j;
-	int             rc;
+	uint64_t	max, huge, sys, targets;
+	char		b[3][D_SIZE_BUFLEN];
+	size_t		i, j;
+	int		rc;
 
 	if (cfg->nengines == 0 || cfg->engines[0].nstorage == 0 ||
 	    cfg->engines[0].storage[0].class != CTL_CLASS_RAM)
 		return 0; /* no ramdisk to size */
-	huge    = (uint64_t)cfg->nr_hugepages * hugepage_kib * 1024;
-	sys     = (uint64_t)cfg->system_ram_reserved * GIB;
+	huge = (uint64_t)cfg->nr_hugepages * hugepage_kib * 1024;
+	sys = (uint64_t)cfg->system_ram_reserved * GIB;
 	targets = cfg->engines[0].targets > 0 ? (uint64_t)cfg->engines[0].targets : 0;
 	rc = ctl_calc_ramdisk_size(mem_total_kib * 1024, huge, sys, targets, cfg->nengines, &max,
 				   &eb);
@@ -179,7 +187,8 @@ ctl_server_set_ramdisk_size(struct ctl_server_config *cfg, uint64_t mem_total_ki
 		uint64_t need = huge + sys + engine_rsvd(targets) * cfg->nengines +
 				CTL_MIN_RAMDISK_BYTES * cfg->nengines;
 
-		cfg_verr(&cx, "system_ram_reserved", "Total memory (RAM) insufficient for "
+		cfg_verr(&cx, "system_ram_reserved",
+			 "Total memory (RAM) insufficient for "
 			 "configured %s ram-disk size, want %s RAM but only have %s; reduce engine "
 			 "targets or the system_ram_reserved value",
 			 d_size_iec(CTL_MIN_RAMDISK_BYTES, b[0], sizeof(b[0])),
@@ -190,7 +199,7 @@ ctl_server_set_ramdisk_size(struct ctl_server_config *cfg, uint64_t mem_total_ki
 	for (i = 0; i < cfg->nengines; i++) {
 		for (j = 0; j < cfg->engines[i].nstorage; j++) {
 			struct ctl_tier *t = &cfg->engines[i].storage[j];
-			char             p[96];
+			char		 p[96];
 
 			if (t->class != CTL_CLASS_RAM)
 				continue;
@@ -200,14 +209,16 @@ ctl_server_set_ramdisk_size(struct ctl_server_config *cfg, uint64_t mem_total_ki
 			}
 			if ((uint64_t)t->scm_size * GIB > max) {
 				snprintf(p, sizeof(p), "engines[%zu].storage[%zu].scm_size", i, j);
-				cfg_verr(&cx, p, "configured scm tmpfs size %s is larger than the "
-					 "maximum (%s) that total system memory (RAM) will allow; "
-					 "remove the 'scm_size' parameter so it can be automatically "
-					 "set or manually set to a value between %s and %s",
-					 d_size_iec((uint64_t)t->scm_size * GIB, b[0], sizeof(b[0])),
-					 d_size_iec(max, b[1], sizeof(b[1])),
-					 d_size_iec(CTL_MIN_RAMDISK_BYTES, b[2], sizeof(b[2])),
-					 d_size_iec(max, b[1], sizeof(b[1])));
+				cfg_verr(
+					&cx, p,
+					"configured scm tmpfs size %s is larger than the "
+					"maximum (%s) that total system memory (RAM) will allow; "
+					"remove the 'scm_size' parameter so it can be automatically "
+					"set or manually set to a value between %s and %s",
+					d_size_iec((uint64_t)t->scm_size * GIB, b[0], sizeof(b[0])),
+					d_size_iec(max, b[1], sizeof(b[1])),
+					d_size_iec(CTL_MIN_RAMDISK_BYTES, b[2], sizeof(b[2])),
+					d_size_iec(max, b[1], sizeof(b[1])));
 				return -DER_INVAL;
 			}
 		}

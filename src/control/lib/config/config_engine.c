@@ -18,8 +18,8 @@
 /* ---- storage class and roles ---------------------------------------------------- */
 
 static const char *const class_names[] = {
-    [CTL_CLASS_NONE] = "", [CTL_CLASS_DCPM] = "dcpm", [CTL_CLASS_RAM] = "ram",
-    [CTL_CLASS_NVME] = "nvme", [CTL_CLASS_FILE] = "file", [CTL_CLASS_KDEV] = "kdev",
+	[CTL_CLASS_NONE] = "",	   [CTL_CLASS_DCPM] = "dcpm", [CTL_CLASS_RAM] = "ram",
+	[CTL_CLASS_NVME] = "nvme", [CTL_CLASS_FILE] = "file", [CTL_CLASS_KDEV] = "kdev",
 };
 
 const char *
@@ -45,7 +45,7 @@ class_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const 
 {
 	struct d_errbuf eb;
 	const char     *s;
-	size_t          i;
+	size_t		i;
 
 	if (d_yaml_get_str(n, &s, &eb) != 0) {
 		cfg_err(cx, n->line, path, "%s", eb.msg);
@@ -76,24 +76,25 @@ static const struct {
 	const char *name;
 	uint32_t    bit;
 } role_names[] = {
-    {"data", CTL_BDEV_ROLE_DATA},
-    {"meta", CTL_BDEV_ROLE_META},
-    {"wal", CTL_BDEV_ROLE_WAL},
+	{"data", CTL_BDEV_ROLE_DATA},
+	{"meta", CTL_BDEV_ROLE_META},
+	{"wal", CTL_BDEV_ROLE_WAL},
 };
 
 static int
 roles_parse(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const char *path)
 {
 	struct d_errbuf eb;
-	uint32_t        bits = 0;
-	size_t          i, j;
+	uint32_t	bits = 0;
+	size_t		i, j;
 
 	if (d_yaml_is_null(n)) {
 		*(uint32_t *)field = 0;
 		return 0;
 	}
 	if (n->kind != D_YAML_SEQ) {
-		cfg_err(cx, n->line, path, "expected a list of roles such as [wal, meta, data], got %s",
+		cfg_err(cx, n->line, path,
+			"expected a list of roles such as [wal, meta, data], got %s",
 			d_yaml_describe(n));
 		return -DER_INVAL;
 	}
@@ -128,7 +129,7 @@ static void
 roles_emit(struct cfg_emit *em, const char *key, const void *field)
 {
 	uint32_t bits = *(const uint32_t *)field;
-	size_t   n = 0, i;
+	size_t	 n = 0, i;
 
 	for (i = 0; i < D_ARRAY_SIZE(role_names); i++)
 		n += (bits & role_names[i].bit) != 0;
@@ -186,8 +187,8 @@ static int
 bdev_list_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const char *path)
 {
 	struct ctl_strlist *l = field;
-	size_t              i, j, npci = 0;
-	int                 rc = 0;
+	size_t		    i, j, npci = 0;
+	int		    rc = 0;
 
 	for (i = 0; i < l->n; i++) {
 		int line = n->items[i]->line;
@@ -233,7 +234,7 @@ bdev_list_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, co
 static int
 parse_bus(const char *s, size_t len, unsigned *out)
 {
-	char    buf[24];
+	char	buf[24];
 	int64_t v;
 
 	if (len == 0 || len >= sizeof(buf))
@@ -284,31 +285,29 @@ tier_show(const void *obj, const struct cfg_key *k)
 }
 
 static const struct cfg_key tier_keys[] = {
-    {"class", CT_CUSTOM, TK(class), .custom = &class_type},
-    {"scm_mount", CT_STR, TK(scm_mount)},
-    {"scm_size", CT_INT, TK(scm_size), .min = 0, .max = 1LL << 40},
-    {"scm_hugepages_disabled", CT_BOOL, TK(scm_hugepages_disabled),
-     .set_off = TK(scm_hugepages_disabled_set), .flags = CF_PRINT_IF_SET},
-    {"scm_list", CT_STRLIST, TK(scm_list)},
-    {"bdev_list", CT_STRLIST, TK(bdev_list), .check = bdev_list_check},
-    {"bdev_number", CT_INT, TK(bdev_number), .min = 0, .max = INT32_MAX},
-    {"bdev_size", CT_INT, TK(bdev_size), .min = INT32_MIN, .max = INT32_MAX},
-    {"bdev_busid_range", CT_STR, TK(bdev_busid_range), .check = busid_check},
-    {"bdev_roles", CT_CUSTOM, TK(bdev_roles), .custom = &roles_type},
+	{"class", CT_CUSTOM, TK(class), .custom = &class_type},
+	{"scm_mount", CT_STR, TK(scm_mount)},
+	{"scm_size", CT_INT, TK(scm_size), .min = 0, .max = 1LL << 40},
+	{"scm_hugepages_disabled", CT_BOOL, TK(scm_hugepages_disabled),
+	 .set_off = TK(scm_hugepages_disabled_set), .flags = CF_PRINT_IF_SET},
+	{"scm_list", CT_STRLIST, TK(scm_list)},
+	{"bdev_list", CT_STRLIST, TK(bdev_list), .check = bdev_list_check},
+	{"bdev_number", CT_INT, TK(bdev_number), .min = 0, .max = INT32_MAX},
+	{"bdev_size", CT_INT, TK(bdev_size), .min = INT32_MIN, .max = INT32_MAX},
+	{"bdev_busid_range", CT_STR, TK(bdev_busid_range), .check = busid_check},
+	{"bdev_roles", CT_CUSTOM, TK(bdev_roles), .custom = &roles_type},
 };
 
 static const struct cfg_section tier_section = {
-    "storage tier", sizeof(struct ctl_tier), tier_keys, D_ARRAY_SIZE(tier_keys), tier_show,
+	"storage tier", sizeof(struct ctl_tier), tier_keys, D_ARRAY_SIZE(tier_keys), tier_show,
 };
 
 static int
-accel_engine_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field,
-		   const char *path)
+accel_engine_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const char *path)
 {
 	const char *s = cfg_s(*(char **)field);
 
-	if (*s == '\0' || strcmp(s, "none") == 0 || strcmp(s, "spdk") == 0 ||
-	    strcmp(s, "dml") == 0)
+	if (*s == '\0' || strcmp(s, "none") == 0 || strcmp(s, "spdk") == 0 || strcmp(s, "dml") == 0)
 		return 0;
 	cfg_err(cx, n->line, path,
 		"unknown acceleration engine setting \"%s\"; supported settings are [spdk dml] "
@@ -321,8 +320,8 @@ static int
 accel_opts_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, const char *path)
 {
 	const struct ctl_strlist *l = field;
-	size_t                    i;
-	int                       rc = 0;
+	size_t			  i;
+	int			  rc = 0;
 
 	for (i = 0; i < l->n; i++) {
 		if (strcmp(l->v[i], "crc") != 0 && strcmp(l->v[i], "move") != 0) {
@@ -337,36 +336,36 @@ accel_opts_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field, c
 }
 
 static const struct cfg_key accel_keys[] = {
-    {"engine", CT_STR, offsetof(struct ctl_accel, engine), .deflt = "none",
-     .check = accel_engine_check},
-    {"options", CT_STRLIST, offsetof(struct ctl_accel, options), .check = accel_opts_check},
+	{"engine", CT_STR, offsetof(struct ctl_accel, engine), .deflt = "none",
+	 .check = accel_engine_check},
+	{"options", CT_STRLIST, offsetof(struct ctl_accel, options), .check = accel_opts_check},
 };
 static const struct cfg_section accel_section = {"acceleration", sizeof(struct ctl_accel),
 						 accel_keys, D_ARRAY_SIZE(accel_keys)};
 
 static const struct cfg_key spdk_rpc_keys[] = {
-    {"enable", CT_BOOL, offsetof(struct ctl_spdk_rpc, enable)},
-    {"sock_addr", CT_STR, offsetof(struct ctl_spdk_rpc, sock_addr)},
+	{"enable", CT_BOOL, offsetof(struct ctl_spdk_rpc, enable)},
+	{"sock_addr", CT_STR, offsetof(struct ctl_spdk_rpc, sock_addr)},
 };
-static const struct cfg_section spdk_rpc_section = {
-    "spdk_rpc_server", sizeof(struct ctl_spdk_rpc), spdk_rpc_keys, D_ARRAY_SIZE(spdk_rpc_keys)};
+static const struct cfg_section spdk_rpc_section = {"spdk_rpc_server", sizeof(struct ctl_spdk_rpc),
+						    spdk_rpc_keys, D_ARRAY_SIZE(spdk_rpc_keys)};
 
 static const struct cfg_key auto_faulty_keys[] = {
-    {"enable", CT_BOOL, offsetof(struct ctl_auto_faulty, enable), .deflt = "true"},
-    {"max_io_errs", CT_INT, offsetof(struct ctl_auto_faulty, max_io_errs), .min = 0,
-     .max = UINT32_MAX, .deflt = "10"},
-    {"max_csum_errs", CT_INT, offsetof(struct ctl_auto_faulty, max_csum_errs), .min = 0,
-     .max = UINT32_MAX, .deflt = "4294967295"},
+	{"enable", CT_BOOL, offsetof(struct ctl_auto_faulty, enable), .deflt = "true"},
+	{"max_io_errs", CT_INT, offsetof(struct ctl_auto_faulty, max_io_errs), .min = 0,
+	 .max = UINT32_MAX, .deflt = "10"},
+	{"max_csum_errs", CT_INT, offsetof(struct ctl_auto_faulty, max_csum_errs), .min = 0,
+	 .max = UINT32_MAX, .deflt = "4294967295"},
 };
 static const struct cfg_section auto_faulty_section = {
-    "bdev_auto_faulty", sizeof(struct ctl_auto_faulty), auto_faulty_keys,
-    D_ARRAY_SIZE(auto_faulty_keys)};
+	"bdev_auto_faulty", sizeof(struct ctl_auto_faulty), auto_faulty_keys,
+	D_ARRAY_SIZE(auto_faulty_keys)};
 
 static const struct cfg_key iobuf_keys[] = {
-    {"small_pool_count", CT_INT, offsetof(struct ctl_spdk_iobuf, small_pool_count), .min = 0,
-     .max = UINT32_MAX, .deflt = "8192"},
-    {"large_pool_count", CT_INT, offsetof(struct ctl_spdk_iobuf, large_pool_count), .min = 0,
-     .max = UINT32_MAX, .deflt = "1024"},
+	{"small_pool_count", CT_INT, offsetof(struct ctl_spdk_iobuf, small_pool_count), .min = 0,
+	 .max = UINT32_MAX, .deflt = "8192"},
+	{"large_pool_count", CT_INT, offsetof(struct ctl_spdk_iobuf, large_pool_count), .min = 0,
+	 .max = UINT32_MAX, .deflt = "1024"},
 };
 static const struct cfg_section iobuf_section = {"spdk_iobuf", sizeof(struct ctl_spdk_iobuf),
 						 iobuf_keys, D_ARRAY_SIZE(iobuf_keys)};
@@ -374,32 +373,32 @@ static const struct cfg_section iobuf_section = {"spdk_iobuf", sizeof(struct ctl
 #define EK(f) offsetof(struct ctl_engine, f)
 
 static const struct cfg_key engine_keys[] = {
-    {"targets", CT_INT, EK(targets), .min = INT32_MIN, .max = INT32_MAX},
-    {"nr_xs_helpers", CT_INT, EK(nr_xs_helpers), .min = INT32_MIN, .max = INT32_MAX},
-    {"first_core", CT_INT, EK(first_core), .set_off = EK(first_core_set), .min = INT32_MIN,
-     .max = INT32_MAX, .flags = CF_PRINT_IF_SET},
-    {"pinned_numa_node", CT_INT, EK(pinned_numa_node), .set_off = EK(pinned_numa_node_set),
-     .min = 0, .max = UINT32_MAX, .flags = CF_PRINT_IF_SET},
-    {"bypass_health_chk", CT_BOOL, EK(fabric.bypass_health_chk)},
-    {"fabric_iface", CT_STR, EK(fabric.fabric_iface)},
-    {"fabric_iface_port", CT_INT, EK(fabric.fabric_iface_port), .min = INT32_MIN,
-     .max = INT32_MAX},
-    {"provider", CT_STR, EK(fabric.provider)},
-    {"crt_timeout", CT_INT, EK(fabric.crt_timeout), .min = 0, .max = UINT32_MAX},
-    {"disable_srx", CT_BOOL, EK(fabric.disable_srx)},
-    {"fabric_auth_key", CT_STR, EK(fabric.fabric_auth_key)},
-    {"secondary_provider_endpoints", CT_INTLIST, EK(fabric.secondary_provider_endpoints),
-     .min = INT32_MIN, .max = INT32_MAX},
-    {"log_mask", CT_STR, EK(log_mask)},
-    {"log_file", CT_STR, EK(log_file)},
-    {"env_vars", CT_STRLIST, EK(env_vars)},
-    {"env_pass_through", CT_STRLIST, EK(env_pass_through)},
-    {"modules", CT_STR, EK(modules)},
-    {"storage", CT_SECTLIST, EK(storage), .cnt_off = EK(nstorage), .sub = &tier_section},
-    {"acceleration", CT_SECTION, EK(acceleration), .sub = &accel_section},
-    {"spdk_rpc_server", CT_SECTION, EK(spdk_rpc_server), .sub = &spdk_rpc_section},
-    {"bdev_auto_faulty", CT_SECTION, EK(bdev_auto_faulty), .sub = &auto_faulty_section},
-    {"spdk_iobuf", CT_SECTION, EK(spdk_iobuf), .sub = &iobuf_section},
+	{"targets", CT_INT, EK(targets), .min = INT32_MIN, .max = INT32_MAX},
+	{"nr_xs_helpers", CT_INT, EK(nr_xs_helpers), .min = INT32_MIN, .max = INT32_MAX},
+	{"first_core", CT_INT, EK(first_core), .set_off = EK(first_core_set), .min = INT32_MIN,
+	 .max = INT32_MAX, .flags = CF_PRINT_IF_SET},
+	{"pinned_numa_node", CT_INT, EK(pinned_numa_node), .set_off = EK(pinned_numa_node_set),
+	 .min = 0, .max = UINT32_MAX, .flags = CF_PRINT_IF_SET},
+	{"bypass_health_chk", CT_BOOL, EK(fabric.bypass_health_chk)},
+	{"fabric_iface", CT_STR, EK(fabric.fabric_iface)},
+	{"fabric_iface_port", CT_INT, EK(fabric.fabric_iface_port), .min = INT32_MIN,
+	 .max = INT32_MAX},
+	{"provider", CT_STR, EK(fabric.provider)},
+	{"crt_timeout", CT_INT, EK(fabric.crt_timeout), .min = 0, .max = UINT32_MAX},
+	{"disable_srx", CT_BOOL, EK(fabric.disable_srx)},
+	{"fabric_auth_key", CT_STR, EK(fabric.fabric_auth_key)},
+	{"secondary_provider_endpoints", CT_INTLIST, EK(fabric.secondary_provider_endpoints),
+	 .min = INT32_MIN, .max = INT32_MAX},
+	{"log_mask", CT_STR, EK(log_mask)},
+	{"log_file", CT_STR, EK(log_file)},
+	{"env_vars", CT_STRLIST, EK(env_vars)},
+	{"env_pass_through", CT_STRLIST, EK(env_pass_through)},
+	{"modules", CT_STR, EK(modules)},
+	{"storage", CT_SECTLIST, EK(storage), .cnt_off = EK(nstorage), .sub = &tier_section},
+	{"acceleration", CT_SECTION, EK(acceleration), .sub = &accel_section},
+	{"spdk_rpc_server", CT_SECTION, EK(spdk_rpc_server), .sub = &spdk_rpc_section},
+	{"bdev_auto_faulty", CT_SECTION, EK(bdev_auto_faulty), .sub = &auto_faulty_section},
+	{"spdk_iobuf", CT_SECTION, EK(spdk_iobuf), .sub = &iobuf_section},
 };
 
 const struct cfg_section cfg_engine_section = {"engine", sizeof(struct ctl_engine), engine_keys,
@@ -537,43 +536,50 @@ tier_validate(struct cfg_ctx *cx, const struct ctl_tier *t, const char *tp)
 
 	if (t->class == CTL_CLASS_NONE) {
 		snprintf(p, sizeof(p), "%s.class", tp);
-		cfg_verr(cx, p, "no storage class set; set class to dcpm or ram (SCM tier) or "
+		cfg_verr(cx, p,
+			 "no storage class set; set class to dcpm or ram (SCM tier) or "
 			 "nvme, file or kdev (bdev tier)");
 		return;
 	}
 	if (cfg_class_is_scm(t->class)) {
 		if (t->scm_mount == NULL) {
 			snprintf(p, sizeof(p), "%s.scm_mount", tp);
-			cfg_verr(cx, p, "no scm_mount set; set scm_mount to the directory to "
+			cfg_verr(cx, p,
+				 "no scm_mount set; set scm_mount to the directory to "
 				 "mount SCM on, e.g. /mnt/daos");
 		}
 		if (t->class == CTL_CLASS_DCPM) {
 			snprintf(p, sizeof(p), "%s.scm_size", tp);
 			if (t->scm_size > 0)
-				cfg_verr(cx, p, "scm_size may not be set when class is dcpm; "
+				cfg_verr(cx, p,
+					 "scm_size may not be set when class is dcpm; "
 					 "remove it (the PMem namespace size is used)");
 			snprintf(p, sizeof(p), "%s.scm_list", tp);
 			if (t->scm_list.n == 0)
-				cfg_verr(cx, p, "scm_list must be set when class is dcpm; list the "
+				cfg_verr(cx, p,
+					 "scm_list must be set when class is dcpm; list the "
 					 "PMem namespace, e.g. [/dev/pmem0]");
 		} else {
 			snprintf(p, sizeof(p), "%s.scm_list", tp);
 			if (t->scm_list.n > 0)
-				cfg_verr(cx, p, "scm_list may not be set when class is ram; remove "
+				cfg_verr(cx, p,
+					 "scm_list may not be set when class is ram; remove "
 					 "it or use class dcpm");
 			snprintf(p, sizeof(p), "%s.scm_size", tp);
 			if (t->scm_size != 0 && (uint64_t)t->scm_size << 30 < CTL_MIN_RAMDISK_BYTES)
-				cfg_verr(cx, p,
-					 "configured ram-disk size %s is lower than the minimum (%s) "
-					 "required for SCM; set scm_size to at least %llu or remove it "
-					 "to size automatically",
-					 d_size_iec((uint64_t)t->scm_size << 30, b1, sizeof(b1)),
-					 d_size_iec(CTL_MIN_RAMDISK_BYTES, b2, sizeof(b2)),
-					 (unsigned long long)(CTL_MIN_RAMDISK_BYTES >> 30));
+				cfg_verr(
+					cx, p,
+					"configured ram-disk size %s is lower than the minimum (%s) "
+					"required for SCM; set scm_size to at least %llu or remove it "
+					"to size automatically",
+					d_size_iec((uint64_t)t->scm_size << 30, b1, sizeof(b1)),
+					d_size_iec(CTL_MIN_RAMDISK_BYTES, b2, sizeof(b2)),
+					(unsigned long long)(CTL_MIN_RAMDISK_BYTES >> 30));
 		}
 		if (t->scm_list.n > 1) {
 			snprintf(p, sizeof(p), "%s.scm_list", tp);
-			cfg_verr(cx, p, "scm_list may have at most 1 devices; use one PMem "
+			cfg_verr(cx, p,
+				 "scm_list may have at most 1 devices; use one PMem "
 				 "namespace per engine");
 		}
 		return;
@@ -585,21 +591,25 @@ tier_validate(struct cfg_ctx *cx, const struct ctl_tier *t, const char *tp)
 	switch (t->class) {
 	case CTL_CLASS_FILE:
 		if (t->bdev_list.n == 0)
-			cfg_verr(cx, p, "class file requires non-empty bdev_list; list the files "
+			cfg_verr(cx, p,
+				 "class file requires non-empty bdev_list; list the files "
 				 "to create, e.g. [/tmp/daos-bdev]");
 		snprintf(p, sizeof(p), "%s.bdev_size", tp);
 		if (t->bdev_size == 0)
-			cfg_verr(cx, p, "class file requires non-zero bdev_size; set the size of "
+			cfg_verr(cx, p,
+				 "class file requires non-zero bdev_size; set the size of "
 				 "each file in GB, e.g. 16");
 		break;
 	case CTL_CLASS_KDEV:
 		if (t->bdev_list.n == 0)
-			cfg_verr(cx, p, "class kdev requires non-empty bdev_list; list the kernel "
+			cfg_verr(cx, p,
+				 "class kdev requires non-empty bdev_list; list the kernel "
 				 "block devices, e.g. [/dev/sdc]");
 		break;
 	default:
 		if (t->bdev_list.n == 0 || ctl_pci_addr_check(t->bdev_list.v[0]) != 0)
-			cfg_verr(cx, p, "class nvme requires valid PCI addresses in bdev_list; "
+			cfg_verr(cx, p,
+				 "class nvme requires valid PCI addresses in bdev_list; "
 				 "list NVMe controllers as shown by storage scan, e.g. "
 				 "[\"0000:81:00.0\"]");
 		break;
@@ -619,8 +629,10 @@ roles_validate(struct cfg_ctx *cx, const struct ctl_engine *e, const char *ep)
 		if (cfg_class_is_scm(e->storage[i].class) && nscm++ == 0)
 			scm_idx = i;
 	if (nscm != 1 || scm_idx != 0) {
-		cfg_verr(cx, p, "first storage tier is not scm; put exactly one tier of class ram "
-			 "or dcpm first in the storage list (found %zu)", nscm);
+		cfg_verr(cx, p,
+			 "first storage tier is not scm; put exactly one tier of class ram "
+			 "or dcpm first in the storage list (found %zu)",
+			 nscm);
 		return;
 	}
 	for (i = 0; i < e->nstorage; i++) {
@@ -632,7 +644,8 @@ roles_validate(struct cfg_ctx *cx, const struct ctl_engine *e, const char *ep)
 		snprintf(p, sizeof(p), "%s.storage[%zu].bdev_roles", ep, i);
 		if (r == 0) {
 			if (any) {
-				cfg_verr(cx, p, "bdev tier MD-on-SSD roles have been specified on "
+				cfg_verr(cx, p,
+					 "bdev tier MD-on-SSD roles have been specified on "
 					 "some but not all bdev tiers in config; set bdev_roles on "
 					 "all bdev tiers");
 				return;
@@ -641,14 +654,16 @@ roles_validate(struct cfg_ctx *cx, const struct ctl_engine *e, const char *ep)
 			continue;
 		}
 		if (nbdev != 0 && !any) {
-			cfg_verr(cx, p, "bdev tier MD-on-SSD roles have been specified on some but "
+			cfg_verr(cx, p,
+				 "bdev tier MD-on-SSD roles have been specified on some but "
 				 "not all bdev tiers in config; set bdev_roles on all bdev tiers");
 			return;
 		}
 		nbdev++;
 		if ((r & CTL_BDEV_ROLE_WAL) && (r & CTL_BDEV_ROLE_DATA) &&
 		    !(r & CTL_BDEV_ROLE_META)) {
-			cfg_verr(cx, p, "WAL and Data MD-on-SSD roles have been specified on a bdev "
+			cfg_verr(cx, p,
+				 "WAL and Data MD-on-SSD roles have been specified on a bdev "
 				 "tier without Meta role; avoid the WAL+Data combination");
 			return;
 		}
@@ -659,32 +674,41 @@ roles_validate(struct cfg_ctx *cx, const struct ctl_engine *e, const char *ep)
 	snprintf(p, sizeof(p), "%s.storage", ep);
 	if (wal == 0 && meta == 0 && data == 0) {
 		if (nbdev > 1)
-			cfg_verr(cx, p, "multiple bdev tiers but MD-on-SSD roles have not been "
+			cfg_verr(cx, p,
+				 "multiple bdev tiers but MD-on-SSD roles have not been "
 				 "specified; set bdev_roles on all bdev tiers or use a single bdev "
 				 "tier");
 		return;
 	}
 	if (e->storage[0].class == CTL_CLASS_DCPM) {
 		snprintf(p, sizeof(p), "%s.storage[0].class", ep);
-		cfg_verr(cx, p, "MD-on-SSD roles has been specified in config with scm class set "
+		cfg_verr(cx, p,
+			 "MD-on-SSD roles has been specified in config with scm class set "
 			 "to dcpm; bdev_roles need a ram SCM tier, change class to ram or remove "
 			 "the roles");
 		return;
 	}
 	if (nbdev > 3) {
-		cfg_verr(cx, p, "only 1, 2 or 3 bdev tiers are supported when MD-on-SSD roles are "
+		cfg_verr(cx, p,
+			 "only 1, 2 or 3 bdev tiers are supported when MD-on-SSD roles are "
 			 "specified; reduce the number of bdev tiers");
 		return;
 	}
 	if (wal != 1)
-		cfg_verr(cx, p, "found %d WAL tiers, wanted 1; assign the wal role to exactly one "
-			 "bdev tier", wal);
+		cfg_verr(cx, p,
+			 "found %d WAL tiers, wanted 1; assign the wal role to exactly one "
+			 "bdev tier",
+			 wal);
 	else if (meta != 1)
-		cfg_verr(cx, p, "found %d Meta tiers, wanted 1; assign the meta role to exactly "
-			 "one bdev tier", meta);
+		cfg_verr(cx, p,
+			 "found %d Meta tiers, wanted 1; assign the meta role to exactly "
+			 "one bdev tier",
+			 meta);
 	else if (data != 1)
-		cfg_verr(cx, p, "found %d Data tiers, wanted 1; assign the data role to exactly "
-			 "one bdev tier", data);
+		cfg_verr(cx, p,
+			 "found %d Data tiers, wanted 1; assign the data role to exactly "
+			 "one bdev tier",
+			 data);
 }
 
 static void
@@ -698,7 +722,8 @@ storage_validate(struct cfg_ctx *cx, const struct ctl_server_config *cfg,
 
 	snprintf(p, sizeof(p), "%s.storage", ep);
 	if (e->nstorage == 0) {
-		cfg_verr(cx, p, "no storage tiers configured; add a storage list whose first tier "
+		cfg_verr(cx, p,
+			 "no storage tiers configured; add a storage list whose first tier "
 			 "has class ram or dcpm");
 		return;
 	}
@@ -715,12 +740,14 @@ storage_validate(struct cfg_ctx *cx, const struct ctl_server_config *cfg,
 		}
 	}
 	if (nscm == 0) {
-		cfg_verr(cx, p, "missing scm storage tier in engine storage config; add a tier "
+		cfg_verr(cx, p,
+			 "missing scm storage tier in engine storage config; add a tier "
 			 "of class ram or dcpm in the first position");
 		return;
 	}
 	if (real && emul)
-		cfg_verr(cx, p, "bdev tiers found with both emulated and non-emulated NVMe types "
+		cfg_verr(cx, p,
+			 "bdev tiers found with both emulated and non-emulated NVMe types "
 			 "specified in config; use either nvme or file/kdev tiers, not both");
 	for (i = 0; i < e->nstorage; i++) {
 		char tp[160];
@@ -739,23 +766,40 @@ storage_validate(struct cfg_ctx *cx, const struct ctl_server_config *cfg,
 			 "on the bdev tiers of %s or remove control_metadata.path",
 			 ep);
 	else if (cfg->control_metadata.path == NULL && ctl_engine_md_on_ssd(e))
-		cfg_verr(cx, p, "'control_metadata.path' is required when MD-on-SSD roles are "
+		cfg_verr(cx, p,
+			 "'control_metadata.path' is required when MD-on-SSD roles are "
 			 "specified; set control_metadata.path to a persistent directory");
 }
 
 /* Engine debug subsystem names accepted by log_mask assignments and DD_SUBSYS. */
 static const char *const log_subsystems[] = {
-    "ALL",   "DAOS",     "ARRAY", "KV",    "COMMON", "TREE",     "VOS",     "CLIENT",
-    "SERVER", "RDB",     "RSVC",  "POOL",  "CONTAINER", "OBJECT", "PLACEMENT", "REBUILD",
-    "MGMT",  "BIO",      "TESTS", "DFS",   "DUNS",   "DRPC",     "SECURITY", "DTX",
-    "DFUSE", "IL",       "CSUM",  "STACK", "MISC",   "MEM",      "SWIM",    "FI",
-    "TELEM", "CRT",      "RPC",   "BULK",  "CORPC",  "GRP",      "LM",      "HG",
-    "EXTERNAL", "ST",    "IV",    "CTL",
+	"ALL",	    "DAOS", "ARRAY", "KV",    "COMMON",	   "TREE",   "VOS",	  "CLIENT",
+	"SERVER",   "RDB",  "RSVC",  "POOL",  "CONTAINER", "OBJECT", "PLACEMENT", "REBUILD",
+	"MGMT",	    "BIO",  "TESTS", "DFS",   "DUNS",	   "DRPC",   "SECURITY",  "DTX",
+	"DFUSE",    "IL",   "CSUM",  "STACK", "MISC",	   "MEM",    "SWIM",	  "FI",
+	"TELEM",    "CRT",  "RPC",   "BULK",  "CORPC",	   "GRP",    "LM",	  "HG",
+	"EXTERNAL", "ST",   "IV",    "CTL",
 };
 
 static const char *const log_streams[] = {
-    "ALL", "MD", "PL", "MGMT", "EPC", "DF", "REBUILD", "SEC", "CSUM", "GROUP_DEFAULT",
-    "GROUP_METADATA_ONLY", "GROUP_METADATA", "ANY", "TRACE", "MEM", "NET", "IO", "TEST",
+	"ALL",
+	"MD",
+	"PL",
+	"MGMT",
+	"EPC",
+	"DF",
+	"REBUILD",
+	"SEC",
+	"CSUM",
+	"GROUP_DEFAULT",
+	"GROUP_METADATA_ONLY",
+	"GROUP_METADATA",
+	"ANY",
+	"TRACE",
+	"MEM",
+	"NET",
+	"IO",
+	"TEST",
 };
 
 static bool
@@ -775,7 +819,7 @@ log_names_check(struct cfg_ctx *cx, const char *val, const char *const *names, s
 		const char *what, const char *path)
 {
 	const char *p = val;
-	size_t      count = cfg_count_items(val);
+	size_t	    count = cfg_count_items(val);
 
 	while (*p != '\0') {
 		size_t len = strcspn(p, ",");
@@ -786,8 +830,10 @@ log_names_check(struct cfg_ctx *cx, const char *val, const char *const *names, s
 			return;
 		}
 		if (len == 3 && strncasecmp(p, "ALL", 3) == 0 && count != 1) {
-			cfg_verr(cx, path, "%s: 'all' identifier can not be used with any other log "
-				 "identifier", what);
+			cfg_verr(cx, path,
+				 "%s: 'all' identifier can not be used with any other log "
+				 "identifier",
+				 what);
 			return;
 		}
 		p += len;
@@ -800,8 +846,8 @@ static void
 log_mask_validate(struct cfg_ctx *cx, const char *mask, const char *path)
 {
 	enum d_log_level lvl;
-	struct d_errbuf  eb;
-	const char      *p;
+	struct d_errbuf	 eb;
+	const char	*p;
 
 	if (mask == NULL)
 		return;
@@ -810,18 +856,20 @@ log_mask_validate(struct cfg_ctx *cx, const char *mask, const char *path)
 		return;
 	}
 	for (p = mask; *p != '\0';) {
-		size_t      len = strcspn(p, ",");
-		const char *eq  = memchr(p, '=', len);
+		size_t	    len = strcspn(p, ",");
+		const char *eq = memchr(p, '=', len);
 
 		if (eq != NULL) {
 			if (eq - p == 3 && strncasecmp(p, "ALL", 3) == 0) {
-				cfg_verr(cx, path, "validate engine log masks: 'all' identifier can "
+				cfg_verr(cx, path,
+					 "validate engine log masks: 'all' identifier can "
 					 "not be used in log mask level assignments");
 				return;
 			}
 			if (!name_in(p, (size_t)(eq - p), log_subsystems,
 				     D_ARRAY_SIZE(log_subsystems))) {
-				cfg_verr(cx, path, "validate engine log masks: unknown subsystem "
+				cfg_verr(cx, path,
+					 "validate engine log masks: unknown subsystem "
 					 "\"%.*s\"; use names such as MGMT, POOL, OBJECT or VOS",
 					 (int)(eq - p), p);
 				return;
@@ -840,12 +888,14 @@ cfg_env_list_check(struct cfg_ctx *cx, const struct ctl_strlist *l, const char *
 
 	for (i = 0; i < l->n; i++) {
 		const char *eq = strchr(l->v[i], '=');
-		char        p[160];
+		char	    p[160];
 
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
 		if (eq == NULL || eq == l->v[i])
-			cfg_verr(cx, p, "\"%s\" is not of the form NAME=VALUE; write the variable "
-				 "as NAME=VALUE without quotes", l->v[i]);
+			cfg_verr(cx, p,
+				 "\"%s\" is not of the form NAME=VALUE; write the variable "
+				 "as NAME=VALUE without quotes",
+				 l->v[i]);
 	}
 }
 
@@ -867,12 +917,12 @@ env_get(const struct ctl_strlist *l, const char *name, size_t *idx)
 static void
 env_validate(struct cfg_ctx *cx, const struct ctl_engine *e, const char *ep)
 {
-	char        p[160], ip[192];
+	char	    p[160], ip[192];
 	const char *v;
-	size_t      idx;
-	bool        dcpm = e->nstorage > 0 && e->storage[0].class == CTL_CLASS_DCPM;
-	bool        md   = ctl_engine_md_on_ssd(e);
-	bool        ucx  = e->fabric.provider && strncmp(e->fabric.provider, "ucx+", 4) == 0;
+	size_t	    idx;
+	bool	    dcpm = e->nstorage > 0 && e->storage[0].class == CTL_CLASS_DCPM;
+	bool	    md = ctl_engine_md_on_ssd(e);
+	bool	    ucx = e->fabric.provider && strncmp(e->fabric.provider, "ucx+", 4) == 0;
 
 	snprintf(p, sizeof(p), "%s.env_vars", ep);
 	cfg_env_list_check(cx, &e->env_vars, p);
@@ -889,36 +939,43 @@ env_validate(struct cfg_ctx *cx, const struct ctl_engine *e, const char *ep)
 	if ((v = env_get(&e->env_vars, "ABT_THREAD_STACKSIZE", &idx)) != NULL) {
 		int64_t sz;
 		struct {
-			bool        on;
-			int64_t     min;
+			bool	    on;
+			int64_t	    min;
 			const char *what;
 		} req[] = {
-		    {dcpm, 20480, "DCPM storage class"},
-		    {md, 24576, "MD on SSD"},
-		    {ucx, 32768, "UCX provider"},
+			{dcpm, 20480, "DCPM storage class"},
+			{md, 24576, "MD on SSD"},
+			{ucx, 32768, "UCX provider"},
 		};
 		size_t i;
 
 		snprintf(ip, sizeof(ip), "%s[%zu]", p, idx);
 		if (d_yaml_parse_int(v, &sz) != 0) {
-			cfg_verr(cx, ip, "env_var ABT_THREAD_STACKSIZE has invalid value: %s; use a "
-				 "size in bytes", v);
+			cfg_verr(cx, ip,
+				 "env_var ABT_THREAD_STACKSIZE has invalid value: %s; use a "
+				 "size in bytes",
+				 v);
 			return;
 		}
 		for (i = 0; i < D_ARRAY_SIZE(req); i++)
 			if (req[i].on && sz < req[i].min)
-				cfg_verr(cx, ip, "env_var ABT_THREAD_STACKSIZE should be >= %lld for "
+				cfg_verr(cx, ip,
+					 "env_var ABT_THREAD_STACKSIZE should be >= %lld for "
 					 "%s, found %lld; raise it or remove it to use the default",
 					 (long long)req[i].min, req[i].what, (long long)sz);
 	}
 	if ((v = env_get(&e->env_vars, "PMEMOBJ_CONF", &idx)) != NULL) {
 		snprintf(ip, sizeof(ip), "%s[%zu]", p, idx);
 		if (dcpm && strstr(v, "sds.at_create") != NULL)
-			cfg_verr(cx, ip, "env_var PMEMOBJ_CONF should NOT contain 'sds.at_create=?' "
-				 "for DCPM storage class, found '%s'", v);
+			cfg_verr(cx, ip,
+				 "env_var PMEMOBJ_CONF should NOT contain 'sds.at_create=?' "
+				 "for DCPM storage class, found '%s'",
+				 v);
 		else if (!dcpm && strstr(v, "sds.at_create=1") != NULL)
-			cfg_verr(cx, ip, "env_var PMEMOBJ_CONF should contain 'sds.at_create=0' for "
-				 "non-DCPM storage class, found '%s'", v);
+			cfg_verr(cx, ip,
+				 "env_var PMEMOBJ_CONF should contain 'sds.at_create=0' for "
+				 "non-DCPM storage class, found '%s'",
+				 v);
 	}
 	snprintf(p, sizeof(p), "%s.env_pass_through", ep);
 	for (idx = 0; idx < e->env_pass_through.n; idx++)
@@ -933,28 +990,32 @@ void
 cfg_engine_validate(struct cfg_ctx *cx, struct ctl_server_config *cfg, size_t idx)
 {
 	struct ctl_engine *e = &cfg->engines[idx];
-	char               ep[32], p[160];
+	char		   ep[32], p[160];
 
 	snprintf(ep, sizeof(ep), "engines[%zu]", idx);
 	fabric_inherit(&e->fabric, &cfg->fabric);
 
 	if (e->pinned_numa_node_set && e->first_core_set && e->first_core != 0) {
 		snprintf(p, sizeof(p), "%s.first_core", ep);
-		cfg_verr(cx, p, "cannot specify both pinned_numa_node and first_core; keep "
+		cfg_verr(cx, p,
+			 "cannot specify both pinned_numa_node and first_core; keep "
 			 "pinned_numa_node and remove first_core");
 	}
 	snprintf(p, sizeof(p), "%s.targets", ep);
 	if (e->targets < 0)
-		cfg_verr(cx, p, "target count must not be negative; set targets to the number "
+		cfg_verr(cx, p,
+			 "target count must not be negative; set targets to the number "
 			 "of I/O service threads, e.g. 16");
 	else if (e->targets == 0)
-		cfg_verr(cx, p, "target count must be nonzero; set targets to the number of I/O "
+		cfg_verr(cx, p,
+			 "target count must be nonzero; set targets to the number of I/O "
 			 "service threads, e.g. 16");
 	snprintf(p, sizeof(p), "%s.nr_xs_helpers", ep);
 	if (e->nr_xs_helpers < 0)
 		cfg_verr(cx, p, "helper stream count must not be negative; use 0 or more");
 	else if (e->targets > 0 && e->nr_xs_helpers > 2 * e->targets)
-		cfg_vnotice(cx, p, "nr_xs_helpers %lld is more than twice the targets (%lld); the "
+		cfg_vnotice(cx, p,
+			    "nr_xs_helpers %lld is more than twice the targets (%lld); the "
 			    "engine will use %lld",
 			    (long long)e->nr_xs_helpers, (long long)e->targets,
 			    (long long)(2 * e->targets));
@@ -974,8 +1035,10 @@ cfg_engine_validate(struct cfg_ctx *cx, struct ctl_server_config *cfg, size_t id
 		cfg_strlist_add(&e->acceleration.options, "move");
 	}
 	if (e->log_file == NULL)
-		cfg_vnotice(cx, ep, "no daos log file specified for server %zu; engine messages "
-			    "go to the control log", idx);
+		cfg_vnotice(cx, ep,
+			    "no daos log file specified for server %zu; engine messages "
+			    "go to the control log",
+			    idx);
 }
 
 /* ---- across engines ---------------------------------------------------------------------- */
@@ -1033,96 +1096,117 @@ cfg_engines_validate_multi(struct cfg_ctx *cx, struct ctl_server_config *cfg)
 	char   p[160];
 
 	for (i = 1; i < cfg->nengines; i++) {
-		const struct ctl_engine *e  = &cfg->engines[i];
-		const struct ctl_tier   *es = engine_scm(e);
+		const struct ctl_engine *e = &cfg->engines[i];
+		const struct ctl_tier	*es = engine_scm(e);
 
 		for (j = 0; j < i; j++) {
-			const struct ctl_engine *o  = &cfg->engines[j];
-			const struct ctl_tier   *os = engine_scm(o);
+			const struct ctl_engine *o = &cfg->engines[j];
+			const struct ctl_tier	*os = engine_scm(o);
 
 			if (same_str(e->fabric.provider, o->fabric.provider) &&
 			    same_str(e->fabric.fabric_iface, o->fabric.fabric_iface) &&
 			    e->fabric.fabric_iface_port == o->fabric.fabric_iface_port) {
 				snprintf(p, sizeof(p), "engines[%zu].fabric_iface_port", i);
-				cfg_verr(cx, p, "the fabric configuration in I/O Engine %zu is a "
-					 "duplicate of I/O Engine %zu; give each engine a unique "
-					 "combination of provider, fabric_iface and fabric_iface_port",
-					 i, j);
+				cfg_verr(
+					cx, p,
+					"the fabric configuration in I/O Engine %zu is a "
+					"duplicate of I/O Engine %zu; give each engine a unique "
+					"combination of provider, fabric_iface and fabric_iface_port",
+					i, j);
 			}
 			if (e->log_file != NULL && same_str(e->log_file, o->log_file)) {
 				snprintf(p, sizeof(p), "engines[%zu].log_file", i);
-				cfg_verr(cx, p, "the log_file value in I/O Engine %zu is a duplicate of "
+				cfg_verr(cx, p,
+					 "the log_file value in I/O Engine %zu is a duplicate of "
 					 "I/O Engine %zu; ensure that each I/O Engine has a unique "
-					 "log_file value", i, j);
+					 "log_file value",
+					 i, j);
 			}
 			if (es != NULL && os != NULL) {
 				snprintf(p, sizeof(p), "engines[%zu].storage[%zu].scm_mount", i,
 					 (size_t)(es - e->storage));
 				if (same_str(es->scm_mount, os->scm_mount))
-					cfg_verr(cx, p, "the scm_mount value in I/O Engine %zu is a "
-						 "duplicate of I/O Engine %zu; ensure that each I/O "
-						 "Engine has a unique scm_mount value", i, j);
+					cfg_verr(
+						cx, p,
+						"the scm_mount value in I/O Engine %zu is a "
+						"duplicate of I/O Engine %zu; ensure that each I/O "
+						"Engine has a unique scm_mount value",
+						i, j);
 				for (k = 0; k < es->scm_list.n; k++)
 					if (cfg_strlist_has(&os->scm_list, es->scm_list.v[k])) {
 						snprintf(p, sizeof(p),
 							 "engines[%zu].storage[%zu].scm_list", i,
 							 (size_t)(es - e->storage));
-						cfg_verr(cx, p, "the scm_list value in I/O Engine "
+						cfg_verr(cx, p,
+							 "the scm_list value in I/O Engine "
 							 "%zu is a duplicate of I/O Engine %zu; "
 							 "ensure that each I/O Engine has a unique "
-							 "scm_list value", i, j);
+							 "scm_list value",
+							 i, j);
 						break;
 					}
 			}
 			if (bdevs_overlap(e, o)) {
 				snprintf(p, sizeof(p), "engines[%zu].storage", i);
-				cfg_verr(cx, p, "the bdev_list value in engine %zu overlaps with "
+				cfg_verr(cx, p,
+					 "the bdev_list value in engine %zu overlaps with "
 					 "entries in engine %zu; give each engine its own devices",
 					 i, j);
 			}
 		}
 		/* the remaining checks compare with the previous engine, as upstream */
 		{
-			const struct ctl_engine *o  = &cfg->engines[i - 1];
-			const struct ctl_tier   *os = engine_scm(o);
+			const struct ctl_engine *o = &cfg->engines[i - 1];
+			const struct ctl_tier	*os = engine_scm(o);
 
 			if (es != NULL && os != NULL) {
 				snprintf(p, sizeof(p), "engines[%zu].storage[%zu].class", i,
 					 (size_t)(es - e->storage));
 				if (es->class != os->class)
-					cfg_verr(cx, p, "the SCM class in engine %zu is different from "
-						 "engine %zu; use the same SCM class in every engine",
-						 i, i - 1);
+					cfg_verr(
+						cx, p,
+						"the SCM class in engine %zu is different from "
+						"engine %zu; use the same SCM class in every engine",
+						i, i - 1);
 				snprintf(p, sizeof(p), "engines[%zu].storage[%zu]", i,
 					 (size_t)(es - e->storage));
-				if (es->scm_hugepages_disabled_set != os->scm_hugepages_disabled_set ||
+				if (es->scm_hugepages_disabled_set !=
+					    os->scm_hugepages_disabled_set ||
 				    (es->scm_hugepages_disabled_set &&
 				     es->scm_hugepages_disabled != os->scm_hugepages_disabled))
-					cfg_verr(cx, p, "the scm_hugepages_disabled in engine %zu is "
-						 "different from engine %zu; use the same setting in "
-						 "every engine", i, i - 1);
+					cfg_verr(
+						cx, p,
+						"the scm_hugepages_disabled in engine %zu is "
+						"different from engine %zu; use the same setting in "
+						"every engine",
+						i, i - 1);
 			}
 			if (engine_bdev_count(e) != engine_bdev_count(o)) {
 				snprintf(p, sizeof(p), "engines[%zu].storage", i);
-				cfg_vnotice(cx, p, "the total number of bdev_list entries in all tiers "
+				cfg_vnotice(cx, p,
+					    "the total number of bdev_list entries in all tiers "
 					    "is not equal across engines, engine %zu has %zu but "
 					    "engine %zu has %zu",
 					    i, engine_bdev_count(e), i - 1, engine_bdev_count(o));
 			}
 			if (e->targets != o->targets) {
 				snprintf(p, sizeof(p), "engines[%zu].targets", i);
-				cfg_verr(cx, p, "the target count is not equal across engines, engine "
-					 "%zu has %lld but engine %zu has %lld; use the same targets "
-					 "value in every engine",
-					 i, (long long)e->targets, i - 1, (long long)o->targets);
+				cfg_verr(
+					cx, p,
+					"the target count is not equal across engines, engine "
+					"%zu has %lld but engine %zu has %lld; use the same targets "
+					"value in every engine",
+					i, (long long)e->targets, i - 1, (long long)o->targets);
 			}
 			if (e->nr_xs_helpers != o->nr_xs_helpers) {
 				snprintf(p, sizeof(p), "engines[%zu].nr_xs_helpers", i);
-				cfg_verr(cx, p, "the helper stream count is not equal across engines, "
-					 "engine %zu has %lld but engine %zu has %lld; use the same "
-					 "nr_xs_helpers value in every engine",
-					 i, (long long)e->nr_xs_helpers, i - 1,
-					 (long long)o->nr_xs_helpers);
+				cfg_verr(
+					cx, p,
+					"the helper stream count is not equal across engines, "
+					"engine %zu has %lld but engine %zu has %lld; use the same "
+					"nr_xs_helpers value in every engine",
+					i, (long long)e->nr_xs_helpers, i - 1,
+					(long long)o->nr_xs_helpers);
 			}
 		}
 	}

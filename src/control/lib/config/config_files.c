@@ -14,9 +14,9 @@
 #include "control/lib/config/config_internal.h"
 
 static const struct cfg_file *const cfg_files[] = {
-    [CTL_CFG_SERVER]  = &cfg_server_file,
-    [CTL_CFG_AGENT]   = &cfg_agent_file,
-    [CTL_CFG_CONTROL] = &cfg_control_file,
+	[CTL_CFG_SERVER] = &cfg_server_file,
+	[CTL_CFG_AGENT] = &cfg_agent_file,
+	[CTL_CFG_CONTROL] = &cfg_control_file,
 };
 
 const struct cfg_file *
@@ -36,16 +36,16 @@ file_exists(const char *p)
 }
 
 int
-ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
-		const struct ctl_config_dirs *dirs, char **out, struct d_errbuf *eb)
+ctl_config_find(enum ctl_config_kind kind, const char *opt_path, const struct ctl_config_dirs *dirs,
+		char **out, struct d_errbuf *eb)
 {
-	const struct cfg_file   *f    = cfg_file_get(kind);
-	const char              *home = dirs && dirs->home ? dirs->home : getenv("HOME");
-	const char *cdir = dirs && dirs->config_dir ? dirs->config_dir : DAOS_CONFIG_DIR;
-	const char *sdir = dirs && dirs->sys_dir ? dirs->sys_dir : "/etc/daos";
-	char       *cand[3] = {NULL, NULL, NULL};
-	size_t      n = 0, i;
-	int         rc = 0;
+	const struct cfg_file *f = cfg_file_get(kind);
+	const char	      *home = dirs && dirs->home ? dirs->home : getenv("HOME");
+	const char	      *cdir = dirs && dirs->config_dir ? dirs->config_dir : DAOS_CONFIG_DIR;
+	const char	      *sdir = dirs && dirs->sys_dir ? dirs->sys_dir : "/etc/daos";
+	char		      *cand[3] = {NULL, NULL, NULL};
+	size_t		       n = 0, i;
+	int		       rc = 0;
 
 	if (opt_path != NULL && *opt_path != '\0') {
 		D_STRDUP(*out, opt_path);
@@ -63,7 +63,7 @@ ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (file_exists(cand[i])) {
-			*out    = cand[i];
+			*out = cand[i];
 			cand[i] = NULL;
 			goto out;
 		}
@@ -72,8 +72,8 @@ ctl_config_find(enum ctl_config_kind kind, const char *opt_path,
 		*out = NULL;
 		goto out;
 	}
-	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", f->name,
-		     cand[0], n > 1 ? " and " : "", n > 1 ? cand[1] : "");
+	d_errbuf_set(eb, "no %s found (looked for %s%s%s); give the file with -o", f->name, cand[0],
+		     n > 1 ? " and " : "", n > 1 ? cand[1] : "");
 	rc = -DER_NONEXIST;
 out:
 	for (i = 0; i < n; i++)

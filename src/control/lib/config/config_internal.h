@@ -13,7 +13,7 @@
 enum cfg_type {
 	CT_STR = 0,  /* char * (NULL when empty) */
 	CT_BOOL,     /* bool */
-	CT_INT,      /* int64_t within [min, max] */
+	CT_INT,	     /* int64_t within [min, max] */
 	CT_STRLIST,  /* struct ctl_strlist; a scalar is not accepted */
 	CT_INTLIST,  /* struct ctl_intlist */
 	CT_SECTION,  /* nested struct described by `sub` */
@@ -33,20 +33,20 @@ struct cfg_custom {
 	void (*fini)(void *field);
 };
 
-#define CF_NO_PRINT     0x1 /* deprecated or hidden: accepted, never written */
+#define CF_NO_PRINT	0x1 /* deprecated or hidden: accepted, never written */
 #define CF_PRINT_IF_SET 0x2 /* written only when present in the file */
-#define CF_OMIT_EMPTY   0x4 /* string written only when not empty */
+#define CF_OMIT_EMPTY	0x4 /* string written only when not empty */
 
 struct cfg_key {
-	const char              *name;
-	enum cfg_type            type;
-	size_t                   off;
-	size_t                   set_off; /* bool "present" flag; 0: none */
-	size_t                   cnt_off; /* CT_SECTLIST count */
-	int64_t                  min, max;
-	const char              *deflt; /* YAML text of the default, NULL: zero */
+	const char		 *name;
+	enum cfg_type		  type;
+	size_t			  off;
+	size_t			  set_off; /* bool "present" flag; 0: none */
+	size_t			  cnt_off; /* CT_SECTLIST count */
+	int64_t			  min, max;
+	const char		 *deflt; /* YAML text of the default, NULL: zero */
 	const struct cfg_section *sub;
-	const struct cfg_custom *custom;
+	const struct cfg_custom	 *custom;
 	/* Extra check after a successful parse (syntax of PCI lists, ...). */
 	int (*check)(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field,
 		     const char *path);
@@ -54,18 +54,18 @@ struct cfg_key {
 };
 
 struct cfg_section {
-	const char           *name;
-	size_t                size; /* struct size, for lists of sections */
+	const char	     *name;
+	size_t		      size; /* struct size, for lists of sections */
 	const struct cfg_key *keys;
-	size_t                nkeys;
+	size_t		      nkeys;
 	/* Optional: whether a key is worth printing for this object. */
 	bool (*show)(const void *obj, const struct cfg_key *k);
 };
 
 struct cfg_ctx {
-	struct d_diags          *diags;
+	struct d_diags		*diags;
 	const struct d_yaml_doc *doc;
-	int                      nerr;
+	int			 nerr;
 };
 
 void cfg_err(struct cfg_ctx *cx, int line, const char *path, const char *fmt, ...)
@@ -79,7 +79,7 @@ void cfg_vnotice(struct cfg_ctx *cx, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Apply the defaults of every key of `sec` to `obj` (zeroed by the caller). */
-int  cfg_section_defaults(const struct cfg_section *sec, void *obj);
+int cfg_section_defaults(const struct cfg_section *sec, void *obj);
 /* Parse a mapping into `obj` (defaults already applied). */
 void cfg_section_parse(struct cfg_ctx *cx, const struct cfg_section *sec, void *obj,
 		       const struct d_yaml_node *map, const char *path);
@@ -98,10 +98,10 @@ struct cfg_emit_ops {
 
 struct cfg_emit {
 	const struct cfg_emit_ops *ops;
-	void                      *priv;
+	void			  *priv;
 };
 
-void  cfg_section_emit(struct cfg_emit *em, const struct cfg_section *sec, const void *obj);
+void cfg_section_emit(struct cfg_emit *em, const struct cfg_section *sec, const void *obj);
 /* Top-level YAML text of `obj`; caller frees; NULL on allocation failure. */
 char *cfg_section_to_yaml(const struct cfg_section *sec, const void *obj);
 
@@ -116,15 +116,15 @@ void cfg_section_to_json(const struct cfg_section *sec, const void *obj, struct 
  * the top-level table, the empty-file rule, validate, derive, remember path.
  */
 struct cfg_file {
-	const char               *name;     /* "daos_server.yml", for messages and search */
-	const struct cfg_section *sec;      /* top-level keys; sec->size is the struct size */
-	size_t                    path_off; /* char *: the file loaded, NULL for defaults */
-	size_t                    doc_off;  /* struct d_yaml_doc *: kept for line numbers */
+	const char		 *name;	    /* "daos_server.yml", for messages and search */
+	const struct cfg_section *sec;	    /* top-level keys; sec->size is the struct size */
+	size_t			  path_off; /* char *: the file loaded, NULL for defaults */
+	size_t			  doc_off;  /* struct d_yaml_doc *: kept for line numbers */
 	/* No file is fine: the search may find none; a NULL path loads the built-in defaults. */
-	bool                      optional;
-	bool                      home_dotfile; /* ~/.<name> is searched first */
+	bool optional;
+	bool home_dotfile; /* ~/.<name> is searched first */
 	/* Non-NULL: an empty file is an error, this advice follows the file name. */
-	const char               *empty_hint;
+	const char *empty_hint;
 	/* Rules after a successful parse; problems and notices with cfg_verr() and friends. */
 	void (*validate)(struct cfg_ctx *cx, void *cfg);
 	/* Fields derived from the others, on the built-in defaults too; 0 or -DER_NOMEM. */
@@ -141,17 +141,16 @@ const struct cfg_file *cfg_file_get(enum ctl_config_kind kind);
  * Built-in defaults: every key's default, then `derive` (its notices are
  * dropped).  *out is written only on success; 0 or -DER_NOMEM.
  */
-int  cfg_file_default(const struct cfg_file *f, void **out);
+int cfg_file_default(const struct cfg_file *f, void **out);
 /*
  * Load `path` (or, for an optional file, the defaults when `path` is NULL).
  * Problems go to `diags`; returns 0, -DER_INVAL, -DER_NOMEM or the file's
  * own error (-DER_NONEXIST, -DER_NO_PERM, ...).  *out only on success.
  */
-int  cfg_file_load(const struct cfg_file *f, const char *path, void **out,
-		   struct d_diags *diags);
+int cfg_file_load(const struct cfg_file *f, const char *path, void **out, struct d_diags *diags);
 /* Same from memory; `name` stands for the file in messages. */
-int  cfg_file_load_string(const struct cfg_file *f, const char *name, const char *text,
-			  void **out, struct d_diags *diags);
+int cfg_file_load_string(const struct cfg_file *f, const char *name, const char *text, void **out,
+			 struct d_diags *diags);
 /* Accepts NULL. */
 void cfg_file_destroy(const struct cfg_file *f, void *cfg);
 

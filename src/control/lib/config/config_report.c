@@ -54,13 +54,13 @@ je_bool(struct cfg_emit *em, const char *key, bool v)
 }
 
 static const struct cfg_emit_ops json_ops = {
-    .map_begin  = je_map_begin,
-    .map_end    = je_map_end,
-    .list_begin = je_list_begin,
-    .list_end   = je_list_end,
-    .str        = je_str,
-    .num        = je_num,
-    .boolean    = je_bool,
+	.map_begin = je_map_begin,
+	.map_end = je_map_end,
+	.list_begin = je_list_begin,
+	.list_end = je_list_end,
+	.str = je_str,
+	.num = je_num,
+	.boolean = je_bool,
 };
 
 void
@@ -102,11 +102,11 @@ int
 ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out, FILE *err)
 {
 	size_t nerr = d_diags_count(res->diags, D_DIAG_ERROR);
-	bool   ok   = res->rc == 0 && nerr == 0;
+	bool   ok = res->rc == 0 && nerr == 0;
 
 	if (json) {
 		struct d_json *w = d_json_create();
-		char          *emsg = NULL;
+		char	      *emsg = NULL;
 
 		if (w == NULL) {
 			fprintf(err, "ERROR: out of memory\n");
@@ -123,13 +123,13 @@ ctl_config_report(const struct ctl_config_result *res, bool json, FILE *out, FIL
 		if (!ok) {
 			/* the envelope's error names the first problem and the count */
 			const struct d_diag *first = NULL;
-			char                *f;
-			size_t               i;
+			char		    *f;
+			size_t		     i;
 
 			for (i = 0; i < res->diags->n && first == NULL; i++)
 				if (res->diags->v[i].sev == D_DIAG_ERROR)
 					first = &res->diags->v[i];
-			f    = first ? d_diag_format(res->diags, first) : NULL;
+			f = first ? d_diag_format(res->diags, first) : NULL;
 			emsg = d_asprintf("%zu problem%s in %s%s%s", nerr ? nerr : 1,
 					  nerr > 1 ? "s" : "", res->diags->file, f ? ": " : "",
 					  f ? f : "");
@@ -191,14 +191,14 @@ int
 ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const void *overrides,
 			 bool json, FILE *out, FILE *err)
 {
-	struct ctl_config_result  res = {0};
-	struct ctl_server_config *s = NULL;
-	struct ctl_agent_config  *a = NULL;
+	struct ctl_config_result   res = {0};
+	struct ctl_server_config  *s = NULL;
+	struct ctl_agent_config	  *a = NULL;
 	struct ctl_control_config *c = NULL;
-	struct d_errbuf           eb;
-	struct d_diags            dg;
-	char                     *path = NULL, *yaml = NULL;
-	int                       rc, status;
+	struct d_errbuf		   eb;
+	struct d_diags		   dg;
+	char			  *path = NULL, *yaml = NULL;
+	int			   rc, status;
 
 	rc = ctl_config_find(kind, opt_path, NULL, &path, &eb);
 	d_diags_init(&dg, path ? path : rc == 0 ? "<built-in defaults>" : cfg_file_get(kind)->name);
@@ -210,19 +210,21 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const 
 	case CTL_CFG_SERVER:
 		rc = ctl_server_config_load(path, &s, &dg);
 		if (rc == 0 && overrides != NULL)
-			rc = config_apply_override(&dg, ctl_server_config_override(s, overrides, &eb), &eb);
+			rc = config_apply_override(
+				&dg, ctl_server_config_override(s, overrides, &eb), &eb);
 		if (rc == 0)
 			rc = ctl_server_config_validate(s, &dg);
-		res.cfg     = s;
+		res.cfg = s;
 		res.to_json = ctl_server_config_json;
 		if (rc == 0)
 			yaml = ctl_server_config_to_yaml(s);
 		break;
 	case CTL_CFG_AGENT:
-		rc          = ctl_agent_config_load(path, &a, &dg);
+		rc = ctl_agent_config_load(path, &a, &dg);
 		if (rc == 0 && overrides != NULL)
-			rc = config_apply_override(&dg, ctl_agent_config_override(a, overrides, &eb), &eb);
-		res.cfg     = a;
+			rc = config_apply_override(
+				&dg, ctl_agent_config_override(a, overrides, &eb), &eb);
+		res.cfg = a;
 		res.to_json = ctl_agent_config_json;
 		if (rc == 0)
 			yaml = ctl_agent_config_to_yaml(a);
@@ -232,11 +234,11 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const 
 			d_diags_add(&dg, D_DIAG_NOTICE, 0, NULL,
 				    "no daos_control.yml found (looked in ~/.daos_control.yml and "
 				    "the config directories); using built-in defaults");
-		rc          = ctl_control_config_load(path, &c, &dg);
+		rc = ctl_control_config_load(path, &c, &dg);
 		if (rc == 0 && overrides != NULL)
-			rc = config_apply_override(&dg, ctl_control_config_override(c, overrides, &eb),
-						   &eb);
-		res.cfg     = c;
+			rc = config_apply_override(
+				&dg, ctl_control_config_override(c, overrides, &eb), &eb);
+		res.cfg = c;
 		res.to_json = ctl_control_config_json;
 		if (rc == 0)
 			yaml = ctl_control_config_to_yaml(c);
@@ -245,10 +247,10 @@ ctl_config_validate_main(enum ctl_config_kind kind, const char *opt_path, const 
 	if (rc == 0 && yaml == NULL)
 		rc = -DER_NOMEM;
 report:
-	res.rc    = rc;
+	res.rc = rc;
 	res.diags = &dg;
-	res.yaml  = yaml;
-	status    = ctl_config_report(&res, json, out, err);
+	res.yaml = yaml;
+	status = ctl_config_report(&res, json, out, err);
 	ctl_server_config_destroy(s);
 	ctl_agent_config_destroy(a);
 	ctl_control_config_destroy(c);

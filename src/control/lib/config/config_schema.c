@@ -24,7 +24,7 @@ cfg_vadd(struct cfg_ctx *cx, enum d_diag_sev sev, int line, const char *path, co
 	 va_list ap)
 {
 	struct d_sbuf sb;
-	char         *msg;
+	char	     *msg;
 
 	d_sbuf_init(&sb);
 	d_sbuf_vprintf(&sb, fmt, ap);
@@ -123,7 +123,7 @@ cfg_strlist_add(struct ctl_strlist *l, const char *v)
 		D_FREE(s);
 		return -DER_NOMEM;
 	}
-	l->v         = nv;
+	l->v = nv;
 	l->v[l->n++] = s;
 	return 0;
 }
@@ -152,22 +152,22 @@ cfg_strlist_has(const struct ctl_strlist *l, const char *v)
 
 static const struct {
 	const char *unit;
-	int64_t     ns;
+	int64_t	    ns;
 } dur_units[] = {
-    {"ns", 1},
-    {"us", 1000},
-    {"\xc2\xb5s", 1000},
-    {"ms", 1000000},
-    {"s", 1000000000LL},
-    {"m", 60LL * 1000000000LL},
-    {"h", 3600LL * 1000000000LL},
+	{"ns", 1},
+	{"us", 1000},
+	{"\xc2\xb5s", 1000},
+	{"ms", 1000000},
+	{"s", 1000000000LL},
+	{"m", 60LL * 1000000000LL},
+	{"h", 3600LL * 1000000000LL},
 };
 
 int
 cfg_parse_duration(const char *s, int64_t *ns)
 {
 	long double total = 0;
-	bool        neg   = false;
+	bool	    neg = false;
 
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
@@ -179,11 +179,11 @@ cfg_parse_duration(const char *s, int64_t *ns)
 		return -DER_INVAL;
 	while (*s != '\0') {
 		long double v = 0, frac = 0, scale = 1;
-		bool        digits = false;
-		size_t      i, best = 0, bi = 0;
+		bool	    digits = false;
+		size_t	    i, best = 0, bi = 0;
 
 		while (isdigit((unsigned char)*s)) {
-			v      = v * 10 + (*s++ - '0');
+			v = v * 10 + (*s++ - '0');
 			digits = true;
 		}
 		if (*s == '.') {
@@ -201,7 +201,7 @@ cfg_parse_duration(const char *s, int64_t *ns)
 
 			if (strncmp(s, dur_units[i].unit, ul) == 0 && ul > best) {
 				best = ul;
-				bi   = i;
+				bi = i;
 			}
 		}
 		if (best == 0)
@@ -219,7 +219,7 @@ void
 cfg_format_duration(int64_t ns, char *buf, size_t len)
 {
 	int64_t h, m, s, rem;
-	size_t  o = 0;
+	size_t	o = 0;
 
 	if (ns == 0) {
 		snprintf(buf, len, "0s");
@@ -233,9 +233,9 @@ cfg_format_duration(int64_t ns, char *buf, size_t len)
 		return;
 	}
 	rem = ns / 1000000000LL;
-	h   = rem / 3600;
-	m   = (rem % 3600) / 60;
-	s   = rem % 60;
+	h = rem / 3600;
+	m = (rem % 3600) / 60;
+	s = rem % 60;
 	buf[0] = '\0';
 	if (h)
 		o += (size_t)snprintf(buf + o, len - o, "%lldh", (long long)h);
@@ -266,17 +266,19 @@ parse_strlist(struct cfg_ctx *cx, const struct d_yaml_node *n, struct ctl_strlis
 	      const char *path)
 {
 	struct ctl_strlist tmp = {0};
-	struct d_errbuf    eb;
-	size_t             i;
-	int                rc = 0;
+	struct d_errbuf	   eb;
+	size_t		   i;
+	int		   rc = 0;
 
 	if (d_yaml_is_null(n)) {
 		cfg_strlist_fini(l);
 		return 0;
 	}
 	if (n->kind != D_YAML_SEQ) {
-		cfg_err(cx, n->line, path, "expected a list, got %s; write it as [a, b] or as "
-			"lines starting with '- '", d_yaml_describe(n));
+		cfg_err(cx, n->line, path,
+			"expected a list, got %s; write it as [a, b] or as "
+			"lines starting with '- '",
+			d_yaml_describe(n));
 		return -DER_INVAL;
 	}
 	for (i = 0; i < n->count; i++) {
@@ -306,8 +308,8 @@ parse_intlist(struct cfg_ctx *cx, const struct cfg_key *k, const struct d_yaml_n
 	      struct ctl_intlist *l, const char *path)
 {
 	struct d_errbuf eb;
-	int64_t        *v = NULL;
-	size_t          i;
+	int64_t	       *v = NULL;
+	size_t		i;
 
 	if (d_yaml_is_null(n)) {
 		D_FREE(l->v);
@@ -336,14 +338,14 @@ parse_intlist(struct cfg_ctx *cx, const struct cfg_key *k, const struct d_yaml_n
 }
 
 static int
-parse_sectlist(struct cfg_ctx *cx, const struct cfg_key *k, void *obj,
-	       const struct d_yaml_node *n, const char *path)
+parse_sectlist(struct cfg_ctx *cx, const struct cfg_key *k, void *obj, const struct d_yaml_node *n,
+	       const char *path)
 {
 	void  **arr = field_at(obj, k->off);
 	size_t *cnt = field_at(obj, k->cnt_off);
 	char   *v;
-	size_t  i;
-	int     rc;
+	size_t	i;
+	int	rc;
 
 	/* drop what defaults put there */
 	for (i = 0; i < *cnt; i++)
@@ -353,8 +355,10 @@ parse_sectlist(struct cfg_ctx *cx, const struct cfg_key *k, void *obj,
 	if (d_yaml_is_null(n))
 		return 0;
 	if (n->kind != D_YAML_SEQ) {
-		cfg_err(cx, n->line, path, "expected a list of %s sections (lines starting with "
-			"'- '), got %s", k->sub->name, d_yaml_describe(n));
+		cfg_err(cx, n->line, path,
+			"expected a list of %s sections (lines starting with "
+			"'- '), got %s",
+			k->sub->name, d_yaml_describe(n));
 		return -DER_INVAL;
 	}
 	if (n->count == 0)
@@ -369,12 +373,13 @@ parse_sectlist(struct cfg_ctx *cx, const struct cfg_key *k, void *obj,
 		if (ipath == NULL)
 			return -DER_NOMEM;
 		*cnt = i + 1;
-		rc   = cfg_section_defaults(k->sub, v + i * k->sub->size);
+		rc = cfg_section_defaults(k->sub, v + i * k->sub->size);
 		if (rc == 0) {
 			if (d_yaml_is_null(n->items[i]))
 				cfg_err(cx, n->items[i]->line, ipath,
 					"empty %s entry; add its keys under the '-' or remove the "
-					"line", k->sub->name);
+					"line",
+					k->sub->name);
 			else
 				cfg_section_parse(cx, k->sub, v + i * k->sub->size, n->items[i],
 						  ipath);
@@ -390,10 +395,10 @@ static int
 set_value(struct cfg_ctx *cx, const struct cfg_key *k, void *obj, const struct d_yaml_node *n,
 	  const char *path)
 {
-	void           *f = field_at(obj, k->off);
+	void	       *f = field_at(obj, k->off);
 	struct d_errbuf eb;
 	const char     *s;
-	int             rc = 0;
+	int		rc = 0;
 
 	switch (k->type) {
 	case CT_STR:
@@ -481,7 +486,7 @@ edit_distance(const char *a, const char *b)
 			size_t del = row[j] + 1, ins = row[j - 1] + 1;
 
 			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev   = cur;
+			prev = cur;
 		}
 	}
 	return row[lb];
@@ -492,7 +497,7 @@ report_unknown(struct cfg_ctx *cx, const struct cfg_section *sec, const struct d
 	       const char *path)
 {
 	const char *best = NULL;
-	size_t      bestd = 3, i;
+	size_t	    bestd = 3, i;
 
 	for (i = 0; i < sec->nkeys; i++) {
 		size_t d = edit_distance(kn->str, sec->keys[i].name);
@@ -504,7 +509,7 @@ report_unknown(struct cfg_ctx *cx, const struct cfg_section *sec, const struct d
 
 		if (d < bestd) {
 			bestd = d;
-			best  = sec->keys[i].name;
+			best = sec->keys[i].name;
 		}
 	}
 	if (best != NULL)
@@ -534,9 +539,9 @@ cfg_section_parse(struct cfg_ctx *cx, const struct cfg_section *sec, void *obj,
 	for (i = 0; i < map->count; i++) {
 		const struct d_yaml_node *kn = map->items[2 * i];
 		const struct d_yaml_node *vn = map->items[2 * i + 1];
-		const struct cfg_key     *k;
-		char                     *kpath;
-		bool                      dup = false;
+		const struct cfg_key	 *k;
+		char			 *kpath;
+		bool			  dup = false;
 
 		kpath = path_join(path, kn->str);
 		if (kpath == NULL) {
@@ -570,9 +575,9 @@ cfg_section_defaults(const struct cfg_section *sec, void *obj)
 	for (i = 0; i < sec->nkeys && rc == 0; i++) {
 		const struct cfg_key *k = &sec->keys[i];
 		struct d_yaml_doc    *doc = NULL;
-		struct d_diags        dg;
-		struct cfg_ctx        cx;
-		bool                  was_set = false;
+		struct d_diags	      dg;
+		struct cfg_ctx	      cx;
+		bool		      was_set = false;
 
 		if (k->type == CT_SECTION) {
 			rc = cfg_section_defaults(k->sub, field_at(obj, k->off));
@@ -584,9 +589,8 @@ cfg_section_defaults(const struct cfg_section *sec, void *obj)
 		cx = (struct cfg_ctx){.diags = &dg};
 		rc = d_yaml_load_string("<default>", k->deflt, strlen(k->deflt), &doc, &dg);
 		if (rc == 0) {
-			static const struct d_yaml_node null_node = {.kind  = D_YAML_SCALAR,
-								     .str   = (char *)"",
-								     .plain = true};
+			static const struct d_yaml_node null_node = {
+				.kind = D_YAML_SCALAR, .str = (char *)"", .plain = true};
 
 			if (k->set_off != 0)
 				was_set = *(bool *)field_at(obj, k->set_off);
@@ -612,7 +616,7 @@ cfg_section_fini(const struct cfg_section *sec, void *obj)
 		return;
 	for (i = 0; i < sec->nkeys; i++) {
 		const struct cfg_key *k = &sec->keys[i];
-		void                 *f = field_at(obj, k->off);
+		void		     *f = field_at(obj, k->off);
 
 		switch (k->type) {
 		case CT_STR:
@@ -629,8 +633,8 @@ cfg_section_fini(const struct cfg_section *sec, void *obj)
 			cfg_section_fini(k->sub, f);
 			break;
 		case CT_SECTLIST: {
-			char   **arr = f;
-			size_t  *cnt = field_at(obj, k->cnt_off);
+			char  **arr = f;
+			size_t *cnt = field_at(obj, k->cnt_off);
 
 			for (j = 0; j < *cnt; j++)
 				cfg_section_fini(k->sub, *arr + j * k->sub->size);
@@ -657,7 +661,7 @@ cfg_section_emit(struct cfg_emit *em, const struct cfg_section *sec, const void 
 
 	for (i = 0; i < sec->nkeys; i++) {
 		const struct cfg_key *k = &sec->keys[i];
-		const void           *f = (const char *)obj + k->off;
+		const void	     *f = (const char *)obj + k->off;
 
 		if (k->flags & CF_NO_PRINT)
 			continue;
@@ -703,7 +707,7 @@ cfg_section_emit(struct cfg_emit *em, const struct cfg_section *sec, const void 
 			break;
 		case CT_SECTLIST: {
 			const char *arr = *(char *const *)f;
-			size_t      cnt = *(const size_t *)((const char *)obj + k->cnt_off);
+			size_t	    cnt = *(const size_t *)((const char *)obj + k->cnt_off);
 
 			em->ops->list_begin(em, k->name, cnt);
 			for (j = 0; j < cnt; j++) {
@@ -726,8 +730,8 @@ cfg_section_emit(struct cfg_emit *em, const struct cfg_section *sec, const void 
 
 struct yaml_emitter {
 	struct d_sbuf sb;
-	int           indent;       /* column of keys / items at this level */
-	bool          pending_dash; /* next key opens a list item: "- key: v" */
+	int	      indent;	    /* column of keys / items at this level */
+	bool	      pending_dash; /* next key opens a list item: "- key: v" */
 	struct {
 		bool is_list;
 		bool empty;
@@ -740,8 +744,8 @@ static bool
 yaml_needs_quotes(const char *s)
 {
 	const char *p;
-	int64_t     iv;
-	char       *end;
+	int64_t	    iv;
+	char	   *end;
 
 	if (*s == '\0' || strchr("-?:,[]{}#&*!|>'\"%@` ", *s) != NULL)
 		return true;
@@ -752,9 +756,8 @@ yaml_needs_quotes(const char *s)
 	for (p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return true;
-	if (strcmp(d_yaml_describe(&(struct d_yaml_node){.kind  = D_YAML_SCALAR,
-							 .str   = (char *)s,
-							 .plain = true}),
+	if (strcmp(d_yaml_describe(&(struct d_yaml_node){
+			   .kind = D_YAML_SCALAR, .str = (char *)s, .plain = true}),
 		   "a string") != 0)
 		return true;
 	if (d_yaml_parse_int(s, &iv) == 0)
@@ -763,8 +766,7 @@ yaml_needs_quotes(const char *s)
 	(void)strtod(s, &end);
 	if (*end == '\0')
 		return true;
-	if (strcasecmp(s, ".inf") == 0 || strcasecmp(s, ".nan") == 0 ||
-	    strcasecmp(s, "-.inf") == 0)
+	if (strcasecmp(s, ".inf") == 0 || strcasecmp(s, ".nan") == 0 || strcasecmp(s, "-.inf") == 0)
 		return true;
 	return false;
 }
@@ -818,8 +820,8 @@ ye_push(struct yaml_emitter *ye, bool is_list, bool empty)
 {
 	if (ye->depth < YE_MAX_DEPTH) {
 		ye->st[ye->depth].is_list = is_list;
-		ye->st[ye->depth].empty   = empty;
-		ye->st[ye->depth].indent  = ye->indent;
+		ye->st[ye->depth].empty = empty;
+		ye->st[ye->depth].indent = ye->indent;
 	}
 	ye->depth++;
 }
@@ -827,8 +829,8 @@ ye_push(struct yaml_emitter *ye, bool is_list, bool empty)
 static void
 ye_map_begin(struct cfg_emit *em, const char *key)
 {
-	struct yaml_emitter *ye      = em->priv;
-	bool                 in_list = ye->depth > 0 && ye->st[ye->depth - 1].is_list;
+	struct yaml_emitter *ye = em->priv;
+	bool		     in_list = ye->depth > 0 && ye->st[ye->depth - 1].is_list;
 
 	if (ye->depth == 0) {
 		ye_push(ye, false, false);
@@ -900,9 +902,8 @@ ye_num(struct cfg_emit *em, const char *key, int64_t v)
 
 		ye_prefix(ye, key);
 		d_sbuf_printf(&ye->sb, "%s%s\n",
-			      key != NULL && !(ye->depth > 0 && ye->st[ye->depth - 1].is_list)
-				  ? " "
-				  : "",
+			      key != NULL && !(ye->depth > 0 && ye->st[ye->depth - 1].is_list) ? " "
+											       : "",
 			      buf);
 	}
 }
@@ -919,20 +920,20 @@ ye_bool(struct cfg_emit *em, const char *key, bool v)
 }
 
 static const struct cfg_emit_ops yaml_ops = {
-    .map_begin  = ye_map_begin,
-    .map_end    = ye_map_end,
-    .list_begin = ye_list_begin,
-    .list_end   = ye_list_end,
-    .str        = ye_str,
-    .num        = ye_num,
-    .boolean    = ye_bool,
+	.map_begin = ye_map_begin,
+	.map_end = ye_map_end,
+	.list_begin = ye_list_begin,
+	.list_end = ye_list_end,
+	.str = ye_str,
+	.num = ye_num,
+	.boolean = ye_bool,
 };
 
 char *
 cfg_section_to_yaml(const struct cfg_section *sec, const void *obj)
 {
 	struct yaml_emitter ye;
-	struct cfg_emit     em = {.ops = &yaml_ops, .priv = &ye};
+	struct cfg_emit	    em = {.ops = &yaml_ops, .priv = &ye};
 
 	memset(&ye, 0, sizeof(ye));
 	d_sbuf_init(&ye.sb);
@@ -995,8 +996,8 @@ cfg_file_default(const struct cfg_file *f, void **out)
 {
 	struct d_diags dg;
 	struct cfg_ctx cx;
-	void          *cfg;
-	int            rc;
+	void	      *cfg;
+	int	       rc;
 
 	rc = file_alloc(f, &cfg);
 	if (rc != 0)
@@ -1020,9 +1021,9 @@ file_load(const struct cfg_file *f, const char *path, const char *name, const ch
 	  void **out, struct d_diags *diags)
 {
 	struct d_yaml_doc *doc;
-	struct cfg_ctx     cx;
-	void              *cfg;
-	int                rc;
+	struct cfg_ctx	   cx;
+	void		  *cfg;
+	int		   rc;
 
 	if (path == NULL && text == NULL && f->optional)
 		return cfg_file_default(f, out); /* no file anywhere */
@@ -1036,7 +1037,7 @@ file_load(const struct cfg_file *f, const char *path, const char *name, const ch
 	if (rc != 0)
 		goto out;
 	doc = *file_doc(f, cfg);
-	cx  = (struct cfg_ctx){.diags = diags, .doc = doc};
+	cx = (struct cfg_ctx){.diags = diags, .doc = doc};
 	if (doc->root != NULL)
 		cfg_section_parse(&cx, f->sec, cfg, doc->root, "");
 	rc = diags->nomem ? -DER_NOMEM : cx.nerr > 0 ? -DER_INVAL : 0;
@@ -1083,42 +1084,42 @@ cfg_file_load_string(const struct cfg_file *f, const char *name, const char *tex
 
 /* ---- transport_config, shared by the three files ---------------------------- */
 
-#define TRANSPORT_KEYS(cdir, crt, ckey)                                                             \
+#define TRANSPORT_KEYS(cdir, crt, ckey)                                                            \
 	{                                                                                          \
-	    {"allow_insecure", CT_BOOL, offsetof(struct ctl_transport, allow_insecure),            \
-	     .deflt = "false"},                                                                    \
-	    {"client_cert_dir", CT_STR, offsetof(struct ctl_transport, client_cert_dir),           \
-	     .deflt = cdir},                                                                       \
-	    {"ca_cert", CT_STR, offsetof(struct ctl_transport, ca_cert),                           \
-	     .deflt = "/etc/daos/certs/daosCA.crt"},                                               \
-	    {"cert", CT_STR, offsetof(struct ctl_transport, cert), .deflt = crt},                  \
-	    {"key", CT_STR, offsetof(struct ctl_transport, key), .deflt = ckey},                   \
+		{"allow_insecure", CT_BOOL, offsetof(struct ctl_transport, allow_insecure),        \
+		 .deflt = "false"},                                                                \
+			{"client_cert_dir", CT_STR,                                                \
+			 offsetof(struct ctl_transport, client_cert_dir), .deflt = cdir},          \
+			{"ca_cert", CT_STR, offsetof(struct ctl_transport, ca_cert),               \
+			 .deflt = "/etc/daos/certs/daosCA.crt"},                                   \
+			{"cert", CT_STR, offsetof(struct ctl_transport, cert), .deflt = crt},      \
+			{"key", CT_STR, offsetof(struct ctl_transport, key), .deflt = ckey},       \
 	}
 
 static const struct cfg_key server_transport_keys[] = TRANSPORT_KEYS(
-    "/etc/daos/certs/clients", "/etc/daos/certs/server.crt", "/etc/daos/certs/server.key");
+	"/etc/daos/certs/clients", "/etc/daos/certs/server.crt", "/etc/daos/certs/server.key");
 static const struct cfg_key agent_transport_keys[] =
-    TRANSPORT_KEYS(NULL, "/etc/daos/certs/agent.crt", "/etc/daos/certs/agent.key");
+	TRANSPORT_KEYS(NULL, "/etc/daos/certs/agent.crt", "/etc/daos/certs/agent.key");
 static const struct cfg_key control_transport_keys[] =
-    TRANSPORT_KEYS(NULL, "/etc/daos/certs/admin.crt", "/etc/daos/certs/admin.key");
+	TRANSPORT_KEYS(NULL, "/etc/daos/certs/admin.crt", "/etc/daos/certs/admin.key");
 
 const struct cfg_section cfg_server_transport_section = {
-    "transport_config", sizeof(struct ctl_transport), server_transport_keys,
-    D_ARRAY_SIZE(server_transport_keys)};
+	"transport_config", sizeof(struct ctl_transport), server_transport_keys,
+	D_ARRAY_SIZE(server_transport_keys)};
 const struct cfg_section cfg_agent_transport_section = {
-    "transport_config", sizeof(struct ctl_transport), agent_transport_keys,
-    D_ARRAY_SIZE(agent_transport_keys)};
+	"transport_config", sizeof(struct ctl_transport), agent_transport_keys,
+	D_ARRAY_SIZE(agent_transport_keys)};
 const struct cfg_section cfg_control_transport_section = {
-    "transport_config", sizeof(struct ctl_transport), control_transport_keys,
-    D_ARRAY_SIZE(control_transport_keys)};
+	"transport_config", sizeof(struct ctl_transport), control_transport_keys,
+	D_ARRAY_SIZE(control_transport_keys)};
 
 int
 cfg_control_log_mask_check(struct cfg_ctx *cx, const struct d_yaml_node *n, void *field,
 			   const char *path)
 {
 	enum d_log_level lvl;
-	struct d_errbuf  eb;
-	const char      *s = *(char **)field;
+	struct d_errbuf	 eb;
+	const char	*s = *(char **)field;
 
 	if (s == NULL || d_log_control_mask_parse(s, &lvl, &eb) == 0)
 		return 0;
@@ -1141,8 +1142,10 @@ void
 cfg_control_port_check(struct cfg_ctx *cx, int64_t port)
 {
 	if (port <= 0 || port > 65535)
-		cfg_verr(cx, "port", "invalid control port %lld; use a port between 1 and 65535, "
-			 "default 10001", (long long)port);
+		cfg_verr(cx, "port",
+			 "invalid control port %lld; use a port between 1 and 65535, "
+			 "default 10001",
+			 (long long)port);
 }
 
 void

@@ -65,7 +65,8 @@ ctl_net_provider_priority(const char *name)
 		return -1;
 	for (i = 0; i < ctl_net_provider_count(); i++)
 		if (strcmp(name, hw_net_providers[i].name) == 0 ||
-		    (hw_net_providers[i].alias != NULL && strcmp(name, hw_net_providers[i].alias) == 0))
+		    (hw_net_providers[i].alias != NULL &&
+		     strcmp(name, hw_net_providers[i].alias) == 0))
 			return i;
 	return -1;
 }

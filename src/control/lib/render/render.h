@@ -134,7 +134,8 @@ void ctl_format_json_host(struct d_json *w, const char *key, const struct ctl_fo
  * Pure functions from the decoded wire messages to text; no RPC here.
  */
 
-/* "Current Leader: ...\n   Replica Set: a, b\n  Unresponsive Replicas: ...\n" (or only the last). */
+/* "Current Leader: ...\n   Replica Set: a, b\n  Unresponsive Replicas: ...\n" (or only the last).
+ */
 void ctl_system_leader_print(FILE *out, const Mgmt__LeaderQueryResp *r, bool down_only);
 /* {"current_leader", "replicas", "down_replicas"} */
 void ctl_system_leader_json(struct d_json *w, const Mgmt__LeaderQueryResp *r);
@@ -154,9 +155,10 @@ void ctl_system_query_json(struct d_json *w, const Mgmt__SystemQueryResp *r);
  * `err`.  -DER_NOMEM or 0.
  */
 int ctl_system_results_print(FILE *out, FILE *err, Ctl__RankResult *const *v, size_t n,
-			  const char *absent_ranks, const char *absent_hosts);
+			     const char *absent_ranks, const char *absent_hosts);
 /* [{"addr", "action", "errored", "msg", "rank", "state"}, ...] under `key`. */
-void ctl_system_results_json(struct d_json *w, const char *key, Ctl__RankResult *const *v, size_t n);
+void ctl_system_results_json(struct d_json *w, const char *key, Ctl__RankResult *const *v,
+			     size_t n);
 
 /*
  * The error upstream reports after a system response: "non-existent hosts
@@ -164,8 +166,8 @@ void ctl_system_results_json(struct d_json *w, const char *key, Ctl__RankResult 
  * with ", " (results may be NULL).  NULL when nothing failed; caller frees.
  * *oom is set on allocation failure.
  */
-char *ctl_system_errors(const char *absent_hosts, const char *absent_ranks, Ctl__RankResult *const *v,
-		     size_t n, bool *oom);
+char *ctl_system_errors(const char *absent_hosts, const char *absent_ranks,
+			Ctl__RankResult *const *v, size_t n, bool *oom);
 
 /*
  * --with-states: comma-separated member state names (case-insensitive) into

@@ -153,8 +153,8 @@ rgroups_print(FILE *out, struct rgroups *g, int ncols, const char *const *titles
 	qsort(g->v, g->n, sizeof(*g->v), rgroup_cmp);
 	for (size_t i = 0; rc == 0 && i < g->n; i++) {
 		const char *cells[8] = {NULL};
-		char	   *ranks = NULL, *key = d_strndup(g->v[i].key, (size_t)-1), *p, *save = NULL;
-		int	    c = 1;
+		char *ranks = NULL, *key = d_strndup(g->v[i].key, (size_t)-1), *p, *save = NULL;
+		int   c = 1;
 
 		if (key == NULL || d_rankset_ranged(g->v[i].rs, &ranks) != 0) {
 			D_FREE(key);
@@ -320,7 +320,7 @@ ctl_system_query_json(struct d_json *w, const Mgmt__SystemQueryResp *r)
 
 int
 ctl_system_results_print(FILE *out, FILE *err, Ctl__RankResult *const *v, size_t n,
-		      const char *absent_ranks, const char *absent_hosts)
+			 const char *absent_ranks, const char *absent_hosts)
 {
 	static const char *const titles[] = {"Rank", "Operation", "Result"};
 	struct rgroups		 g = {0};
@@ -383,7 +383,7 @@ ctl_system_results_json(struct d_json *w, const char *key, Ctl__RankResult *cons
 
 char *
 ctl_system_errors(const char *absent_hosts, const char *absent_ranks, Ctl__RankResult *const *v,
-	       size_t n, bool *oom)
+		  size_t n, bool *oom)
 {
 	struct d_rankset *failed = NULL;
 	struct d_sbuf	  sb;

@@ -27,8 +27,8 @@ int
 ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
 {
 	uint64_t size;
-	size_t   i;
-	int      rc;
+	size_t	 i;
+	int	 rc;
 
 	if (t->class != CTL_CLASS_FILE || t->bdev_size <= 0 || t->bdev_list.n == 0) {
 		d_errbuf_set(eb, "class file requires non-empty bdev_list and non-zero bdev_size");
@@ -39,7 +39,7 @@ ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
 		const char *path = t->bdev_list.v[i];
 		const char *slash = strrchr(path, '/');
 		char	    dir[PATH_MAX];
-		int         fd;
+		int	    fd;
 
 		if (strlen(path) >= sizeof(dir)) {
 			d_errbuf_set(eb, "path %s is too long", path);
@@ -96,8 +96,10 @@ ctl_bdev_kdev_check(const struct ctl_tier *t, struct d_errbuf *eb)
 			return errno == ENOENT ? -DER_NONEXIST : d_errno2der(errno);
 		}
 		if (!S_ISBLK(st.st_mode)) {
-			d_errbuf_set(eb, "kdev device %s is not a block device; use class file for "
-					 "regular files", dev);
+			d_errbuf_set(eb,
+				     "kdev device %s is not a block device; use class file for "
+				     "regular files",
+				     dev);
 			return -DER_INVAL;
 		}
 	}
@@ -108,9 +110,9 @@ int
 ctl_bdev_nvme_resolve(const char *pci, char *dev, size_t len, struct d_errbuf *eb)
 {
 	struct ctl_storage_scan *scan = NULL;
-	char                     path[PATH_MAX];
-	int                      i;
-	int                      rc;
+	char			 path[PATH_MAX];
+	int			 i;
+	int			 rc;
 
 	rc = ctl_storage_scan(CTL_SCAN_NVME, &scan, eb);
 	if (rc != 0)
@@ -119,8 +121,10 @@ ctl_bdev_nvme_resolve(const char *pci, char *dev, size_t len, struct d_errbuf *e
 		if (strcasecmp(scan->ctrlrs[i].pci_addr, pci) == 0)
 			break;
 	if (i == scan->nr_ctrlrs) {
-		d_errbuf_set(eb, "NVMe controller %s not found (is it bound to the kernel nvme "
-				 "driver? check with daos_server nvme scan)", pci);
+		d_errbuf_set(eb,
+			     "NVMe controller %s not found (is it bound to the kernel nvme "
+			     "driver? check with daos_server nvme scan)",
+			     pci);
 		rc = -DER_NONEXIST;
 		goto out;
 	}
@@ -171,9 +175,9 @@ ctl_nvme_conf_build(const struct ctl_tier *tiers, size_t ntiers, const char *hos
 		    struct ctl_nvme_conf *out, struct d_errbuf *eb)
 {
 	struct ctl_nvme_conf conf = {0};
-	size_t               t;
-	size_t               i;
-	int                  rc;
+	size_t		     t;
+	size_t		     i;
+	int		     rc;
 
 	for (t = 0; t < ntiers; t++) {
 		const struct ctl_tier *tier = &tiers[t];
@@ -185,8 +189,8 @@ ctl_nvme_conf_build(const struct ctl_tier *tiers, size_t ntiers, const char *hos
 			conf.vmd = vmd;
 		for (i = 0; i < tier->bdev_list.n; i++) {
 			struct ctl_nvme_conf_dev d = {0};
-			const char              *pfx;
-			size_t                   n;
+			const char		*pfx;
+			size_t			 n;
 
 			d.method = tier->class == CTL_CLASS_NVME ? CTL_NVME_ATTACH : CTL_AIO_CREATE;
 			d.block_size = tier->class == CTL_CLASS_FILE ? CTL_AIO_BLOCK_SIZE : 0;
@@ -196,8 +200,7 @@ ctl_nvme_conf_build(const struct ctl_tier *tiers, size_t ntiers, const char *hos
 			pfx = d.method == CTL_NVME_ATTACH ? "Nvme" : "AIO";
 			n = (size_t)snprintf(d.name, sizeof(d.name), "%s_%s_%zu_%zu_%u", pfx, host,
 					     i, t, tier->bdev_roles);
-			if (n >= sizeof(d.name) ||
-			    strlen(tier->bdev_list.v[i]) >= sizeof(d.addr)) {
+			if (n >= sizeof(d.name) || strlen(tier->bdev_list.v[i]) >= sizeof(d.addr)) {
 				d_errbuf_set(eb, "bdev name or path too long for %s",
 					     tier->bdev_list.v[i]);
 				rc = -DER_INVAL;
@@ -222,8 +225,8 @@ char *
 ctl_nvme_conf_format(const struct ctl_nvme_conf *conf)
 {
 	struct d_json *w = d_json_create();
-	char          *text = NULL;
-	size_t         i;
+	char	      *text = NULL;
+	size_t	       i;
 
 	if (w == NULL)
 		return NULL;
@@ -306,7 +309,7 @@ ctl_nvme_conf_format(const struct ctl_nvme_conf *conf)
 /* ---- parsing ----------------------------------------------------------------- */
 
 struct pctx {
-	const char      *name;
+	const char	*name;
 	struct d_errbuf *eb;
 };
 
@@ -322,7 +325,7 @@ want(struct pctx *p, const struct d_yaml_node *map, const char *key, enum d_yaml
      const char *what, int *rc)
 {
 	const struct d_yaml_node *v = d_yaml_map_get(map, key);
-	char                      msg[128];
+	char			  msg[128];
 
 	if (v == NULL) {
 		snprintf(msg, sizeof(msg), "missing key \"%s\"", key);
@@ -331,7 +334,9 @@ want(struct pctx *p, const struct d_yaml_node *map, const char *key, enum d_yaml
 	}
 	if (v->kind != kind) {
 		snprintf(msg, sizeof(msg), "\"%s\" must be %s, got %s", key,
-			 kind == D_YAML_MAP ? "an object" : kind == D_YAML_SEQ ? "a list" : "a value",
+			 kind == D_YAML_MAP   ? "an object"
+			 : kind == D_YAML_SEQ ? "a list"
+					      : "a value",
 			 d_yaml_describe(v));
 		*rc = perr(p, v, what, msg);
 		return NULL;
@@ -343,9 +348,9 @@ want(struct pctx *p, const struct d_yaml_node *map, const char *key, enum d_yaml
 static bool
 decode_name(const char *name, const char *pfx, struct ctl_nvme_conf_dev *d)
 {
-	char     buf[128];
+	char	 buf[128];
 	uint32_t v[3];
-	int      i;
+	int	 i;
 
 	if (strncmp(name, pfx, strlen(pfx)) != 0 || strlen(name) >= sizeof(buf))
 		return false;
@@ -372,9 +377,9 @@ get_field(struct pctx *p, const struct d_yaml_node *params, const char *key, cha
 	  const char *what)
 {
 	const struct d_yaml_node *v;
-	const char               *s;
-	struct d_errbuf           e;
-	int                       rc = 0;
+	const char		 *s;
+	struct d_errbuf		  e;
+	int			  rc = 0;
 
 	v = want(p, params, key, D_YAML_SCALAR, what, &rc);
 	if (v == NULL)
@@ -390,15 +395,15 @@ get_field(struct pctx *p, const struct d_yaml_node *params, const char *key, cha
 static int
 parse_bdev_entry(struct pctx *p, const struct d_yaml_node *e, struct ctl_nvme_conf *conf)
 {
-	static const char *const defaults[] = {"bdev_set_options", "bdev_nvme_set_options",
-					       "bdev_nvme_set_hotplug"};
+	static const char *const  defaults[] = {"bdev_set_options", "bdev_nvme_set_options",
+						"bdev_nvme_set_hotplug"};
 	struct ctl_nvme_conf_dev  d = {0};
 	const struct d_yaml_node *m;
 	const struct d_yaml_node *params;
-	const char               *method;
-	struct d_errbuf           eb;
-	size_t                    i;
-	int                       rc = 0;
+	const char		 *method;
+	struct d_errbuf		  eb;
+	size_t			  i;
+	int			  rc = 0;
 
 	if (e->kind != D_YAML_MAP)
 		return perr(p, e, "bdev config", "entries must be objects");
@@ -457,10 +462,10 @@ parse_subsystem(struct pctx *p, const struct d_yaml_node *s, struct ctl_nvme_con
 {
 	const struct d_yaml_node *name;
 	const struct d_yaml_node *cfg;
-	const char               *str;
-	struct d_errbuf           eb;
-	size_t                    i;
-	int                       rc = 0;
+	const char		 *str;
+	struct d_errbuf		  eb;
+	size_t			  i;
+	int			  rc = 0;
 
 	if (s->kind != D_YAML_MAP)
 		return perr(p, s, "subsystems", "entries must be objects");
@@ -490,13 +495,13 @@ int
 ctl_nvme_conf_parse(const char *name, const char *text, size_t len, struct ctl_nvme_conf *out,
 		    struct d_errbuf *eb)
 {
-	struct ctl_nvme_conf      conf = {0};
-	struct pctx               p = {name, eb};
-	struct d_yaml_doc        *doc = NULL;
-	struct d_diags            diags;
+	struct ctl_nvme_conf	  conf = {0};
+	struct pctx		  p = {name, eb};
+	struct d_yaml_doc	 *doc = NULL;
+	struct d_diags		  diags;
 	const struct d_yaml_node *subs;
-	size_t                    i;
-	int                       rc = 0;
+	size_t			  i;
+	int			  rc = 0;
 
 	d_diags_init(&diags, name);
 	rc = d_yaml_load_string(name, text, len, &doc, &diags);

@@ -21,8 +21,8 @@ static bool
 uuid_valid(const char *s)
 {
 	static const int dash[] = {8, 13, 18, 23};
-	int              i;
-	int              d = 0;
+	int		 i;
+	int		 d = 0;
 
 	if (strlen(s) != 36)
 		return false;
@@ -44,8 +44,8 @@ int
 ctl_superblock_init(struct ctl_superblock *sb, const char *system, struct d_errbuf *eb)
 {
 	struct ctl_superblock n = {0};
-	unsigned char         u[16];
-	ssize_t               got;
+	unsigned char	      u[16];
+	ssize_t		      got;
 
 	if (system == NULL || system[0] == '\0' || strlen(system) >= sizeof(n.system)) {
 		d_errbuf_set(eb, "invalid system name \"%s\" for a superblock",
@@ -119,7 +119,7 @@ static int
 get_text(const struct d_yaml_node *v, char *dst, size_t len, struct d_errbuf *eb)
 {
 	const char *s;
-	int         rc;
+	int	    rc;
 
 	rc = d_yaml_get_str(v, &s, eb);
 	if (rc != 0)
@@ -136,14 +136,14 @@ int
 ctl_superblock_parse(const char *name, const char *text, size_t len, struct ctl_superblock *out,
 		     struct d_errbuf *eb)
 {
-	static const char *const required[] = {"version", "uuid", "system"};
-	struct ctl_superblock    sb = {0};
-	struct d_yaml_doc       *doc = NULL;
-	struct d_diags           diags;
-	struct d_errbuf          kerr;
+	static const char *const  required[] = {"version", "uuid", "system"};
+	struct ctl_superblock	  sb = {0};
+	struct d_yaml_doc	 *doc = NULL;
+	struct d_diags		  diags;
+	struct d_errbuf		  kerr;
 	const struct d_yaml_node *root;
-	size_t                   i;
-	int                      rc;
+	size_t			  i;
+	int			  rc;
 
 	d_diags_init(&diags, name);
 	rc = d_yaml_load_string(name, text, len, &doc, &diags);
@@ -174,9 +174,9 @@ ctl_superblock_parse(const char *name, const char *text, size_t len, struct ctl_
 	for (i = 0; i < root->count; i++) {
 		const struct d_yaml_node *k = root->items[2 * i];
 		const struct d_yaml_node *v = root->items[2 * i + 1];
-		int64_t                   n;
-		bool                      seen_before = false;
-		size_t                    j;
+		int64_t			  n;
+		bool			  seen_before = false;
+		size_t			  j;
 
 		for (j = 0; j < i; j++)
 			if (strcmp(root->items[2 * j]->str, k->str) == 0)
@@ -188,8 +188,9 @@ ctl_superblock_parse(const char *name, const char *text, size_t len, struct ctl_
 		} else if (strcmp(k->str, "version") == 0) {
 			rc = d_yaml_get_int(v, 0, UINT32_MAX, &n, &kerr);
 			if (rc == 0 && n != CTL_SUPERBLOCK_VERSION) {
-				d_errbuf_set(&kerr, "unsupported superblock version %jd (this "
-						    "daos_server reads version %d)",
+				d_errbuf_set(&kerr,
+					     "unsupported superblock version %jd (this "
+					     "daos_server reads version %d)",
 					     (intmax_t)n, CTL_SUPERBLOCK_VERSION);
 				rc = -DER_INVAL;
 			}
@@ -306,15 +307,18 @@ ctl_superblock_read(const char *dir, struct ctl_superblock *sb, struct d_errbuf 
 	if (stat(path, &st) != 0) {
 		rc = d_errno2der(errno);
 		if (errno == ENOENT)
-			d_errbuf_set(eb, "no superblock at %s: the engine's storage is not "
-					 "formatted (run dmg storage format)", path);
+			d_errbuf_set(eb,
+				     "no superblock at %s: the engine's storage is not "
+				     "formatted (run dmg storage format)",
+				     path);
 		else
 			d_errbuf_set(eb, "cannot read %s: %s", path, strerror(errno));
 		return rc;
 	}
 	/* checked before opening: a FIFO or a device is never read */
 	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
-		d_errbuf_set(eb, "%s is not a superblock file (not a regular file of at most 1 MiB)",
+		d_errbuf_set(eb,
+			     "%s is not a superblock file (not a regular file of at most 1 MiB)",
 			     path);
 		return -DER_INVAL;
 	}

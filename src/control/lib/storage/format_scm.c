@@ -49,19 +49,19 @@ ctl_mountinfo_find(const char *text, const char *where, const char *target, stru
 		   struct d_errbuf *eb)
 {
 	struct ctl_mount m;
-	bool             found = false;
-	const char      *line = text;
-	int              lineno = 0;
+	bool		 found = false;
+	const char	*line = text;
+	int		 lineno = 0;
 
 	while (*line != '\0') {
 		const char *nl = strchr(line, '\n');
-		size_t      len = nl != NULL ? (size_t)(nl - line) : strlen(line);
-		char        buf[4096];
-		char       *f[6];
-		char       *sep;
-		char       *save = NULL;
-		char       *tail;
-		int         i;
+		size_t	    len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		char	    buf[4096];
+		char	   *f[6];
+		char	   *sep;
+		char	   *save = NULL;
+		char	   *tail;
+		int	    i;
 
 		lineno++;
 		if (len >= sizeof(buf)) {
@@ -101,7 +101,7 @@ ctl_mountinfo_find(const char *text, const char *where, const char *target, stru
 		/* Later lines are mounted on top of earlier ones: keep the last. */
 		found = true;
 		continue;
-bad:
+	bad:
 		d_errbuf_set(eb, "%s:%d: malformed mountinfo line", where, lineno);
 		return -DER_INVAL;
 	}
@@ -137,7 +137,7 @@ static int
 check_not_mounted(const char *dir, struct d_errbuf *eb)
 {
 	struct ctl_mount m;
-	int              rc;
+	int		 rc;
 
 	rc = ctl_mount_lookup(dir, &m, eb);
 	if (rc == -DER_NONEXIST)
@@ -153,7 +153,7 @@ int
 ctl_scm_unmount(const char *dir, struct d_errbuf *eb)
 {
 	struct ctl_mount m;
-	int              rc;
+	int		 rc;
 
 	rc = ctl_mount_lookup(dir, &m, eb);
 	if (rc == -DER_NONEXIST)
@@ -163,8 +163,10 @@ ctl_scm_unmount(const char *dir, struct d_errbuf *eb)
 	if (umount2(dir, 0) != 0) {
 		rc = d_errno2der(errno);
 		if (errno == EBUSY)
-			d_errbuf_set(eb, "cannot unmount %s: it is in use (stop the engine using "
-					 "it)", dir);
+			d_errbuf_set(eb,
+				     "cannot unmount %s: it is in use (stop the engine using "
+				     "it)",
+				     dir);
 		else
 			d_errbuf_set(eb, "cannot unmount %s: %s", dir, strerror(errno));
 		return rc;
@@ -228,8 +230,10 @@ ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf
 	if (mount("tmpfs", dir, "tmpfs", SCM_MOUNT_FLAGS, opts) != 0) {
 		rc = d_errno2der(errno);
 		if (errno == EPERM)
-			d_errbuf_set(eb, "cannot mount tmpfs on %s: permission denied (daos_server "
-					 "must run as root to format SCM)", dir);
+			d_errbuf_set(eb,
+				     "cannot mount tmpfs on %s: permission denied (daos_server "
+				     "must run as root to format SCM)",
+				     dir);
 		else
 			d_errbuf_set(eb, "cannot mount tmpfs on %s with options \"%s\": %s", dir,
 				     opts, strerror(errno));
@@ -247,12 +251,26 @@ int
 ctl_dcpm_mkfs_argv(const char *device, bool force, const char *argv[CTL_MKFS_ARGV_MAX])
 {
 	static const char *const opts[] = {
-	    "-q", "-D", "-L", "daos", "-m", "0", "-b", "4096", "-I", "128", "-i", "67108864",
-	    "-E", "stride=512,lazy_itable_init=0,lazy_journal_init=0,nodiscard,packed_meta_blocks=1",
-	    "-O", "flex_bg,^uninit_bg,^resize_inode,^extra_isize,sparse_super2,^metadata_csum",
-	    "-G", "128",
+		"-q",
+		"-D",
+		"-L",
+		"daos",
+		"-m",
+		"0",
+		"-b",
+		"4096",
+		"-I",
+		"128",
+		"-i",
+		"67108864",
+		"-E",
+		"stride=512,lazy_itable_init=0,lazy_journal_init=0,nodiscard,packed_meta_blocks=1",
+		"-O",
+		"flex_bg,^uninit_bg,^resize_inode,^extra_isize,sparse_super2,^metadata_csum",
+		"-G",
+		"128",
 	};
-	int n = 0;
+	int    n = 0;
 	size_t i;
 
 	argv[n++] = "mkfs.ext4";
@@ -269,12 +287,12 @@ int
 ctl_run(const char *const argv[], struct d_errbuf *eb)
 {
 	posix_spawn_file_actions_t fa;
-	int                        pfd[2] = {-1, -1};
-	char                       err[4096];
-	size_t                     elen = 0;
-	pid_t                      pid;
-	int                        status;
-	int                        rc;
+	int			   pfd[2] = {-1, -1};
+	char			   err[4096];
+	size_t			   elen = 0;
+	pid_t			   pid;
+	int			   status;
+	int			   rc;
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
 		d_errbuf_set(eb, "cannot run %s: pipe: %s", argv[0], strerror(errno));
@@ -289,7 +307,8 @@ ctl_run(const char *const argv[], struct d_errbuf *eb)
 	if (rc != 0) {
 		close(pfd[0]);
 		if (rc == ENOENT) {
-			d_errbuf_set(eb, "%s not found in PATH; install it (e2fsprogs for mkfs.ext4)",
+			d_errbuf_set(eb,
+				     "%s not found in PATH; install it (e2fsprogs for mkfs.ext4)",
 				     argv[0]);
 			return -DER_NONEXIST;
 		}
@@ -360,7 +379,7 @@ ctl_scm_dcpm_mkfs(const char *device, bool force, struct d_errbuf *eb)
 {
 	const char     *argv[CTL_MKFS_ARGV_MAX];
 	struct d_errbuf run;
-	int             rc;
+	int		rc;
 
 	rc = check_blockdev(device, "PMem device", eb);
 	if (rc != 0)
@@ -377,9 +396,9 @@ static bool
 blockdev_has_dax(const char *device)
 {
 	struct stat st;
-	char        path[128];
-	char        v = '0';
-	int         fd;
+	char	    path[128];
+	char	    v = '0';
+	int	    fd;
 
 	if (stat(device, &st) != 0)
 		return false;
@@ -412,9 +431,11 @@ ctl_scm_dcpm_mount(const char *device, const char *dir, struct d_errbuf *eb)
 		return 0;
 	rc = d_errno2der(errno);
 	if ((errno == EINVAL || errno == EOPNOTSUPP) && !blockdev_has_dax(device)) {
-		d_errbuf_set(eb, "cannot mount %s on %s: the device does not support DAX; SCM "
-				 "class dcpm needs a PMem namespace in fsdax mode (daos_server scm "
-				 "prepare)", device, dir);
+		d_errbuf_set(eb,
+			     "cannot mount %s on %s: the device does not support DAX; SCM "
+			     "class dcpm needs a PMem namespace in fsdax mode (daos_server scm "
+			     "prepare)",
+			     device, dir);
 		return -DER_NOTSUPPORTED;
 	}
 	d_errbuf_set(eb, "cannot mount %s on %s (ext4, dax,nodelalloc): %s; is it formatted?",

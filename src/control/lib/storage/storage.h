@@ -30,18 +30,18 @@
 
 #define CTL_SUPERBLOCK_NAME    "superblock"
 #define CTL_SUPERBLOCK_VERSION 1
-#define CTL_RANK_MAX           0xfffffffeu /* upstream's MaxRank; 0xffffffff is "nil" */
+#define CTL_RANK_MAX	       0xfffffffeu /* upstream's MaxRank; 0xffffffff is "nil" */
 
 struct ctl_superblock {
 	uint32_t version;
-	char     uuid[37];             /* lower-case 8-4-4-4-12 */
-	char     system[64];           /* system name */
-	uint32_t rank;                 /* meaningful when has_rank */
-	bool     has_rank;             /* false: "rank: null" (not yet assigned) */
-	char     uri[256];             /* engine's primary fabric URI, "" before start */
-	bool     validrank;            /* rank was assigned by the management service */
-	char     hostfaultdomain[256]; /* "/host", "" when unknown */
-	uint64_t incarnation;          /* bumped on each join of a new engine process */
+	char	 uuid[37];	       /* lower-case 8-4-4-4-12 */
+	char	 system[64];	       /* system name */
+	uint32_t rank;		       /* meaningful when has_rank */
+	bool	 has_rank;	       /* false: "rank: null" (not yet assigned) */
+	char	 uri[256];	       /* engine's primary fabric URI, "" before start */
+	bool	 validrank;	       /* rank was assigned by the management service */
+	char	 hostfaultdomain[256]; /* "/host", "" when unknown */
+	uint64_t incarnation;	       /* bumped on each join of a new engine process */
 };
 
 /* A fresh superblock: current version, random UUID (getrandom), no rank. */
@@ -93,9 +93,9 @@ int ctl_scm_unmount(const char *dir, struct d_errbuf *eb);
 /* ---- SCM class ram (tmpfs) ---------------------------------------------------- */
 
 struct ctl_ramdisk {
-	uint64_t size_gib;           /* 0: tmpfs default size */
-	int      numa_node;          /* mpol=prefer:<n>; < 0: no memory policy */
-	bool     hugepages_disabled; /* scm_hugepages_disabled */
+	uint64_t size_gib;	     /* 0: tmpfs default size */
+	int	 numa_node;	     /* mpol=prefer:<n>; < 0: no memory policy */
+	bool	 hugepages_disabled; /* scm_hugepages_disabled */
 };
 
 /*
@@ -170,24 +170,24 @@ int ctl_bdev_nvme_resolve(const char *pci, char *dev, size_t len, struct d_errbu
 
 enum ctl_nvme_conf_method {
 	CTL_NVME_ATTACH = 0, /* bdev_nvme_attach_controller (class nvme) */
-	CTL_AIO_CREATE,      /* bdev_aio_create (class file or kdev) */
+	CTL_AIO_CREATE,	     /* bdev_aio_create (class file or kdev) */
 };
 
 /* One device of the bdev subsystem. */
 struct ctl_nvme_conf_dev {
 	enum ctl_nvme_conf_method method;
-	char                      name[128]; /* Nvme_<host>_<idx>_<tier>_<roles> / AIO_... */
-	char                      addr[256]; /* traddr (PCI) or filename */
-	uint32_t                  block_size; /* aio: 4096 for files, 0 for kdev */
-	uint32_t                  index;      /* position in the tier's bdev_list */
-	uint32_t                  tier;       /* tier index in the engine's storage list */
-	uint32_t                  roles;      /* CTL_BDEV_ROLE_* bits */
+	char			  name[128];  /* Nvme_<host>_<idx>_<tier>_<roles> / AIO_... */
+	char			  addr[256];  /* traddr (PCI) or filename */
+	uint32_t		  block_size; /* aio: 4096 for files, 0 for kdev */
+	uint32_t		  index;      /* position in the tier's bdev_list */
+	uint32_t		  tier;	      /* tier index in the engine's storage list */
+	uint32_t		  roles;      /* CTL_BDEV_ROLE_* bits */
 };
 
 struct ctl_nvme_conf {
 	struct ctl_nvme_conf_dev *devs;
-	size_t                    ndevs;
-	bool                      vmd; /* "vmd" subsystem with enable_vmd */
+	size_t			  ndevs;
+	bool			  vmd; /* "vmd" subsystem with enable_vmd */
 };
 
 void ctl_nvme_conf_fini(struct ctl_nvme_conf *conf);

@@ -634,9 +634,9 @@ parse_field(const char *s, uint64_t max, uint64_t *out)
 /* F_TIME is optional: files written before it existed end at F_INFO. */
 enum { F_TAG, F_RANK, F_UUID, F_STATE, F_INC, F_NCTX, F_ADDR, F_URI, F_FD, F_INFO, F_TIME, F_NR };
 
-static const char *const field_names[F_NR] = {
-	"record", "rank", "uuid", "state", "incarnation", "nctxs",
-	"addr",	  "uri",  "fault_domain", "info", "last_update"};
+static const char *const field_names[F_NR] = {"record",	      "rank",  "uuid",	     "state",
+					      "incarnation",  "nctxs", "addr",	     "uri",
+					      "fault_domain", "info",  "last_update"};
 
 static int
 parse_member(struct ctl_membership *m, char *line, unsigned lineno, struct d_errbuf *eb)
@@ -856,8 +856,8 @@ ctl_member_ping_rejoins(uint32_t cur, uint64_t incarnation, const char *addr,
 	if (cur != CTL_MS_UNRESPONSIVE || incarnation == 0 || p->unreachable || !p->answered ||
 	    p->incarnation != incarnation || ctl_member_state_parse(p->state) != CTL_MS_JOINED)
 		return false;
-	snprintf(why, why_len, "host %s answers again, same engine (incarnation %" PRIu64 ")",
-		 addr, incarnation);
+	snprintf(why, why_len, "host %s answers again, same engine (incarnation %" PRIu64 ")", addr,
+		 incarnation);
 	return true;
 }
 

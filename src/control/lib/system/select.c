@@ -47,11 +47,11 @@ member_on(const struct ctl_member *mb, const char *host, unsigned port)
 
 /* One --rank-hosts entry, resolved before the MS lock is taken. */
 struct hq_entry {
-	char	 *entry; /* as given, for absentHosts */
-	char	  host[256];
-	unsigned  port;
-	char	**nums; /* numeric addresses the name resolves to */
-	size_t	  nnums;
+	char	*entry; /* as given, for absentHosts */
+	char	 host[256];
+	unsigned port;
+	char   **nums; /* numeric addresses the name resolves to */
+	size_t	 nnums;
 };
 
 struct ctl_system_hosts {
@@ -110,7 +110,7 @@ static int
 add_entry(const char *entry, void *arg)
 {
 	struct ctl_system_hosts *h = arg;
-	struct hq_entry	    *e;
+	struct hq_entry		*e;
 
 	if (h->n == h->cap) {
 		size_t		 cap = h->cap ? h->cap * 2 : 8;
@@ -134,9 +134,9 @@ int
 ctl_system_hosts_resolve(const char *hosts, struct ctl_system_hosts **out, struct d_errbuf *eb)
 {
 	struct ctl_system_hosts *h = NULL;
-	struct d_hostset    *hs = NULL;
-	struct d_errbuf	     peb;
-	int		     rc;
+	struct d_hostset	*hs = NULL;
+	struct d_errbuf		 peb;
+	int			 rc;
 
 	*out = NULL;
 	if (hosts == NULL || hosts[0] == '\0')
@@ -191,8 +191,9 @@ ctl_system_sel_fini(struct ctl_system_sel *s)
 }
 
 int
-ctl_system_select(const struct ctl_membership *m, const char *ranks, const struct ctl_system_hosts *hosts,
-	      uint32_t mask, struct ctl_system_sel *out, struct d_errbuf *eb)
+ctl_system_select(const struct ctl_membership *m, const char *ranks,
+		  const struct ctl_system_hosts *hosts, uint32_t mask, struct ctl_system_sel *out,
+		  struct d_errbuf *eb)
 {
 	const struct ctl_member **all = NULL, **sel = NULL;
 	struct d_rankset	 *rs = NULL, *absent_r = NULL;

@@ -155,13 +155,13 @@ int ctl_membership_from_text(const char *text, struct ctl_membership **out, stru
 
 struct ctl_ping {
 	/* The host's control plane did not answer (after the caller's retries); `msg` says why. */
-	bool	    unreachable;
+	bool unreachable;
 	/* The host answered about this rank: `state` (a member state name) and `msg`. */
 	bool	    answered;
 	const char *state;
 	const char *msg;
 	/* For a Joined answer: the incarnation of the engine that runs the rank (0: unknown). */
-	uint64_t    incarnation;
+	uint64_t incarnation;
 };
 
 /*
@@ -175,8 +175,8 @@ struct ctl_ping {
  * nothing (a restarted engine comes back through Join), nor does any
  * illegal transition (Unresponsive -> Joined among them: see below).
  */
-bool ctl_member_ping_update(uint32_t rank, uint32_t cur, const char *addr,
-			    const struct ctl_ping *p, uint32_t *to, char *info, size_t info_len);
+bool ctl_member_ping_update(uint32_t rank, uint32_t cur, const char *addr, const struct ctl_ping *p,
+			    uint32_t *to, char *info, size_t info_len);
 
 /*
  * Whether a ping answer proves that an Unresponsive member's engine never
@@ -218,7 +218,7 @@ struct ctl_system_hosts;
  * taking the MS lock).  NULL or "": *out is NULL (all hosts).  A bad set:
  * -DER_INVAL naming the flag.
  */
-int  ctl_system_hosts_resolve(const char *hosts, struct ctl_system_hosts **out, struct d_errbuf *eb);
+int ctl_system_hosts_resolve(const char *hosts, struct ctl_system_hosts **out, struct d_errbuf *eb);
 void ctl_system_hosts_free(struct ctl_system_hosts *h);
 
 /*
@@ -231,8 +231,8 @@ void ctl_system_hosts_free(struct ctl_system_hosts *h);
  * the membership changes.
  */
 int  ctl_system_select(const struct ctl_membership *m, const char *ranks,
-		   const struct ctl_system_hosts *hosts, uint32_t mask, struct ctl_system_sel *out,
-		   struct d_errbuf *eb);
+		       const struct ctl_system_hosts *hosts, uint32_t mask,
+		       struct ctl_system_sel *out, struct d_errbuf *eb);
 void ctl_system_sel_fini(struct ctl_system_sel *s);
 
 #endif /* DAOS_CONTROL_LIB_SYSTEM_SYSTEM_H */
