@@ -167,6 +167,27 @@ test_interop(void **state)
 	assert_string_equal(eb.msg, "invalid version \"two\" (expected MAJOR.MINOR.PATCH)");
 }
 
+/* What a peer may make a server read is bounded by its role (issue: memory before auth). */
+static void
+test_request_limits(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_rpc_req_max(NULL), 0);
+	assert_int_equal(ctl_rpc_req_max(ctl_rpc_auth_find("StorageFormat")), CTL_RPC_REQ_MAX);
+	assert_int_equal(ctl_rpc_req_max(ctl_rpc_auth_find("GetAttachInfo")), CTL_RPC_REQ_SMALL);
+	assert_int_equal(ctl_rpc_role_frame_max(D_COMP_AGENT), CTL_RPC_REQ_SMALL + CTL_RPC_ENV_MAX);
+	assert_int_equal(ctl_rpc_role_frame_max(D_COMP_ADMIN), CTL_RPC_REQ_MAX + CTL_RPC_ENV_MAX);
+	assert_int_equal(ctl_rpc_role_frame_max(D_COMP_SERVER), CTL_RPC_REQ_MAX + CTL_RPC_ENV_MAX);
+	assert_int_equal(ctl_rpc_role_frame_max(D_COMP_UNDEFINED),
+			 CTL_RPC_REQ_MAX + CTL_RPC_ENV_MAX);
+	assert_true(ctl_rpc_role_frame_max(D_COMP_UNDEFINED) < CTL_RPC_MAX_FRAME);
+	/* Every method an agent may call takes small requests only. */
+	for (const struct ctl_rpc_auth *a = ctl_rpc_auth_table; a->method != NULL; a++)
+		if ((a->roles & CTL_ROLE(D_COMP_AGENT)) && ctl_rpc_req_max(a) > CTL_RPC_REQ_SMALL)
+			fail_msg("%s may be called by agents with %u-byte requests", a->method,
+				 ctl_rpc_req_max(a));
+}
+
 static int
 h_dummy(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 	uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
@@ -225,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_authorize),
 		cmocka_unit_test(test_components),
 		cmocka_unit_test(test_interop),
+		cmocka_unit_test(test_request_limits),
 		cmocka_unit_test(test_server_refuses_unlisted_handler),
 		cmocka_unit_test(test_server_port_taken),
 	};

@@ -302,6 +302,60 @@ test_bad_frames(void **state)
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
 	close(fd);
 
+	/*
+	 * A frame above what any role may send (but below CTL_RPC_MAX_FRAME): the
+	 * server closes at the length, without reading or answering the body.
+	 */
+	{
+		size_t	 blen = (size_t)ctl_rpc_role_frame_max(D_COMP_UNDEFINED) + 1;
+		uint8_t	 hdr[4] = {(uint8_t)(blen >> 24), (uint8_t)(blen >> 16),
+				   (uint8_t)(blen >> 8), (uint8_t)blen};
+		uint8_t *junk = calloc(1, blen);
+		size_t	 off = 0;
+		ssize_t	 w;
+
+		assert_non_null(junk);
+		fd = raw_connect(fx->port);
+		assert_int_equal(write(fd, hdr, 4), 4);
+		while (off < blen && (w = send(fd, junk + off, blen - off, MSG_NOSIGNAL)) > 0)
+			off += (size_t)w;
+		free(junk);
+		assert_true(recv(fd, buf, sizeof(buf), 0) <= 0);
+		close(fd);
+	}
+
+	/* A body above its method's limit: -DER_OVERFLOW naming both, before any handler. */
+	{
+		size_t		       blen = CTL_RPC_REQ_SMALL + 1;
+		uint8_t		      *body = calloc(1, blen);
+		struct ctl_rpc_req_env big = {"GetVersion", "2.9.100", "admin", body, blen};
+		uint8_t		      *f, rbuf[512];
+		size_t		       flen;
+		uint32_t	       rl;
+		char		       want[128];
+
+		assert_non_null(body);
+		assert_int_equal(ctl_rpc_frame_request(&big, &f, &flen), 0);
+		free(body);
+		fd = raw_connect(fx->port);
+		assert_int_equal(write(fd, f, flen), (ssize_t)flen);
+		free(f);
+		assert_int_equal(recv(fd, rbuf, 4, MSG_WAITALL), 4);
+		assert_int_equal(ctl_rpc_frame_len(rbuf, &rl), 0);
+		assert_true(rl < sizeof(rbuf));
+		assert_int_equal(recv(fd, rbuf, rl, MSG_WAITALL), (ssize_t)rl);
+		Ctl__RpcResponse *r = ctl__rpc_response__unpack(NULL, rl, rbuf);
+
+		assert_non_null(r);
+		assert_int_equal(r->status, -DER_OVERFLOW);
+		snprintf(want, sizeof(want),
+			 "request body of %zu bytes is above the limit of %u bytes for GetVersion",
+			 blen, CTL_RPC_REQ_SMALL);
+		assert_string_equal(r->error, want);
+		ctl__rpc_response__free_unpacked(r, NULL);
+		close(fd);
+	}
+
 	/* Garbage envelope: a -DER_PROTO response, then the connection stays usable. */
 	fd = raw_connect(fx->port);
 	static const uint8_t bad[] = {0, 0, 0, 3, 0x0a, 0x7f, 0x01};

@@ -111,23 +111,27 @@ ctl_rpc_frame_len(const uint8_t hdr[4], uint32_t *len)
 }
 
 int
-ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint8_t **out, size_t *out_len,
-		   struct d_errbuf *eb)
+ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint32_t max, uint8_t **out,
+		   size_t *out_len, struct d_errbuf *eb)
 {
 	uint8_t	 hdr[4];
 	uint32_t n;
 	uint8_t *buf;
 	int	 rc;
 
+	if (max > CTL_RPC_MAX_FRAME - 4)
+		max = CTL_RPC_MAX_FRAME - 4;
 	rc = d_tls_read(conn, hdr, sizeof(hdr), deadline, eb);
 	if (rc != 0)
 		return rc;
 	rc = ctl_rpc_frame_len(hdr, &n);
+	if (rc == 0 && n > max)
+		rc = -DER_OVERFLOW;
 	if (rc != 0) {
 		d_errbuf_set(eb, "invalid frame length %u (limit %u bytes)",
 			     (unsigned)((uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 					(uint32_t)hdr[2] << 8 | hdr[3]),
-			     CTL_RPC_MAX_FRAME - 4);
+			     max);
 		return rc;
 	}
 	D_ALLOC(buf, n);
@@ -265,6 +269,16 @@ serve_request(struct srv_conn *sc, const uint8_t *frame, size_t len, int64_t dea
 				   0);
 		goto out;
 	}
+	if (req->body.len > ctl_rpc_req_max(ctl_rpc_auth_find(req->method))) {
+		d_errbuf_set(&eb, "request body of %zu bytes is above the limit of %u bytes for %s",
+			     req->body.len, ctl_rpc_req_max(ctl_rpc_auth_find(req->method)),
+			     req->method);
+		notify(srv, CTL_RPC_EV_WARN, "refused %s from %s: %s", req->method, sc->addr,
+		       eb.msg);
+		rc = send_response(srv, sc->conn, deadline, -DER_OVERFLOW, eb.msg,
+				   CTL_RPC_REFUSE_NONE, NULL, 0);
+		goto out;
+	}
 	rc = ctl_version_compat("server", srv->version, req->component, req->version, &eb);
 	if (rc != 0) {
 		notify(srv, CTL_RPC_EV_WARN, "refused %s from %s: %s", req->method, sc->addr,
@@ -327,13 +341,31 @@ refuse_mismatch(struct srv_conn *sc, int64_t deadline, bool peer_is_tls)
 	       sc->addr);
 	/* The insecure client has sent (or is sending) its request: read it first. */
 	d_tls_conn_plain(sc->conn);
-	if (ctl_rpc_frame_read(sc->conn, deadline, &frame, &len, &eb) == 0)
+	if (ctl_rpc_frame_read(sc->conn, deadline, CTL_RPC_REQ_SMALL + CTL_RPC_ENV_MAX, &frame,
+			       &len, &eb) == 0)
 		D_FREE(frame);
 	send_response(srv, sc->conn, deadline, -DER_PROTO,
 		      "server requires TLS but this client has allow_insecure: true; set "
 		      "allow_insecure: false and configure certificates in the client's "
 		      "transport_config (or set allow_insecure: true on every server too)",
 		      CTL_RPC_REFUSE_INSECURE, NULL, 0);
+}
+
+/* "agent certificate", or "no certificate: allow_insecure" for the log. */
+static const char *
+peer_desc(const struct ctl_rpc_server *srv, enum d_tls_component role)
+{
+	static const char *const certs[] = {
+		[D_COMP_ADMIN] = "admin certificate",
+		[D_COMP_AGENT] = "agent certificate",
+		[D_COMP_SERVER] = "server certificate",
+	};
+
+	if (d_tls_ctx_insecure(srv->tls))
+		return "no certificate: allow_insecure";
+	if ((size_t)role < D_ARRAY_SIZE(certs) && certs[role] != NULL)
+		return certs[role];
+	return "certificate of no known role";
 }
 
 static void *
@@ -344,6 +376,8 @@ conn_thread(void *arg)
 	struct d_errbuf	       eb = {{0}};
 	int64_t		       hs_deadline = d_tls_now_ms() + srv->cfg.handshake_timeout_ms;
 	bool		       plaintext = false;
+	enum d_tls_component   role;
+	uint32_t	       max;
 	int		       rc;
 
 	if (d_tls_ctx_insecure(srv->tls)) {
@@ -371,14 +405,23 @@ conn_thread(void *arg)
 			goto out;
 		}
 	}
+	/* Bound what this peer may make us read by what its role may call. */
+	role = d_tls_ctx_insecure(srv->tls) ? D_COMP_UNDEFINED : d_tls_conn_peer(sc->conn);
+	max = ctl_rpc_role_frame_max(role);
 	for (;;) {
 		int64_t	 deadline = d_tls_now_ms() + srv->cfg.idle_timeout_ms;
 		uint8_t *frame;
 		size_t	 len;
 
-		rc = ctl_rpc_frame_read(sc->conn, deadline, &frame, &len, &eb);
+		rc = ctl_rpc_frame_read(sc->conn, deadline, max, &frame, &len, &eb);
 		if (rc != 0) {
-			if (rc == -DER_OVERFLOW || rc == -DER_PROTO)
+			if (rc == -DER_OVERFLOW)
+				notify(srv, CTL_RPC_EV_WARN,
+				       "closing connection from %s (%s): %s; no method %s may call "
+				       "takes a request that large",
+				       sc->addr, peer_desc(srv, role), eb.msg,
+				       role == D_COMP_UNDEFINED ? "a client" : "this role");
+			else if (rc == -DER_PROTO)
 				notify(srv, CTL_RPC_EV_WARN, "closing connection from %s: %s",
 				       sc->addr, eb.msg);
 			else if (rc == -DER_IO)

@@ -106,10 +106,35 @@ int ctl_rpc_frame_len(const uint8_t hdr[4], uint32_t *len);
 
 struct ctl_rpc_auth {
 	const char  *method;
-	unsigned int roles; /* bit (1 << enum d_tls_component) per role allowed */
+	unsigned int roles;   /* bit (1 << enum d_tls_component) per role allowed */
+	uint32_t     req_max; /* largest request body accepted; 0: CTL_RPC_REQ_MAX */
 };
 
 #define CTL_ROLE(c) (1u << (c))
+
+/*
+ * Request bodies: CTL_RPC_REQ_MAX unless the table says otherwise; the methods
+ * an agent may call take CTL_RPC_REQ_SMALL.  A server never allocates more
+ * for a request frame than the largest body its peer's role may send plus
+ * CTL_RPC_ENV_MAX for the envelope (method, component, version), so a peer
+ * holding a certificate of a weak role (or none) cannot make it read large
+ * frames; responses (read by clients) may use all of CTL_RPC_MAX_FRAME.
+ */
+#define CTL_RPC_REQ_MAX	  (1u << 20)
+#define CTL_RPC_REQ_SMALL (64u << 10)
+#define CTL_RPC_ENV_MAX	  4096u
+
+/* Largest request body `method` accepts (0 when the method is unknown). */
+uint32_t ctl_rpc_req_max(const struct ctl_rpc_auth *a);
+
+/*
+ * Largest request frame (envelope included) a peer of role `comp` may send:
+ * the largest body among the methods that role may call, plus
+ * CTL_RPC_ENV_MAX.  D_COMP_UNDEFINED (role not known yet, an insecure
+ * server): the largest over every method.  A role that may call nothing:
+ * CTL_RPC_ENV_MAX.
+ */
+uint32_t ctl_rpc_role_frame_max(enum d_tls_component comp);
 
 /* The table of every control method (NULL-terminated), and a lookup in it. */
 extern const struct ctl_rpc_auth ctl_rpc_auth_table[];

@@ -13,10 +13,12 @@
 #define ADMIN  CTL_ROLE(D_COMP_ADMIN)
 #define AGENT  CTL_ROLE(D_COMP_AGENT)
 #define SERVER CTL_ROLE(D_COMP_SERVER)
+/* The methods an agent may call take small requests only (see rpc.h). */
+#define SMALL CTL_RPC_REQ_SMALL
 
 const struct ctl_rpc_auth ctl_rpc_auth_table[] = {
 	/* Ours: `dmg server-version`, and version probes between components. */
-	{"GetVersion", ADMIN | AGENT | SERVER},
+	{"GetVersion", ADMIN | AGENT | SERVER, SMALL},
 
 	/* CtlSvc */
 	{"StorageScan", ADMIN},
@@ -47,7 +49,7 @@ const struct ctl_rpc_auth ctl_rpc_auth_table[] = {
 	{"SystemDrain", ADMIN},
 	{"SystemReint", ADMIN},
 	{"SystemErase", ADMIN},
-	{"SystemCleanup", ADMIN | AGENT},
+	{"SystemCleanup", ADMIN | AGENT, SMALL},
 	{"SystemSetAttr", ADMIN},
 	{"SystemGetAttr", ADMIN},
 	{"SystemSetProp", ADMIN},
@@ -74,9 +76,9 @@ const struct ctl_rpc_auth ctl_rpc_auth_table[] = {
 	{"PoolDrain", ADMIN},
 	{"PoolReintegrate", ADMIN},
 	{"PoolExtend", ADMIN},
-	{"PoolEvict", ADMIN | AGENT},
+	{"PoolEvict", ADMIN | AGENT, SMALL},
 	{"PoolUpgrade", ADMIN},
-	{"GetAttachInfo", ADMIN | AGENT},
+	{"GetAttachInfo", ADMIN | AGENT, SMALL},
 	{"ListPools", ADMIN},
 	{"ListContainers", ADMIN},
 	{"ContSetOwner", ADMIN},
@@ -91,8 +93,30 @@ const struct ctl_rpc_auth ctl_rpc_auth_table[] = {
 	{"RaftTimeoutNow", SERVER},
 	{"RaftInstallSnapshot", SERVER},
 
-	{NULL, 0},
+	{NULL, 0, 0},
 };
+
+uint32_t
+ctl_rpc_req_max(const struct ctl_rpc_auth *a)
+{
+	if (a == NULL)
+		return 0;
+	return a->req_max != 0 ? a->req_max : CTL_RPC_REQ_MAX;
+}
+
+uint32_t
+ctl_rpc_role_frame_max(enum d_tls_component comp)
+{
+	uint32_t body = 0;
+
+	for (const struct ctl_rpc_auth *a = ctl_rpc_auth_table; a->method != NULL; a++) {
+		if (comp != D_COMP_UNDEFINED && (a->roles & CTL_ROLE(comp)) == 0)
+			continue;
+		if (ctl_rpc_req_max(a) > body)
+			body = ctl_rpc_req_max(a);
+	}
+	return body + CTL_RPC_ENV_MAX;
+}
 
 const struct ctl_rpc_auth *
 ctl_rpc_auth_find(const char *method)

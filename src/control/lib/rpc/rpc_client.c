@@ -462,7 +462,7 @@ ctl_rpc_conn_call(struct ctl_rpc_conn *conn, const char *method, const void *req
 	D_FREE(frame);
 	if (rc != 0)
 		return io_error(conn, rc, &eb, err);
-	rc = ctl_rpc_frame_read(conn->tc, deadline, &frame, &len, &eb);
+	rc = ctl_rpc_frame_read(conn->tc, deadline, CTL_RPC_MAX_FRAME - 4, &frame, &len, &eb);
 	if (rc != 0)
 		return io_error(conn, rc, &eb, err);
 	r = ctl__rpc_response__unpack(NULL, len, frame);

@@ -4,9 +4,13 @@
 
 #include "control/lib/rpc/rpc.h"
 
-/* Read one frame's payload (malloc()ed) before `deadline`. */
-int ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint8_t **out, size_t *out_len,
-		       struct d_errbuf *eb);
+/*
+ * Read one frame's payload (D_ALLOC'd) before `deadline`.  A length prefix
+ * above `max` (at most CTL_RPC_MAX_FRAME - 4) is -DER_OVERFLOW before
+ * anything is allocated, with eb naming the length and the limit.
+ */
+int ctl_rpc_frame_read(struct d_tls_conn *conn, int64_t deadline, uint32_t max, uint8_t **out,
+		       size_t *out_len, struct d_errbuf *eb);
 
 /* SIGPIPE to SIG_IGN when it is at its default. */
 void ctl_rpc_ignore_sigpipe(void);
