@@ -370,3 +370,23 @@ def test_hostlist_from_config_files(local_cluster, tmp_path):
     # the config `port` is the default for hosts without one, and is not displayed
     portcfg = control_yml(tmp_path / "port.yml", hostlist=["127.0.0.1"], port=c.port("local-1"))
     assert hosts_of(dmg("-o", portcfg, "server-version", env=env)) == ["127.0.0.1"]
+
+
+def test_config_generate_keeps_the_servers_port(local_cluster, tmp_path):
+    """Servers on a port other than 10001, reached through the configured
+    port: the generated configuration names that port, for `port` and for the
+    default replica (it wrote 10001 before)."""
+    c = local_cluster(1, fixtures={"local-0": HOSTS + "/wolf"})
+    h = c.host("local-0")
+    assert h.port != 10001
+    start_server(c, "local-0")
+    cfg = control_yml(tmp_path / "c.yml", port=h.port)
+    r = dmg("-o", cfg, "config", "generate", "-l", "localhost")
+    assert r.returncode == 0, r.stderr
+    assert f"mgmt_svc_replicas:\n- localhost:{h.port}\n" in r.stdout
+    assert f"\nport: {h.port}\n" in r.stdout
+    # explicit replicas without a port get the servers' port too
+    r = dmg("-o", cfg, "config", "generate", "-l", "localhost", "-r", "localhost")
+    assert r.returncode == 0, r.stderr
+    assert f"mgmt_svc_replicas:\n- localhost:{h.port}\n" in r.stdout
+    assert f"\nport: {h.port}\n" in r.stdout

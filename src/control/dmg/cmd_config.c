@@ -78,6 +78,7 @@ generate_run(struct d_cli_ctx *ctx)
 	struct ctl_server_config *cfg = NULL;
 	struct d_errbuf		  eb = {{0}};
 	struct d_sbuf		  err;
+	char			 *first = NULL;
 	int			  rc, status = 1;
 
 	d_sbuf_init(&err);
@@ -87,12 +88,31 @@ generate_run(struct d_cli_ctx *ctx)
 		return dmg_fail(ctx, rc, "%s", eb.msg);
 	}
 	net.c = sto.c = c;
-	/* arguments before any host is contacted */
-	rc = ctl_autocfg_args_parse(ctx, dmg_conn_first_host(c), &args, &eb);
+	/*
+	 * Arguments before any host is contacted.  The default replica is the
+	 * first host with the port it was reached on, and the servers' port
+	 * (when they share one) is the generated `port`, so a system on a port
+	 * other than 10001 gets a configuration for that port.
+	 */
+	first = c->n > 0 ? d_asprintf("%s:%u", c->names[0], c->targets[0].port) : NULL;
+	if (c->n > 0 && first == NULL) {
+		dmg_conn_close(c);
+		d_sbuf_fini(&err);
+		return dmg_fail(ctx, -DER_NOMEM, "config generate: out of memory");
+	}
+	rc = ctl_autocfg_args_parse(ctx, first != NULL ? first : dmg_conn_first_host(c), &args,
+				    &eb);
 	if (rc != 0) {
+		D_FREE(first);
 		dmg_conn_close(c);
 		d_sbuf_fini(&err);
 		return eb.msg[0] ? dmg_fail(ctx, rc, "%s", eb.msg) : 1;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->targets[i].port != c->targets[0].port)
+			break;
+		if (i + 1 == c->n)
+			args.req.control_port = c->targets[0].port;
 	}
 	rc = dmg_fanout_call(&net);
 	if (rc == 0)
@@ -152,6 +172,7 @@ out:
 	dmg_fanout_fini(&net);
 	dmg_fanout_fini(&sto);
 	ctl_autocfg_args_fini(&args);
+	D_FREE(first);
 	dmg_conn_close(c);
 	d_sbuf_fini(&err);
 	return status;

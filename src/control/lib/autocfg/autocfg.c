@@ -777,6 +777,9 @@ build_yaml(struct gen *g, char **out)
 	rc = replica_port(g, &port);
 	if (rc != 0)
 		return rc;
+	/* Replicas without a port: the servers' own port, or the default. */
+	if (port == 0 && req->control_port > 0)
+		port = (long)req->control_port;
 	md = req->control_metadata_path != NULL && req->control_metadata_path[0] != '\0';
 
 	d_sbuf_init(&sb);

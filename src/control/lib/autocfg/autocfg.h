@@ -65,6 +65,8 @@ struct ctl_autocfg_req {
 	const int64_t		  *fabric_ports; /* one per engine, or none (31416 + 1000 * i) */
 	size_t			   nr_fabric_ports;
 	const char		  *helper_log_file; /* NULL: not set */
+	/* Control port the scanned servers listen on, used when no replica names one (0: none). */
+	int64_t control_port;
 };
 
 /* Fill `req` with the defaults of the command line (localhost, 1 SSD, best-available). */
