@@ -229,10 +229,14 @@ def test_bad_config_refused(tmp_path):
     # a file that does not exist
     r = start_fails(str(tmp_path / "none.yml"))
     assert "none.yml" in r.stderr
-    # out-of-range port in discovery mode (validation stops before its port rule)
-    cfg.write_text("port: 0\n")
-    r = start_fails(str(cfg))
-    assert re.search(rf"{re.escape(str(cfg))}:1: port: port 0 is out of range", r.stderr)
+    # out-of-range port in discovery mode: start and config validate judge it alike
+    for port in ("0", "-1", "65536"):
+        cfg.write_text(f"port: {port}\n")
+        r = start_fails(str(cfg))
+        want = rf"{re.escape(str(cfg))}:1: port: port {port} is out of range"
+        assert re.search(want, r.stderr), r.stderr
+        v = run_bin("daos_server", "config", "validate", "-o", str(cfg))
+        assert v.returncode != 0 and re.search(want, v.stderr), (v.stdout, v.stderr)
     # -s needs an engine with an SCM tier
     cfg.write_text(f"port: 10001\nsocket_dir: {tmp_path}/run\n")
     r = start_fails(str(cfg), "-s", "/mnt/daos")

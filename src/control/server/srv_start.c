@@ -166,15 +166,6 @@ start_config(struct d_cli_ctx *ctx, struct ctl_server_config **out, char **path_
 	}
 	if (rc == 0)
 		rc = ctl_server_config_validate(cfg, &dg);
-	/* Validation stops at "discovery mode" before the port rule; the listener needs it. */
-	if (rc == 0 && (cfg->port <= 0 || cfg->port > 65535)) {
-		d_diags_add(&dg, D_DIAG_ERROR,
-			    cfg->doc ? d_yaml_path_line(cfg->doc->root, "port") : 0, "port",
-			    "port %lld is out of range; set a TCP port between 1 and 65535 "
-			    "(default 10001)",
-			    (long long)cfg->port);
-		rc = -DER_INVAL;
-	}
 	if (rc != 0) {
 		d_diags_print(&dg, D_DIAG_NOTICE, stderr);
 		d_diags_print(&dg, D_DIAG_ERROR, stderr);

@@ -468,11 +468,16 @@ ctl_server_config_validate(struct ctl_server_config *cfg, struct d_diags *diags)
 		fault_cb_validate(&cx, cfg);
 	cfg_env_list_check(&cx, &cfg->client_env_vars, "client_env_vars");
 
-	/* 5. discovery mode */
+	/* 5. discovery mode: the listener still needs a port (start and validate agree) */
 	if (cfg->nengines == 0) {
 		cfg_notice(&cx, 0, NULL,
 			   "No DAOS I/O Engines in configuration, DAOS Control "
 			   "Server starting in discovery mode");
+		if (cfg->port <= 0 || cfg->port > 65535)
+			cfg_verr(&cx, "port",
+				 "port %lld is out of range; set a TCP port between 1 and 65535 "
+				 "(default 10001)",
+				 (long long)cfg->port);
 		goto out;
 	}
 
