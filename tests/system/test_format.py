@@ -601,3 +601,37 @@ def test_fixture_without_meminfo(local_cluster, certs, base, tmp_path):
     assert err == ("instance 0: storage formatted, but the engine did not start: instance 0: "
                    f"cannot read {meminfo}: No such file or directory"), err
     assert daos_helpers.read_superblock(scm["scm_mount"])["version"] == 1
+
+
+def test_damaged_superblock_is_not_formatted(local_cluster, certs, base, tmp_path):
+    """A superblock that does not parse: the engine is not started, format says
+    what is damaged and where and changes nothing; --force reformats (it
+    answered "SCM is already formatted" before)."""
+    env = Env(local_cluster, certs, base, tmp_path)
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stdout + r.stderr
+    env.srv.proc.wait_for_log(r"instance 0: storage ready")
+    assert env.srv.stop() == 0
+    sbp = os.path.join(env.mnt(), "superblock")
+    damaged = "version: 1\nuuid: [broken\n"
+    with open(sbp, "w") as f:
+        f.write(damaged)
+
+    srv = env.start()
+    srv.proc.wait_for_log(r"instance 0: the superblock is damaged: .*; the engine is not "
+                          r"started: dmg storage format --force reformats the instance")
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1, r.stdout + r.stderr
+    (err, _), = errors_table(r.stderr).items()
+    assert err.startswith("instance 0: the superblock is damaged: "), err
+    assert sbp in err and err.endswith("nothing was changed: dmg storage format --force "
+                                       "reformats the instance, erasing its storage"), err
+    with open(sbp) as f:
+        assert f.read() == damaged
+
+    r = env.dmg("storage", "format", "--force")
+    assert r.returncode == 0, r.stdout + r.stderr
+    srv.proc.wait_for_log(r"instance 0: storage ready")
+    assert daos_helpers.read_superblock(env.mnt())["version"] == 1
+    assert srv.stop() == 0

@@ -1017,6 +1017,12 @@ srv_engines_start_all(struct srv_engines *en)
 			else
 				need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));
 		}
+		if (need == SRV_SB_DAMAGED) {
+			D_ERROR("instance %u: %s; the engine is not started: dmg storage format "
+				"--force reformats the instance, erasing its storage",
+				i, why);
+			continue;
+		}
 		if (need != NULL) {
 			D_DEBUG("instance %u: %s", i, why);
 			D_INFO("%s format required on instance %u", need, i);

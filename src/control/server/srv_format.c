@@ -325,6 +325,22 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 			rc = ctl_format_resp_add(out, true, "", i, 0, -DER_INVAL, msg, NULL);
 			continue;
 		}
+		if (need[i] == SRV_SB_DAMAGED && !reformat) {
+			char why[D_ERRBUF_LEN / 2] = "the superblock is damaged";
+
+			/* Not formatted, not blank: it may hold data; only --force erases it. */
+			(void)srv_scm_format_needed(&e->storage[0], why, sizeof(why));
+			snprintf(msg, sizeof(msg),
+				 "instance %u: %s; nothing was changed: dmg storage format --force "
+				 "reformats the instance, erasing its storage",
+				 i, why);
+			D_ERROR("%s", msg);
+			rc = ctl_format_resp_add(out, true, e->storage[0].scm_mount, i, 0,
+						 -DER_INVAL, msg, NULL);
+			continue;
+		}
+		if (need[i] == SRV_SB_DAMAGED)
+			need[i] = "SCM"; /* --force: the whole SCM tier afresh */
 		switch (ctl_format_decide(need[i] != NULL, running, reformat)) {
 		case CTL_FMT_SKIP:
 			D_INFO("instance %u: SCM is already formatted (%s)", i,

@@ -83,10 +83,17 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 			       why);
 		drop(ms);
 		ms->announced = false;
-		d_errbuf_set(eb,
-			     "the management service is not started: engine 0 storage of %s is "
-			     "not formatted; run dmg storage format",
-			     ms->st->hostname);
+		if (need == SRV_SB_DAMAGED)
+			d_errbuf_set(eb,
+				     "the management service is not started: engine 0 storage of "
+				     "%s: %s; dmg storage format --force reformats it",
+				     ms->st->hostname, why);
+		else
+			d_errbuf_set(
+				eb,
+				"the management service is not started: engine 0 storage of %s "
+				"is not formatted; run dmg storage format",
+				ms->st->hostname);
 		return -DER_UNINIT;
 	}
 	if (ms->m != NULL && ms->on_disk && access(ms->db_path, F_OK) != 0 && errno == ENOENT) {

@@ -108,6 +108,8 @@ srv_scm_mount(const struct ctl_tier *scm, struct d_errbuf *eb)
 	return ctl_scm_dcpm_mount(scm->scm_list.v[0], scm->scm_mount, eb);
 }
 
+const char SRV_SB_DAMAGED[] = "Damaged superblock";
+
 const char *
 srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
 {
@@ -134,8 +136,15 @@ srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len)
 	sb = d_asprintf("%s/superblock", mnt);
 	have_sb = sb != NULL && access(sb, F_OK) == 0;
 	D_FREE(sb);
-	if (have_sb)
-		return NULL;
+	if (have_sb) {
+		struct ctl_superblock sbk;
+		struct d_errbuf	      eb = {{0}};
+
+		if (ctl_superblock_read(mnt, &sbk, &eb) == 0)
+			return NULL;
+		snprintf(why, why_len, "the superblock is damaged: %s", eb.msg);
+		return SRV_SB_DAMAGED;
+	}
 	snprintf(why, why_len, "no superblock in %s", mnt);
 	/* The tmpfs content is rebuilt by an SCM format; a dcpm file system only needs its
 	 * superblock. */

@@ -22,11 +22,17 @@
  * (as upstream's awaitStorageReady decides, without MD-on-SSD metadata):
  * NULL when formatted; "SCM" when `scm_mount` is not mounted (ram: not a
  * tmpfs) or, for ram, holds no `superblock`; "Metadata" when a mounted dcpm
- * file system has no `superblock`.  *why says what is missing.  A query:
- * nothing is mounted here, so a dcpm file system that srv_scm_mount() would
- * mount still counts as "SCM" ("... is not mounted").  Never logs.
+ * file system has no `superblock`; SRV_SB_DAMAGED when the superblock is
+ * there but cannot be read or parsed (the instance holds data that only
+ * `dmg storage format --force` may erase).  *why says what is missing or
+ * wrong, naming the file.  A query: nothing is mounted here, so a dcpm file
+ * system that srv_scm_mount() would mount still counts as "SCM" ("... is not
+ * mounted").  Never logs.
  */
 const char *srv_scm_format_needed(const struct ctl_tier *scm, char *why, size_t why_len);
+
+/* What srv_scm_format_needed() returns for a superblock that is damaged. */
+extern const char SRV_SB_DAMAGED[];
 
 /*
  * Mount the file system of a dcpm tier that holds one but is not mounted (a

@@ -167,7 +167,18 @@ test_ram_format_needed(void **state)
 	assert_int_equal(mount("tmpfs", mnt, "tmpfs", 0, "size=1m"), 0);
 	assert_string_equal(srv_scm_format_needed(&t, why, sizeof(why)), "SCM");
 	assert_non_null(strstr(why, "no superblock in "));
+	/* A superblock that does not parse is damaged, not formatted (and not blank). */
 	put("scm/superblock", "version: 1\n");
+	assert_ptr_equal(srv_scm_format_needed(&t, why, sizeof(why)), SRV_SB_DAMAGED);
+	assert_non_null(strstr(why, "the superblock is damaged: "));
+	assert_non_null(strstr(why, "/scm/superblock"));
+	{
+		struct ctl_superblock sb;
+		struct d_errbuf	      eb = {{0}};
+
+		assert_int_equal(ctl_superblock_init(&sb, "daos_server", &eb), 0);
+		assert_int_equal(ctl_superblock_write(mnt, &sb, &eb), 0);
+	}
 	assert_null(srv_scm_format_needed(&t, why, sizeof(why)));
 	assert_int_equal(umount(mnt), 0);
 	t.scm_mount = NULL;
