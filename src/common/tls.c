@@ -199,6 +199,21 @@ ctx_load(struct d_tls_ctx *ctx, const struct d_tls_cfg *cfg, struct d_errbuf *eb
 		rc = d_tls_check_file(
 			cfg->key, cfg->key_group_readable ? D_TLS_MODE_ADMIN_KEY : D_TLS_MODE_KEY,
 			eb);
+	/* A key readable only by its owner must be this process's own. */
+	if (rc == 0 && !cfg->key_group_readable) {
+		struct stat st;
+
+		if (stat(cfg->key, &st) == 0 && st.st_uid != geteuid()) {
+			d_errbuf_set(
+				eb,
+				"private key at path \"%s\" is owned by uid %u, but this process "
+				"runs as uid %u: give the key to the user that runs it "
+				"(chown %u %s)",
+				cfg->key, (unsigned)st.st_uid, (unsigned)geteuid(),
+				(unsigned)geteuid(), cfg->key);
+			rc = -DER_BAD_CERT;
+		}
+	}
 	if (rc == 0 && ctx->side == D_TLS_SERVER && cfg->client_cert_dir != NULL &&
 	    cfg->client_cert_dir[0] != '\0')
 		rc = d_tls_check_file(cfg->client_cert_dir, D_TLS_MODE_CERT_DIR, eb);

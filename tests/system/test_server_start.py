@@ -278,6 +278,28 @@ def test_certificate_problems_refused(local_cluster, certs, tmp_path):
                         extra={"transport_config": {**t, "key": loose}})
     r = start_fails(cfg)
     assert f"{loose} has insecure permissions 0644 (suggested: 0400)" in r.stderr, r.stderr
+    # the agent's (or admin's) certificate is not a server's: refused, not served
+    for role in ("agent", "admin"):
+        cfg = server_config(str(tmp_path / f"{role}.yml"), h.port, h.socket_dir,
+                            extra={"transport_config": {
+                                **t, "cert": getattr(certs, role + "_cert"),
+                                "key": getattr(certs, role + "_key")}})
+        r = start_fails(cfg)
+        want = (f'certificate at path "{getattr(certs, role + "_cert")}" is the {role} '
+                f"certificate (CN={role}): transport_config.cert of daos_server must be the "
+                "server certificate (CN=server")
+        assert want in r.stderr, r.stderr
+    # a key owned by another user
+    other = str(tmp_path / "other.key")
+    with open(t["key"], "rb") as src, open(other, "wb") as dst:
+        dst.write(src.read())
+    os.chmod(other, 0o400)
+    os.chown(other, 65534, 65534)
+    cfg = server_config(str(tmp_path / "o.yml"), h.port, h.socket_dir,
+                        extra={"transport_config": {**t, "key": other}})
+    r = start_fails(cfg)
+    assert (f'private key at path "{other}" is owned by uid 65534, but this process runs as '
+            f"uid {os.geteuid()}: give the key to the user that runs it") in r.stderr, r.stderr
     # nothing left behind by the refusals
     assert not os.path.exists(os.path.join(h.socket_dir, "daos_server.lock"))
 

@@ -272,6 +272,23 @@ start_run(struct d_cli_ctx *ctx)
 		gethostname(st.hostname, sizeof(st.hostname) - 1);
 		snprintf(st.listen_host, sizeof(st.listen_host), "%s", addr);
 		rc = ctl_rpc_server_create(&rcfg, &srv, &eb);
+		/* A daos_server presenting another role's certificate would be refused by
+		 * every peer (or worse, trusted as that role): refuse to start instead. */
+		if (rc == 0 && !ctl_rpc_server_insecure(srv) &&
+		    ctl_rpc_server_component(srv) != D_COMP_SERVER) {
+			enum d_tls_component c = ctl_rpc_server_component(srv);
+			char		     what[64] = "a certificate of no DAOS role";
+
+			if (c != D_COMP_UNDEFINED)
+				snprintf(what, sizeof(what), "the %s certificate (CN=%s)",
+					 d_tls_component_name(c), d_tls_component_name(c));
+			d_errbuf_set(&eb,
+				     "certificate at path \"%s\" is %s: transport_config.cert of "
+				     "daos_server must be the server certificate (CN=server, "
+				     "server.crt from gen_certificates.sh)",
+				     tls.cert, what);
+			rc = -DER_BAD_CERT;
+		}
 		/* Same material as the listener, so a load error is reported once, above. */
 		if (rc == 0)
 			rc = ctl_rpc_client_create(&tls, D_COMP_SERVER, &st.client, &eb);

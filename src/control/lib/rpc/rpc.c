@@ -590,6 +590,12 @@ ctl_rpc_server_insecure(const struct ctl_rpc_server *srv)
 	return d_tls_ctx_insecure(srv->tls);
 }
 
+enum d_tls_component
+ctl_rpc_server_component(const struct ctl_rpc_server *srv)
+{
+	return d_tls_ctx_insecure(srv->tls) ? D_COMP_UNDEFINED : d_tls_ctx_component(srv->tls);
+}
+
 uint16_t
 ctl_rpc_server_port(const struct ctl_rpc_server *srv)
 {

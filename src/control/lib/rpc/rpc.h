@@ -218,10 +218,12 @@ int ctl_rpc_server_create(const struct ctl_rpc_server_cfg *cfg, struct ctl_rpc_s
 /* Serve until ctl_rpc_server_stop(); returns 0 after waiting for connection threads. */
 int ctl_rpc_server_run(struct ctl_rpc_server *srv);
 /* Async-signal-safe: wakes run() and every connection thread. */
-void	 ctl_rpc_server_stop(struct ctl_rpc_server *srv);
-void	 ctl_rpc_server_destroy(struct ctl_rpc_server *srv);
-bool	 ctl_rpc_server_insecure(const struct ctl_rpc_server *srv);
-uint16_t ctl_rpc_server_port(const struct ctl_rpc_server *srv);
+void ctl_rpc_server_stop(struct ctl_rpc_server *srv);
+void ctl_rpc_server_destroy(struct ctl_rpc_server *srv);
+bool ctl_rpc_server_insecure(const struct ctl_rpc_server *srv);
+/* Role of the server's own certificate (D_COMP_UNDEFINED when insecure or unknown). */
+enum d_tls_component ctl_rpc_server_component(const struct ctl_rpc_server *srv);
+uint16_t	     ctl_rpc_server_port(const struct ctl_rpc_server *srv);
 
 /* ---------------------------------------------------------------------- */
 /* Client. */
