@@ -140,6 +140,32 @@ load_cert(const char *path)
 	return x;
 }
 
+/* What to do about a certificate verification failure, after OpenSSL's reason. */
+static const char *
+verify_hint(long err, bool peer_is_client)
+{
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return " (the certificate is not signed by the CA in ca_cert: both ends need "
+		       "certificates and ca_cert from the same daosCA)";
+	case X509_V_ERR_INVALID_PURPOSE:
+		return peer_is_client
+			       ? " (the peer's certificate lacks the clientAuth extended key usage: "
+				 "use a certificate made by gen_certificates.sh)"
+			       : " (the server's certificate lacks the serverAuth extended key usage: "
+				 "use the server.crt made by gen_certificates.sh)";
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return " (check both machines' clocks, or renew the certificate)";
+	default:
+		return "";
+	}
+}
+
 /* Verify `path`'s certificate against the CA loaded in `ssl_ctx`, now. */
 static int
 verify_leaf(SSL_CTX *ssl_ctx, const char *path, struct d_errbuf *eb)
@@ -164,8 +190,12 @@ verify_leaf(SSL_CTX *ssl_ctx, const char *path, struct d_errbuf *eb)
 	if (X509_verify_cert(sctx) != 1) {
 		int err = X509_STORE_CTX_get_error(sctx);
 
-		d_errbuf_set(eb, "certificate at path \"%s\" is invalid: %s", path,
-			     X509_verify_cert_error_string(err));
+		d_errbuf_set(eb, "certificate at path \"%s\" is invalid: %s%s", path,
+			     X509_verify_cert_error_string(err),
+			     err == X509_V_ERR_CERT_HAS_EXPIRED ||
+					     err == X509_V_ERR_CERT_NOT_YET_VALID
+				     ? ""
+				     : verify_hint(err, false));
 		rc = -DER_BAD_CERT;
 	}
 out:
@@ -567,8 +597,9 @@ d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_peer,
 
 		if (vr != X509_V_OK) {
 			ERR_clear_error();
-			d_errbuf_set(eb, "peer certificate rejected: %s",
-				     X509_verify_cert_error_string(vr));
+			d_errbuf_set(eb, "peer certificate rejected: %s%s",
+				     X509_verify_cert_error_string(vr),
+				     verify_hint(vr, conn->ctx->side == D_TLS_SERVER));
 			return -DER_BAD_CERT;
 		}
 		if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN) {

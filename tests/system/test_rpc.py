@@ -158,6 +158,8 @@ def test_wrong_ca_client_side(pki, secure_server):
     r = call(tls_args(pki["two"], "admin"), "GetVersion", f"localhost:{secure_server.port}")
     assert r.returncode == 1
     assert "error TLS handshake failed: peer certificate rejected: " in r.stdout, r.stdout
+    assert "(the certificate is not signed by the CA in ca_cert: both ends need certificates " \
+           "and ca_cert from the same daosCA)" in r.stdout, r.stdout
 
 
 def test_wrong_ca_server_side(pki, secure_server, tmp_path):
@@ -365,7 +367,9 @@ def test_not_signed_by_ca(pki):
     msg = start_fails(args)
     crt = pki["two"] / "certs/server.crt"
     assert msg == f'rpc_tool: certificate at path "{crt}" is invalid: ' \
-                  "unable to get local issuer certificate", msg
+                  "unable to get local issuer certificate (the certificate is not signed by " \
+                  "the CA in ca_cert: both ends need certificates and ca_cert from the same " \
+                  "daosCA)", msg
 
 
 def test_expired_and_not_yet_valid(pki):
@@ -394,7 +398,8 @@ def test_server_identity(pki):
     try:
         r = call(tls_args(pki["one"], "admin"), "GetVersion", f"localhost:{s.port}")
         assert "error TLS handshake failed: peer certificate rejected: unsuitable " \
-               "certificate purpose" in r.stdout, r.stdout
+               "certificate purpose (the server's certificate lacks the serverAuth extended " \
+               "key usage: use the server.crt made by gen_certificates.sh)" in r.stdout, r.stdout
     finally:
         s.stop()
 
