@@ -17,6 +17,7 @@
 #include <rdma/fi_endpoint.h>
 #include <rdma/fi_errno.h>
 
+#include "common/netif.h"
 #include "daos/daos_errno.h"
 #include "engine/engine.h"
 
@@ -41,36 +42,20 @@ eng_fabric_ofi_name(const char *provider)
 static int
 iface_ipv4(const char *iface, struct in_addr *out, struct d_errbuf *eb)
 {
-	struct ifaddrs *ifa, *i;
-	bool		seen = false;
+	int rc = d_netif_ipv4(iface, out, eb);
 
-	if (getifaddrs(&ifa) != 0) {
-		d_errbuf_set(eb, "cannot list network interfaces: %s", strerror(errno));
-		return d_errno2der(errno);
-	}
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (strcmp(i->ifa_name, iface) != 0)
-			continue;
-		seen = true;
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
-			*out = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-			freeifaddrs(ifa);
-			return 0;
-		}
-	}
-	freeifaddrs(ifa);
-	if (seen)
+	if (rc == -DER_INVAL)
 		d_errbuf_set(
 			eb,
 			"fabric interface \"%s\" (D_INTERFACE) has no IPv4 address; assign one "
 			"or choose another fabric_iface",
 			iface);
-	else
+	else if (rc == -DER_NONEXIST)
 		d_errbuf_set(eb,
 			     "fabric interface \"%s\" (D_INTERFACE) does not exist on this host; "
 			     "check fabric_iface (see daos_server network scan)",
 			     iface);
-	return -DER_INVAL;
+	return rc == 0 ? 0 : rc == -DER_NONEXIST ? -DER_INVAL : rc;
 }
 
 /* fi_getinfo for one libfabric provider name; NULL info when it offers nothing. */

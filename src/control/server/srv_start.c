@@ -30,6 +30,7 @@
 #include "common/cli.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/netif.h"
 #include "common/tls.h"
 #include "control/lib/config/config.h"
 #include "control/lib/rpc/rpc.h"
@@ -100,30 +101,20 @@ on_rpc_event(void *arg, enum ctl_rpc_event ev, const char *msg)
 static int
 iface_ipv4(const char *iface, char *buf, size_t len, struct d_errbuf *eb)
 {
-	struct ifaddrs *ifa, *i;
-	bool		seen = false;
-	int		rc = -DER_NONEXIST;
+	struct in_addr in;
+	int	       rc = d_netif_ipv4(iface, &in, eb);
 
-	if (getifaddrs(&ifa) != 0) {
-		d_errbuf_set(eb, "cannot list network interfaces: %s", strerror(errno));
-		return d_errno2der(errno);
+	if (rc == 0) {
+		inet_ntop(AF_INET, &in, buf, len);
+		return 0;
 	}
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (strcmp(i->ifa_name, iface) != 0)
-			continue;
-		seen = true;
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
-			continue;
-		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, len);
-		rc = 0;
-		break;
-	}
-	freeifaddrs(ifa);
-	if (rc != 0)
+	if (rc == -DER_INVAL || rc == -DER_NONEXIST)
 		d_errbuf_set(eb,
 			     "control_iface %s %s; set control_iface to an interface with an "
 			     "IPv4 address or remove it to listen on all addresses",
-			     iface, seen ? "has no IPv4 address" : "does not exist on this host");
+			     iface,
+			     rc == -DER_INVAL ? "has no IPv4 address"
+					      : "does not exist on this host");
 	return rc;
 }
 
