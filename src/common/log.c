@@ -334,16 +334,6 @@ log_vwrite(enum d_log_level lvl, const char *file, int line, bool with_rc, int r
 }
 
 void
-d_log_write(enum d_log_level lvl, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(lvl, NULL, 0, false, 0, fmt, ap);
-	va_end(ap);
-}
-
-void
 d_log_write_at(enum d_log_level lvl, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

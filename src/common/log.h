@@ -64,17 +64,12 @@ void d_log_set_json(bool on);
 void d_log_set_syslog(bool on);
 
 /*
- * Write one line at `lvl` if the mask lets it through.  Prefer the macros
- * below: they test the mask first, so their arguments cost nothing (and
- * are not evaluated) when the level is masked.
- */
-void d_log_write(enum d_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/*
- * As d_log_write(), from source location file:line.  TRACE and DEBUG
- * lines carry the location ("<base name of file>:<line>: " before the
- * message); lines of INFO and above do not, so that their text stays the
- * one operators, upstream's tools and the system tests know.
+ * Write one line at `lvl` if the mask lets it through, from source location
+ * file:line.  Prefer the macros below: they test the mask first, so their
+ * arguments cost nothing (and are not evaluated) when the level is masked.
+ * TRACE and DEBUG lines carry the location ("<base name of file>:<line>: "
+ * before the message); lines of INFO and above do not, so that their text
+ * stays the one operators, upstream's tools and the system tests know.
  */
 void d_log_write_at(enum d_log_level lvl, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

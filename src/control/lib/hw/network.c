@@ -16,33 +16,6 @@
 #include "common/log.h"
 #include "control/lib/hw/hw_internal.h"
 
-/* Read a small integer file such as /sys/class/net/eth0/type. */
-static int
-read_long(const char *path, long *val)
-{
-	FILE *f = fopen(path, "re");
-	char  buf[64], *end;
-	long  v;
-
-	if (f == NULL)
-		return errno == ENOENT ? -DER_NONEXIST : -DER_IO;
-	if (fgets(buf, sizeof(buf), f) == NULL) {
-		fclose(f);
-		return -DER_INVAL;
-	}
-	fclose(f);
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno != 0 || end == buf)
-		return -DER_INVAL;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end != '\0')
-		return -DER_INVAL;
-	*val = v;
-	return 0;
-}
-
 struct scan_ctx {
 	const struct ctl_topology *topo;
 	const char		  *sys; /* "/sys" or "<root>/sys" */
@@ -57,7 +30,7 @@ iface_add(struct scan_ctx *c, int prio, const char *dev, const char *dom, unsign
 	struct ctl_net_scan	*s = c->scan;
 	struct ctl_fabric_iface *fi;
 	char			 path[PATH_MAX];
-	long			 type;
+	int64_t			 type;
 	int			 i, rc;
 
 	for (i = 0; i < s->nifaces; i++)
@@ -66,7 +39,7 @@ iface_add(struct scan_ctx *c, int prio, const char *dev, const char *dom, unsign
 			return 0;
 
 	snprintf(path, sizeof(path), "%s/class/net/%s/type", c->sys, dev);
-	rc = read_long(path, &type);
+	rc = stg_read_i64(path, &type, NULL);
 	if (rc != 0 || type < 0 || type > UINT32_MAX) {
 		d_errbuf_set(c->eb, "%s: %s (expected the interface's ARPHRD number)", path,
 			     rc == -DER_NONEXIST ? "missing" : "not a number");
@@ -120,7 +93,7 @@ domain_add(struct scan_ctx *c, int prio, const char *dom)
 	char			     path[PATH_MAX];
 	struct stat		     st;
 	unsigned		     i;
-	long			     numa;
+	int64_t			     numa;
 	int			     rc = 0;
 
 	if (od != NULL && od->type == CTL_OSDEV_NETWORK)
@@ -141,7 +114,7 @@ domain_add(struct scan_ctx *c, int prio, const char *dom)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/class/net/%s/device/numa_node", c->sys, dom);
-	if (read_long(path, &numa) != 0 || numa < 0)
+	if (stg_read_i64(path, &numa, NULL) != 0 || numa < 0)
 		numa = 0;
 	return iface_add(c, prio, dom, dom, (unsigned)numa);
 }
