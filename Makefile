@@ -39,6 +39,7 @@ system: build
 bench: build
 	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_scan.py
 	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_system.py
+	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_attack.py
 
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)

@@ -46,6 +46,7 @@ struct d_tls_conn {
 	enum d_tls_component peer;
 	uint8_t		     first[4]; /* first bytes received, to recognise a plaintext peer */
 	size_t		     nfirst;
+	bool		     hs_started; /* server: the peer's first byte was a TLS record */
 };
 
 static int wait_fd(struct d_tls_conn *conn, short events, int64_t deadline);
@@ -434,25 +435,27 @@ d_tls_conn_plain(struct d_tls_conn *conn)
 	ERR_clear_error();
 }
 
-void
-d_tls_conn_linger(struct d_tls_conn *conn, int64_t deadline)
+int
+d_tls_conn_linger_start(struct d_tls_conn *conn)
+{
+	return shutdown(conn->fd, SHUT_WR) == 0 ? 0 : -DER_IO;
+}
+
+int
+d_tls_conn_drain(struct d_tls_conn *conn)
 {
 	char buf[4096];
 
-	if (shutdown(conn->fd, SHUT_WR) != 0)
-		return;
 	for (;;) {
 		ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
 
-		if (n == 0)
-			return;
 		if (n > 0)
 			continue;
-		if (errno == EINTR)
+		if (n < 0 && errno == EINTR)
 			continue;
-		if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-		    wait_fd(conn, POLLIN, deadline) != 0)
-			return;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -DER_AGAIN;
+		return 0; /* closed or reset: done */
 	}
 }
 
@@ -501,15 +504,7 @@ wait_fd(struct d_tls_conn *conn, short events, int64_t deadline)
 }
 
 int
-d_tls_wait_readable(struct d_tls_conn *conn, int64_t deadline)
-{
-	if (conn->ssl != NULL && SSL_pending(conn->ssl) > 0)
-		return 0;
-	return wait_fd(conn, POLLIN, deadline);
-}
-
-int
-d_tls_peek_byte(struct d_tls_conn *conn, int64_t deadline, uint8_t *byte)
+d_tls_peek_byte_now(struct d_tls_conn *conn, uint8_t *byte)
 {
 	for (;;) {
 		ssize_t n = recv(conn->fd, byte, 1, MSG_PEEK);
@@ -520,12 +515,7 @@ d_tls_peek_byte(struct d_tls_conn *conn, int64_t deadline, uint8_t *byte)
 			return -DER_SHUTDOWN;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -DER_IO;
-		int rc = wait_fd(conn, POLLIN, deadline);
-
-		if (rc != 0)
-			return rc;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -DER_AGAIN : -DER_IO;
 	}
 }
 
@@ -544,142 +534,173 @@ check_server_identity(struct d_tls_conn *conn, struct d_errbuf *eb)
 }
 
 int
-d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_peer,
-		struct d_errbuf *eb)
+d_tls_handshake_step(struct d_tls_conn *conn, short *want, bool *plaintext_peer,
+		     struct d_errbuf *eb)
 {
 	char why[256];
 	int  rc;
 
 	if (conn->ssl == NULL)
 		return 0;
-	if (conn->ctx->side == D_TLS_SERVER) {
+	if (conn->ctx->side == D_TLS_SERVER && !conn->hs_started) {
 		uint8_t b;
 
 		/* A plaintext client would be misread as a broken record; say what it is. */
-		rc = d_tls_peek_byte(conn, deadline, &b);
+		rc = d_tls_peek_byte_now(conn, &b);
+		if (rc == -DER_AGAIN) {
+			*want = POLLIN;
+			return rc;
+		}
 		if (rc == -DER_SHUTDOWN) {
 			d_errbuf_set(eb, "peer closed the connection before the TLS handshake");
 			return -DER_PROTO;
 		}
-		if (rc != 0)
+		if (rc != 0) {
+			d_errbuf_set(eb, "receive failed: %s", strerror(errno));
 			return rc;
+		}
 		if (b != TLS_CT_HANDSHAKE) {
 			if (plaintext_peer != NULL)
 				*plaintext_peer = true;
 			d_errbuf_set(eb, "peer does not use TLS (is allow_insecure set on it?)");
 			return -DER_PROTO;
 		}
+		conn->hs_started = true;
 	}
+	int ret = conn->ctx->side == D_TLS_SERVER ? SSL_accept(conn->ssl) : SSL_connect(conn->ssl);
+
+	if (ret == 1)
+		return check_server_identity(conn, eb);
+	int err = SSL_get_error(conn->ssl, ret);
+
+	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+		*want = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return -DER_AGAIN;
+	}
+	if (conn->nfirst > 0 && (conn->first[0] < TLS_CT_MIN || conn->first[0] > TLS_CT_MAX)) {
+		ERR_clear_error();
+		if (plaintext_peer != NULL)
+			*plaintext_peer = true;
+		d_errbuf_set(eb, "peer does not use TLS (is allow_insecure set on it?)");
+		return -DER_PROTO;
+	}
+	long vr = SSL_get_verify_result(conn->ssl);
+
+	if (vr != X509_V_OK) {
+		ERR_clear_error();
+		d_errbuf_set(eb, "peer certificate rejected: %s%s",
+			     X509_verify_cert_error_string(vr),
+			     verify_hint(vr, conn->ctx->side == D_TLS_SERVER));
+		return -DER_BAD_CERT;
+	}
+	if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN) {
+		ERR_clear_error();
+		d_errbuf_set(eb, "peer closed the connection during the handshake");
+		return -DER_PROTO;
+	}
+	ossl_reason(why, sizeof(why), "unknown TLS error");
+	d_errbuf_set(eb, "%s", why);
+	return -DER_PROTO;
+}
+
+int
+d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_peer,
+		struct d_errbuf *eb)
+{
 	for (;;) {
-		int ret = conn->ctx->side == D_TLS_SERVER ? SSL_accept(conn->ssl)
-							  : SSL_connect(conn->ssl);
-		if (ret == 1)
-			break;
+		short want = 0;
+		int   rc = d_tls_handshake_step(conn, &want, plaintext_peer, eb);
+
+		if (rc != -DER_AGAIN)
+			return rc;
+		rc = wait_fd(conn, want, deadline);
+		if (rc != 0) {
+			ERR_clear_error();
+			return rc;
+		}
+	}
+}
+
+int
+d_tls_read_some(struct d_tls_conn *conn, void *buf, size_t len, size_t *got, short *want,
+		struct d_errbuf *eb)
+{
+	if (conn->ssl != NULL) {
+		size_t n = 0;
+		int    ret = SSL_read_ex(conn->ssl, buf, len, &n);
+
+		if (ret == 1) {
+			*got = n;
+			return 0;
+		}
 		int err = SSL_get_error(conn->ssl, ret);
 
 		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-			rc = wait_fd(conn, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
-			if (rc != 0) {
-				ERR_clear_error();
-				return rc;
-			}
-			continue;
+			*want = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+			return -DER_AGAIN;
 		}
-		if (conn->nfirst > 0 &&
-		    (conn->first[0] < TLS_CT_MIN || conn->first[0] > TLS_CT_MAX)) {
+		if (err == SSL_ERROR_ZERO_RETURN ||
+		    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
 			ERR_clear_error();
-			if (plaintext_peer != NULL)
-				*plaintext_peer = true;
-			d_errbuf_set(eb, "peer does not use TLS (is allow_insecure set on it?)");
-			return -DER_PROTO;
+			return -DER_SHUTDOWN;
 		}
-		long vr = SSL_get_verify_result(conn->ssl);
+		char why[256];
 
-		if (vr != X509_V_OK) {
-			ERR_clear_error();
-			d_errbuf_set(eb, "peer certificate rejected: %s%s",
-				     X509_verify_cert_error_string(vr),
-				     verify_hint(vr, conn->ctx->side == D_TLS_SERVER));
-			return -DER_BAD_CERT;
-		}
-		if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN) {
-			ERR_clear_error();
-			d_errbuf_set(eb, "peer closed the connection during the handshake");
+		if (err == SSL_ERROR_SSL) {
+			/* TLS 1.3: a peer rejecting our certificate says so here. */
+			ossl_reason(why, sizeof(why), "TLS error");
+			d_errbuf_set(eb, "%s", why);
 			return -DER_PROTO;
 		}
-		ossl_reason(why, sizeof(why), "unknown TLS error");
-		d_errbuf_set(eb, "%s", why);
-		return -DER_PROTO;
+		ossl_reason(why, sizeof(why), strerror(errno));
+		d_errbuf_set(eb, "receive failed: %s", why);
+		return -DER_IO;
 	}
-	return check_server_identity(conn, eb);
+	for (;;) {
+		ssize_t n = recv(conn->fd, buf, len, 0);
+
+		if (n > 0) {
+			*got = (size_t)n;
+			return 0;
+		}
+		if (n == 0)
+			return -DER_SHUTDOWN;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			*want = POLLIN;
+			return -DER_AGAIN;
+		}
+		d_errbuf_set(eb, "receive failed: %s", strerror(errno));
+		return -DER_IO;
+	}
 }
 
 int
 d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline, struct d_errbuf *eb)
 {
 	size_t done = 0;
-	int    rc;
 
 	while (done < len) {
-		short ev = POLLIN;
+		size_t n = 0;
+		short  want = 0;
+		int    rc = d_tls_read_some(conn, (char *)buf + done, len - done, &n, &want, eb);
 
-		if (conn->ssl != NULL) {
-			size_t n = 0;
-			int    ret = SSL_read_ex(conn->ssl, (char *)buf + done, len - done, &n);
-
-			if (ret == 1) {
-				done += n;
-				continue;
-			}
-			int err = SSL_get_error(conn->ssl, ret);
-
-			if (err == SSL_ERROR_ZERO_RETURN ||
-			    (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
-				ERR_clear_error();
-				goto eof;
-			}
-			if (err == SSL_ERROR_SSL) {
-				char why[256];
-
-				/* TLS 1.3: a peer rejecting our certificate says so here. */
-				ossl_reason(why, sizeof(why), "TLS error");
-				d_errbuf_set(eb, "%s", why);
-				return -DER_PROTO;
-			}
-			if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-				char why[256];
-
-				ossl_reason(why, sizeof(why), strerror(errno));
-				d_errbuf_set(eb, "receive failed: %s", why);
-				return -DER_IO;
-			}
-			ev = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-		} else {
-			ssize_t n = recv(conn->fd, (char *)buf + done, len - done, 0);
-
-			if (n > 0) {
-				done += (size_t)n;
-				continue;
-			}
-			if (n == 0)
-				goto eof;
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				d_errbuf_set(eb, "receive failed: %s", strerror(errno));
-				return -DER_IO;
-			}
+		if (rc == 0) {
+			done += n;
+			continue;
 		}
-		rc = wait_fd(conn, ev, deadline);
+		if (rc == -DER_SHUTDOWN && done > 0) {
+			d_errbuf_set(eb, "connection closed in the middle of a message");
+			return -DER_IO;
+		}
+		if (rc != -DER_AGAIN)
+			return rc;
+		rc = wait_fd(conn, want, deadline);
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
-eof:
-	if (done == 0)
-		return -DER_SHUTDOWN;
-	d_errbuf_set(eb, "connection closed in the middle of a message");
-	return -DER_IO;
 }
 
 int

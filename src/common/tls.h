@@ -113,11 +113,14 @@ int d_tls_handshake(struct d_tls_conn *conn, int64_t deadline, bool *plaintext_p
 void d_tls_conn_plain(struct d_tls_conn *conn);
 
 /*
- * After refusing a peer: finish sending (FIN after any alert) and discard
- * what it still sends until it closes or `deadline`, so that closing does
- * not reset the connection and destroy the alert before the peer reads it.
+ * After refusing a peer, so that closing does not reset the connection and
+ * destroy an alert before the peer reads it: linger_start() finishes sending
+ * (FIN after the alert); drain() discards what the peer still sends, 0 once
+ * it closed (or reset), -DER_AGAIN while it has not.  The caller bounds the
+ * wait.
  */
-void d_tls_conn_linger(struct d_tls_conn *conn, int64_t deadline);
+int d_tls_conn_linger_start(struct d_tls_conn *conn);
+int d_tls_conn_drain(struct d_tls_conn *conn);
 
 /* Verified peer role (UNDEFINED when insecure or before the handshake). */
 enum d_tls_component d_tls_conn_peer(const struct d_tls_conn *conn);
@@ -134,10 +137,18 @@ int d_tls_read(struct d_tls_conn *conn, void *buf, size_t len, int64_t deadline,
 int d_tls_write(struct d_tls_conn *conn, const void *buf, size_t len, int64_t deadline,
 		struct d_errbuf *eb);
 
-/* Wait until the peer sent something (or closed): 0, -DER_TIMEDOUT, -DER_CANCELED. */
-int d_tls_wait_readable(struct d_tls_conn *conn, int64_t deadline);
-
-/* Peek at the first byte the peer sent, without consuming it (before the handshake). */
-int d_tls_peek_byte(struct d_tls_conn *conn, int64_t deadline, uint8_t *byte);
+/*
+ * Non-blocking forms, for servers that drive many connections from one
+ * event loop.  Each returns -DER_AGAIN with *want set to POLLIN or POLLOUT
+ * when it must wait for the socket, and is called again once it is ready.
+ * handshake_step(): as d_tls_handshake().  read_some(): 0 with *got > 0,
+ * -DER_SHUTDOWN at end of stream, else as d_tls_read().  peek_byte_now():
+ * the first byte the peer sent, not consumed (-DER_AGAIN: none yet).
+ */
+int d_tls_handshake_step(struct d_tls_conn *conn, short *want, bool *plaintext_peer,
+			 struct d_errbuf *eb);
+int d_tls_read_some(struct d_tls_conn *conn, void *buf, size_t len, size_t *got, short *want,
+		    struct d_errbuf *eb);
+int d_tls_peek_byte_now(struct d_tls_conn *conn, uint8_t *byte);
 
 #endif /* DAOS_COMMON_TLS_H */

@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@
 #include "control/server/srv_format.h"
 #include "control/server/srv_internal.h"
 #include "control/server/srv_mgmt.h"
+
+#define NOFILE_WANT 8192
 
 static struct ctl_rpc_server *volatile start_server;
 static volatile sig_atomic_t start_signal;
@@ -201,6 +204,31 @@ start_logging(struct d_cli_ctx *ctx, const struct ctl_server_config *cfg)
 	return 0;
 }
 
+/*
+ * The control port holds up to a thousand connections of strangers besides
+ * the real clients (rpc_server.c): raise the soft limit on open files to the
+ * hard one, as upstream's runtime does.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < NOFILE_WANT && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < NOFILE_WANT ? rl.rlim_max : NOFILE_WANT;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < NOFILE_WANT)
+		D_WARN("open files limit is %llu (hard limit %llu): with many connections to the "
+		       "control port, the oldest unauthenticated ones are closed early; raise "
+		       "LimitNOFILE (systemd) or ulimit -n to %d",
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+		       NOFILE_WANT);
+}
+
 static int
 start_run(struct d_cli_ctx *ctx)
 {
@@ -228,6 +256,7 @@ start_run(struct d_cli_ctx *ctx)
 	d_diags_fini(&notes);
 	if (rc != 0)
 		goto out;
+	raise_nofile();
 
 	rc = d_mkdir_p(cfg->socket_dir, 0755, &web);
 	if (rc != 0)

@@ -130,10 +130,27 @@ h_fail(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t re
 	return -DER_NOSPACE;
 }
 
+/* SystemQuery waits until the test opens the gate. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  gate_cond = PTHREAD_COND_INITIALIZER;
+static bool	       gate_open;
+
+static int
+h_gate(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
+       uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
+{
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return h_echo(arg, peer, req, req_len, resp, resp_len, eb);
+}
+
 static const struct ctl_rpc_method methods[] = {
 	{"GetVersion", h_echo},
 	{"StorageScan", h_fail},
 	{"GetAttachInfo", h_echo},
+	{"SystemQuery", h_gate},
 };
 
 struct fixture {
@@ -472,8 +489,29 @@ test_fanout(void **state)
 			 -DER_INVAL);
 }
 
+struct gated_call {
+	struct ctl_rpc_client *cl;
+	uint16_t	       port;
+	int		       rc;
+};
+
+static void *
+gated_call(void *arg)
+{
+	struct gated_call   *gc = arg;
+	struct ctl_rpc_error err = {0};
+	uint8_t		    *resp = NULL;
+	size_t		     len = 0;
+
+	gc->rc = ctl_rpc_call(gc->cl, "127.0.0.1", gc->port, "SystemQuery", NULL, 0, 10000, &resp,
+			      &len, &err);
+	free(resp);
+	return NULL;
+}
+
+/* Workers serve requests, not connections: idle connections hold none. */
 static void
-test_connection_limit(void **state)
+test_workers_serve_requests(void **state)
 {
 	struct d_tls_cfg	  tls = {.allow_insecure = true};
 	struct ctl_rpc_server_cfg cfg = {.tls = &tls,
@@ -485,7 +523,8 @@ test_connection_limit(void **state)
 	struct ctl_rpc_conn	 *held;
 	struct ctl_rpc_error	  err = {0};
 	struct d_errbuf		  eb = {{0}};
-	pthread_t		  th;
+	struct gated_call	  gc = {0};
+	pthread_t		  th, gth;
 	uint8_t			 *resp = NULL;
 	size_t			  len = 0;
 
@@ -497,22 +536,37 @@ test_connection_limit(void **state)
 
 	assert_int_equal(
 		ctl_rpc_conn_open(cl, "127.0.0.1", port, d_tls_now_ms() + 5000, &held, &err), 0);
-	/* Make sure the held connection occupies the only slot. */
 	assert_int_equal(ctl_rpc_conn_call(held, "GetVersion", NULL, 0, d_tls_now_ms() + 5000,
 					   &resp, &len, &err),
 			 0);
 	free(resp);
-	/* A second connection waits in the backlog: its own deadline ends it. */
+	/* The held, idle connection does not keep the only worker from others. */
+	assert_int_equal(
+		ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", NULL, 0, 5000, &resp, &len, &err),
+		0);
+	free(resp);
+	/* A request being served does: the next one waits, until its deadline ... */
+	gate_open = false;
+	gc.cl = cl;
+	gc.port = port;
+	assert_int_equal(pthread_create(&gth, NULL, gated_call, &gc), 0);
+	usleep(100 * 1000);
 	assert_int_equal(
 		ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", NULL, 0, 300, &resp, &len, &err),
 		-DER_TIMEDOUT);
 	assert_int_equal(err.kind, CTL_RPC_ERR_TIMEOUT);
-	ctl_rpc_conn_close(held);
-	/* Once the slot is free the next one is served. */
-	assert_int_equal(
-		ctl_rpc_call(cl, "127.0.0.1", port, "GetVersion", "z", 1, 5000, &resp, &len, &err),
-		0);
+	/* ... or until the worker is free. */
+	pthread_mutex_lock(&gate_lock);
+	gate_open = true;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	pthread_join(gth, NULL);
+	assert_int_equal(gc.rc, 0);
+	assert_int_equal(ctl_rpc_conn_call(held, "GetVersion", "z", 1, d_tls_now_ms() + 5000, &resp,
+					   &len, &err),
+			 0);
 	free(resp);
+	ctl_rpc_conn_close(held);
 	ctl_rpc_server_stop(srv);
 	pthread_join(th, NULL);
 	ctl_rpc_server_destroy(srv);
@@ -530,7 +584,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_and_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fanout, setup, teardown),
-		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_workers_serve_requests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,12 +4,14 @@
  * by a protobuf-c envelope (src/proto/ctl.proto RpcRequest / RpcResponse)
  * whose body is the method's own message.
  *
- * Server: ctl_rpc_server_create() binds, ctl_rpc_server_run() accepts and
- * serves each connection on its own small-stack thread (bounded count,
- * handshake and idle timeouts, several requests per connection), checks
- * every request against the method table of rpc_auth.c (role from the
- * verified certificate, version compatibility) and calls the registered
- * handler.  ctl_rpc_server_stop() is async-signal-safe.
+ * Server (rpc_server.c): ctl_rpc_server_create() binds; ctl_rpc_server_run()
+ * is an event loop that accepts, handshakes and reads requests without
+ * blocking (deadlines, caps on unauthenticated connections per address and
+ * in all), and hands each complete request to a worker thread, which checks
+ * it against the method table of rpc_auth.c (role from the verified
+ * certificate, version compatibility), calls the registered handler and
+ * answers; a connection carries several requests.  ctl_rpc_server_stop() is
+ * async-signal-safe.
  *
  * Client: ctl_rpc_call() / ctl_rpc_conn_*() with one absolute deadline over
  * resolve, connect, handshake and I/O; failures come back categorised in a
@@ -188,7 +190,7 @@ enum ctl_rpc_event {
 	CTL_RPC_EV_ERROR,
 };
 
-/* Called from connection threads: must be thread-safe. */
+/* Called from the event loop and from worker threads: must be thread-safe. */
 typedef void (*ctl_rpc_notify_t)(void *arg, enum ctl_rpc_event ev, const char *msg);
 
 struct ctl_rpc_server_cfg {
@@ -199,8 +201,8 @@ struct ctl_rpc_server_cfg {
 	int			     nr_methods;
 	void			    *arg; /* passed to handlers and notify */
 	ctl_rpc_notify_t	     notify;
-	int			     max_conns;		   /* 0: 64 */
-	int			     handshake_timeout_ms; /* 0: 10 s */
+	int			     max_conns;		   /* requests served at once; 0: 64 */
+	int			     handshake_timeout_ms; /* connect to first request; 0: 5 s */
 	int			     idle_timeout_ms;	   /* 0: 60 s */
 	const char		    *version;		   /* NULL: DAOS_VERSION */
 };
@@ -215,9 +217,9 @@ struct ctl_rpc_server;
  */
 int ctl_rpc_server_create(const struct ctl_rpc_server_cfg *cfg, struct ctl_rpc_server **out,
 			  struct d_errbuf *eb);
-/* Serve until ctl_rpc_server_stop(); returns 0 after waiting for connection threads. */
+/* Serve until ctl_rpc_server_stop(); returns 0 after waiting for worker threads. */
 int ctl_rpc_server_run(struct ctl_rpc_server *srv);
-/* Async-signal-safe: wakes run() and every connection thread. */
+/* Async-signal-safe: wakes run() and every worker waiting for a peer. */
 void ctl_rpc_server_stop(struct ctl_rpc_server *srv);
 void ctl_rpc_server_destroy(struct ctl_rpc_server *srv);
 bool ctl_rpc_server_insecure(const struct ctl_rpc_server *srv);
