@@ -318,9 +318,9 @@ split_name(const char *name, size_t n, size_t *plen, size_t *dlen, struct d_errb
 	if (p == 0) {
 		/* IPv4: d{1,3}.d{1,3}.d{1,3}.d{1,3} then nothing or :port */
 		size_t i = 0;
-		int    oct;
+		bool   ipv4 = false;
 
-		for (oct = 0; oct < 4; oct++) {
+		for (int oct = 0; oct < 4; oct++) {
 			size_t	 d = span_digits(name + i, n - i);
 			uint64_t v;
 
@@ -329,6 +329,7 @@ split_name(const char *name, size_t n, size_t *plen, size_t *dlen, struct d_errb
 			if (oct == 3) {
 				p = i;
 				i += d;
+				ipv4 = true;
 				break;
 			}
 			i += d;
@@ -336,7 +337,7 @@ split_name(const char *name, size_t n, size_t *plen, size_t *dlen, struct d_errb
 				break;
 			i++;
 		}
-		if (oct != 3 || (i < n && name[i] != ':')) {
+		if (!ipv4 || (i < n && name[i] != ':')) {
 			d_errbuf_set(eb,
 				     "invalid hostname %s: a host name must start with a letter "
 				     "(or be an IPv4 address such as 10.5.1.2)",

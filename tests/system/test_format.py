@@ -570,6 +570,32 @@ def test_fixture_meminfo_sizes_tmpfs_and_engine_hugepages(local_cluster, certs, 
     assert " -r 2048 " in joined and " -H 1024" in joined, joined
 
 
+def test_no_free_hugepages_is_no_matter(local_cluster, certs, base, tmp_path):
+    # engines use no hugepages (no SPDK): none free is neither required nor
+    # reported, and -r/-H stay upstream's figures
+    fix = str(tmp_path / "fixture")
+    shutil.copytree(os.path.join(TOP, "tests", "fixtures", "hosts", "local"), fix)
+    with open(os.path.join(fix, "storage", "meminfo"), "w") as f:
+        f.write("MemTotal:       16777216 kB\nMemFree:        8000000 kB\n"
+                "MemAvailable:   8000000 kB\nHugePages_Total:        0\n"
+                "HugePages_Free:         0\nHugePages_Rsvd:         0\n"
+                "HugePages_Surp:         0\nHugepagesize:       2048 kB\n")
+    scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0"), "scm_size": 4}
+    bdev = {"class": "file", "bdev_size": 1, "bdev_list": [os.path.join(base, "b", "f")]}
+    env = Env(local_cluster, certs, base, tmp_path, wait=None, fixture=fix,
+              extra_eng={0: {"storage": [scm, bdev]}})
+    env.extra["nr_hugepages"] = 512
+    env.start()
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stderr
+    env.srv.proc.wait_for_log(r"instance 0: storage ready")
+    env.srv.proc.wait_for_log(r"daos_engine:0 ")
+    joined = " ".join(engine_argv(env.c.host("local-0").socket_dir) or [])
+    assert " -r 1024 " in joined and " -H 2" in joined, joined
+    assert "hugepage memory" not in env.srv.read_log()
+    assert env.srv.stop() == 0
+
+
 def test_fixture_without_meminfo(local_cluster, certs, base, tmp_path):
     # a fixture host whose meminfo is missing: what needs memory figures
     # fails naming the fixture file, instead of reading the machine's
@@ -635,3 +661,112 @@ def test_damaged_superblock_is_not_formatted(local_cluster, certs, base, tmp_pat
     srv.proc.wait_for_log(r"instance 0: storage ready")
     assert daos_helpers.read_superblock(env.mnt())["version"] == 1
     assert srv.stop() == 0
+
+
+def test_scm_mount_with_files_is_not_hidden(local_cluster, certs, base, tmp_path):
+    """Files in scm_mount before the format: mounting the tmpfs would hide
+    them; format refuses, naming the directory and a file, and keeps them."""
+    env = Env(local_cluster, certs, base, tmp_path)
+    env.srv.proc.wait_for_log(r"SCM format required on instance 0")
+    os.makedirs(env.mnt(), exist_ok=True)
+    for name in ("results.h5", "notes"):
+        with open(os.path.join(env.mnt(), name), "w") as f:
+            f.write("keep me\n")
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1, r.stdout + r.stderr
+    (err, _), = errors_table(r.stderr).items()
+    assert re.search(rf"scm_mount {re.escape(env.mnt())} is not empty \(it holds "
+                     r"\"(results\.h5|notes)\" and 1 more\): mounting SCM there would hide "
+                     r"them; move them away or set scm_mount to an empty directory", err), err
+    assert mountinfo(env.mnt()) is None
+    assert sorted(os.listdir(env.mnt())) == ["notes", "results.h5"]
+    # emptied, it formats
+    for name in ("results.h5", "notes"):
+        os.unlink(os.path.join(env.mnt(), name))
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert env.srv.stop() == 0
+
+
+def test_two_servers_one_scm_mount(local_cluster, certs, base, tmp_path):
+    """A second daos_server on the machine given the scm_mount of a running
+    one (and so its MS database) is refused at start, naming the path and
+    the holder's pid; the first keeps running."""
+    env = Env(local_cluster, certs, base, tmp_path, hosts=2, wait=None)
+    first = daos_helpers.start_server(env.c, "local-0", certs=certs, extra=env.extra,
+                                      env=daos_helpers.ENGINE_PATH)
+    h = env.c.host("local-1")
+    srv = daos_helpers.start_server(env.c, h, certs=certs, extra=env.extra, wait=False,
+                                    env=daos_helpers.ENGINE_PATH)
+    assert srv.proc.wait(30) == 1
+    log = srv.read_log()
+    assert (f"scm_mount {env.mnt()} is already used by another daos_server "
+            f"(pid {first.proc.pid}): two servers on one machine would share its files (and "
+            "management service database); give each daos_server its own scm_mount") in log, log
+    assert first.proc.poll() is None
+    assert first.stop() == 0
+
+
+def test_build_tree_binaries_find_each_other(local_cluster, certs, base, tmp_path):
+    """daos_server run from the build tree, no daos_engine in PATH: it runs
+    the engine of its own build (it said "not found"); a second format does
+    nothing and the summary says so."""
+    env = Env(local_cluster, certs, base, tmp_path, wait=None)
+    srv = daos_helpers.start_server(env.c, "local-0", certs=certs, extra=env.extra,
+                                    env={"PATH": "/usr/bin:/bin"})
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stdout + r.stderr
+    srv.proc.wait_for_log(r"instance 0: engine ready")
+    assert f"Starting I/O Engine instance 0: {BINARIES['daos_engine']}" in srv.read_log()
+    assert "nothing was done" not in r.stdout
+    r = env.dmg("storage", "format")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r" 1 +0 +$", r.stdout, re.M), r.stdout
+    assert r.stdout.endswith(f"  {env.addrs[0]}: already formatted, nothing was done (dmg "
+                             "storage format --force reformats)\n"), r.stdout
+    assert srv.stop() == 0
+
+
+def test_format_summary_counts_what_was_formatted(local_cluster, certs, base, tmp_path):
+    """SCM formatted, then the engine cannot start (daos_server copied away
+    from its build, no daos_engine in PATH): the format fails with that
+    reason and the summary still counts the SCM it formatted (it said 0)."""
+    env = Env(local_cluster, certs, base, tmp_path, wait=None)
+    h = env.c.host("local-0")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "daos_server"
+    shutil.copy(BINARIES["daos_server"], exe)
+    cfg = daos_helpers.server_config(os.path.join(h.dir, "daos_server.yml"), h.port,
+                                     h.socket_dir, certs=certs, extra=env.extra)
+    proc = env.c.start(h, [str(exe), "start", "-o", cfg], env={"PATH": "/usr/bin:/bin"})
+    srv = daos_helpers.Server(proc, h, cfg, proc.log)
+    daos_helpers.wait_listening(srv)
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert re.search(r" 1 +1 +$", r.stdout, re.M), r.stdout
+    assert "instance 0: storage formatted, but the engine did not start: instance 0: " \
+        "daos_engine not found in PATH" in r.stderr, r.stderr
+    assert daos_helpers.read_superblock(env.mnt())["version"] == 1
+    assert srv.stop() == 0
+
+
+def test_file_bdev_larger_than_its_file_system(local_cluster, certs, base, tmp_path):
+    """A 16 GB file bdev on a 16 MiB file system: format refuses, naming the
+    file, the sizes and what to do (it made a sparse file and said
+    "success"), and leaves no file behind."""
+    small = os.path.join(base, "small")
+    os.makedirs(small)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small], check=True)
+    bdev = os.path.join(small, "daos-bdev")
+    scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0"), "scm_size": 4}
+    env = Env(local_cluster, certs, base, tmp_path,
+              extra_eng={0: {"storage": [scm, {"class": "file", "bdev_size": 16,
+                                                "bdev_list": [bdev]}]}})
+    r = env.dmg("storage", "format")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert (f"not enough space for bdev file {bdev}: 1 file of bdev_size 16 GB need "
+            f"16000000000 bytes, the file system of {small} has 16777216 bytes free; free "
+            "space there, lower bdev_size or move bdev_list") in r.stderr, r.stderr
+    assert not os.path.exists(bdev)
+    assert env.srv.stop() == 0

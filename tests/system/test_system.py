@@ -320,6 +320,21 @@ def test_join_rules_on_the_wire(ms):
     assert r.stdout.splitlines()[2].split() == ["[0-3]", "Joined"]
 
 
+def test_join_with_another_fabric_provider_refused(ms):
+    """A host restarted with ofi+sockets cannot join an ofi+tcp system: the
+    MS refuses it naming both providers and the host to fix."""
+    ms.start()
+    format_engine0(ms.base)
+    r = ms.join(uuid=UUIDS[0], rank=0, uri="ofi+sockets://127.0.0.2:31416",
+                addr="127.0.0.2:10001", fd="/h1", inc=11)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "engine at 127.0.0.2:10001 uses fabric provider ofi+sockets but the system uses " \
+        "ofi+tcp: engines of one system must share a provider; set provider: ofi+tcp in " \
+        "the daos_server.yml of 127.0.0.2:10001" in r.stdout, r.stdout
+    r = ms.dmg("system", "query")
+    assert r.stdout == "Query matches no ranks in system\n", r.stdout
+
+
 def test_persistence_restart_and_db_removal(ms):
     ms.start()
     mnt = format_engine0(ms.base)
@@ -335,16 +350,27 @@ def test_persistence_restart_and_db_removal(ms):
     # next rank continues after a restart
     r = ms.join(uuid=UUIDS[6], uri="ofi+tcp://127.0.0.3:1", addr="127.0.0.3:1", fd="/h3")
     assert "rank 3 state 0" in r.stdout
-    # a removed database (reformat) means a fresh, empty system
+    # a database removed while the MS runs is an alarm: the members are still
+    # shown, dmg fails once saying what happened, and the file is written again
+    members = ms.dmg("system", "query").stdout
     shutil.rmtree(os.path.join(mnt, "control_raft"))
     r = ms.dmg("system", "query")
-    assert r.stdout == "Query matches no ranks in system\n"
-    assert "was removed: starting with an empty system" in ms.srv.read_log()
+    assert r.returncode == 1 and r.stdout == members, r.stdout + r.stderr
+    assert re.search(rf"ERROR: dmg: system query failed: the management service database "
+                     rf"{re.escape(db)} was removed while the MS was running \(noticed "
+                     rf"[-0-9 :]+\); the 4 members shown are held only in memory until it is "
+                     rf"written again; it was written again from memory at [-0-9 :]+$",
+                     r.stderr.strip()), r.stderr
+    assert f"management service database {db} was removed while the MS was running: " \
+        "writing the 4 members held in memory back to it" in ms.srv.read_log()
+    with open(db) as f:
+        assert f.read().count("\nmember ") == 4
+    r = ms.dmg("system", "query")
+    assert r.returncode == 0 and r.stdout == members and r.stderr == ""
     # a corrupt database is reported with its path
-    os.makedirs(os.path.join(mnt, "control_raft"))
+    ms.srv.stop()
     with open(db, "w") as f:
         f.write("garbage\n")
-    ms.srv.stop()
     ms.start()
     r = ms.dmg("system", "query")
     assert r.returncode == 1
@@ -466,6 +492,117 @@ def states(mem):
     return [(m["rank"], m["state"]) for m in mem]
 
 
+def test_database_removed_with_engines_running(local_cluster, tmp_path):
+    """The MS database removed under a running system: the engine is still
+    reported and `dmg system stop` still stops it; dmg fails once with the
+    alarm, and the membership is back on disk."""
+    ms = MS(local_cluster, tmp_path)
+    fake_format(ms.base, 0)
+    ms.start(env=ENGINE_PATH, live=True)
+    wait_query(ms, lambda m: states(m) == [(0, "joined")], "rank 0 joined")
+    db = f"{ms.base}/scm0/control_raft/daos_system.db"
+    os.unlink(db)
+    r = ms.dmg("system", "stop")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ("Rank Operation Result \n"
+                        "---- --------- ------ \n"
+                        "0    stop      OK     \n\n"), r.stdout
+    assert f"system stop failed: the management service database {db} was removed while " \
+        "the MS was running" in r.stderr
+    assert engine_pid(ms.h.socket_dir, 0) is None
+    assert states(wait_query(ms, lambda m: True, "query")) == [(0, "stopped")]
+    with open(db) as f:
+        assert re.search(r"^member 0 \S+ Stopped ", f.read(), re.M)
+
+
+def test_full_scm_at_restart(local_cluster, tmp_path):
+    """SCM full when the system restarts: the engine cannot start and its
+    Errored state cannot be saved; it is shown anyway, dmg fails with the
+    alarm, the log says so once (not at every liveness round), and once
+    space is freed the database is saved and the alarm given out once more."""
+    import time
+    ms = MS(local_cluster, tmp_path)
+    fake_format(ms.base, 0, size="16m")
+    ms.start(env=ENGINE_PATH, live=True)
+    wait_query(ms, lambda m: states(m) == [(0, "joined")], "rank 0 joined")
+    assert ms.srv.stop() == 0
+    fill = f"{ms.base}/scm0/fill"
+    subprocess.run(["dd", "if=/dev/zero", f"of={fill}", "bs=1M"], capture_output=True)
+    ms.start(env=ENGINE_PATH, live=True)
+    mem = wait_query(ms, lambda m: states(m) == [(0, "errored")], "rank 0 errored")
+    assert "No space left on device" in mem[0]["info"]
+    db = f"{ms.base}/scm0/control_raft/daos_system.db"
+    r = ms.dmg("system", "query")
+    assert r.returncode == 1 and "Errored" in r.stdout
+    assert f"system query failed: the management service cannot save its database {db} " \
+        "(since " in r.stderr
+    assert "No space left on device; free space on that file system; the states shown are " \
+        "held only in memory and are lost if this daos_server stops" in r.stderr
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 3:  # three liveness rounds, each retrying the save
+        time.sleep(0.5)
+    assert ms.srv.read_log().count("management service: cannot save") == 1
+    with open(db) as f:
+        assert re.search(r"^member 0 \S+ Joined ", f.read(), re.M)
+    # a rank is never given out unsaved: the join is refused and undone
+    r = ms.join(uuid=UUIDS[5], uri="ofi+tcp://127.0.0.3:1", addr="127.0.0.3:1", fd="/h3")
+    assert r.returncode == 1 and "cannot save its database" in r.stdout, r.stdout + r.stderr
+    assert states(wait_query(ms, lambda m: True, "query")) == [(0, "errored")]
+    os.unlink(fill)
+    t0 = time.monotonic()
+    while True:
+        with open(db) as f:
+            if re.search(r"^member 0 \S+ Errored ", f.read(), re.M):
+                break
+        assert time.monotonic() - t0 < 30, ms.srv.read_log()
+        time.sleep(0.1)
+    r = ms.dmg("system", "query")
+    assert r.returncode == 1 and "it was written again from memory at" in r.stderr, r.stderr
+    r = ms.dmg("system", "query")
+    assert r.returncode == 0 and r.stderr == ""
+    assert f"management service database {db} written again (1 members)" in ms.srv.read_log()
+
+
+def test_superblock_of_another_system(local_cluster, tmp_path):
+    """SCM formatted for another system name: the engine is not started (it
+    would join this system with that system's rank), and the log says why
+    and what to do."""
+    ms = MS(local_cluster, tmp_path)
+    mnt = fake_format(ms.base, 0, rank=3, system="other")
+    ms.start(env=ENGINE_PATH, live=True)
+    ms.srv.proc.wait_for_log(
+        rf"instance 0: the superblock in {re.escape(mnt)} belongs to system \"other\", not to "
+        r"this server's system \"daos_server\"; the engine is not started: set name: other in "
+        r"daos_server.yml to serve that system, or dmg storage format --force to erase the "
+        r"instance for this one")
+    assert engine_pid(ms.h.socket_dir, 0) is None
+    r = ms.dmg("system", "query")
+    assert "Joined" not in r.stdout, r.stdout
+
+
+def test_default_replica_is_this_server(local_cluster, tmp_path):
+    """No mgmt_svc_replicas: the MS is this server on the port it listens on
+    (it was localhost:10001 whatever the port), so its engine joins it."""
+    import time
+    c = local_cluster(1)
+    certs = make_certs(tmp_path)
+    h = c.host("local-0")
+    fake_format(h.storage_dir, 0)
+    srv = start_server(c, "local-0", certs=certs, extra=engines_extra(h.storage_dir, n=1),
+                       env=ENGINE_PATH)
+    cfg = control_yml(tmp_path / "dmg.yml", [f"127.0.0.1:{h.port}"], certs)
+    deadline = time.monotonic() + WAIT
+    while True:
+        r = dmg("-o", cfg, "system", "query")
+        if r.returncode == 0 and r.stdout.splitlines()[2:3] and \
+                r.stdout.splitlines()[2].split() == ["0", "Joined"]:
+            break
+        assert time.monotonic() < deadline, r.stdout + r.stderr + srv.read_log()
+        time.sleep(0.1)
+    r = dmg("-o", cfg, "system", "leader-query")
+    assert f"localhost:{h.port}" in r.stdout, r.stdout
+
+
 def test_end_to_end_with_engines(local_cluster, tmp_path):
     ms = MS(local_cluster, tmp_path)
     for i in range(2):
@@ -579,14 +716,15 @@ def test_request_and_database_errors(ms):
 
 def test_server_without_replicas_or_engines(local_cluster, tmp_path):
     m = MS(local_cluster, tmp_path, nhosts=2)
-    # discovery mode: no engines, the default replica localhost:10001 (not us)
+    # discovery mode: no engines, the default replica is this server on its port
     start_server(m.c, "local-0", certs=m.certs)
     r = m.dmg("system", "leader-query")
-    assert r.returncode == 0 and r.stdout.startswith("Current Leader: localhost:10001\n")
+    assert r.returncode == 0
+    assert r.stdout.startswith(f"Current Leader: localhost:{m.h.port}\n"), r.stdout
     r = m.join(uuid=UUIDS[0], rank=0, uri="ofi+tcp://x:1", addr=m.ep)
     assert r.returncode == 1
-    assert "is not the management service leader; the current leader is " \
-        "localhost:10001" in r.stdout
+    assert "the management service is not started: " in r.stdout, r.stdout
+    assert "has no engines configured; add an engines section" in r.stdout
     # a replica without engines has no storage for the MS
     h1 = m.c.host("local-1")
     ep1 = f"127.0.0.1:{h1.port}"

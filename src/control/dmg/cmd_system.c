@@ -117,6 +117,21 @@ finish(struct d_cli_ctx *ctx, const char *what, struct d_json *w, char *errs)
 	return status;
 }
 
+/* The MS's alarm (its database lost or unsaved) before the per-rank errors: either fails dmg. */
+static char *
+with_alarm(char *errs, const char *alarm, bool *oom)
+{
+	char *s;
+
+	if (alarm == NULL || alarm[0] == '\0')
+		return errs;
+	s = errs != NULL ? d_asprintf("%s; %s", alarm, errs) : d_asprintf("%s", alarm);
+	if (s == NULL)
+		*oom = true;
+	D_FREE(errs);
+	return s;
+}
+
 static int
 ranks_hosts(struct d_cli_ctx *ctx, const char *what, const char **ranks, const char **hosts)
 {
@@ -218,6 +233,7 @@ query_run(struct d_cli_ctx *ctx)
 		goto out;
 	}
 	errs = ctl_system_errors(r->absenthosts, r->absentranks, NULL, 0, &oom);
+	errs = with_alarm(errs, r->alarm, &oom);
 	if (d_cli_has(ctx, "json")) {
 		w = d_json_create();
 		if (w != NULL)
@@ -256,7 +272,7 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 	const char		*ranks = "", *hosts = "";
 	Ctl__RankResult	       **res = NULL;
 	size_t			 nres = 0, len = 0, resp_len = 0;
-	const char		*absent_r = "", *absent_h = "";
+	const char		*absent_r = "", *absent_h = "", *alarm = "";
 	uint8_t			*body = NULL, *resp = NULL;
 	void			*decoded = NULL;
 	char			*errs;
@@ -312,6 +328,7 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 			nres = r->n_results;
 			absent_r = r->absentranks;
 			absent_h = r->absenthosts;
+			alarm = r->alarm;
 		}
 	} else if (act == SYS_START) {
 		Mgmt__SystemStartResp *r = mgmt__system_start_resp__unpack(NULL, resp_len, resp);
@@ -322,6 +339,7 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 			nres = r->n_results;
 			absent_r = r->absentranks;
 			absent_h = r->absenthosts;
+			alarm = r->alarm;
 		}
 	} else {
 		Mgmt__SystemEraseResp *r = mgmt__system_erase_resp__unpack(NULL, resp_len, resp);
@@ -337,6 +355,7 @@ action_run(struct d_cli_ctx *ctx, enum sys_action act)
 		goto out;
 	}
 	errs = ctl_system_errors(absent_h, absent_r, res, nres, &oom);
+	errs = with_alarm(errs, alarm, &oom);
 	if (d_cli_has(ctx, "json")) {
 		w = d_json_create();
 		if (w != NULL) {

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daos_build.h"
 #include "common/log.h"
 #include "control/lib/config/config.h"
 #include "control/lib/hw/hw.h"
@@ -518,7 +519,7 @@ supervisor_main(void *arg)
 
 /* ---- preparing a start ------------------------------------------------------------ */
 
-/* daos_engine in PATH, else next to our own binary. */
+/* daos_engine in PATH, else (build tree) the one of our build, else next to our own binary. */
 static int
 find_engine(char **out, struct d_errbuf *eb)
 {
@@ -546,7 +547,18 @@ find_engine(char **out, struct d_errbuf *eb)
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
+		size_t bl = strlen(DAOS_BUILD_DIR);
+
 		self[n] = '\0';
+		/* Run from the build tree: the engine of the same build. */
+		if (strncmp(self, DAOS_BUILD_DIR "/", bl + 1) == 0) {
+			p = d_asprintf("%s/src/engine/%s", DAOS_BUILD_DIR, CTL_ENGINE_BIN);
+			if (p != NULL && access(p, X_OK) == 0) {
+				*out = p;
+				return 0;
+			}
+			D_FREE(p);
+		}
 		p = d_asprintf("%s/%s", dirname(self), CTL_ENGINE_BIN);
 		if (p != NULL && access(p, X_OK) == 0) {
 			*out = p;
@@ -591,6 +603,18 @@ prepare(struct srv_engines *en, uint32_t idx, char **exe, char ***argv, char ***
 	if (rc != 0) {
 		d_errbuf_set(eb, "instance %u: %s", idx, e2.msg);
 		return rc;
+	}
+	/* Storage of another system would join this one with that system's rank. */
+	const char *name = cfg->name != NULL ? cfg->name : "daos_server";
+
+	if (sb.system[0] != '\0' && strcmp(sb.system, name) != 0) {
+		d_errbuf_set(eb,
+			     "instance %u: the superblock in %s belongs to system \"%s\", not to "
+			     "this server's system \"%s\"; the engine is not started: set name: %s "
+			     "in daos_server.yml to serve that system, or dmg storage format "
+			     "--force to erase the instance for this one",
+			     idx, e->storage[0].scm_mount, sb.system, name, sb.system);
+		return -DER_INVAL;
 	}
 	if (has_bdevs(e)) {
 		rc = srv_nvme_conf_install(cfg, idx, en->st->hostname, &nvme, &e2);

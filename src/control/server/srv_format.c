@@ -245,7 +245,9 @@ format_instance(struct srv_state *st, uint32_t idx, const char *need, bool refor
 				 "instance %u: storage formatted, but the engine did not start: %s",
 				 idx, eb.msg);
 			D_ERROR("%s", msg);
-			return ctl_format_resp_add(out, true, mnt, idx, 0, rc, msg, NULL);
+			/* The SCM was formatted: the summary counts it. */
+			return ctl_format_resp_add(out, true, mnt, idx, 0, rc, msg,
+						   CTL_FMT_DONE_BEFORE);
 		}
 	}
 	return ctl_format_resp_add(out, true, mnt, idx, 0, 0, NULL, NULL);

@@ -60,6 +60,21 @@ int srv_lock_take(const char *socket_dir, int *fd_out, struct d_errbuf *eb);
 /* Remove the lock file and release the lock; fd < 0 is a no-op. */
 void srv_lock_release(const char *socket_dir, int fd);
 
+/* Storage paths this daos_server holds: see srv_claim_storage(). */
+struct srv_claims {
+	int   *fd;
+	size_t n;
+};
+
+/*
+ * Claim every engine's scm_mount and the control_metadata path for this
+ * process, for its whole life: a second daos_server on the machine given
+ * one of them is refused (-DER_EXIST) with the path and the holder's pid.
+ */
+int  srv_claim_storage(const struct ctl_server_config *cfg, struct srv_claims *c,
+		       struct d_errbuf *eb);
+void srv_release_storage(struct srv_claims *c);
+
 /*
  * Which process listens on TCP `port` in this network namespace
  * (/proc/net/tcp{,6} then /proc/<pid>/fd).  0 with *pid and comm[] set, or

@@ -18,6 +18,7 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "control/lib/storage/storage.h"
 #include "control/server/srv_mgmt_internal.h"
 #include "control/server/srv_storage.h"
 
@@ -50,6 +51,40 @@ drop(struct srv_mgmt *ms)
 	ctl_membership_destroy(ms->m);
 	ms->m = NULL;
 	ms->on_disk = false;
+	ms->dirty = false;
+	ms->save_rc = 0;
+}
+
+static void
+now_text(char *buf, size_t len)
+{
+	time_t	  t = time(NULL);
+	struct tm tm;
+
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+}
+
+/* UUID of engine 0's superblock (the system's storage), "" when unreadable. */
+static void
+engine0_uuid(const struct srv_mgmt *ms, char *buf, size_t len)
+{
+	const struct ctl_server_config *cfg = ms->st->cfg;
+	struct ctl_superblock		sb;
+	struct d_errbuf			eb;
+
+	buf[0] = '\0';
+	if (cfg->nengines > 0 && cfg->engines[0].nstorage > 0 &&
+	    cfg->engines[0].storage[0].scm_mount != NULL &&
+	    ctl_superblock_read(cfg->engines[0].storage[0].scm_mount, &sb, &eb) == 0)
+		snprintf(buf, len, "%s", sb.uuid);
+}
+
+void
+srv_ms_alarm(struct srv_mgmt *ms, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ms->alarm);
+	if (!ms->dirty)
+		ms->alarm[0] = '\0';
 }
 
 /*
@@ -96,13 +131,35 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 				ms->st->hostname);
 		return -DER_UNINIT;
 	}
-	if (ms->m != NULL && ms->on_disk && access(ms->db_path, F_OK) != 0 && errno == ENOENT) {
-		D_INFO("management service database %s was removed: starting with an empty "
-		       "system",
-		       ms->db_path);
-		drop(ms);
+	if (ms->m != NULL && ms->on_disk && !ms->dirty && access(ms->db_path, F_OK) != 0 &&
+	    errno == ENOENT) {
+		char when[32], now_uuid[40];
+
+		/* Gone with a reformat of engine 0 (a new superblock): a new system. */
+		engine0_uuid(ms, now_uuid, sizeof(now_uuid));
+		if (strcmp(now_uuid, ms->sb_uuid) != 0) {
+			D_INFO("management service database %s is gone and engine 0 was "
+			       "formatted again: starting a new system",
+			       ms->db_path);
+			drop(ms);
+			return srv_ms_up(ms, eb);
+		}
+
+		now_text(when, sizeof(when));
+		D_ERROR("management service database %s was removed while the MS was running: "
+			"writing the %zu members held in memory back to it",
+			ms->db_path, ctl_membership_count(ms->m));
+		snprintf(ms->alarm, sizeof(ms->alarm),
+			 "the management service database %s was removed while the MS was running "
+			 "(noticed %s); the %zu members shown are held only in memory until it is "
+			 "written again",
+			 ms->db_path, when, ctl_membership_count(ms->m));
+		ms->dirty = true;
 	}
+	if (ms->m != NULL && ms->dirty)
+		srv_ms_persist(ms, &peb); /* logs and raises its own alarm */
 	if (ms->m == NULL) {
+		engine0_uuid(ms, ms->sb_uuid, sizeof(ms->sb_uuid));
 		rc = d_file_read(ms->db_path, SIZE_MAX, &text, NULL, &peb);
 		if (rc == -DER_NONEXIST) {
 			rc = ctl_membership_create(&ms->m);
@@ -137,11 +194,7 @@ srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb)
 	return 0;
 }
 
-/*
- * Write the membership (lock held).  On failure the in-memory change is
- * dropped with the rest (reloaded from the file by the next request), so
- * memory never runs ahead of the disk.
- */
+/* Write the membership (lock held); see srv_mgmt_internal.h. */
 int
 srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 {
@@ -149,7 +202,7 @@ srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 	char	       *text = ctl_membership_to_text(ms->m);
 	const char     *slash = strrchr(ms->db_path, '/');
 	const char     *advice = "";
-	char		dir[sizeof(ms->db_path)];
+	char		dir[sizeof(ms->db_path)], when[32];
 	int		rc;
 
 	snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - ms->db_path) : 0,
@@ -161,18 +214,43 @@ srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb)
 		rc = d_mkdir_p(dir, 0700, &web);
 		if (rc == 0) {
 			rc = d_file_write_atomic(ms->db_path, text, strlen(text), 0600, &web);
-			if (rc != 0 && access(dir, W_OK) != 0)
+			if (rc == -DER_NOSPACE)
+				advice = "; free space on that file system";
+			else if (rc != 0 && access(dir, W_OK) != 0)
 				advice = "; check that the directory exists and is writable";
 		}
 	}
 	D_FREE(text);
+	now_text(when, sizeof(when));
 	if (rc != 0) {
-		D_ERROR("management service: cannot save %s: %s%s", ms->db_path, web.msg, advice);
 		d_errbuf_set(eb, "the management service cannot save its database %s: %s%s",
 			     ms->db_path, web.msg, advice);
-		drop(ms);
+		/* Once per reason: the liveness loop retries every second. */
+		if (!ms->dirty || ms->save_rc != rc) {
+			D_ERROR("management service: cannot save %s: %s%s; the membership is kept "
+				"in memory and saved again at the next request",
+				ms->db_path, web.msg, advice);
+			ms->save_rc = rc;
+			snprintf(ms->alarm, sizeof(ms->alarm),
+				 "the management service cannot save its database %s (since %s): "
+				 "%s%s; the states shown are held only in memory and are lost if "
+				 "this daos_server stops",
+				 ms->db_path, when, web.msg, advice);
+		}
+		ms->dirty = true;
 		return rc;
 	}
+	if (ms->dirty) {
+		size_t n = strlen(ms->alarm);
+
+		D_INFO("management service database %s written again (%zu members)", ms->db_path,
+		       ctl_membership_count(ms->m));
+		if (n > 0 && n < sizeof(ms->alarm))
+			snprintf(ms->alarm + n, sizeof(ms->alarm) - n,
+				 "; it was written again from memory at %s", when);
+	}
+	ms->dirty = false;
+	ms->save_rc = 0;
 	ms->on_disk = true;
 	return 0;
 }
@@ -189,6 +267,7 @@ srv_ms_erase(struct srv_mgmt *ms, struct d_errbuf *eb)
 	} else {
 		D_INFO("system erased: management service database %s removed", ms->db_path);
 		drop(ms);
+		ms->alarm[0] = '\0';
 	}
 	return rc;
 }

@@ -27,13 +27,20 @@
 #include "common/pb.h"
 #include "control/server/srv_mgmt.h"
 
+/* An alarm names the database path and a reason. */
+#define SRV_MS_ALARM_MAX (6 * 1024)
+
 struct srv_mgmt {
 	pthread_mutex_t	       lock;
 	struct srv_state      *st;
 	char		       db_path[4096];
-	struct ctl_membership *m;	  /* NULL: not loaded (down, or to be reloaded) */
-	bool		       on_disk;	  /* m was read from or written to db_path */
-	bool		       announced; /* "MS leader running" logged since it came up */
+	struct ctl_membership *m;	    /* NULL: not loaded (down, or to be reloaded) */
+	bool		       on_disk;	    /* m was read from or written to db_path */
+	bool		       dirty;	    /* m has changes the file lacks (removed, not saved) */
+	bool		       announced;   /* "MS leader running" logged since it came up */
+	char		       sb_uuid[40]; /* engine 0's superblock when m was loaded */
+	int		       save_rc;	    /* of the last failed save: logged once per error */
+	char		       alarm[SRV_MS_ALARM_MAX]; /* for the administrator: srv_ms_alarm() */
 };
 
 /* The ranks of one host (control address) and the call made there. */
@@ -61,8 +68,20 @@ struct ms_plan {
  * loaded (or a fresh membership).  -DER_UNINIT with the reason otherwise.
  */
 int srv_ms_up(struct srv_mgmt *ms, struct d_errbuf *eb);
-/* Write the membership atomically (lock held); on failure memory is dropped too. */
+/*
+ * Write the membership atomically (lock held).  Memory is the truth: on
+ * failure it keeps the change, the MS is dirty and raises an alarm, and
+ * every later srv_ms_up() tries again (the error is logged once per reason).
+ * A caller that must not acknowledge an unsaved change (Join) undoes it.
+ */
 int srv_ms_persist(struct srv_mgmt *ms, struct d_errbuf *eb);
+/*
+ * The alarm an administrator must see (lock held), copied to buf ("" for
+ * none): the database removed while the MS ran, or not saved.  Once the
+ * database is on disk again the alarm is given out once more, saying so,
+ * and then cleared.
+ */
+void srv_ms_alarm(struct srv_mgmt *ms, char *buf, size_t len);
 /* Record now as the member's last change (lock held; before srv_ms_persist). */
 void srv_ms_stamp(struct srv_mgmt *ms, uint32_t rank);
 /* Remove the database file and forget the membership (lock held): system erase. */

@@ -75,6 +75,21 @@ peer_is_local(const char *peer)
 	return local;
 }
 
+/* Back to the membership before a join that could not be saved (lock held). */
+static void
+undo_join(struct srv_mgmt *ms, const char *undo)
+{
+	struct ctl_membership *m = NULL;
+	struct d_errbuf	       eb;
+
+	if (ctl_membership_from_text(undo, &m, &eb) != 0) {
+		D_ERROR("management service: cannot undo an unsaved join: %s", eb.msg);
+		return;
+	}
+	ctl_membership_destroy(ms->m);
+	ms->m = m;
+}
+
 int
 srv_h_join(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_t req_len,
 	   uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
@@ -103,16 +118,30 @@ srv_h_join(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *req, size_
 			.fault_domain = jr->srvfaultdomain,
 			.incarnation = jr->incarnation,
 			.check_mode = jr->check_mode,
+			.provider = st->cfg->fabric.provider,
 		};
+
+		char *undo = NULL;
 
 		pthread_mutex_lock(&ms->lock);
 		rc = srv_ms_up(ms, eb);
+		/* A rank given out must be on disk: an unsaved join is undone. */
+		if (rc == 0) {
+			undo = ctl_membership_to_text(ms->m);
+			if (undo == NULL) {
+				d_errbuf_set(eb, "out of memory");
+				rc = -DER_NOMEM;
+			}
+		}
 		if (rc == 0)
 			rc = ctl_membership_join(ms->m, &cj, &r, NULL, eb);
 		if (rc == 0) {
 			srv_ms_stamp(ms, r.rank);
 			rc = srv_ms_persist(ms, eb);
+			if (rc != 0)
+				undo_join(ms, undo);
 		}
+		D_FREE(undo);
 		if (rc == 0) {
 			D_INFO("rank %u %s (%s, %s)", r.rank, r.created ? "joined" : "rejoined",
 			       jr->uuid, cj.addr);
@@ -180,8 +209,11 @@ srv_h_cluster_event(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *r
 	}
 	rc = ctl_membership_set_state(ms->m, ev->rank, to, ev->msg[0] ? ev->msg : NULL, eb);
 	if (rc == 0) {
+		struct d_errbuf peb;
+
+		/* What happened is shown even when it cannot be saved (alarm raised). */
 		srv_ms_stamp(ms, ev->rank);
-		rc = srv_ms_persist(ms, eb);
+		srv_ms_persist(ms, &peb);
 	}
 unlock:
 	pthread_mutex_unlock(&ms->lock);

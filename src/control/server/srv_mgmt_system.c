@@ -74,6 +74,7 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 	char(*times)[32] = NULL;
 	struct ctl_system_sel	 sel = {0};
 	struct ctl_system_hosts *hq = NULL;
+	char			 alarm[SRV_MS_ALARM_MAX];
 	int			 rc;
 
 	(void)peer;
@@ -124,6 +125,8 @@ srv_h_system_query(void *arg, const struct ctl_rpc_peer *peer, const uint8_t *re
 		out.absentranks = sel.absent_ranks;
 		out.absenthosts = sel.absent_hosts;
 		out.map_version = ctl_membership_map_version(ms->m);
+		srv_ms_alarm(ms, alarm, sizeof(alarm));
+		out.alarm = alarm;
 		/* packed under the lock: the members point into the membership */
 		rc = srv_ms_pack(&out.base, resp, resp_len, eb);
 	}
@@ -356,8 +359,8 @@ struct ms_ranks_op {
 	/* The rank actions; *r holds the results of the last one run. */
 	int (*run)(struct srv_state *st, const struct ms_ranks_req *q, struct ms_plan *p,
 		   struct ms_results *r, struct d_errbuf *eb);
-	int (*encode)(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **resp,
-		      size_t *resp_len, struct d_errbuf *eb);
+	int (*encode)(Ctl__RankResult **v, size_t n, const struct ms_plan *p, char *alarm,
+		      uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
 };
 
 /* Decode, select the members, run the actions (results applied there), encode. */
@@ -370,6 +373,7 @@ ms_ranks_handle(struct srv_state *st, const struct ms_ranks_op *op, const uint8_
 	struct ms_plan	    p = {0};
 	struct ms_results   r = {0};
 	Ctl__RankResult	  **rp = NULL;
+	char		    alarm[SRV_MS_ALARM_MAX];
 	int		    rc;
 
 	if (st->ms == NULL)
@@ -383,8 +387,11 @@ ms_ranks_handle(struct srv_state *st, const struct ms_ranks_op *op, const uint8_
 	if (rc == 0)
 		rc = op->run(st, &q, &p, &r, eb);
 	if (rc == 0) {
+		pthread_mutex_lock(&st->ms->lock);
+		srv_ms_alarm(st->ms, alarm, sizeof(alarm));
+		pthread_mutex_unlock(&st->ms->lock);
 		rp = result_ptrs(&r);
-		rc = rp == NULL ? -DER_NOMEM : op->encode(rp, r.n, &p, resp, resp_len, eb);
+		rc = rp == NULL ? -DER_NOMEM : op->encode(rp, r.n, &p, alarm, resp, resp_len, eb);
 	}
 	D_FREE(rp);
 	results_fini(&r);
@@ -422,12 +429,12 @@ stop_run(struct srv_state *st, const struct ms_ranks_req *q, struct ms_plan *p,
 }
 
 static int
-stop_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **resp,
+stop_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, char *alarm, uint8_t **resp,
 	    size_t *resp_len, struct d_errbuf *eb)
 {
 	Mgmt__SystemStopResp out = MGMT__SYSTEM_STOP_RESP__INIT;
 
-	out.results = v, out.n_results = n;
+	out.results = v, out.n_results = n, out.alarm = alarm;
 	out.absentranks = p->absent_ranks, out.absenthosts = p->absent_hosts;
 	return srv_ms_pack(&out.base, resp, resp_len, eb);
 }
@@ -453,12 +460,12 @@ start_run(struct srv_state *st, const struct ms_ranks_req *q, struct ms_plan *p,
 }
 
 static int
-start_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, uint8_t **resp,
+start_encode(Ctl__RankResult **v, size_t n, const struct ms_plan *p, char *alarm, uint8_t **resp,
 	     size_t *resp_len, struct d_errbuf *eb)
 {
 	Mgmt__SystemStartResp out = MGMT__SYSTEM_START_RESP__INIT;
 
-	out.results = v, out.n_results = n;
+	out.results = v, out.n_results = n, out.alarm = alarm;
 	out.absentranks = p->absent_ranks, out.absenthosts = p->absent_hosts;
 	return srv_ms_pack(&out.base, resp, resp_len, eb);
 }

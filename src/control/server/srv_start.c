@@ -240,6 +240,7 @@ start_run(struct d_cli_ctx *ctx)
 	struct d_diags		  notes;
 	char			 *path = NULL, *active = NULL;
 	char			  addr[INET_ADDRSTRLEN] = "0.0.0.0";
+	struct srv_claims	  claims = {0};
 	int			  lock_fd = -1, rc;
 
 	install_signals();
@@ -263,6 +264,8 @@ start_run(struct d_cli_ctx *ctx)
 		d_errbuf_set(&eb, "cannot create socket_dir %s: %s", cfg->socket_dir, web.msg);
 	if (rc == 0)
 		rc = srv_lock_take(cfg->socket_dir, &lock_fd, &eb);
+	if (rc == 0)
+		rc = srv_claim_storage(cfg, &claims, &eb);
 	if (rc == 0 && cfg->control_iface != NULL)
 		rc = iface_ipv4(cfg->control_iface, addr, sizeof(addr), &eb);
 	if (rc != 0) {
@@ -377,6 +380,7 @@ out:
 	ctl_rpc_server_destroy(srv);
 	srv_mgmt_destroy(st.ms);
 	ctl_rpc_client_destroy(st.client);
+	srv_release_storage(&claims);
 	if (cfg != NULL)
 		srv_lock_release(cfg->socket_dir, lock_fd);
 	D_FREE(active);

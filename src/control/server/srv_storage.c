@@ -203,7 +203,7 @@ srv_engine_mem_sizes(const struct ctl_server_config *cfg, uint32_t idx, int64_t 
 {
 	const struct ctl_engine *e = &cfg->engines[idx];
 	struct ctl_meminfo	 mi = {0};
-	uint64_t		 pages, page_mib, req, freem;
+	uint64_t		 pages, page_mib, req;
 	int			 rc;
 
 	if (e->nstorage <= 1) {
@@ -222,16 +222,12 @@ srv_engine_mem_sizes(const struct ctl_server_config *cfg, uint32_t idx, int64_t 
 			return rc;
 	}
 	page_mib = mi.hugepage_size_kb / 1024;
+	/*
+	 * Upstream's -r/-H figures, for the engine's command line.  Our engines
+	 * allocate no DMA memory (no SPDK), so nothing is reserved or checked:
+	 * free hugepages are not required, and their absence is not reported.
+	 */
 	req = pages / (cfg->nengines ? cfg->nengines : 1) * page_mib;
-	freem = mi.hugepages_free * page_mib;
-	if (freem < req) {
-		D_NOTE("The amount of hugepage memory available for engine %u (%llu MiB, %llu "
-		       "hugepages) does not meet what is required (%llu MiB, %llu hugepages)",
-		       idx, (unsigned long long)freem, (unsigned long long)mi.hugepages_free,
-		       (unsigned long long)req,
-		       (unsigned long long)(pages / (cfg->nengines ? cfg->nengines : 1)));
-		req = freem;
-	}
 	*mem = (int64_t)req;
 	*hp = (int64_t)page_mib;
 	D_DEBUG("instance %u: mem_size %lld MiB, hugepage size %lld MiB", idx, (long long)*mem,

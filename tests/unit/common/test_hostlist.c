@@ -201,6 +201,12 @@ static const struct bad_case bad[] = {
 	{"node1\n", "invalid character 0x0a"},
 	{"node[1-2]@x", "invalid character '@'"},
 	{"node1,node[1-2", "missing \"]\""},
+	/* all-digit names are IPv4 addresses, whole */
+	{"127.0.0.", "must start with a letter (or be an IPv4 address"},
+	{"127.0.0.,0.0.0.", "must start with a letter (or be an IPv4 address"},
+	{"127.0.0.256", "must start with a letter (or be an IPv4 address"},
+	{"127.0.0", "must start with a letter (or be an IPv4 address"},
+	{"1.2.3.4.5", "must start with a letter (or be an IPv4 address"},
 };
 
 static void
@@ -511,13 +517,83 @@ test_addrs(void **state)
 	assert_non_null(strstr(eb.msg, "empty host list"));
 }
 
+/*
+ * Compression and parsing round-trip on every set the parser accepts: many
+ * small sets built from pieces that exercise names, numbers, widths,
+ * addresses and ports (a deterministic sample of the fuzz target's check).
+ */
+static void
+test_ranged_round_trip(void **state)
+{
+	static const char *const piece[] = {
+		"node1",
+		"node01",
+		"node001",
+		"node9",
+		"node10",
+		"n-1",
+		"n-01",
+		"a1b",
+		"a2b",
+		"rack1-node2",
+		"x",
+		"10.0.0.1",
+		"10.0.0.2",
+		"10.0.1.1",
+		"0.0.0.0",
+		"127.0.0.1",
+		"node1:10001",
+		"node2:10001",
+		"node1:10002",
+		"h.1",
+		"h1.a",
+		"h2.a",
+		"node18446744073709551615",
+		"node0",
+		"a-b-1",
+		"a-b-2",
+	};
+	uint64_t x = 88172645463325252ULL; /* xorshift64 */
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		struct d_sbuf	  sb;
+		struct d_hostset *hs = NULL, *again = NULL;
+		char		 *ranged = NULL, *ranged2 = NULL;
+		int		  k;
+
+		d_sbuf_init(&sb);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		k = 1 + (int)(x % 5);
+		for (int j = 0; j < k; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			d_sbuf_printf(&sb, "%s%s", j ? "," : "", piece[x % D_ARRAY_SIZE(piece)]);
+		}
+		assert_false(sb.failed);
+		if (d_hostset_parse(sb.buf, &hs, NULL) != 0)
+			fail_msg("\"%s\" does not parse", sb.buf);
+		assert_int_equal(d_hostset_ranged(hs, &ranged), 0);
+		if (d_hostset_parse(ranged, &again, NULL) != 0)
+			fail_msg("\"%s\" compresses to \"%s\", which does not parse", sb.buf,
+				 ranged);
+		assert_int_equal(d_hostset_ranged(again, &ranged2), 0);
+		if (strcmp(ranged, ranged2) != 0 || d_hostset_count(again) != d_hostset_count(hs))
+			fail_msg("\"%s\" -> \"%s\" -> \"%s\"", sb.buf, ranged, ranged2);
+		free(ranged);
+		free(ranged2);
+		d_hostset_destroy(again);
+		d_hostset_destroy(hs);
+		d_sbuf_fini(&sb);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_table), cmocka_unit_test(test_bad_table),
 		cmocka_unit_test(test_list_ops),   cmocka_unit_test(test_set_ops),
-		cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_addrs),	   cmocka_unit_test(test_ranged_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -544,6 +544,8 @@ test_overrides(void **state)
 			      &dg);
 	assert_int_equal(ctl_server_config_override(s, &so, &eb), 0);
 	assert_int_equal(s->port, 10002);
+	/* the default replica is this server, on the port it listens on */
+	assert_string_equal(s->mgmt_svc_replicas.v[0], "localhost:10002");
 	assert_int_equal(s->engines[0].targets, 4);
 	assert_int_equal(s->engines[0].nr_xs_helpers, 1);
 	assert_int_equal(s->engines[0].first_core, 2);

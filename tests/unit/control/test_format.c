@@ -457,6 +457,18 @@ test_bdev_file(void **state)
 		assert_true(st.st_blocks < 64); /* sparse: no data blocks */
 	}
 
+	/* Sparse files a file system could not hold at full size are refused. */
+	snprintf(p1, sizeof(p1), "%s/big/daos-bdev0", tmpdir);
+	t.bdev_list.n = 1;
+	t.bdev_size = 1000000000; /* 1 EB */
+	assert_int_equal(ctl_bdev_file_create(&t, &eb), -DER_NOSPACE);
+	assert_non_null(strstr(eb.msg, "not enough space for bdev file "));
+	assert_non_null(strstr(eb.msg, "/big/daos-bdev0: 1 file of bdev_size 1000000000 GB need "));
+	assert_non_null(
+		strstr(eb.msg, "free; free space there, lower bdev_size or move bdev_list"));
+	assert_int_not_equal(stat(p1, &st), 0); /* nothing created */
+	t.bdev_list.n = 2;
+
 	t.bdev_size = 0;
 	assert_int_equal(ctl_bdev_file_create(&t, &eb), -DER_INVAL);
 	assert_non_null(strstr(eb.msg, "non-zero bdev_size"));

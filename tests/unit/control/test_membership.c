@@ -498,6 +498,21 @@ test_join_refused(void **state)
 	join_err(m, req(U2, 2, "h2:10001", "/rack1/h2"), -DER_NO_PERM, CTL_JOIN_ADMIN_EXCLUDED,
 		 "member " U2 " (rank 2) has been administratively excluded");
 
+	/* one fabric provider per system: the URI's scheme must be the system's */
+	r = req(U5, CTL_NIL_RANK, "h5:1", "/a/b");
+	r.uri = "ofi+sockets://10.0.0.5:31416";
+	r.provider = "ofi+tcp";
+	join_err(m, r, -DER_MISMATCH, CTL_JOIN_PROVIDER,
+		 "engine at h5:1 uses fabric provider ofi+sockets but the system uses ofi+tcp: "
+		 "engines of one system must share a provider; set provider: ofi+tcp in the "
+		 "daos_server.yml of h5:1");
+	r.provider = "ofi+tcp;ofi_rxm";
+	r.uri = "ofi+tcp://10.0.0.5:31416";
+	join_err(m, r, -DER_MISMATCH, CTL_JOIN_PROVIDER,
+		 "engine at h5:1 uses fabric provider ofi+tcp but the system uses ofi+tcp;ofi_rxm: "
+		 "engines of one system must share a provider; set provider: ofi+tcp;ofi_rxm in "
+		 "the daos_server.yml of h5:1");
+
 	r = req("not-a-uuid", CTL_NIL_RANK, "h5:1", "/a/b");
 	join_err(m, r, -DER_INVAL, CTL_JOIN_BAD_REQUEST,
 		 "invalid UUID \"not-a-uuid\" in JoinRequest");

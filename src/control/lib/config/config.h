@@ -185,7 +185,8 @@ struct ctl_server_config {
 	size_t		     nengines;
 	/* private: the parsed document, kept to put line numbers on later findings */
 	struct d_yaml_doc *doc;
-	const char	  *fault_cb_dir; /* directory fault_cb must live in (tests) */
+	const char	  *fault_cb_dir;     /* directory fault_cb must live in (tests) */
+	bool		   replicas_default; /* mgmt_svc_replicas is localhost:<port>, derived */
 };
 
 struct ctl_user_map {

@@ -116,10 +116,14 @@ server_derive(struct cfg_ctx *cx, void *obj)
 		cfg->mgmt_svc_replicas = cfg->access_points;
 		memset(&cfg->access_points, 0, sizeof(cfg->access_points));
 	}
+	/* This server itself, on the port it listens on (upstream: localhost:<port>). */
 	if (cfg->mgmt_svc_replicas.n == 0) {
-		snprintf(rep, sizeof(rep), "localhost:%d", CTL_DEFAULT_PORT);
+		snprintf(rep, sizeof(rep), "localhost:%lld",
+			 cfg->port > 0 && cfg->port <= 65535 ? (long long)cfg->port
+							     : (long long)CTL_DEFAULT_PORT);
 		if (cfg_strlist_add(&cfg->mgmt_svc_replicas, rep) != 0)
 			return -DER_NOMEM;
+		cfg->replicas_default = true;
 	}
 	return 0;
 }
@@ -598,6 +602,12 @@ ctl_server_config_override(struct ctl_server_config *cfg, const struct ctl_serve
 	int	rc = 0;
 
 	rc = override_int(ov->port, "-p, --port", 1, 65535, &cfg->port, eb);
+	if (rc == 0 && ov->port != NULL && cfg->replicas_default) {
+		char rep[32];
+
+		snprintf(rep, sizeof(rep), "localhost:%lld", (long long)cfg->port);
+		rc = cfg_str_set(&cfg->mgmt_svc_replicas.v[0], rep);
+	}
 	if (rc == 0 && ov->targets != NULL) {
 		rc = override_int(ov->targets, "-t, --targets", 1, INT32_MAX, &v, eb);
 		for (i = 0; rc == 0 && i < cfg->nengines; i++)

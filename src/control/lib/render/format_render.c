@@ -123,6 +123,12 @@ out:
 	return key;
 }
 
+static bool
+info_is(const struct ctl_fmt_result *r, const char *info)
+{
+	return r->info != NULL && strcmp(r->info, info) == 0;
+}
+
 void
 ctl_format_print_summary(FILE *out, const struct ctl_format_group *g, int n)
 {
@@ -135,21 +141,40 @@ ctl_format_print_summary(FILE *out, const struct ctl_format_group *g, int n)
 	if (t == NULL)
 		return;
 	for (int i = 0; i < n; i++) {
-		const struct ctl_fmt_result **m, **c;
+		const struct ctl_fmt_result **c;
 		size_t			      nm = 0, nc = 0;
 		char			      sm[24], sc[24];
 
-		m = listed(g[i].resp, true, &nm);
+		/* Every SCM formatted, or found formatted, even if a later step failed. */
+		for (size_t k = 0; k < g[i].resp->nmounts; k++)
+			if (g[i].resp->mounts[k].status == 0 ||
+			    info_is(&g[i].resp->mounts[k], CTL_FMT_DONE_BEFORE))
+				nm++;
 		c = listed(g[i].resp, false, &nc);
 		snprintf(sm, sizeof(sm), "%zu", nm);
 		snprintf(sc, sizeof(sc), "%zu", nc);
 		d_table_add(t, g[i].hosts, sm, sc);
-		D_FREE(m);
 		D_FREE(c);
 	}
 	fprintf(out, "Format Summary:\n");
 	d_table_print(t, out, 2);
 	d_table_destroy(t);
+	/* Say when nothing was done: found formatted is not formatted now. */
+	for (int i = 0; i < n; i++) {
+		size_t already = 0;
+
+		for (size_t k = 0; k < g[i].resp->nmounts; k++)
+			already += info_is(&g[i].resp->mounts[k], CTL_FMT_ALREADY);
+		if (already == g[i].resp->nmounts && already > 0)
+			fprintf(out,
+				"  %s: already formatted, nothing was done (dmg storage format "
+				"--force reformats)\n",
+				g[i].hosts);
+		else if (already > 0)
+			fprintf(out,
+				"  %s: %zu of %zu instances already formatted, left as they were\n",
+				g[i].hosts, already, g[i].resp->nmounts);
+	}
 }
 
 static void

@@ -435,6 +435,8 @@ void ctl_server_version_fini(struct ctl_server_version *v);
 #define CTL_FMT_SUCCESS "CTL_SUCCESS"
 /* Info of an instance that was not formatted because it did not need it. */
 #define CTL_FMT_ALREADY "SCM is already formatted"
+/* Info of a failed mount result whose SCM was formatted before the failure. */
+#define CTL_FMT_DONE_BEFORE "SCM formatted"
 /* Address upstream gives a bdev result that stands for "NVMe skipped". */
 #define CTL_FMT_NIL_BDEV "<nil>"
 

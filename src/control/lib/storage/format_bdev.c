@@ -1,5 +1,6 @@
 /*
- * The bdev tier of storage format: sparse backing files (class file), block
+ * The bdev tier of storage format: sparse backing files (class file; the
+ * space they may grow to is checked to be free first), block
  * device checks (class kdev), NVMe PCI address to kernel namespace block
  * device (class nvme, via the storage scan so fixtures work too), and the
  * SPDK-style daos_nvme.conf JSON in upstream's layout (bdev subsystem with
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/fs.h"
@@ -22,6 +24,90 @@
 #include "control/lib/storage/storage_internal.h"
 
 #define GB 1000000000ULL
+
+/* Directory part of a bdev file path into dir ("." or "/" when it has none). */
+static void
+file_dir(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, len, ".");
+	else if (slash == path)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/* The nearest existing directory of a bdev file (its own may not exist yet), and its stat. */
+static int
+existing_dir(const char *path, char *dir, size_t len, struct stat *st)
+{
+	file_dir(path, dir, len);
+	while (stat(dir, st) != 0) {
+		char up[PATH_MAX];
+
+		if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
+			return -DER_NONEXIST;
+		file_dir(dir, up, sizeof(up));
+		snprintf(dir, len, "%s", up);
+	}
+	return 0;
+}
+
+/*
+ * The files are sparse, so a file system too small for them would accept
+ * them and fail the engine's writes later: check that every file system
+ * holding some has room for all of its files at full size (counting the
+ * blocks the old files give back).
+ */
+static int
+check_file_space(const struct ctl_tier *t, uint64_t size, struct d_errbuf *eb)
+{
+	for (size_t i = 0; i < t->bdev_list.n; i++) {
+		struct statvfs vfs;
+		struct stat    st;
+		char	       dir[PATH_MAX];
+		uint64_t       need = 0, avail, mine = 0;
+		size_t	       nfiles = 0;
+		dev_t	       dev;
+		bool	       first = true;
+
+		if (existing_dir(t->bdev_list.v[i], dir, sizeof(dir), &st) != 0 ||
+		    statvfs(dir, &vfs) != 0)
+			continue; /* creating the file reports it */
+		dev = st.st_dev;
+		/* Judge each file system once, at its first file. */
+		for (size_t j = 0; j < t->bdev_list.n; j++) {
+			char	    dj[PATH_MAX];
+			struct stat sj;
+
+			if (existing_dir(t->bdev_list.v[j], dj, sizeof(dj), &sj) != 0 ||
+			    sj.st_dev != dev)
+				continue;
+			if (j < i)
+				first = false;
+			need += size;
+			nfiles++;
+			if (stat(t->bdev_list.v[j], &sj) == 0 && S_ISREG(sj.st_mode))
+				mine += (uint64_t)sj.st_blocks * 512;
+		}
+		if (!first)
+			continue;
+		avail = (uint64_t)vfs.f_bavail * vfs.f_frsize + mine;
+		if (avail < need) {
+			d_errbuf_set(eb,
+				     "not enough space for bdev file%s %s: %zu file%s of bdev_size "
+				     "%lld GB need %ju bytes, the file system of %s has %ju bytes "
+				     "free; free space there, lower bdev_size or move bdev_list",
+				     nfiles > 1 ? "s" : "", t->bdev_list.v[i], nfiles,
+				     nfiles > 1 ? "s" : "", (long long)t->bdev_size,
+				     (uintmax_t)need, dir, (uintmax_t)avail);
+			return -DER_NOSPACE;
+		}
+	}
+	return 0;
+}
 
 int
 ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
@@ -35,6 +121,9 @@ ctl_bdev_file_create(const struct ctl_tier *t, struct d_errbuf *eb)
 		return -DER_INVAL;
 	}
 	size = (uint64_t)t->bdev_size * GB / CTL_AIO_BLOCK_SIZE * CTL_AIO_BLOCK_SIZE;
+	rc = check_file_space(t, size, eb);
+	if (rc != 0)
+		return rc;
 	for (i = 0; i < t->bdev_list.n; i++) {
 		const char *path = t->bdev_list.v[i];
 		const char *slash = strrchr(path, '/');

@@ -4,6 +4,7 @@
  * the "is formatted" test (mounted and superblock present).  Also the small
  * program runner used for mkfs.  Does not clear or chown the mount point.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -149,6 +150,42 @@ check_not_mounted(const char *dir, struct d_errbuf *eb)
 	return strcmp(m.fstype, "tmpfs") == 0 ? -DER_EXIST : -DER_BUSY;
 }
 
+/* Refuse to mount over files: the mount would hide them. */
+static int
+check_empty(const char *dir, struct d_errbuf *eb)
+{
+	DIR	      *d = opendir(dir);
+	struct dirent *de;
+	char	       first[256] = "";
+	size_t	       n = 0;
+
+	if (d == NULL) {
+		d_errbuf_set(eb, "cannot read %s: %s", dir, strerror(errno));
+		return d_errno2der(errno);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n++ == 0)
+			snprintf(first, sizeof(first), "%s", de->d_name);
+	}
+	closedir(d);
+	if (n == 0)
+		return 0;
+	if (n == 1)
+		d_errbuf_set(eb,
+			     "scm_mount %s is not empty (it holds \"%s\"): mounting SCM there "
+			     "would hide it; move it away or set scm_mount to an empty directory",
+			     dir, first);
+	else
+		d_errbuf_set(eb,
+			     "scm_mount %s is not empty (it holds \"%s\" and %zu more): mounting "
+			     "SCM there would hide them; move them away or set scm_mount to an "
+			     "empty directory",
+			     dir, first, n - 1);
+	return -DER_BUSY;
+}
+
 int
 ctl_scm_unmount(const char *dir, struct d_errbuf *eb)
 {
@@ -220,6 +257,8 @@ ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf
 	if (rc != 0)
 		return rc;
 	rc = check_not_mounted(dir, eb);
+	if (rc == 0)
+		rc = check_empty(dir, eb);
 	if (rc != 0)
 		return rc;
 	opts = ctl_ramdisk_options(rd, ctl_kernel_has_numa(), ctl_kernel_has_thp());
@@ -425,6 +464,8 @@ ctl_scm_dcpm_mount(const char *device, const char *dir, struct d_errbuf *eb)
 	if (rc != 0)
 		return rc;
 	rc = check_not_mounted(dir, eb);
+	if (rc == 0)
+		rc = check_empty(dir, eb);
 	if (rc != 0)
 		return rc;
 	if (mount(device, dir, "ext4", SCM_MOUNT_FLAGS, "dax,nodelalloc") == 0)

@@ -372,6 +372,21 @@ ctl_membership_join(struct ctl_membership *m, const struct ctl_join_req *req,
 		d_errbuf_set(eb, "no control address in JoinRequest");
 		return join_fail(fail, CTL_JOIN_BAD_REQUEST, -DER_INVAL);
 	}
+	if (req->provider != NULL && *req->provider != '\0') {
+		const char *sep = strstr(req->uri, "://");
+		size_t	    n = sep != NULL ? (size_t)(sep - req->uri) : strlen(req->uri);
+
+		if (strlen(req->provider) != n || strncmp(req->uri, req->provider, n) != 0) {
+			d_errbuf_set(
+				eb,
+				"engine at %s uses fabric provider %.*s but the system uses %s: "
+				"engines of one system must share a provider; set provider: %s in "
+				"the daos_server.yml of %s",
+				req->addr, (int)n, req->uri, req->provider, req->provider,
+				req->addr);
+			return join_fail(fail, CTL_JOIN_PROVIDER, -DER_MISMATCH);
+		}
+	}
 	if (fd == NULL || *fd == '\0')
 		fd = "/";
 	depth = fault_domain_depth(fd);

@@ -70,6 +70,7 @@ struct ctl_join_req {
 	const char *fault_domain; /* NULL: "/" */
 	uint64_t    incarnation;
 	bool	    check_mode; /* join in checker mode: state CheckerStarted */
+	const char *provider;	/* the system's fabric provider (URI scheme); NULL: any */
 };
 
 struct ctl_join_resp {
@@ -91,6 +92,7 @@ enum ctl_join_fail {
 	CTL_JOIN_FAULT_DOMAIN_DEPTH, /* -DER_INVAL */
 	CTL_JOIN_UUID_EXISTS,	     /* -DER_EXIST: UUID known under another rank */
 	CTL_JOIN_MEMBER_EXISTS, /* -DER_EXIST: same addr/URI/domain, new UUID (needs --replace) */
+	CTL_JOIN_PROVIDER, /* -DER_MISMATCH: URI of another fabric provider than the system's */
 };
 
 struct ctl_membership;
