@@ -1,6 +1,9 @@
-"""Shared fixtures for the system tests: where the built binaries are."""
+"""Shared fixtures for the system tests: where the built binaries are; and
+no name lookup leaves the machine (see _no_dns)."""
+import ctypes
 import os
 import subprocess
+import tempfile
 
 import pytest
 
@@ -13,6 +16,35 @@ BINARIES = {
     "daos_agent": os.path.join(BUILD, "src", "agent", "daos_agent"),
     "daos_engine": os.path.join(BUILD, "src", "engine", "daos_engine"),
 }
+
+
+def _no_dns():
+    """Names the tests resolve come from hosts files (/etc/hosts, a netns
+    host's own): this session runs in a mount namespace of its own where
+    /etc/resolv.conf names no server, so a made-up name fails at once on
+    loopback and no DNS query leaves the machine.  Everything the tests
+    start inherits it.  Needs root (without it the netns tests skip and the
+    rest resolve only names of /etc/hosts)."""
+    if os.geteuid() != 0 or os.environ.get("DAOS_TEST_NO_DNS") == str(os.getpid()):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    clone_newns, ms_rec, ms_slave, ms_bind = 0x20000, 0x4000, 1 << 19, 0x1000
+    if libc.unshare(clone_newns) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) for the test session")
+    # slave: the machine's mounts still reach us, ours (and this bind) stay here
+    if libc.mount(b"none", b"/", None, ms_rec | ms_slave, None) != 0:
+        raise OSError(ctypes.get_errno(), "making / a slave mount in the test session")
+    fd, path = tempfile.mkstemp(prefix="daos-test-resolv-")
+    os.write(fd, b"# system tests: no name server, only hosts files\n")
+    os.close(fd)
+    os.chmod(path, 0o644)
+    if libc.mount(path.encode(), b"/etc/resolv.conf", None, ms_bind, None) != 0:
+        raise OSError(ctypes.get_errno(), "bind-mounting an empty /etc/resolv.conf")
+    os.environ["DAOS_TEST_NO_DNS"] = str(os.getpid())
+
+
+def pytest_configure(config):
+    _no_dns()
 
 
 def run_bin(name, *args, env=None, check=False, timeout=60, input=None):

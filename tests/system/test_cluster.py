@@ -309,3 +309,19 @@ def test_local_cluster_teardown_stops_processes(tmp_path):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def test_no_lookup_leaves_the_machine():
+    """The session's /etc/resolv.conf names no server (conftest._no_dns): a
+    made-up name fails without a query leaving the machine, while hosts-file
+    names resolve."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root for the session's mount namespace")
+    with open("/etc/resolv.conf") as f:
+        assert "nameserver" not in f.read()
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("daos-made-up-name.example", 10001)
+    assert socket.getaddrinfo("localhost", 10001)[0][4][0] in ("127.0.0.1", "::1")
+    # and our binaries see the same file
+    r = subprocess.run(["getent", "hosts", "daos-made-up-name.example"], capture_output=True)
+    assert r.returncode == 2

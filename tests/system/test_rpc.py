@@ -265,8 +265,9 @@ def test_refused_and_unreachable(pki):
                  f"127.0.0.1:{port}")
         assert time.monotonic() - t0 < 10
         assert r.stdout.strip() == f"127.0.0.1:{port} error timed out"
+    # no name server in the test session (conftest): the lookup fails here
     r = call(tls_args(pki["one"], "admin"), "GetVersion", "no-such-host.invalid:10001")
-    assert r.stdout.strip() == "no-such-host.invalid:10001 error no such host"
+    assert r.stdout.strip().startswith("no-such-host.invalid:10001 error no such host"), r.stdout
 
 
 def test_fanout_mixed(pki, secure_server):
