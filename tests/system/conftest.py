@@ -1,6 +1,5 @@
 """Shared fixtures for the system tests: where the built binaries are; and
 no name lookup leaves the machine (see _no_dns)."""
-import ctypes
 import os
 import subprocess
 import tempfile
@@ -18,33 +17,50 @@ BINARIES = {
 }
 
 
+RESOLV = "/etc/resolv.conf"
+RESOLV_MARK = "daos-test-resolv-"
+
+
+def _resolv_masks():
+    """Our bind mounts on /etc/resolv.conf (mountinfo shows the bound file)."""
+    with open("/proc/self/mountinfo") as f:
+        return [line for line in f
+                if line.split()[4] == RESOLV and RESOLV_MARK in line.split()[3]]
+
+
+def _unmask_resolv():
+    while _resolv_masks():
+        if subprocess.run(["umount", RESOLV], capture_output=True).returncode != 0:
+            break
+
+
 def _no_dns():
     """Names the tests resolve come from hosts files (/etc/hosts, a netns
-    host's own): this session runs in a mount namespace of its own where
-    /etc/resolv.conf names no server, so a made-up name fails at once on
-    loopback and no DNS query leaves the machine.  Everything the tests
-    start inherits it.  Needs root (without it the netns tests skip and the
-    rest resolve only names of /etc/hosts)."""
-    if os.geteuid() != 0 or os.environ.get("DAOS_TEST_NO_DNS") == str(os.getpid()):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    clone_newns, ms_rec, ms_slave, ms_bind = 0x20000, 0x4000, 1 << 19, 0x1000
-    if libc.unshare(clone_newns) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) for the test session")
-    # slave: the machine's mounts still reach us, ours (and this bind) stay here
-    if libc.mount(b"none", b"/", None, ms_rec | ms_slave, None) != 0:
-        raise OSError(ctypes.get_errno(), "making / a slave mount in the test session")
-    fd, path = tempfile.mkstemp(prefix="daos-test-resolv-")
+    host's own): for the session, /etc/resolv.conf is covered by a bind
+    mount of a file naming no server, so a made-up name fails at once on
+    loopback and no DNS query leaves the machine.  Undone at the end (and at
+    the start, if a killed session left it).  Needs root; without it the
+    netns tests skip and the rest resolve only names of /etc/hosts."""
+    if os.geteuid() != 0 or os.environ.get("DAOS_TEST_NO_DNS"):
+        return False
+    _unmask_resolv()
+    fd, path = tempfile.mkstemp(prefix=RESOLV_MARK)
     os.write(fd, b"# system tests: no name server, only hosts files\n")
     os.close(fd)
     os.chmod(path, 0o644)
-    if libc.mount(path.encode(), b"/etc/resolv.conf", None, ms_bind, None) != 0:
-        raise OSError(ctypes.get_errno(), "bind-mounting an empty /etc/resolv.conf")
-    os.environ["DAOS_TEST_NO_DNS"] = str(os.getpid())
+    subprocess.run(["mount", "--bind", path, RESOLV], check=True)
+    os.environ["DAOS_TEST_NO_DNS"] = path
+    return True
 
 
 def pytest_configure(config):
-    _no_dns()
+    config._daos_no_dns = _no_dns()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_daos_no_dns", False):
+        _unmask_resolv()
+        os.unlink(os.environ.pop("DAOS_TEST_NO_DNS"))
 
 
 def run_bin(name, *args, env=None, check=False, timeout=60, input=None):

@@ -7,10 +7,13 @@ tests/tools/rpc_tool's server claiming an old version.  Multi-host cases run
 dmg inside a namespace host (the root namespace is not on the test bridge);
 TLS, flag and config cases use loopback hosts.
 """
+import glob
 import json
 import os
+import shutil
 import socket
 import subprocess
+import uuid as uuidlib
 
 import pytest
 
@@ -106,9 +109,26 @@ def errors_table(text):
 # ---------------------------------------------------------------------------
 # four namespace hosts, two hardware kinds
 
+def _same_hardware_other_ids(src, dst):
+    """A copy of fixture host `src` as another machine of the same model: its
+    own PMem namespace UUIDs and NVMe serial numbers (as every real host)."""
+    shutil.copytree(src, dst)
+    for d in glob.glob(os.path.join(dst, "storage", "pmem", "namespaces", "*")):
+        with open(os.path.join(d, "uuid"), "w") as f:
+            f.write(str(uuidlib.uuid4()) + "\n")
+    for d in glob.glob(os.path.join(dst, "storage", "nvme", "*")):
+        with open(os.path.join(d, "serial")) as f:
+            serial = f.read().strip()
+        with open(os.path.join(d, "serial"), "w") as f:
+            f.write(serial[::-1] + "\n")
+    return dst
+
+
 @pytest.fixture
 def wolf4(netns_cluster, tmp_path):
-    c = netns_cluster(WOLF4, fixtures=FIX4)
+    fix = dict(FIX4, **{"wolf-72": _same_hardware_other_ids(FIX4["wolf-72"],
+                                                           str(tmp_path / "wolf72"))})
+    c = netns_cluster(WOLF4, fixtures=fix)
     for h in WOLF4:
         start_server(c, h)
     cfg = control_yml(tmp_path / "daos_control.yml", hostlist=["wolf-[71-74]"])

@@ -237,6 +237,15 @@ def test_scm_prepare_reset(copy):
     doc = envelope(on(root, "-j", "scm", "prepare", "-f", "-S", "2", "--socket", "1"))
     assert [n["blockdev"] for n in doc["response"]] == ["pmem1", "pmem1.1"]
     assert not (root / "storage/pmem/namespaces/namespace0.0").exists()
+    # storage prepare -j: one envelope for both tiers (it refused JSON)
+    r = on(root, "scm", "reset", "--force")
+    assert r.returncode == 0, r.stderr
+    doc = envelope(on(root, "-j", "storage", "prepare", "--scm-only", "-f"))
+    assert doc["status"] == 0 and doc["error"] is None, doc
+    assert doc["response"]["reboot_required"] is False
+    assert [n["blockdev"] for n in doc["response"]["scm_namespaces"]] == ["pmem0", "pmem1"]
+    doc = envelope(on(root, "-j", "storage", "prepare", "--scm-only"))
+    assert doc["error"] == "JSON output only supported with force option", doc
 
 
 def test_scm_prepare_consent(copy):
@@ -285,8 +294,11 @@ def test_legacy_storage_prepare(copy):
     assert "ERROR: nvme-only and scm-only options should not be set together" in r.stderr
     r = on(root, "storage", "prepare", "-n", "-s")
     assert "should not be set together" in r.stderr
-    r = on(root, "-j", "storage", "prepare", "-n")
-    assert r.returncode == 1 and "does not support JSON output" in r.stderr
+    # JSON: one envelope (it said "does not support JSON output")
+    doc = envelope(on(root, "-j", "storage", "prepare", "-n"))
+    assert doc["status"] == 0 and doc["error"] is None and doc["response"] == {}, doc
+    doc = envelope(on(root, "-j", "storage", "prepare", "-n", "-s"))
+    assert doc["status"] != 0 and "should not be set together" in doc["error"], doc
 
     root = copy("hosts/wolf")
     r = on(root, "storage", "prepare", "--nvme-only", "-u", "nobody", "--hugepages", "256")

@@ -91,16 +91,36 @@ scan_pack(const struct d_cli_ctx *ctx, uint8_t **req, size_t *len)
 
 DMG_ANSWER_NEW(scan, struct ctl_storage_scan, ctl_storage_scan_unpack, ctl_storage_scan_free)
 
-/* Canonical bytes of a scan: lists sorted, volatile memory counters left out. */
+/*
+ * Canonical bytes of a scan: lists sorted; left out, as upstream's grouping
+ * hash ignores them, what differs between identical machines: volatile
+ * memory counters, PMem namespace UUIDs and NVMe serial numbers.
+ */
 static int
 scan_key(void *obj, uint8_t **key, size_t *len)
 {
 	struct ctl_storage_scan *s = obj;
-	struct ctl_meminfo	 saved;
-	int			 rc;
+	struct ctl_meminfo	 saved = s->mem;
+	char(*uuids)[sizeof(s->namespaces->uuid)] = NULL;
+	char(*serials)[sizeof(s->ctrlrs->serial)] = NULL;
+	int rc;
 
 	canonicalize(s);
-	saved = s->mem;
+	D_ALLOC_ARRAY(uuids, s->nr_namespaces + 1);
+	D_ALLOC_ARRAY(serials, s->nr_ctrlrs + 1);
+	if (uuids == NULL || serials == NULL) {
+		D_FREE(uuids);
+		D_FREE(serials);
+		return -DER_NOMEM;
+	}
+	for (int i = 0; i < s->nr_namespaces; i++) {
+		memcpy(uuids[i], s->namespaces[i].uuid, sizeof(uuids[i]));
+		s->namespaces[i].uuid[0] = '\0';
+	}
+	for (int i = 0; i < s->nr_ctrlrs; i++) {
+		memcpy(serials[i], s->ctrlrs[i].serial, sizeof(serials[i]));
+		s->ctrlrs[i].serial[0] = '\0';
+	}
 	s->mem.hugepages_free = 0;
 	s->mem.hugepages_rsvd = 0;
 	s->mem.hugepages_surp = 0;
@@ -108,6 +128,12 @@ scan_key(void *obj, uint8_t **key, size_t *len)
 	s->mem.mem_available_kb = 0;
 	rc = ctl_storage_scan_pack(s, key, len);
 	s->mem = saved;
+	for (int i = 0; i < s->nr_namespaces; i++)
+		memcpy(s->namespaces[i].uuid, uuids[i], sizeof(uuids[i]));
+	for (int i = 0; i < s->nr_ctrlrs; i++)
+		memcpy(s->ctrlrs[i].serial, serials[i], sizeof(serials[i]));
+	D_FREE(uuids);
+	D_FREE(serials);
 	return rc;
 }
 

@@ -138,8 +138,12 @@ confirm(const struct d_cli_ctx *ctx, bool force)
 
 /* ---- scm ------------------------------------------------------------------ */
 
+/*
+ * `into`: in JSON mode, the open object of a combined response (storage
+ * prepare) to add to, instead of printing an envelope of our own.
+ */
 static int
-do_scm_prepare(const struct d_cli_ctx *ctx, long nr_ns, int socket, bool force)
+do_scm_prepare(const struct d_cli_ctx *ctx, long nr_ns, int socket, bool force, struct d_json *into)
 {
 	struct ctl_scm_prepare_req  req = {.nr_ns_per_socket = (unsigned int)nr_ns,
 					   .socket = socket};
@@ -160,6 +164,13 @@ do_scm_prepare(const struct d_cli_ctx *ctx, long nr_ns, int socket, bool force)
 	rc = ctl_scm_prepare(&req, &resp, json ? NULL : stdout, &eb);
 	if (rc != 0)
 		return fail(ctx, rc, eb.msg);
+	if (into != NULL) {
+		d_json_bool(into, "reboot_required", resp.reboot_required);
+		ctl_storage_json_namespaces(into, "scm_namespaces", resp.namespaces,
+					    resp.nr_namespaces);
+		ctl_scm_prepare_resp_fini(&resp);
+		return 0;
+	}
 	if (resp.reboot_required) {
 		ctl_scm_prepare_resp_fini(&resp);
 		return json ? json_done(NULL) : 0;
@@ -177,7 +188,7 @@ do_scm_prepare(const struct d_cli_ctx *ctx, long nr_ns, int socket, bool force)
 }
 
 static int
-do_scm_reset(const struct d_cli_ctx *ctx, int socket, bool force)
+do_scm_reset(const struct d_cli_ctx *ctx, int socket, bool force, bool quiet_json)
 {
 	struct d_errbuf eb = {{0}};
 	bool		json = json_mode(ctx);
@@ -191,7 +202,7 @@ do_scm_reset(const struct d_cli_ctx *ctx, int socket, bool force)
 	rc = ctl_scm_reset(socket, json ? NULL : stdout, &eb);
 	if (rc != 0)
 		return fail(ctx, rc, eb.msg);
-	return json ? json_done(NULL) : 0;
+	return json && !quiet_json ? json_done(NULL) : 0;
 }
 
 static int
@@ -206,7 +217,7 @@ scm_prepare_run(struct d_cli_ctx *ctx)
 	if (d_cli_get_long(ctx, "scm-ns-per-socket", 0, 1024, 1, &nr) != 0 ||
 	    get_socket(ctx, &socket) != 0)
 		return 1;
-	return do_scm_prepare(ctx, nr, socket, d_cli_has(ctx, "force"));
+	return do_scm_prepare(ctx, nr, socket, d_cli_has(ctx, "force"), NULL);
 }
 
 static int
@@ -219,7 +230,7 @@ scm_reset_run(struct d_cli_ctx *ctx)
 		return rc;
 	if (get_socket(ctx, &socket) != 0)
 		return 1;
-	return do_scm_reset(ctx, socket, d_cli_has(ctx, "force"));
+	return do_scm_reset(ctx, socket, d_cli_has(ctx, "force"), false);
 }
 
 static int
@@ -284,7 +295,7 @@ scm_scan_run(struct d_cli_ctx *ctx)
 /* ---- nvme ----------------------------------------------------------------- */
 
 static int
-do_nvme(const struct d_cli_ctx *ctx, bool reset, const char *allow, long hugepages)
+do_nvme(const struct d_cli_ctx *ctx, bool reset, const char *allow, long hugepages, bool quiet_json)
 {
 	struct ctl_nvme_prepare_req req = {
 		.nr_hugepages = hugepages,
@@ -301,7 +312,7 @@ do_nvme(const struct d_cli_ctx *ctx, bool reset, const char *allow, long hugepag
 		   : ctl_nvme_prepare(&req, json ? NULL : stdout, &eb);
 	if (rc != 0)
 		return fail(ctx, rc, eb.msg);
-	return json ? json_done(NULL) : 0;
+	return json && !quiet_json ? json_done(NULL) : 0;
 }
 
 static int
@@ -318,7 +329,7 @@ nvme_prep_reset(struct d_cli_ctx *ctx, bool reset)
 			    "(comma-separated PCI addresses)");
 	if (!reset && d_cli_get_long(ctx, "hugepages", 0, 1L << 30, 0, &hugepages) != 0)
 		return 1;
-	return do_nvme(ctx, reset, ctx->argc == 1 ? ctx->argv[0] : NULL, hugepages);
+	return do_nvme(ctx, reset, ctx->argc == 1 ? ctx->argv[0] : NULL, hugepages, false);
 }
 
 static int
@@ -391,21 +402,21 @@ storage_scan_run(struct d_cli_ctx *ctx)
 	return 0;
 }
 
+/* JSON: one envelope for both tiers ({"reboot_required", "scm_namespaces"} when SCM was prepared).
+ */
 static int
 storage_prepare_run(struct d_cli_ctx *ctx)
 {
-	bool scm_only = d_cli_has(ctx, "scm-only");
-	bool nvme_only = d_cli_has(ctx, "nvme-only");
-	bool reset = d_cli_has(ctx, "reset");
-	bool force = d_cli_has(ctx, "force");
-	long nr = 1, hugepages = 0;
-	int  rc_scm = 0, rc_nvme = 0;
-	int  rc;
+	bool	       scm_only = d_cli_has(ctx, "scm-only");
+	bool	       nvme_only = d_cli_has(ctx, "nvme-only");
+	bool	       reset = d_cli_has(ctx, "reset");
+	bool	       force = d_cli_has(ctx, "force");
+	bool	       json = json_mode(ctx);
+	struct d_json *w = NULL;
+	long	       nr = 1, hugepages = 0;
+	int	       rc_scm = 0, rc_nvme = 0;
+	int	       rc;
 
-	if (json_mode(ctx)) {
-		fprintf(stderr, "ERROR: this subcommand does not support JSON output\n");
-		return 1;
-	}
 	if ((rc = storage_init(ctx)) != 0)
 		return rc;
 	if (scm_only && nvme_only)
@@ -415,25 +426,41 @@ storage_prepare_run(struct d_cli_ctx *ctx)
 	if (d_cli_get_long(ctx, "scm-ns-per-socket", 0, 1024, 1, &nr) != 0 ||
 	    d_cli_get_long(ctx, "hugepages", 0, 1L << 30, 0, &hugepages) != 0)
 		return 1;
+	if (json) {
+		w = d_json_create();
+		if (w == NULL)
+			return fail(ctx, -DER_NOMEM, "out of memory");
+		d_json_obj_begin(w, NULL);
+	}
 	if (!nvme_only) {
 		struct ctl_storage_scan *s = NULL;
 
 		/* Without --scm-only, a host without PMem is not an error (upstream). */
 		if (!scm_only) {
-			if ((rc = scan(ctx, CTL_SCAN_SCM, &s)) != 0)
+			if ((rc = scan(ctx, CTL_SCAN_SCM, &s)) != 0) {
+				d_json_destroy(w);
 				return rc;
+			}
 			rc = s->nr_modules;
 			ctl_storage_scan_free(s);
-			if (rc == 0 && !json_mode(ctx))
+			if (rc == 0 && !json)
 				printf("No PMem modules exist on storage server\n");
 		}
 		if (scm_only || rc > 0)
-			rc_scm = reset ? do_scm_reset(ctx, -1, force)
-				       : do_scm_prepare(ctx, nr, -1, force);
+			rc_scm = reset ? do_scm_reset(ctx, -1, force, json)
+				       : do_scm_prepare(ctx, nr, -1, force, w);
 	}
 	if (!scm_only && rc_scm == 0)
-		rc_nvme = do_nvme(ctx, reset, d_cli_get(ctx, "pci-allow-list"), hugepages);
-	return rc_scm != 0 ? rc_scm : rc_nvme;
+		rc_nvme = do_nvme(ctx, reset, d_cli_get(ctx, "pci-allow-list"), hugepages, json);
+	if (rc_scm != 0 || rc_nvme != 0) {
+		d_json_destroy(w); /* the failure printed its own envelope */
+		return rc_scm != 0 ? rc_scm : rc_nvme;
+	}
+	if (json) {
+		d_json_obj_end(w);
+		return json_done(w);
+	}
+	return 0;
 }
 
 /* ---- command tables ------------------------------------------------------- */

@@ -221,14 +221,21 @@ reaped(struct srv_engines *en, struct srv_inst *in, int status)
 	snprintf(msg, sizeof(msg), "instance %u, pid %d, rank %s exited with status: %s", in->idx,
 		 (int)pid, rk, st);
 	if (died) {
+		/*
+		 * An engine that exits on its own before joining says why in its last
+		 * line; one killed by a signal does not, whatever it printed last.
+		 */
+		bool said = in->state == SRV_INST_STARTING && status != STATUS_UNKNOWN &&
+			    WIFEXITED(status) && in->last_line[0] != '\0';
+
 		D_ERROR("%s", msg);
-		if (in->state == SRV_INST_STARTING && in->last_line[0] != '\0')
+		if (said)
 			D_ERROR("instance %u: daos_engine failed before joining the system: %s",
 				in->idx, in->last_line);
 		if (in->err[0] == '\0' || in->state != SRV_INST_ERRORED)
-			snprintf(in->err, sizeof(in->err), "%.600s%s%.400s", msg,
-				 in->state == SRV_INST_STARTING && in->last_line[0] ? ": " : "",
-				 in->state == SRV_INST_STARTING ? in->last_line : "");
+			snprintf(in->err, sizeof(in->err), "%.600s%s%s%.400s", msg,
+				 in->state == SRV_INST_STARTING ? " before joining the system" : "",
+				 said ? ": " : "", said ? in->last_line : "");
 		/* The MS knows only engines that joined. */
 		if (in->has_rank && in->ready && !en->shutdown) {
 			event = true;
