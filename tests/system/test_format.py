@@ -532,21 +532,25 @@ def engine_argv(socket_dir):
     return None
 
 
+def meminfo_fixture(tmp_path, total_kb, free_kb, pages, page_kb):
+    """A copy of the "local" hardware fixture whose meminfo has these figures
+    (`pages` hugepages of `page_kb`, all free)."""
+    fix = str(tmp_path / "fixture")
+    shutil.copytree(os.path.join(TOP, "tests", "fixtures", "hosts", "local"), fix)
+    with open(os.path.join(fix, "storage", "meminfo"), "w") as f:
+        f.write(f"MemTotal:       {total_kb} kB\nMemFree:        {free_kb} kB\n"
+                f"MemAvailable:   {free_kb} kB\nHugePages_Total:        {pages}\n"
+                f"HugePages_Free:         {pages}\nHugePages_Rsvd:         0\n"
+                f"HugePages_Surp:         0\nHugepagesize:       {page_kb} kB\n")
+    return fix
+
+
 def test_fixture_meminfo_sizes_tmpfs_and_engine_hugepages(local_cluster, certs, base, tmp_path):
     # On a hardware fixture host every memory figure daos_server uses comes
     # from the fixture's meminfo: 64 TiB of RAM and 1 GiB hugepages, which
     # this machine does not have.
-    fix = str(tmp_path / "fixture")
-    shutil.copytree(os.path.join(TOP, "tests", "fixtures", "hosts", "local"), fix)
-    with open(os.path.join(fix, "storage", "meminfo"), "w") as f:
-        f.write("MemTotal:       68719476736 kB\n"
-                "MemFree:        68000000000 kB\n"
-                "MemAvailable:   68000000000 kB\n"
-                "HugePages_Total:        5\n"
-                "HugePages_Free:         5\n"
-                "HugePages_Rsvd:         0\n"
-                "HugePages_Surp:         0\n"
-                "Hugepagesize:       1048576 kB\n")
+    fix = meminfo_fixture(tmp_path, total_kb=68719476736, free_kb=68000000000, pages=5,
+                          page_kb=1048576)
     with open("/proc/meminfo") as f:
         real = f.read()
     assert mem_total() < 64 * 1024 * GIB and not re.search(r"Hugepagesize:\s+1048576 kB", real)
@@ -573,13 +577,7 @@ def test_fixture_meminfo_sizes_tmpfs_and_engine_hugepages(local_cluster, certs, 
 def test_no_free_hugepages_is_no_matter(local_cluster, certs, base, tmp_path):
     # engines use no hugepages (no SPDK): none free is neither required nor
     # reported, and -r/-H stay upstream's figures
-    fix = str(tmp_path / "fixture")
-    shutil.copytree(os.path.join(TOP, "tests", "fixtures", "hosts", "local"), fix)
-    with open(os.path.join(fix, "storage", "meminfo"), "w") as f:
-        f.write("MemTotal:       16777216 kB\nMemFree:        8000000 kB\n"
-                "MemAvailable:   8000000 kB\nHugePages_Total:        0\n"
-                "HugePages_Free:         0\nHugePages_Rsvd:         0\n"
-                "HugePages_Surp:         0\nHugepagesize:       2048 kB\n")
+    fix = meminfo_fixture(tmp_path, total_kb=16777216, free_kb=8000000, pages=0, page_kb=2048)
     scm = {"class": "ram", "scm_mount": os.path.join(base, "scm0"), "scm_size": 4}
     bdev = {"class": "file", "bdev_size": 1, "bdev_list": [os.path.join(base, "b", "f")]}
     env = Env(local_cluster, certs, base, tmp_path, wait=None, fixture=fix,
