@@ -603,6 +603,35 @@ def test_default_replica_is_this_server(local_cluster, tmp_path):
     assert f"localhost:{h.port}" in r.stdout, r.stdout
 
 
+def test_system_stop_of_an_unformatted_instance_fails(local_cluster, tmp_path):
+    """An instance whose reformat did not finish (or is under way) has no
+    engine: `dmg system stop` reaching it fails, naming it (it said OK and
+    stopped nothing)."""
+    from test_liveness import start_host
+    ms = MS(local_cluster, tmp_path, nhosts=2)
+    fake_format(ms.base, 0)
+    ms.start(env=ENGINE_PATH)
+    h1 = ms.c.host("local-1")
+    ep1 = f"127.0.0.1:{h1.port}"
+    bdevdir = os.path.join(h1.storage_dir, "bdev0")
+    os.makedirs(bdevdir)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1100m", "tmpfs", bdevdir], check=True)
+    start_host(ms, "local-1")
+    r = ms.dmg("storage", "format", "-l", ep1)
+    assert r.returncode == 0, r.stdout + r.stderr
+    wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")], "ranks 0-1 joined")
+    # 200 MiB taken from the bdev file system: the 1 GB file no longer fits
+    subprocess.run(["dd", "if=/dev/zero", f"of={bdevdir}/filler", "bs=1M", "count=200"],
+                   check=True, capture_output=True)
+    r = ms.dmg("storage", "format", "--force", "-l", ep1)
+    assert r.returncode == 1 and "not enough space for bdev file" in r.stderr, r.stderr
+    r = ms.dmg("system", "stop")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "instance 0 has no formatted storage (a storage format is under way or did not " \
+        "finish): there is no engine to stop; finish the format with dmg storage format" \
+        in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def test_end_to_end_with_engines(local_cluster, tmp_path):
     ms = MS(local_cluster, tmp_path)
     for i in range(2):

@@ -62,6 +62,25 @@ slot_state(struct srv_engines *en, struct rank_slot *s)
 		 srv_inst_state_name(srv_engine_state(en, (uint32_t)s->idx)));
 }
 
+/*
+ * An instance awaiting a format (one in progress, or one that failed) has no
+ * engine and must keep its fence: stopping it is an error, not a success
+ * that stopped nothing.
+ */
+static bool
+refuse_unformatted(struct srv_engines *en, struct rank_slot *s)
+{
+	if (srv_engine_state(en, (uint32_t)s->idx) != SRV_INST_AWAIT_FORMAT)
+		return false;
+	slot_err(s,
+		 "instance %d has no formatted storage (a storage format is under way or did "
+		 "not finish): there is no engine to stop; finish the format with dmg storage "
+		 "format",
+		 s->idx);
+	slot_state(en, s);
+	return true;
+}
+
 static void
 act_prep(struct srv_engines *en, struct rank_slot *s)
 {
@@ -70,6 +89,8 @@ act_prep(struct srv_engines *en, struct rank_slot *s)
 	char		 sock[256];
 	bool		 running;
 
+	if (refuse_unformatted(en, s))
+		return;
 	pthread_mutex_lock(&en->lock);
 	running = in->pid != 0;
 	snprintf(sock, sizeof(sock), "%s", in->drpc_sock);
@@ -96,6 +117,8 @@ act_stop(struct srv_engines *en, struct rank_slot *s, bool force)
 {
 	struct d_errbuf eb = {{0}};
 
+	if (refuse_unformatted(en, s))
+		return;
 	if (srv_engine_stop(en, (uint32_t)s->idx, force, SRV_INST_STOPPED, &eb) != 0)
 		slot_err(s, "%s", eb.msg);
 	slot_state(en, s);
