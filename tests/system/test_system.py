@@ -632,6 +632,33 @@ def test_system_stop_of_an_unformatted_instance_fails(local_cluster, tmp_path):
         in r.stdout + r.stderr, r.stdout + r.stderr
 
 
+def test_errored_rank_that_fails_again_shows_the_new_reason(local_cluster, tmp_path):
+    """An Errored rank that `dmg system start` cannot bring back: the MS shows
+    why it failed now (it kept the first death's reason, with that engine's
+    pid)."""
+    ms = MS(local_cluster, tmp_path)
+    fake_format(ms.base, 0)
+    fake_format(ms.base, 1)
+    ms.start(env=ENGINE_PATH, n=2, live=True)
+    wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "joined")], "ranks 0-1 joined")
+    pid = engine_pid(ms.h.socket_dir, 1)
+    os.kill(pid, signal.SIGKILL)
+    mem = wait_query(ms, lambda m: states(m) == [(0, "joined"), (1, "errored")],
+                     "rank 1 errored")
+    assert f"pid {pid}," in mem[1]["info"], mem[1]
+    # the next start fails for another reason: the superblock names another system
+    sb = os.path.join(ms.base, "scm1", "superblock")
+    with open(sb) as f:
+        text = f.read()
+    with open(sb, "w") as f:
+        f.write(re.sub(r"(?m)^system: .*$", "system: other", text))
+    r = ms.dmg("system", "start", "-r", "1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    mem = wait_query(ms, lambda m: 'belongs to system \\"other\\"' in json.dumps(m[1]),
+                     "the new reason")
+    assert f"pid {pid}," not in mem[1]["info"], mem[1]
+
+
 def test_end_to_end_with_engines(local_cluster, tmp_path):
     ms = MS(local_cluster, tmp_path)
     for i in range(2):

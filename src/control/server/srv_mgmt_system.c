@@ -287,6 +287,15 @@ apply_results(struct srv_mgmt *ms, const struct ms_results *r)
 		uint32_t		 to = ctl_member_state_parse(x->state);
 		const struct ctl_member *mb = ctl_membership_find_rank(ms->m, x->rank);
 
+		/* Failed again in the same state: the new reason replaces the old one. */
+		if (mb != NULL && mb->state == to && x->errored && x->msg != NULL &&
+		    x->msg[0] != '\0' && (mb->info == NULL || strcmp(mb->info, x->msg) != 0)) {
+			if (ctl_membership_set_info(ms->m, x->rank, x->msg) == 0) {
+				srv_ms_stamp(ms, x->rank);
+				changed = true;
+			}
+			continue;
+		}
 		if (to == CTL_MS_UNKNOWN || mb == NULL || mb->state == to ||
 		    !ctl_member_state_transition_ok(mb->state, to)) {
 			D_DEBUG("rank %u: result state %s not applied (member %s)", x->rank,

@@ -665,6 +665,18 @@ test_text_round_trip(void **state)
 	assert_int_equal(ctl_membership_set_state(m, 0, CTL_MS_UNKNOWN, NULL, &eb), 0);
 	assert_int_equal(ctl_membership_touch(m, 1, 1700000000), 0);
 	assert_int_equal(ctl_membership_touch(m, 5, 1700000000), -DER_NONEXIST);
+	/* a new reason for the same state: info only, the map does not change */
+	{
+		uint64_t ver = ctl_membership_map_version(m);
+
+		assert_int_equal(ctl_membership_set_info(m, 1, "failed again"), 0);
+		assert_string_equal(ctl_membership_find_rank(m, 1)->info, "failed again");
+		assert_int_equal(ctl_membership_find_rank(m, 1)->state, CTL_MS_ERRORED);
+		assert_int_equal(ctl_membership_map_version(m), ver);
+		assert_int_equal(ctl_membership_set_info(m, 5, "x"), -DER_NONEXIST);
+		assert_int_equal(ctl_membership_set_info(m, 1, "exit status 1: bad\nthing 100%"),
+				 0);
+	}
 
 	t1 = ctl_membership_to_text(m);
 	assert_non_null(t1);

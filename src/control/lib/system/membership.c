@@ -488,6 +488,16 @@ ctl_membership_set_state(struct ctl_membership *m, uint32_t rank, uint32_t state
 }
 
 int
+ctl_membership_set_info(struct ctl_membership *m, uint32_t rank, const char *info)
+{
+	struct ctl_member *mb = find_rank(m, rank);
+
+	if (mb == NULL)
+		return -DER_NONEXIST;
+	return set_str(&mb->info, info);
+}
+
+int
 ctl_membership_touch(struct ctl_membership *m, uint32_t rank, int64_t when)
 {
 	struct ctl_member *mb = find_rank(m, rank);

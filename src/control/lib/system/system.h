@@ -126,6 +126,12 @@ int ctl_membership_set_state(struct ctl_membership *m, uint32_t rank, uint32_t s
 
 /* Record when a member last changed (the caller's clock); -DER_NONEXIST for an unknown rank. */
 int ctl_membership_touch(struct ctl_membership *m, uint32_t rank, int64_t when);
+/*
+ * A new reason for the state a member already has (an Errored rank that
+ * failed again): the info only, no state change, no map version.
+ * -DER_NONEXIST, -DER_NOMEM.
+ */
+int ctl_membership_set_info(struct ctl_membership *m, uint32_t rank, const char *info);
 
 /* Members whose state is in `mask` (Unknown matches only CTL_MS_FILTER_ALL), by rank. */
 int	 ctl_membership_list(const struct ctl_membership *m, uint32_t mask,
