@@ -216,6 +216,31 @@ test_summary(void **state)
 	free(out);
 	ctl_format_resp_fini(&r);
 	ctl_format_resp_fini(&s);
+
+	/*
+	 * Found formatted counts, and is said; formatted before a later failure
+	 * (the engine did not start) counts too.
+	 */
+	struct ctl_format_resp u = {0};
+
+	assert_int_equal(ctl_format_resp_add(&u, true, "/mnt/0", 0, 0, 0, NULL, CTL_FMT_ALREADY),
+			 0);
+	assert_int_equal(ctl_format_resp_add(&u, true, "/mnt/1", 1, 0, -DER_NONEXIST,
+					     "instance 1: storage formatted, but the engine did "
+					     "not start",
+					     CTL_FMT_DONE_BEFORE),
+			 0);
+	g.hosts = "host1";
+	g.resp = &u;
+	out = render(ctl_format_print_summary, &g, 1);
+	assert_string_equal(out,
+			    "Format Summary:\n"
+			    "  Hosts SCM Devices NVMe Devices \n"
+			    "  ----- ----------- ------------ \n"
+			    "  host1 2           0            \n"
+			    "  host1: 1 of 2 instances already formatted, left as they were\n");
+	free(out);
+	ctl_format_resp_fini(&u);
 }
 
 static void

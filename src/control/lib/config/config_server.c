@@ -334,6 +334,18 @@ fault_path_validate(struct cfg_ctx *cx, const char *fp)
 			 fp);
 }
 
+/* Upstream's FaultConfigFaultCallbackInsecure, naming the directory it must be under. */
+static void
+fault_cb_unsafe(struct cfg_ctx *cx, const char *dir, size_t dl)
+{
+	cfg_verr(cx, "fault_cb",
+		 "fault domain callback script does not meet security requirements; ensure that "
+		 "the 'fault_cb' path is under the parent directory \"%.*s\", not a symbolic "
+		 "link, does not have the setuid bit set, and does not have write permissions for "
+		 "non-owners",
+		 (int)dl, dir);
+}
+
 static void
 fault_cb_validate(struct cfg_ctx *cx, const struct ctl_server_config *cfg)
 {
@@ -353,13 +365,7 @@ fault_cb_validate(struct cfg_ctx *cx, const struct ctl_server_config *cfg)
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	if (strncmp(abs, dir, dl) != 0 || abs[dl] != '/' || strstr(abs, "/../") != NULL) {
-		cfg_verr(
-			cx, "fault_cb",
-			"fault domain callback script does not meet security "
-			"requirements; ensure that the 'fault_cb' path is under the parent "
-			"directory \"%.*s\", not a symbolic link, does not have the setuid bit set, "
-			"and does not have write permissions for non-owners",
-			(int)dl, dir);
+		fault_cb_unsafe(cx, dir, dl);
 		goto out;
 	}
 	if (lstat(abs, &st) != 0) {
@@ -378,13 +384,7 @@ fault_cb_validate(struct cfg_ctx *cx, const struct ctl_server_config *cfg)
 		goto out;
 	}
 	if (S_ISLNK(st.st_mode) || (st.st_mode & S_ISUID) || (st.st_mode & 022)) {
-		cfg_verr(
-			cx, "fault_cb",
-			"fault domain callback script does not meet security "
-			"requirements; ensure that the 'fault_cb' path is under the parent "
-			"directory \"%.*s\", not a symbolic link, does not have the setuid bit set, "
-			"and does not have write permissions for non-owners",
-			(int)dl, dir);
+		fault_cb_unsafe(cx, dir, dl);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || access(abs, X_OK) != 0)
