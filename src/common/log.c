@@ -174,6 +174,13 @@ d_log_open(const char *ident, const char *path, enum d_log_level lvl)
 		if (fd < 0)
 			return d_errno2der(errno);
 	}
+	d_log_open_fd(ident, fd, lvl);
+	return 0;
+}
+
+void
+d_log_open_fd(const char *ident, int fd, enum d_log_level lvl)
+{
 	pthread_mutex_lock(&dlog.lock);
 	if (dlog.fd > 2)
 		close(dlog.fd);
@@ -181,7 +188,6 @@ d_log_open(const char *ident, const char *path, enum d_log_level lvl)
 	dlog.level = lvl;
 	snprintf(dlog.ident, sizeof(dlog.ident), "%s", ident ? ident : "");
 	pthread_mutex_unlock(&dlog.lock);
-	return 0;
 }
 
 void

@@ -46,7 +46,9 @@ const char *d_log_level_name(enum d_log_level lvl);
  * Send log output to `path` (appended, created 0644); NULL or "" means
  * stderr.  `ident` prefixes every line (e.g. "daos_server").
  */
-int		 d_log_open(const char *ident, const char *path, enum d_log_level lvl);
+int d_log_open(const char *ident, const char *path, enum d_log_level lvl);
+/* Same on an open descriptor (taken over; fd 2: stderr). */
+void		 d_log_open_fd(const char *ident, int fd, enum d_log_level lvl);
 void		 d_log_close(void);
 void		 d_log_set_level(enum d_log_level lvl);
 enum d_log_level d_log_get_level(void);

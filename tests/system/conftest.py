@@ -11,6 +11,8 @@ BUILD = os.environ.get("DAOS_BUILD_DIR", os.path.join(TOP, "build"))
 
 BINARIES = {
     "daos_server": os.path.join(BUILD, "src", "control", "server", "daos_server"),
+    "daos_server_helper": os.path.join(BUILD, "src", "control", "server",
+                                       "daos_server_helper"),
     "dmg": os.path.join(BUILD, "src", "control", "dmg", "dmg"),
     "daos_agent": os.path.join(BUILD, "src", "agent", "daos_agent"),
     "daos_engine": os.path.join(BUILD, "src", "engine", "daos_engine"),

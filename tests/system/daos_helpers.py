@@ -143,6 +143,21 @@ def fake_format(base, idx=0, rank=None, system="daos_server", size="64m"):
     return mnt
 
 
+def engine_children(server_pid):
+    """Pids of the daos_engine children of `server_pid`."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        if comm == "daos_engine" and int(rest.split()[1]) == server_pid:
+            pids.append(int(pid))
+    return pids
+
+
 def read_superblock(mnt):
     """The superblock under scm mount `mnt` as a dict."""
     with open(os.path.join(mnt, "superblock")) as f:

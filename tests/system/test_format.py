@@ -726,8 +726,8 @@ def test_build_tree_binaries_find_each_other(local_cluster, certs, base, tmp_pat
 
 
 def test_format_summary_counts_what_was_formatted(local_cluster, certs, base, tmp_path):
-    """SCM formatted, then the engine cannot start (daos_server copied away
-    from its build, no daos_engine in PATH): the format fails with that
+    """SCM formatted, then the engine cannot start (daos_server and its
+    helper copied away from their build, no daos_engine in PATH): the format fails with that
     reason and the summary still counts the SCM it formatted (it said 0)."""
     env = Env(local_cluster, certs, base, tmp_path, wait=None)
     h = env.c.host("local-0")
@@ -735,6 +735,7 @@ def test_format_summary_counts_what_was_formatted(local_cluster, certs, base, tm
     bindir.mkdir()
     exe = bindir / "daos_server"
     shutil.copy(BINARIES["daos_server"], exe)
+    shutil.copy(BINARIES["daos_server_helper"], bindir / "daos_server_helper")
     cfg = daos_helpers.server_config(os.path.join(h.dir, "daos_server.yml"), h.port,
                                      h.socket_dir, certs=certs, extra=env.extra)
     proc = env.c.start(h, [str(exe), "start", "-o", cfg], env={"PATH": "/usr/bin:/bin"})
@@ -744,7 +745,8 @@ def test_format_summary_counts_what_was_formatted(local_cluster, certs, base, tm
     assert r.returncode == 1, r.stdout + r.stderr
     assert re.search(r" 1 +1 +$", r.stdout, re.M), r.stdout
     assert "instance 0: storage formatted, but the engine did not start: instance 0: " \
-        "daos_engine not found in PATH" in r.stderr, r.stderr
+        f"daos_engine not found in PATH (/usr/bin:/bin) nor next to daos_server ({exe})" \
+        in r.stderr, r.stderr
     assert daos_helpers.read_superblock(env.mnt())["version"] == 1
     assert srv.stop() == 0
 

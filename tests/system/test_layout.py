@@ -65,6 +65,15 @@ def test_agent_links_only_config():
     assert not any(l.startswith(("libndctl", "libhwloc", "libssl", "libfabric")) for l in libs), libs
 
 
+def test_setuid_helper_loads_only_libc_and_libyaml():
+    """daos_server_helper runs as root for the daos_server user: nothing of
+    the daemon (TLS, libfabric, hwloc, ndctl) is mapped into it."""
+    libs = {os.path.basename(l).split(".so")[0] for l in _ldd(BINARIES["daos_server_helper"])}
+    assert libs <= {"linux-vdso", "libyaml-0", "libm", "libc", "ld-linux-x86-64"}, libs
+    syms = _defined(BINARIES["daos_server_helper"])
+    assert not any(s.startswith(("srv_", "d_tls_", "ctl_rpc_")) for s in syms)
+
+
 def test_engine_has_no_control_library_code():
     syms = _defined(BINARIES["daos_engine"])
     ctl = sorted(s for s in syms

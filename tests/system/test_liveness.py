@@ -15,7 +15,7 @@ import os
 import re
 import signal
 
-from daos_helpers import ENGINE_PATH, engines_extra, fake_format, start_server
+from daos_helpers import ENGINE_PATH, engine_children, engines_extra, fake_format, start_server
 from test_system import MS, states, wait_query
 
 
@@ -115,21 +115,6 @@ def test_host_reports_stopped_engine(local_cluster, tmp_path):
     assert mem[1]["info"] == f"rank 1 is Stopped on {ms.ep}"
 
 
-def engine_pids(server_pid):
-    """Pids of the daos_engine children of `server_pid`."""
-    pids = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
-        if comm == "daos_engine" and int(rest.split()[1]) == server_pid:
-            pids.append(int(pid))
-    return pids
-
-
 def test_unreachable_server_heals(local_cluster, tmp_path):
     """local-1's daos_server stopped (SIGSTOP) while its engine runs on: the MS
     cannot reach it and shows rank 1 Unresponsive; once it runs again its
@@ -146,7 +131,7 @@ def test_unreachable_server_heals(local_cluster, tmp_path):
                      "ranks 0-1 joined")
     uuid1, inc = mem[1]["uuid"], mem[1]["incarnation"]
     assert inc != 0
-    [engine] = engine_pids(srv1.proc.pid)
+    [engine] = engine_children(srv1.proc.pid)
     joins = ms.srv.read_log().count("rank 1 rejoined")
 
     srv1.proc.send_signal(signal.SIGSTOP)
@@ -165,7 +150,7 @@ def test_unreachable_server_heals(local_cluster, tmp_path):
         rf"rank 1: Unresponsive -> Joined: host {re.escape(ep1)} answers again, "
         rf"same engine \(incarnation {inc}\)")
     # the same engine process, and no Join meanwhile
-    assert engine_pids(srv1.proc.pid) == [engine]
+    assert engine_children(srv1.proc.pid) == [engine]
     assert ms.srv.read_log().count("rank 1 rejoined") == joins
     assert srv1.read_log().count("engine ready (NotifyReady)") == 1
     # the database has it

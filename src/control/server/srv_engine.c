@@ -24,7 +24,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daos_build.h"
 #include "common/log.h"
 #include "control/lib/config/config.h"
 #include "control/lib/hw/hw.h"
@@ -527,59 +525,6 @@ supervisor_main(void *arg)
 /* ---- preparing a start ------------------------------------------------------------ */
 
 /* daos_engine in PATH, else (build tree) the one of our build, else next to our own binary. */
-static int
-find_engine(char **out, struct d_errbuf *eb)
-{
-	const char *path = getenv("PATH");
-	char	    self[PATH_MAX];
-	ssize_t	    n;
-	char	   *p;
-
-	if (path != NULL) {
-		char *dup = d_asprintf("%s", path), *save = NULL, *dir;
-
-		if (dup == NULL)
-			return -DER_NOMEM;
-		for (dir = strtok_r(dup, ":", &save); dir != NULL;
-		     dir = strtok_r(NULL, ":", &save)) {
-			p = d_asprintf("%s/%s", *dir ? dir : ".", CTL_ENGINE_BIN);
-			if (p != NULL && access(p, X_OK) == 0) {
-				D_FREE(dup);
-				*out = p;
-				return 0;
-			}
-			D_FREE(p);
-		}
-		D_FREE(dup);
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		size_t bl = strlen(DAOS_BUILD_DIR);
-
-		self[n] = '\0';
-		/* Run from the build tree: the engine of the same build. */
-		if (strncmp(self, DAOS_BUILD_DIR "/", bl + 1) == 0) {
-			p = d_asprintf("%s/src/engine/%s", DAOS_BUILD_DIR, CTL_ENGINE_BIN);
-			if (p != NULL && access(p, X_OK) == 0) {
-				*out = p;
-				return 0;
-			}
-			D_FREE(p);
-		}
-		p = d_asprintf("%s/%s", dirname(self), CTL_ENGINE_BIN);
-		if (p != NULL && access(p, X_OK) == 0) {
-			*out = p;
-			return 0;
-		}
-		D_FREE(p);
-	}
-	d_errbuf_set(eb,
-		     "%s not found in PATH (%s) nor next to daos_server (%s); install it or add "
-		     "its directory to PATH",
-		     CTL_ENGINE_BIN, path ? path : "unset", n > 0 ? self : "unknown");
-	return -DER_NONEXIST;
-}
-
 static bool
 has_bdevs(const struct ctl_engine *e)
 {
@@ -632,7 +577,7 @@ prepare(struct srv_engines *en, uint32_t idx, char **exe, char ***argv, char ***
 	}
 	rc = srv_engine_mem_sizes(cfg, idx, &rt.mem_size_mib, &rt.hugepage_mib, &e2);
 	if (rc == 0)
-		rc = find_engine(exe, &e2);
+		rc = srv_find_binary(CTL_ENGINE_BIN, "src/engine", exe, &e2);
 	if (rc != 0) {
 		d_errbuf_set(eb, "instance %u: %s", idx, e2.msg);
 		goto out;
@@ -1043,7 +988,7 @@ srv_engines_start_all(struct srv_engines *en)
 		if (e->nstorage > 0 && (e->storage[0].class == CTL_CLASS_RAM ||
 					e->storage[0].class == CTL_CLASS_DCPM)) {
 			/* A formatted dcpm file system after a reboot: mount it, as upstream. */
-			if (srv_scm_mount(&e->storage[0], &eb) != 0)
+			if (srv_scm_mount(en->st->cfg, &e->storage[0], &eb) != 0)
 				snprintf(why, sizeof(why), "%s", eb.msg);
 			else
 				need = srv_scm_format_needed(&e->storage[0], why, sizeof(why));

@@ -12,8 +12,10 @@
  *
  * Instances are formatted one after the other; a process-wide lock keeps
  * concurrent requests (two dmg runs, --auto-format) from interleaving.
- * Not done here: chown to a daemon user (daos_server runs as root), SPDK
- * controller formats (NVMe stays with the kernel driver).
+ * Mounts, unmounts and mkfs go through daos_server_helper (srv_helper_run
+ * of srv_storage.h), which gives the mount to our user: daos_server may run
+ * unprivileged.  Not done here: SPDK controller formats (NVMe stays with the
+ * kernel driver).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -41,7 +43,7 @@ format_ram(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint
 	   struct d_errbuf *eb)
 {
 	const struct ctl_tier *t = &e->storage[0];
-	struct ctl_ramdisk     rd = {0};
+	struct ctl_helper_req  req = {.op = CTL_HELPER_SCM_MOUNT_RAM};
 	struct ctl_mount       m;
 	struct d_errbuf	       leb = {{0}};
 	uint64_t	       gib;
@@ -53,23 +55,24 @@ format_ram(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint
 	/* A tmpfs there is ours (an earlier format or an erased system): start afresh. */
 	if (ctl_mount_lookup(t->scm_mount, &m, &leb) == 0 && strcmp(m.fstype, "tmpfs") == 0) {
 		D_INFO("instance %u: unmounting the old tmpfs on %s", idx, t->scm_mount);
-		rc = ctl_scm_unmount(t->scm_mount, eb);
+		rc = srv_scm_unmount(cfg, t->scm_mount, eb);
 		if (rc != 0)
 			return rc;
 	}
-	rd.size_gib = gib;
-	rd.numa_node = e->pinned_numa_node_set ? (int)e->pinned_numa_node : -1;
-	rd.hugepages_disabled = t->scm_hugepages_disabled;
 	D_INFO("instance %u: mounting a tmpfs of %llu GiB on %s", idx, (unsigned long long)gib,
 	       t->scm_mount);
-	return ctl_scm_ram_mount(t->scm_mount, &rd, eb);
+	snprintf(req.mount, sizeof(req.mount), "%s", t->scm_mount);
+	req.size_gib = gib;
+	return srv_helper_run(cfg, &req, eb);
 }
 
 static int
-format_dcpm(const struct ctl_engine *e, uint32_t idx, bool mkfs, struct d_errbuf *eb)
+format_dcpm(const struct ctl_server_config *cfg, const struct ctl_engine *e, uint32_t idx,
+	    bool mkfs, struct d_errbuf *eb)
 {
 	const struct ctl_tier *t = &e->storage[0];
 	const char	      *dev = t->scm_list.n > 0 ? t->scm_list.v[0] : NULL;
+	struct ctl_helper_req  req = {.op = CTL_HELPER_SCM_MKFS_DCPM};
 	struct ctl_mount       m;
 	struct d_errbuf	       leb = {{0}};
 	int		       rc;
@@ -81,14 +84,18 @@ format_dcpm(const struct ctl_engine *e, uint32_t idx, bool mkfs, struct d_errbuf
 	if (!mkfs)
 		return 0; /* the file system is mounted and only lacks its superblock */
 	if (ctl_mount_lookup(t->scm_mount, &m, &leb) == 0) {
-		rc = ctl_scm_unmount(t->scm_mount, eb);
+		rc = srv_scm_unmount(cfg, t->scm_mount, eb);
 		if (rc != 0)
 			return rc;
 	}
 	D_INFO("instance %u: creating an ext4 file system on %s", idx, dev);
-	rc = ctl_scm_dcpm_mkfs(dev, true, eb);
-	if (rc == 0)
-		rc = ctl_scm_dcpm_mount(dev, t->scm_mount, eb);
+	snprintf(req.device, sizeof(req.device), "%s", dev);
+	rc = srv_helper_run(cfg, &req, eb);
+	if (rc == 0) {
+		req.op = CTL_HELPER_SCM_MOUNT_DCPM;
+		snprintf(req.mount, sizeof(req.mount), "%s", t->scm_mount);
+		rc = srv_helper_run(cfg, &req, eb);
+	}
 	return rc;
 }
 
@@ -188,7 +195,8 @@ format_instance(struct srv_state *st, uint32_t idx, const char *need, bool refor
 	if (e->storage[0].class == CTL_CLASS_RAM)
 		rc = format_ram(st->cfg, e, idx, &eb);
 	else
-		rc = format_dcpm(e, idx, reformat || need == NULL || strcmp(need, "SCM") == 0, &eb);
+		rc = format_dcpm(st->cfg, e, idx,
+				 reformat || need == NULL || strcmp(need, "SCM") == 0, &eb);
 	if (rc != 0) {
 		snprintf(msg, sizeof(msg), "instance %u: SCM format of %s failed: %s", idx, mnt,
 			 eb.msg);
@@ -296,7 +304,7 @@ format_locked(struct srv_state *st, bool reformat, bool replace, struct ctl_form
 		 * erase it.
 		 */
 		need[i] = "SCM";
-		if (srv_scm_mount(&cfg->engines[i].storage[0], &meb) != 0)
+		if (srv_scm_mount(cfg, &cfg->engines[i].storage[0], &meb) != 0)
 			snprintf(why, sizeof(why), "%s", meb.msg);
 		else
 			need[i] = srv_scm_format_needed(&cfg->engines[i].storage[0], why,

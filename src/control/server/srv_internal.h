@@ -47,6 +47,25 @@ extern const int		   srv_nr_methods;
  */
 int srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb);
 
+/*
+ * Find program `name` as upstream does (srv_proc.c): in PATH, then, when
+ * daos_server runs from the build tree, at <build>/<build_subdir>/, then
+ * next to daos_server.  *out: its path (caller frees).
+ * -DER_NONEXIST with where it looked in eb.
+ */
+int srv_find_binary(const char *name, const char *build_subdir, char **out, struct d_errbuf *eb);
+
+/*
+ * Run `exe` with argv (signal mask and handlers reset) to its end: `in`
+ * (in_len bytes, at most 64 KiB; NULL: /dev/null) on its stdin, its whole
+ * stdout in *out (caller frees), its stderr ours (keep_stderr) or
+ * /dev/null; killed after timeout_ms (-DER_TIMEDOUT).  *status: its wait
+ * status.  A spawn or read failure: -DER_* with the sentence in eb.
+ */
+int srv_child_run(const char *exe, char *const argv[], const void *in, size_t in_len,
+		  bool keep_stderr, int timeout_ms, uint8_t **out, size_t *out_len, int *status,
+		  struct d_errbuf *eb);
+
 /* Name of the lock file in socket_dir. */
 #define SRV_LOCK_NAME "daos_server.lock"
 

@@ -131,71 +131,17 @@ const struct d_cli_cmd srv_net_helper_cmd = {
 
 /* ---- daemon side ---------------------------------------------------------------- */
 
-/* Read everything the helper sends until EOF, within the deadline. */
-static int
-read_child(int fd, uint8_t **buf, size_t *len, int64_t deadline)
+int
+srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
 {
-	size_t	 cap = 4096, off = 0;
-	uint8_t *b = d_calloc(1, cap);
-
-	if (b == NULL)
-		return -DER_NOMEM;
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int64_t	      left = deadline - d_tls_now_ms();
-		ssize_t	      n;
-
-		if (left <= 0) {
-			D_FREE(b);
-			return -DER_TIMEDOUT;
-		}
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-			D_FREE(b);
-			return -DER_IO;
-		}
-		if (pfd.revents == 0)
-			continue;
-		if (off == cap) {
-			uint8_t *nb = d_realloc(b, cap * 2);
-
-			if (nb == NULL) {
-				D_FREE(b);
-				return -DER_NOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		n = read(fd, b + off, cap - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			D_FREE(b);
-			return -DER_IO;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	*buf = b;
-	*len = off;
-	return 0;
-}
-
-/*
- * posix_spawn (vfork semantics: nothing of ours runs in the child) of
- * /proc/self/exe SRV_NET_HELPER_CMD [--provider=P] with stdout on out_fd
- * and stdin on /dev/null; stderr stays ours, for libfabric's warnings.
- */
-static int
-spawn_helper(const char *prov, int out_fd, pid_t *pid, struct d_errbuf *eb)
-{
-	static const int	   dfl_sigs[] = {SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t	   attr;
-	sigset_t		   none, dfl;
-	char			  *parg = NULL;
-	char			  *argv[4] = {(char *)"daos_server", (char *)SRV_NET_HELPER_CMD};
-	int			   rc;
+	uint8_t	       *msg = NULL;
+	size_t		len = 0;
+	int		status = 0, rc;
+	int32_t		crc;
+	uint32_t	n;
+	char	       *parg = NULL;
+	char	       *argv[4] = {(char *)"daos_server", (char *)SRV_NET_HELPER_CMD};
+	struct d_errbuf ceb = {{0}};
 
 	if (prov != NULL) {
 		parg = d_asprintf("--provider=%s", prov);
@@ -203,58 +149,10 @@ spawn_helper(const char *prov, int out_fd, pid_t *pid, struct d_errbuf *eb)
 			return -DER_NOMEM;
 		argv[2] = parg;
 	}
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	for (size_t i = 0; i < D_ARRAY_SIZE(dfl_sigs); i++)
-		sigaddset(&dfl, dfl_sigs[i]);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawnattr_init(&attr);
-	/* our handlers and blocked signals must not carry over */
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(pid, "/proc/self/exe", &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	/* stderr stays ours, for libfabric's warnings */
+	rc = srv_child_run("/proc/self/exe", argv, NULL, 0, true, NET_SCAN_CHILD_MS, &msg, &len,
+			   &status, &ceb);
 	D_FREE(parg);
-	if (rc != 0) {
-		d_errbuf_set(eb,
-			     "network scan: cannot run the scan helper (/proc/self/exe %s): %s; "
-			     "is /proc mounted?",
-			     SRV_NET_HELPER_CMD, strerror(rc));
-		return d_errno2der(rc);
-	}
-	return 0;
-}
-
-int
-srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_errbuf *eb)
-{
-	uint8_t *msg = NULL;
-	size_t	 len = 0;
-	int	 fds[2], status = 0, rc;
-	int32_t	 crc;
-	uint32_t n;
-	pid_t	 pid;
-
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		d_errbuf_set(eb, "network scan: cannot create a pipe: %s", strerror(errno));
-		return d_errno2der(errno);
-	}
-	rc = spawn_helper(prov, fds[1], &pid, eb);
-	close(fds[1]);
-	if (rc != 0) {
-		close(fds[0]);
-		return rc;
-	}
-	rc = read_child(fds[0], &msg, &len, d_tls_now_ms() + NET_SCAN_CHILD_MS);
-	close(fds[0]);
-	if (rc == -DER_TIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	if (rc == -DER_TIMEDOUT) {
 		d_errbuf_set(eb,
 			     "network scan did not finish within %d s (libfabric provider "
@@ -263,7 +161,7 @@ srv_net_scan_run(const char *prov, uint8_t **resp, size_t *resp_len, struct d_er
 		goto out;
 	}
 	if (rc != 0) {
-		d_errbuf_set(eb, "network scan: cannot read the scan result: %s", d_errstr(rc));
+		d_errbuf_set(eb, "network scan: %s", ceb.msg);
 		goto out;
 	}
 	if (len >= sizeof(crc) + sizeof(n)) {

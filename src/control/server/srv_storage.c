@@ -3,21 +3,26 @@
  * formatted, mounting a formatted dcpm file system, the automatic tmpfs
  * size, the engine's hugepage memory and daos_nvme.conf, on top of the
  * storage library (mounts, superblock, daos_nvme.conf) and the hw library
- * (ctl_hw()->meminfo: the machine's or a fixture's memory figures).  The
- * format flow itself is srv_format.c; the engine processes srv_engine.c.
+ * (ctl_hw()->meminfo: the machine's or a fixture's memory figures), and
+ * the requests to daos_server_helper, which mounts, unmounts and makes file
+ * systems for us (we may run unprivileged).  The format flow itself is
+ * srv_format.c; the engine processes srv_engine.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "control/lib/hw/hw.h"
 #include "control/lib/storage/storage.h"
+#include "control/server/srv_internal.h"
 #include "control/server/srv_storage.h"
 
 #ifndef TMPFS_MAGIC
@@ -25,6 +30,73 @@
 #endif
 
 #define GIB (1ULL << 30)
+
+/* mkfs.ext4 of a large PMem namespace takes a while; a hung one is stopped. */
+#define HELPER_TIMEOUT_MS (10 * 60 * 1000)
+
+/* ---- daos_server_helper ---------------------------------------------------------- */
+
+int
+srv_helper_run(const struct ctl_server_config *cfg, struct ctl_helper_req *req, struct d_errbuf *eb)
+{
+	struct d_errbuf ceb = {{0}};
+	uint8_t	       *out = NULL;
+	size_t		len = 0;
+	char	       *text = NULL, *exe = NULL;
+	char	       *argv[2];
+	int		status = 0, st = 0, rc;
+
+	if (cfg->path == NULL || realpath(cfg->path, req->config) == NULL) {
+		d_errbuf_set(eb,
+			     "%s %s: the storage helper acts only on the engines of a "
+			     "configuration file; start daos_server with -o <daos_server.yml>",
+			     cfg->path != NULL ? "cannot find the configuration file"
+					       : "no configuration file",
+			     cfg->path != NULL ? strerror(errno) : "was loaded");
+		return -DER_INVAL;
+	}
+	text = ctl_helper_req_format(req);
+	if (text == NULL) {
+		d_errbuf_set(eb, "%s of %s%s: cannot write the request (a newline in a path?)",
+			     ctl_helper_op_name(req->op), req->mount, req->device);
+		return -DER_INVAL;
+	}
+	rc = srv_find_binary(CTL_HELPER_BIN, "src/control/server", &exe, &ceb);
+	if (rc != 0) {
+		d_errbuf_set(eb, "%s", ceb.msg);
+		goto out;
+	}
+	argv[0] = exe;
+	argv[1] = NULL;
+	rc = srv_child_run(exe, argv, text, strlen(text), false, HELPER_TIMEOUT_MS, &out, &len,
+			   &status, &ceb);
+	if (rc != 0) {
+		d_errbuf_set(eb, "%s", ceb.msg);
+		goto out;
+	}
+	rc = ctl_helper_resp_parse((const char *)out, len, &st, eb);
+	if (rc != 0) {
+		d_errbuf_set(eb, "%s ended without an answer (%s %d)", exe,
+			     WIFSIGNALED(status) ? "signal" : "exit status",
+			     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		goto out;
+	}
+	rc = st;
+out:
+	D_FREE(out);
+	D_FREE(exe);
+	D_FREE(text);
+	return rc;
+}
+
+int
+srv_scm_unmount(const struct ctl_server_config *cfg, const char *mnt, struct d_errbuf *eb)
+{
+	struct ctl_helper_req req = {.op = CTL_HELPER_SCM_UNMOUNT};
+
+	snprintf(req.mount, sizeof(req.mount), "%s", mnt);
+	return srv_helper_run(cfg, &req, eb);
+}
 
 /* ---- is the SCM formatted ------------------------------------------------------- */
 
@@ -99,13 +171,16 @@ dcpm_unmountable(const struct ctl_tier *scm, char *why, size_t why_len)
 }
 
 int
-srv_scm_mount(const struct ctl_tier *scm, struct d_errbuf *eb)
+srv_scm_mount(const struct ctl_server_config *cfg, const struct ctl_tier *scm, struct d_errbuf *eb)
 {
-	char why[512];
+	struct ctl_helper_req req = {.op = CTL_HELPER_SCM_MOUNT_DCPM};
+	char		      why[512];
 
 	if (!dcpm_unmounted(scm) || dcpm_unmountable(scm, why, sizeof(why)) != NULL)
 		return 0;
-	return ctl_scm_dcpm_mount(scm->scm_list.v[0], scm->scm_mount, eb);
+	snprintf(req.device, sizeof(req.device), "%s", scm->scm_list.v[0]);
+	snprintf(req.mount, sizeof(req.mount), "%s", scm->scm_mount);
+	return srv_helper_run(cfg, &req, eb);
 }
 
 const char SRV_SB_DAMAGED[] = "Damaged superblock";

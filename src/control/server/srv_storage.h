@@ -16,6 +16,7 @@
 
 #include "common/common.h"
 #include "control/lib/config/config.h"
+#include "control/lib/storage/storage.h"
 
 /*
  * Does the SCM tier of an engine need a format before its engine can start
@@ -42,7 +43,20 @@ extern const char SRV_SB_DAMAGED[];
  * (srv_scm_format_needed() then says which); otherwise the failed mount's
  * error with its sentence in eb.  Never logs.
  */
-int srv_scm_mount(const struct ctl_tier *scm, struct d_errbuf *eb);
+int srv_scm_mount(const struct ctl_server_config *cfg, const struct ctl_tier *scm,
+		  struct d_errbuf *eb);
+
+/*
+ * Have daos_server_helper (found as srv_find_binary() finds programs) do
+ * `req` for us; req->config is filled in here from cfg->path.  The helper's
+ * status, with its sentence in eb; -DER_PROTO when it died without an
+ * answer.  Never logs.
+ */
+int srv_helper_run(const struct ctl_server_config *cfg, struct ctl_helper_req *req,
+		   struct d_errbuf *eb);
+
+/* Unmount the SCM of an engine at `mnt` through the helper (0: nothing mounted). */
+int srv_scm_unmount(const struct ctl_server_config *cfg, const char *mnt, struct d_errbuf *eb);
 
 /*
  * tmpfs size in GiB of the ram tier of engine e: scm_size, or upstream's

@@ -157,7 +157,7 @@ test_ram_format_needed(void **state)
 	assert_string_equal(why, want);
 	free(want);
 	/* Nothing to mount for ram: the tmpfs is format's business. */
-	assert_int_equal(srv_scm_mount(&t, NULL), 0);
+	assert_int_equal(srv_scm_mount(NULL, &t, NULL), 0);
 	assert_false(mounted(mnt));
 
 	if (geteuid() != 0) {
@@ -207,7 +207,7 @@ test_dcpm_query_does_not_mount(void **state)
 	want = d_asprintf("no scm_list device for %s", mnt);
 	assert_string_equal(why, want);
 	free(want);
-	assert_int_equal(srv_scm_mount(&t, &eb), 0);
+	assert_int_equal(srv_scm_mount(NULL, &t, &eb), 0);
 
 	t.scm_list.v = v;
 	t.scm_list.n = 1;
@@ -219,7 +219,7 @@ test_dcpm_query_does_not_mount(void **state)
 	want = d_asprintf("%s is not mounted and %s holds no file system", mnt, dev);
 	assert_string_equal(why, want);
 	free(want);
-	assert_int_equal(srv_scm_mount(&t, &eb), 0);
+	assert_int_equal(srv_scm_mount(NULL, &t, &eb), 0);
 
 	/* The ext magic: a file system, but no mount point directory. */
 	f = fopen(dev, "r+");
@@ -232,7 +232,7 @@ test_dcpm_query_does_not_mount(void **state)
 			  dev, mnt);
 	assert_string_equal(why, want);
 	free(want);
-	assert_int_equal(srv_scm_mount(&t, &eb), 0);
+	assert_int_equal(srv_scm_mount(NULL, &t, &eb), 0);
 
 	/* Mountable: the query says "not mounted" and leaves it so; the mount is tried. */
 	assert_int_equal(mkdir(mnt, 0755), 0);
@@ -241,10 +241,36 @@ test_dcpm_query_does_not_mount(void **state)
 	assert_string_equal(why, want);
 	free(want);
 	assert_false(mounted(mnt));
-	assert_int_equal(srv_scm_mount(&t, &eb), -DER_INVAL);
-	want = d_asprintf("PMem device %s is not a block device", dev);
-	assert_string_equal(eb.msg, want);
-	free(want);
+	/* The mount is daos_server_helper's (of this build), on the engine of a config file. */
+	{
+		struct ctl_server_config *cfg = NULL;
+		struct d_diags		  dg;
+		char			 *path = tmp_path("dcpm.yml");
+		char			 *text;
+
+		text = d_asprintf("provider: ofi+tcp\nengines:\n- targets: 1\n  fabric_iface: lo\n"
+				  "  fabric_iface_port: 31416\n  storage:\n  - class: dcpm\n"
+				  "    scm_mount: %s\n    scm_list: [%s]\n",
+				  mnt, dev);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		d_diags_init(&dg, path);
+		assert_int_equal(ctl_server_config_load(path, &cfg, &dg), 0);
+		d_diags_fini(&dg);
+		assert_int_equal(srv_scm_mount(cfg, &cfg->engines[0].storage[0], &eb), -DER_INVAL);
+		want = d_asprintf("PMem device %s is not a block device", dev);
+		assert_string_equal(eb.msg, want);
+		free(want);
+		/* No config file behind the configuration: the helper is not asked. */
+		D_FREE(cfg->path);
+		assert_int_equal(srv_scm_mount(cfg, &t, &eb), -DER_INVAL);
+		assert_non_null(strstr(eb.msg, "no configuration file was loaded"));
+		ctl_server_config_destroy(cfg);
+		free(text);
+		free(path);
+	}
 	assert_false(mounted(mnt));
 	free(mnt);
 	free(dev);

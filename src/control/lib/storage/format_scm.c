@@ -270,8 +270,9 @@ ctl_scm_ram_mount(const char *dir, const struct ctl_ramdisk *rd, struct d_errbuf
 		rc = d_errno2der(errno);
 		if (errno == EPERM)
 			d_errbuf_set(eb,
-				     "cannot mount tmpfs on %s: permission denied (daos_server "
-				     "must run as root to format SCM)",
+				     "cannot mount tmpfs on %s: permission denied (mounting needs "
+				     "root: daos_server_helper must be installed setuid root, "
+				     "mode 4750 root:daos_server, as make install does)",
 				     dir);
 		else
 			d_errbuf_set(eb, "cannot mount tmpfs on %s with options \"%s\": %s", dir,

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -271,5 +272,101 @@ int ctl_nvme_prepare(const struct ctl_nvme_prepare_req *req, FILE *out, struct d
 
 /* Give the block devices back to root and release what prepare reserved. */
 int ctl_nvme_reset(const struct ctl_nvme_prepare_req *req, FILE *out, struct d_errbuf *eb);
+
+/* ---- daos_server_helper requests ------------------------------------------------ */
+
+/*
+ * The privileged operations that an unprivileged daos_server asks of
+ * daos_server_helper (setuid root, mode 4750 root:daos_server), one request
+ * per run.  Wire, both directions plain text, one "key=value" per line,
+ * values to the end of the line (no control characters), each key once:
+ *
+ *   request on the helper's stdin (ended by EOF, at most CTL_HELPER_REQ_MAX):
+ *     op=<name>          one of CTL_HELPER_OPS, first line
+ *     config=<path>      absolute path of the daos_server.yml the daemon loaded
+ *     mount=<path>       scm_mount of an engine      (ops that mount/unmount)
+ *     device=<path>      scm_list[0] of a dcpm engine (dcpm ops)
+ *     size_gib=<n>       tmpfs size, 0: tmpfs default (scm-mount-ram)
+ *   response on its stdout:
+ *     status=<0 or -DER_*>
+ *     message=<what went wrong, what to do>   (status != 0)
+ *
+ * The helper trusts nothing in a request: the config file must be one only
+ * root can change (when the caller is not root), and every path and device
+ * must be the SCM of an engine of that file (ctl_helper_req_check()).
+ */
+#define CTL_HELPER_BIN	   "daos_server_helper"
+#define CTL_HELPER_REQ_MAX 8192
+
+/* X(enum suffix, wire name, keys besides op and config) */
+#define CTL_HELPER_OPS(X)                                                                          \
+	X(SCM_MOUNT_RAM, "scm-mount-ram", CTL_HK_MOUNT | CTL_HK_SIZE_GIB)                          \
+	X(SCM_MKFS_DCPM, "scm-mkfs-dcpm", CTL_HK_DEVICE)                                           \
+	X(SCM_MOUNT_DCPM, "scm-mount-dcpm", CTL_HK_DEVICE | CTL_HK_MOUNT)                          \
+	X(SCM_UNMOUNT, "scm-unmount", CTL_HK_MOUNT)
+
+enum ctl_helper_key {
+	CTL_HK_MOUNT = 1u << 0,
+	CTL_HK_DEVICE = 1u << 1,
+	CTL_HK_SIZE_GIB = 1u << 2,
+};
+
+enum ctl_helper_op {
+	CTL_HELPER_NONE,
+#define CTL_HELPER_ENUM(e, name, keys) CTL_HELPER_##e,
+	CTL_HELPER_OPS(CTL_HELPER_ENUM)
+#undef CTL_HELPER_ENUM
+};
+
+struct ctl_helper_req {
+	enum ctl_helper_op op;
+	char		   config[PATH_MAX];
+	char		   mount[PATH_MAX];
+	char		   device[PATH_MAX];
+	uint64_t	   size_gib;
+};
+
+/* Wire name of an op ("scm-mount-ram"), "?" for an unknown one. */
+const char *ctl_helper_op_name(enum ctl_helper_op op);
+
+/*
+ * The request as text (caller frees); NULL when out of memory or when a
+ * field holds a newline or is missing for its op (a bug of the caller).
+ */
+char *ctl_helper_req_format(const struct ctl_helper_req *req);
+
+/*
+ * Strict parse of a request: -DER_INVAL with "line N: ..." for an unknown
+ * op or key, a repeated key, a key the op does not take, a missing one, a
+ * relative path, a control character or a bad number.
+ */
+int ctl_helper_req_parse(const char *text, size_t len, struct ctl_helper_req *req,
+			 struct d_errbuf *eb);
+
+/*
+ * May a caller with real uid `caller` have the helper act on the config file
+ * at `path` (absolute)?  Root may; anyone else only when the file and every
+ * directory above it belong to root and are not writable by group or others
+ * (a directory with the sticky bit, such as /tmp, may be).  -DER_NO_PERM
+ * names the file or directory and the fix.
+ */
+int ctl_helper_config_trusted(const char *path, uid_t caller, struct d_errbuf *eb);
+
+/*
+ * Is the request about the SCM of an engine of `cfg` (loaded from
+ * req->config)?  0 with *engine = its index; -DER_NO_PERM naming the path or
+ * device, the config file and what the helper would act on.
+ */
+int ctl_helper_req_check(const struct ctl_server_config *cfg, const struct ctl_helper_req *req,
+			 uint32_t *engine, struct d_errbuf *eb);
+
+/* Response text (caller frees), NULL when out of memory. */
+char *ctl_helper_resp_format(int status, const char *message);
+
+/*
+ * Parse a response: 0 with *status and the message (if any) in eb, or
+ * -DER_PROTO when the text is not one.
+ */
+int ctl_helper_resp_parse(const char *text, size_t len, int *status, struct d_errbuf *eb);
 
 #endif /* DAOS_CONTROL_LIB_STORAGE_STORAGE_H */
