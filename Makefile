@@ -2,10 +2,11 @@
 # everything CI runs.  PREFIX and DESTDIR are honoured by `make install`.
 BUILD   ?= build
 ASAN    ?= build-asan
+FUZZ    ?= build-fuzz
 PREFIX  ?= /usr/local
 PYTHON  ?= /usr/bin/python3
 
-.PHONY: bench all deps build run stop test unit asan system install clean
+.PHONY: bench all deps build run stop test unit asan system install clean mutants untested-errors
 
 all: build
 
@@ -28,7 +29,7 @@ stop:
 # test refuse to run next to another daos_server, as upstream's do.
 test: build
 	@./utils/quickstart.sh $(BUILD) stop
-	@$(PYTHON) tests/run_all.py --build $(BUILD) --asan $(ASAN)
+	@$(PYTHON) tests/run_all.py --build $(BUILD) --asan $(ASAN) --fuzz $(FUZZ)
 
 unit: build
 	meson test -C $(BUILD) --print-errorlogs
@@ -41,9 +42,18 @@ bench: build
 	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_system.py
 	DAOS_BUILD_DIR=$(BUILD) $(PYTHON) tests/bench/bench_attack.py
 
+# Deliberate bugs in security and validation code, each against the tests
+# meant to catch it (tests/mutants/run_mutants.py); not part of `make test`.
+mutants: build
+	$(PYTHON) tests/mutants/run_mutants.py
+
+# User-facing error messages that no test makes happen (coverage build, whole suite).
+untested-errors: build
+	$(PYTHON) tests/coverage/untested_errors.py
+
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)
 	meson install -C $(BUILD) --no-rebuild --quiet
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) build-cov

@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is already present.
 set -eu
 
-PKGS="meson ninja-build pkg-config gcc make clang-format
+PKGS="meson ninja-build pkg-config gcc make clang clang-format
 libyaml-dev libssl-dev openssl libprotobuf-c-dev protobuf-c-compiler
 libfabric-dev libfabric-bin libhwloc-dev hwloc libndctl-dev ndctl liburing-dev
 libisal-dev libraft-dev libcmocka-dev

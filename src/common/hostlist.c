@@ -1137,8 +1137,12 @@ set_combine(const struct d_hostlist *a, const struct d_hostlist *b, bool keep_co
 				}
 				break;
 			}
-			if (t->hi < pos)
+			if (t->hi < pos) {
+				/* a is canonical too: no later segment of a reaches t */
+				if (k == j)
+					j++;
 				continue;
+			}
 			if (t->lo > s->hi)
 				break;
 			olo = t->lo > pos ? t->lo : pos;

@@ -1,11 +1,12 @@
 /*
  * libFuzzer target for the host list and rank set parsers.  Built only when
- * the compiler is clang (meson setup build-fuzz with CC=clang); not part of
- * `make test`.  Run: build-fuzz/tests/fuzz/fuzz_hostlist -max_total_time=60
+ * the compiler is clang (build-fuzz, made by `make test`, which runs it).
  *
  * Beyond "no crash, no leak" it checks the invariants the parsers promise:
- * a set's compressed form parses back to the same set, the list and the set
- * built from it agree on membership, and rank sets round-trip.
+ * a set's compressed form parses back to the same set (the same count, and
+ * every input name is in it: compress -> parse -> expand gives the input
+ * names back), the list and the set built from it agree on membership, and
+ * rank sets round-trip.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +39,9 @@ check_hosts(const char *in)
 		    d_hostset_count(again) != d_hostset_count(hs))
 			abort();
 		if (d_hostset_contains(hs, in, &all, NULL) != 0 || !all)
+			abort();
+		/* Same count and every input host in the re-parsed set: the same names. */
+		if (d_hostset_contains(again, in, &all, NULL) != 0 || !all)
 			abort();
 	}
 	if (d_hostlist_count(hl) < 4096 && d_hostlist_deranged(hl, &expanded) != 0)

@@ -18,6 +18,7 @@ import uuid
 
 import yaml
 
+import cluster
 from conftest import BINARIES, BUILD, TOP
 
 RPC_TOOL = os.path.join(BUILD, "tests", "tools", "rpc_tool")
@@ -84,6 +85,12 @@ def server_config(path, port, socket_dir, certs=None, insecure=False, log_file=N
     return path
 
 
+def free_port():
+    """A TCP port free now, below the ephemeral range (cluster.free_ports): an
+    engine's fabric port, so that no test depends on a fixed one."""
+    return cluster.free_ports(1)[0]
+
+
 def engine_section(base, idx=0, iface="lo", fabric_port=None, targets=1, scm_size=4,
                    bdev_size=1, log_mask="INFO", extra=None):
     """One `engines:` entry on emulated storage under directory `base`:
@@ -96,7 +103,7 @@ def engine_section(base, idx=0, iface="lo", fabric_port=None, targets=1, scm_siz
         "nr_xs_helpers": 0,
         "first_core": 0,
         "fabric_iface": iface,
-        "fabric_iface_port": fabric_port or (31416 + 100 * idx),
+        "fabric_iface_port": fabric_port or free_port(),
         "log_mask": log_mask,
         "log_file": os.path.join(base, f"engine{idx}.log"),
         "env_vars": ["DAOS_TARGET_OVERSUBSCRIBE=1"],

@@ -276,17 +276,22 @@ def test_tls_and_role_matrix(local_cluster, certs, tmp_path):
     r = scan(control_yml(tmp_path / "agent.yml", certs=certs, role="agent"), secure)
     assert r.returncode == 1
     (err, hosts), = errors_table(r.stderr).items()
-    assert err.startswith("permission denied: ") and "agent" in err, err
+    assert err == "permission denied: agent does not have permission to call StorageScan", err
 
     # insecure dmg against a secure server, and the reverse
     r = scan(admin, secure, "-i")
     assert r.returncode == 1
     (err, _), = errors_table(r.stderr).items()
-    assert "TLS" in err or "insecure" in err, err
+    assert err == ("TLS handshake failed: server requires TLS but this client has "
+                   "allow_insecure: true; set allow_insecure: false and configure certificates "
+                   "in the client's transport_config (or set allow_insecure: true on every "
+                   "server too)"), err
     r = scan(admin, insecure)
     assert r.returncode == 1
     (err, _), = errors_table(r.stderr).items()
-    assert "TLS handshake failed" in err, err
+    assert err == ("TLS handshake failed: the server does not use TLS (it has allow_insecure: "
+                   "true); set allow_insecure: true in this client's config too, or remove it from "
+                   "the server's"), err
 
     # both insecure
     r = scan(control_yml(tmp_path / "ins.yml"), insecure)

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from conftest import BINARIES, BUILD, run_bin
+from daos_helpers import free_port
 
 ENGINE = BINARIES["daos_engine"]
 PEER = os.path.join(BUILD, "tests", "tools", "drpc_peer")
@@ -20,12 +21,6 @@ WAIT = 60  # generous bound for a hung process, not a timing assumption
 BANNER = re.compile(
     r"^DAOS I/O Engine \(v(\d+\.\d+\.\d+)\) process (\d+) started on rank (\d+) with (\d+) "
     r"target, (\d+) helper XS, firstcore (\d+), host (\S+)\.$")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def phys_cores():

@@ -262,12 +262,12 @@ def test_format_starts_engine_and_restart_skips_maintenance(local_cluster, certs
     assert r.returncode == 0, r.stderr
     # the engine runner takes over: the daos_engine process is started
     env.srv.proc.wait_for_log(r"instance 0: storage ready")
-    env.srv.proc.wait_for_log(r"daos_engine:0 ")
+    env.srv.proc.wait_for_log(r"instance 0: joined the system as rank 0 ")
     assert env.srv.stop() == 0
     # restart on formatted storage: no maintenance mode
     srv = env.start()
     srv.proc.wait_for_log(r"Checking DAOS I/O Engine instance 0 storage \.\.\.")
-    srv.proc.wait_for_log(r"daos_engine:0 ")
+    srv.proc.wait_for_log(r"instance 0: joined the system as rank 0 ")
     assert "format required" not in srv.read_log()
     # and a format now is "already formatted" even while the engine runs
     r = env.dmg("storage", "format", "-v")
@@ -567,7 +567,7 @@ def test_fixture_meminfo_sizes_tmpfs_and_engine_hugepages(local_cluster, certs, 
     fstype, opts = mountinfo(scm["scm_mount"])
     assert f"size={(64 * 1024 - 4) * GIB // 1024}k" in opts.split(","), opts
     # engine: -r is the 2 configured hugepages of 1 GiB (5 are free), -H the page size
-    env.srv.proc.wait_for_log(r"daos_engine:0 ")
+    env.srv.proc.wait_for_log(r"instance 0: joined the system as rank 0 ")
     argv = engine_argv(env.c.host("local-0").socket_dir)
     assert argv is not None
     joined = " ".join(argv)
@@ -587,7 +587,7 @@ def test_no_free_hugepages_is_no_matter(local_cluster, certs, base, tmp_path):
     r = env.dmg("storage", "format")
     assert r.returncode == 0, r.stderr
     env.srv.proc.wait_for_log(r"instance 0: storage ready")
-    env.srv.proc.wait_for_log(r"daos_engine:0 ")
+    env.srv.proc.wait_for_log(r"instance 0: joined the system as rank 0 ")
     joined = " ".join(engine_argv(env.c.host("local-0").socket_dir) or [])
     assert " -r 1024 " in joined and " -H 2" in joined, joined
     assert "hugepage memory" not in env.srv.read_log()

@@ -21,7 +21,7 @@ from test_system import MS, states, wait_query
 
 def start_host(ms, host, env=None):
     h = ms.c.host(host)
-    extra = engines_extra(h.storage_dir, n=1, replicas=ms.replicas, fabric_port=31516)
+    extra = engines_extra(h.storage_dir, n=1, replicas=ms.replicas)
     return start_server(ms.c, host, certs=ms.certs, extra=extra,
                         env=dict(ENGINE_PATH, **(env or {})))
 

@@ -196,7 +196,7 @@ def test_real_machine_network_scan_then_stop(local_cluster):
     srv = start_server(c, "local-0", insecure=True)
     for _ in range(2):
         r = rpc_call(c, None, "NetworkScan", ["local-0"], insecure=True)
-        assert r.returncode == 0 or "no fabric interface" in r.stdout.lower(), r.stdout
+        assert r.returncode == 0, r.stdout + r.stderr
     with open(f"/proc/{srv.proc.pid}/maps") as f:
         assert "libfabric" not in f.read()
     assert srv.stop() == 0
@@ -331,8 +331,7 @@ def test_engine_formatted_scm_detected(local_cluster, tmp_path):
     os.makedirs(mnt)
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                        capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+    assert r.returncode == 0, r.stderr
     c = local_cluster(1)
     try:
         extra = {"provider": "ofi+tcp", "mgmt_svc_replicas": ["localhost"],

@@ -435,7 +435,7 @@ def test_duplicate_in_other_netns_is_another_host(tmp_path):
     os.symlink(shutil.which("sleep"), fake)
     p = subprocess.Popen(["unshare", "--net", str(fake), "60"])
     try:
-        for _ in range(100):  # wait until the exec of the fake happened
+        for _ in range(1000):  # wait until the exec of the fake happened
             try:
                 if os.path.basename(open(f"/proc/{p.pid}/cmdline").read().split("\0")[0]) \
                         == "daos_server":
@@ -443,6 +443,8 @@ def test_duplicate_in_other_netns_is_another_host(tmp_path):
             except OSError:
                 pass
             time.sleep(0.01)
+        else:
+            pytest.fail("the fake daos_server in another network namespace never started")
         r = real("storage", "scan")
         assert r.returncode == 0, r.stderr
     finally:

@@ -25,11 +25,16 @@
  *          whose answers print one line per RankResult after the host line:
  *          "  rank=R action=A errored=0|1 state=S addr=A msg=M";
  *          --raw HEX sends these bytes as the request body instead
- *          (malformed-request tests).
+ *          (malformed-request tests);
+ *          --claim-component NAME puts NAME in the request envelope whatever
+ *          the certificate says (the library client always sends its
+ *          certificate's role): one call to one host, on a connection of
+ *          its own (tests that a server trusts the certificate, not the claim).
  * Exit status: 0 all ok, 1 some call failed or setup failed, 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -155,6 +160,7 @@ struct opts {
 	bool		     health;
 	enum d_tls_component component;
 	const char	    *raw;
+	const char	    *claim_component;
 	const char	    *sets[32];
 	int		     nsets;
 };
@@ -387,6 +393,132 @@ split_target(char *arg, struct ctl_rpc_target *t)
 	return 0;
 }
 
+/* Read one response frame: 4-byte big-endian length, then the envelope. */
+static int
+claim_read(struct d_tls_conn *tc, int64_t deadline, uint8_t **out, size_t *out_len,
+	   struct d_errbuf *eb)
+{
+	uint8_t	 hdr[4];
+	uint32_t n;
+	uint8_t *buf;
+	int	 rc;
+
+	rc = d_tls_read(tc, hdr, sizeof(hdr), deadline, eb);
+	if (rc == 0)
+		rc = ctl_rpc_frame_len(hdr, &n);
+	if (rc != 0)
+		return rc;
+	buf = malloc(n);
+	if (buf == NULL)
+		return -DER_NOMEM;
+	rc = d_tls_read(tc, buf, n, deadline, eb);
+	if (rc != 0) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+/*
+ * --claim-component: one call with a hand-made envelope whose component is
+ * o->claim_component, over TLS with this tool's certificate.  Prints the
+ * host line as run_call() does (refusals with the library's prefixes).
+ */
+static int
+run_claim(const struct opts *o, const char *method, const uint8_t *req, size_t req_len,
+	  char *target)
+{
+	struct ctl_rpc_req_env env = {
+		.method = method,
+		.version = o->claim_version != NULL ? o->claim_version : DAOS_VERSION,
+		.component = o->claim_component,
+		.body = req,
+		.body_len = req_len,
+	};
+	struct addrinfo	      hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo	     *res = NULL;
+	struct ctl_rpc_target t;
+	struct d_tls_ctx     *ctx = NULL;
+	struct d_tls_conn    *tc = NULL;
+	struct d_errbuf	      eb = {{0}};
+	Ctl__RpcResponse     *r = NULL;
+	int64_t		      deadline = d_tls_now_ms() + o->timeout_ms;
+	uint8_t		     *frame = NULL;
+	size_t		      flen;
+	char		      port[8], sum[8192];
+	int		      fd = -1, rc;
+
+	if (split_target(target, &t) != 0) {
+		fprintf(stderr, "rpc_tool: bad target \"%s\" (expected HOST:PORT)\n", target);
+		return 1;
+	}
+	rc = d_tls_ctx_create(D_TLS_CLIENT, &o->tls, &ctx, &eb);
+	if (rc != 0) {
+		fprintf(stderr, "rpc_tool: %s\n", eb.msg);
+		return 1;
+	}
+	snprintf(port, sizeof(port), "%u", t.port);
+	if (getaddrinfo(t.host, port, &hints, &res) != 0) {
+		printf("%s:%u error no such host\n", t.host, t.port);
+		goto fail;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		printf("%s:%u error cannot connect: %s\n", t.host, t.port, strerror(errno));
+		goto fail;
+	}
+	rc = d_tls_conn_create(ctx, fd, -1, &tc);
+	if (rc != 0)
+		goto fail;
+	fd = -1; /* the connection owns it */
+	rc = d_tls_handshake(tc, deadline, NULL, &eb);
+	if (rc == 0)
+		rc = ctl_rpc_frame_request(&env, &frame, &flen);
+	if (rc == 0)
+		rc = d_tls_write(tc, frame, flen, deadline, &eb);
+	free(frame);
+	frame = NULL;
+	if (rc == 0)
+		rc = claim_read(tc, deadline, &frame, &flen, &eb);
+	if (rc != 0) {
+		printf("%s:%u error %s\n", t.host, t.port, eb.msg[0] ? eb.msg : d_errstr(rc));
+		goto fail;
+	}
+	r = ctl__rpc_response__unpack(NULL, flen, frame);
+	if (r == NULL) {
+		printf("%s:%u error malformed response\n", t.host, t.port);
+		goto fail;
+	}
+	if (r->refusal == CTL_RPC_REFUSE_PERM)
+		printf("%s:%u error permission denied: %s\n", t.host, t.port, r->error);
+	else if (r->refusal == CTL_RPC_REFUSE_VERSION)
+		printf("%s:%u error version mismatch: %s\n", t.host, t.port, r->error);
+	else if (r->status != 0)
+		printf("%s:%u error %s\n", t.host, t.port,
+		       r->error[0] ? r->error : d_errstr(r->status));
+	if (r->refusal != CTL_RPC_REFUSE_NONE || r->status != 0)
+		goto fail;
+	summarize(method, r->body.data, r->body.len, sum, sizeof(sum));
+	printf("%s:%u ok %s\n", t.host, t.port, sum);
+	rc = 0;
+	goto out;
+fail:
+	rc = 1;
+out:
+	if (r != NULL)
+		ctl__rpc_response__free_unpacked(r, NULL);
+	free(frame);
+	if (fd >= 0)
+		close(fd);
+	if (res != NULL)
+		freeaddrinfo(res);
+	d_tls_conn_destroy(tc);
+	d_tls_ctx_destroy(ctx);
+	return rc;
+}
+
 static int
 run_call(const struct opts *o, const char *method, int ntargets, char **argv)
 {
@@ -433,6 +565,17 @@ run_call(const struct opts *o, const char *method, int ntargets, char **argv)
 	if (rc != 0) {
 		ctl_rpc_client_destroy(cl);
 		return 1;
+	}
+	if (o->claim_component != NULL) {
+		ctl_rpc_client_destroy(cl);
+		if (ntargets != 1) {
+			fprintf(stderr, "rpc_tool: --claim-component calls one host\n");
+			free(req);
+			return 2;
+		}
+		rc = run_claim(o, method, req, req_len, argv[0]);
+		free(req);
+		return rc;
 	}
 	targets = calloc((size_t)ntargets, sizeof(*targets));
 	results = calloc((size_t)ntargets, sizeof(*results));
@@ -531,6 +674,7 @@ main(int argc, char **argv)
 		{"health", no_argument, NULL, 'h'},
 		{"set", required_argument, NULL, 's'},
 		{"raw", required_argument, NULL, 'R'},
+		{"claim-component", required_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o = {.timeout_ms = 5000, .component = D_COMP_ADMIN, .repeat = 1};
@@ -593,6 +737,9 @@ main(int argc, char **argv)
 			break;
 		case 'R':
 			o.raw = optarg;
+			break;
+		case 'X':
+			o.claim_component = optarg;
 			break;
 		case 's':
 			if (o.nsets == (int)(sizeof(o.sets) / sizeof(o.sets[0])) ||

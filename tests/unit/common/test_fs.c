@@ -526,6 +526,112 @@ test_write_atomic_syncs(void **state)
 	assert_string_equal(g_syncs.target[1], "fresh");
 }
 
+/*
+ * What each fsync of d_file_write_atomic(g_dir/cfg, "new") must see, checked
+ * at the call: first the temporary file (a regular file in g_dir named
+ * "cfg.tmp*", holding the whole new data with its final mode) while "cfg"
+ * still holds the old data; then g_dir itself, once "cfg" is that same
+ * inode.  Anything else (a sync missing, one moved after the rename, another
+ * descriptor synced) is recorded as a failure.
+ */
+static struct {
+	int   n;
+	ino_t tmp_ino;	/* inode of the temporary file synced first */
+	char  err[256]; /* the first thing that was wrong */
+} g_seq;
+
+/* The entry of g_dir whose inode is ino, or NULL. */
+static const char *
+name_of(ino_t ino)
+{
+	static char    name[256];
+	DIR	      *d = opendir(g_dir);
+	struct dirent *de;
+	const char    *found = NULL;
+
+	assert_non_null(d);
+	while (found == NULL && (de = readdir(d)) != NULL)
+		if (de->d_ino == ino && strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			snprintf(name, sizeof(name), "%s", de->d_name);
+			found = name;
+		}
+	closedir(d);
+	return found;
+}
+
+static void
+seq_fail(const char *what)
+{
+	if (g_seq.err[0] == '\0')
+		snprintf(g_seq.err, sizeof(g_seq.err), "fsync #%d: %s", g_seq.n, what);
+}
+
+static int
+seq_fsync(int fd)
+{
+	struct stat st, dst, tst;
+	char	    buf[16];
+	const char *name;
+	bool	    target = stat(at("cfg"), &tst) == 0;
+
+	g_seq.n++;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(stat(g_dir, &dst), 0);
+	if (g_seq.n == 1) {
+		name = S_ISREG(st.st_mode) ? name_of(st.st_ino) : NULL;
+		g_seq.tmp_ino = st.st_ino;
+		if (!S_ISREG(st.st_mode) || st.st_dev != dst.st_dev)
+			seq_fail("not a regular file on the target's file system");
+		else if (name == NULL)
+			seq_fail("not a file of the target's directory");
+		else if (strncmp(name, "cfg.tmp", 7) != 0)
+			seq_fail("not the temporary file (cfg.tmp*)");
+		else if (st.st_size != 3 || pread(fd, buf, sizeof(buf), 0) != 3 ||
+			 memcmp(buf, "new", 3) != 0)
+			seq_fail("the temporary file does not hold the whole new data yet");
+		else if ((st.st_mode & 0777) != 0640)
+			seq_fail("the temporary file does not have its final mode yet");
+		else if (!target || tst.st_ino == st.st_ino || strcmp(get(at("cfg")), "old") != 0)
+			seq_fail("the target was already replaced: file synced after the rename");
+	} else if (g_seq.n == 2) {
+		if (!S_ISDIR(st.st_mode) || st.st_ino != dst.st_ino || st.st_dev != dst.st_dev)
+			seq_fail("not the target's directory");
+		else if (!target || tst.st_ino != g_seq.tmp_ino)
+			seq_fail("the target is not yet the synced temporary file: directory "
+				 "synced before the rename");
+		else if (strcmp(get(at("cfg")), "new") != 0)
+			seq_fail("the target does not hold the new data");
+	} else {
+		seq_fail("one fsync too many");
+	}
+	return fsync(fd);
+}
+
+static void
+test_write_atomic_sync_sequence(void **state)
+{
+	struct d_errbuf eb;
+	struct stat	st;
+
+	(void)state;
+	put(at("cfg"), "old");
+	memset(&g_seq, 0, sizeof(g_seq));
+	d_fs_fsync = seq_fsync;
+	assert_int_equal(d_file_write_atomic(at("cfg"), "new", 3, 0640, &eb), 0);
+	d_fs_fsync = fsync;
+	if (g_seq.err[0] != '\0')
+		fail_msg("%s", g_seq.err);
+	if (g_seq.n != 2)
+		fail_msg("%d fsync calls, expected 2 (the temporary file, then the directory)",
+			 g_seq.n);
+	/* what was synced is what is now in place, and nothing else is left */
+	assert_int_equal(stat(at("cfg"), &st), 0);
+	assert_int_equal(st.st_ino, g_seq.tmp_ino);
+	assert_string_equal(get(at("cfg")), "new");
+	assert_int_equal(entries(g_dir), 1);
+}
+
 static void
 test_write_atomic_sync_fails(void **state)
 {
@@ -576,6 +682,7 @@ main(void)
 		T(test_write_atomic_rename_fails),
 		T(test_write_atomic_long_path),
 		T(test_write_atomic_syncs),
+		T(test_write_atomic_sync_sequence),
 		T(test_write_atomic_sync_fails),
 	};
 #undef T

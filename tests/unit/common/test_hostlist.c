@@ -518,6 +518,52 @@ test_addrs(void **state)
 }
 
 /*
+ * check() on 20,000 comma lists of 1..maxk pieces drawn with xorshift64 from
+ * `x` (deterministic).
+ */
+static void
+random_lists(const char *const *piece, size_t npiece, uint64_t x, int maxk,
+	     void (*check)(const char *))
+{
+	for (int round = 0; round < 20000; round++) {
+		struct d_sbuf sb;
+		int	      k;
+
+		d_sbuf_init(&sb);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		k = 1 + (int)(x % (uint64_t)maxk);
+		for (int j = 0; j < k; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			d_sbuf_printf(&sb, "%s%s", j ? "," : "", piece[x % npiece]);
+		}
+		assert_false(sb.failed);
+		check(sb.buf);
+		d_sbuf_fini(&sb);
+	}
+}
+
+/* The compressed form parses back to a set that compresses the same. */
+static void
+check_stable(const char *in)
+{
+	struct d_hostset *hs = NULL, *again = NULL;
+	char		 *ranged = NULL, *ranged2 = NULL;
+
+	if (d_hostset_parse(in, &hs, NULL) != 0)
+		fail_msg("\"%s\" does not parse", in);
+	assert_int_equal(d_hostset_ranged(hs, &ranged), 0);
+	if (d_hostset_parse(ranged, &again, NULL) != 0)
+		fail_msg("\"%s\" compresses to \"%s\", which does not parse", in, ranged);
+	assert_int_equal(d_hostset_ranged(again, &ranged2), 0);
+	if (strcmp(ranged, ranged2) != 0 || d_hostset_count(again) != d_hostset_count(hs))
+		fail_msg("\"%s\" -> \"%s\" -> \"%s\"", in, ranged, ranged2);
+	free(ranged);
+	free(ranged2);
+	d_hostset_destroy(again);
+	d_hostset_destroy(hs);
+}
+
+/*
  * Compression and parsing round-trip on every set the parser accepts: many
  * small sets built from pieces that exercise names, numbers, widths,
  * addresses and ports (a deterministic sample of the fuzz target's check).
@@ -553,47 +599,167 @@ test_ranged_round_trip(void **state)
 		"a-b-1",
 		"a-b-2",
 	};
-	uint64_t x = 88172645463325252ULL; /* xorshift64 */
-
 	(void)state;
-	for (int round = 0; round < 20000; round++) {
-		struct d_sbuf	  sb;
-		struct d_hostset *hs = NULL, *again = NULL;
-		char		 *ranged = NULL, *ranged2 = NULL;
-		int		  k;
+	random_lists(piece, D_ARRAY_SIZE(piece), 88172645463325252ULL, 5, check_stable);
+}
 
-		d_sbuf_init(&sb);
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		k = 1 + (int)(x % 5);
-		for (int j = 0; j < k; j++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			d_sbuf_printf(&sb, "%s%s", j ? "," : "", piece[x % D_ARRAY_SIZE(piece)]);
-		}
-		assert_false(sb.failed);
-		if (d_hostset_parse(sb.buf, &hs, NULL) != 0)
-			fail_msg("\"%s\" does not parse", sb.buf);
-		assert_int_equal(d_hostset_ranged(hs, &ranged), 0);
-		if (d_hostset_parse(ranged, &again, NULL) != 0)
-			fail_msg("\"%s\" compresses to \"%s\", which does not parse", sb.buf,
-				 ranged);
-		assert_int_equal(d_hostset_ranged(again, &ranged2), 0);
-		if (strcmp(ranged, ranged2) != 0 || d_hostset_count(again) != d_hostset_count(hs))
-			fail_msg("\"%s\" -> \"%s\" -> \"%s\"", sb.buf, ranged, ranged2);
-		free(ranged);
-		free(ranged2);
-		d_hostset_destroy(again);
+/*
+ * Hosts written with different digit counts are different hosts, so a
+ * compressed form may only join numbers across a width change where the
+ * narrower run ends at its largest number ("node9,node10"): joining
+ * "node5" with "node06" would write node[5-7], which expands to node6 and
+ * node7, hosts that were never given.
+ */
+struct width_case {
+	const char *in;
+	const char *list;     /* ranged string of the list */
+	const char *set;      /* ranged string of the set */
+	const char *expanded; /* the set, expanded, in set order */
+};
+
+static const struct width_case width_cases[] = {
+	{"node5,node06,node07", "node[5,06-07]", "node[5,06-07]", "node5,node06,node07"},
+	{"node06,node07,node5", "node[06-07,5]", "node[5,06-07]", "node5,node06,node07"},
+	{"node[5,06-07]", "node[5,06-07]", "node[5,06-07]", "node5,node06,node07"},
+	{"node98,node099,node100", "node[98,099-100]", "node[98,099-100]",
+	 "node98,node099,node100"},
+	{"node8,node09,node10", "node[8,09-10]", "node[8,09-10]", "node8,node09,node10"},
+	{"node9,node010,node011", "node[9,010-011]", "node[9,010-011]", "node9,node010,node011"},
+	/* the legitimate joins next to the refused ones */
+	{"node9,node10,node011", "node[9-10,011]", "node[9-10,011]", "node9,node10,node011"},
+	{"node4,node5,node06,node07,node08", "node[4-5,06-08]", "node[4-5,06-08]",
+	 "node4,node5,node06,node07,node08"},
+	{"node[1-9],node[010-012]", "node[1-9,010-012]", "node[1-9,010-012]",
+	 "node1,node2,node3,node4,node5,node6,node7,node8,node9,node010,node011,node012"},
+	/* prefixes that end in a hyphen, a dot or digits, and suffixes */
+	{"rack1-5,rack1-06,rack1-07", "rack1-[5,06-07]", "rack1-[5,06-07]",
+	 "rack1-5,rack1-06,rack1-07"},
+	{"10.0.0.5,10.0.0.06,10.0.0.07", "10.0.0.[5,06-07]", "10.0.0.[5,06-07]",
+	 "10.0.0.5,10.0.0.06,10.0.0.07"},
+	{"10.0.0.[5,06-07]:10001", "10.0.0.[5,06-07]:10001", "10.0.0.[5,06-07]:10001",
+	 "10.0.0.5:10001,10.0.0.06:10001,10.0.0.07:10001"},
+	{"a5b02,a06b02,a07b02", "a[5,06-07]b02", "a[5,06-07]b02", "a5b02,a06b02,a07b02"},
+	{"node5.ib0,node06.ib0,node07.ib0", "node[5,06-07].ib0", "node[5,06-07].ib0",
+	 "node5.ib0,node06.ib0,node07.ib0"},
+	/* the plain-name rule keeps these whole: no number to range over */
+	{"rack1-node05,rack1-node6,rack1-node07", "rack1-node05,rack1-node6,rack1-node07",
+	 "rack1-node05,rack1-node07,rack1-node6", "rack1-node05,rack1-node07,rack1-node6"},
+	/* one prefix, several width families and other prefixes between */
+	{"node5,n06,node06,n5,node07,n07", "node5,n06,node06,n5,node07,n07",
+	 "n[5,06-07],node[5,06-07]", "n5,n06,n07,node5,node06,node07"},
+};
+
+/* Expanded form of a compressed string, parsed back as a set. */
+static char *
+reexpand(const char *ranged)
+{
+	struct d_errbuf	  eb = {{0}};
+	struct d_hostset *hs = NULL;
+	char		 *s = NULL;
+
+	if (d_hostset_parse(ranged, &hs, &eb) != 0)
+		fail_msg("\"%s\" does not parse: %s", ranged, eb.msg);
+	assert_int_equal(d_hostset_deranged(hs, &s), 0);
+	d_hostset_destroy(hs);
+	return s;
+}
+
+static void
+test_ranged_keeps_widths(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < D_ARRAY_SIZE(width_cases); i++) {
+		const struct width_case *c = &width_cases[i];
+		struct d_errbuf		 eb = {{0}};
+		struct d_hostlist	*hl = NULL;
+		struct d_hostset	*hs = NULL;
+		char			*s = NULL, *e = NULL;
+
+		if (d_hostset_parse(c->in, &hs, &eb) != 0)
+			fail_msg("case %zu %s: %s", i, c->in, eb.msg);
+		assert_int_equal(d_hostset_deranged(hs, &s), 0);
+		if (strcmp(s, c->expanded) != 0)
+			fail_msg("case %zu %s: expanded %s, want %s", i, c->in, s, c->expanded);
+		free(s);
+		assert_int_equal(d_hostset_ranged(hs, &s), 0);
+		if (strcmp(s, c->set) != 0)
+			fail_msg("case %zu %s: set %s, want %s", i, c->in, s, c->set);
+		/* compress -> parse -> expand gives back exactly the input set */
+		e = reexpand(s);
+		if (strcmp(e, c->expanded) != 0)
+			fail_msg("case %zu %s: set %s expands to %s, want %s", i, c->in, s, e,
+				 c->expanded);
+		free(e);
+		free(s);
 		d_hostset_destroy(hs);
-		d_sbuf_fini(&sb);
+
+		assert_int_equal(d_hostlist_parse(c->in, &hl, &eb), 0);
+		assert_int_equal(d_hostlist_ranged(hl, &s), 0);
+		if (strcmp(s, c->list) != 0)
+			fail_msg("case %zu %s: list %s, want %s", i, c->in, s, c->list);
+		e = reexpand(s);
+		if (strcmp(e, c->expanded) != 0)
+			fail_msg("case %zu %s: list %s expands to %s, want %s", i, c->in, s, e,
+				 c->expanded);
+		free(e);
+		free(s);
+		d_hostlist_destroy(hl);
 	}
+}
+
+/* Compressing, parsing and expanding gives the hosts that expanding directly gives. */
+static void
+check_expands_back(const char *in)
+{
+	struct d_hostset *hs = NULL;
+	char		 *ranged = NULL, *direct = NULL, *back;
+
+	if (d_hostset_parse(in, &hs, NULL) != 0)
+		fail_msg("\"%s\" does not parse", in);
+	assert_int_equal(d_hostset_deranged(hs, &direct), 0);
+	assert_int_equal(d_hostset_ranged(hs, &ranged), 0);
+	back = reexpand(ranged);
+	if (strcmp(back, direct) != 0)
+		fail_msg("\"%s\" compresses to \"%s\", which expands to \"%s\", not \"%s\"", in,
+			 ranged, back, direct);
+	free(back);
+	free(ranged);
+	free(direct);
+	d_hostset_destroy(hs);
+}
+
+/*
+ * The round trip on random mixtures of width families: compressing,
+ * parsing and expanding must give the same hosts as expanding directly
+ * (the count alone does not see node[5-7] standing for node5,node06,node07).
+ */
+static void
+test_ranged_widths_round_trip(void **state)
+{
+	static const char *const piece[] = {
+		"node5",    "node05",	    "node005",	   "node6",	  "node06",
+		"node07",   "node8",	    "node09",	   "node9",	  "node10",
+		"node010",  "node99",	    "node098",	   "node099",	  "node100",
+		"10.0.0.5", "10.0.0.06",    "10.0.0.07",   "10.0.0.9",	  "10.0.0.010",
+		"a5b02",    "a06b02",	    "a07b02",	   "rack1-5",	  "rack1-06",
+		"rack1-07", "rack1-node05", "rack1-node6", "node5:10001", "node06:10001",
+	};
+	(void)state;
+	random_lists(piece, D_ARRAY_SIZE(piece), 0x9e3779b97f4a7c15ULL, 6, check_expands_back);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_table), cmocka_unit_test(test_bad_table),
-		cmocka_unit_test(test_list_ops),   cmocka_unit_test(test_set_ops),
-		cmocka_unit_test(test_addrs),	   cmocka_unit_test(test_ranged_round_trip),
+		cmocka_unit_test(test_good_table),
+		cmocka_unit_test(test_bad_table),
+		cmocka_unit_test(test_list_ops),
+		cmocka_unit_test(test_set_ops),
+		cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_ranged_round_trip),
+		cmocka_unit_test(test_ranged_keeps_widths),
+		cmocka_unit_test(test_ranged_widths_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -533,12 +533,188 @@ test_diag_format(void **state)
 	d_diags_fini(&dg);
 }
 
+/*
+ * Uniqueness across engines holds for every pair, not only neighbours: with
+ * 3 and 4 engines, one engine repeats a value of a non-adjacent one.  Each
+ * engine otherwise has its own port, log file, mount, SCM device and bdev.
+ */
+enum uniq_rule { U_FABRIC, U_LOG, U_MOUNT, U_SCM_LIST, U_BDEV_FILE, U_BDEV_NVME, U_NRULES };
+
+static const char *const uniq_name[U_NRULES] = {"fabric",   "log_file",		"scm_mount",
+						"scm_list", "bdev_list (file)", "bdev_list (nvme)"};
+
+/* Engine `i` of an n-engine file, written with the values of engine `as`. */
+static void
+uniq_engine(struct d_sbuf *sb, enum uniq_rule r, size_t i, size_t as)
+{
+	bool   dcpm = r == U_SCM_LIST;
+	bool   nvme = r == U_SCM_LIST || r == U_BDEV_NVME;
+	size_t v;
+
+	v = r == U_FABRIC ? as : i;
+	d_sbuf_printf(sb,
+		      "- targets: 8\n  nr_xs_helpers: 2\n  fabric_iface: eth0\n"
+		      "  fabric_iface_port: %zu\n",
+		      31416 + 1000 * v);
+	v = r == U_LOG ? as : i;
+	d_sbuf_printf(sb, "  log_file: /tmp/e%zu.log\n  storage:\n", v);
+	v = r == U_MOUNT ? as : i;
+	d_sbuf_printf(sb, "  - class: %s\n    scm_mount: /mnt/daos%zu\n", dcpm ? "dcpm" : "ram", v);
+	if (dcpm)
+		d_sbuf_printf(sb, "    scm_list: [/dev/pmem%zu]\n", as);
+	v = r == U_BDEV_FILE || r == U_BDEV_NVME ? as : i;
+	if (nvme)
+		d_sbuf_printf(sb, "  - class: nvme\n    bdev_list: [\"0000:%02zx:00.0\"]\n",
+			      0x81 + v);
+	else
+		d_sbuf_printf(
+			sb, "  - class: file\n    bdev_list: [/tmp/b%zu]\n    bdev_size: 16\n", v);
+}
+
+/* n engines, all distinct except that engine dup[k] repeats engine orig[k]. */
+static char *
+uniq_yaml(enum uniq_rule r, size_t n, const size_t *orig, const size_t *dup, size_t ndup)
+{
+	struct d_sbuf sb;
+
+	d_sbuf_init(&sb);
+	d_sbuf_printf(&sb, "mgmt_svc_replicas: [host1]\nprovider: ofi+tcp\nengines:\n");
+	for (size_t i = 0; i < n; i++) {
+		size_t as = i;
+
+		for (size_t k = 0; k < ndup; k++)
+			if (dup[k] == i)
+				as = orig[k];
+		uniq_engine(&sb, r, i, as);
+	}
+	assert_false(sb.failed);
+	return d_sbuf_take(&sb);
+}
+
+/* Exact message and key of the duplicate of engine b found in engine a. */
+static void
+uniq_expect(enum uniq_rule r, size_t a, size_t b, char *msg, size_t msz, char *key, size_t ksz)
+{
+	switch (r) {
+	case U_FABRIC:
+		snprintf(msg, msz,
+			 "the fabric configuration in I/O Engine %zu is a duplicate of I/O Engine "
+			 "%zu; give each engine a unique combination of provider, fabric_iface "
+			 "and fabric_iface_port",
+			 b, a);
+		snprintf(key, ksz, "engines[%zu].fabric_iface_port", b);
+		break;
+	case U_LOG:
+		snprintf(msg, msz,
+			 "the log_file value in I/O Engine %zu is a duplicate of I/O Engine %zu; "
+			 "ensure that each I/O Engine has a unique log_file value",
+			 b, a);
+		snprintf(key, ksz, "engines[%zu].log_file", b);
+		break;
+	case U_MOUNT:
+	case U_SCM_LIST: {
+		const char *k = r == U_MOUNT ? "scm_mount" : "scm_list";
+
+		snprintf(msg, msz,
+			 "the %s value in I/O Engine %zu is a duplicate of I/O Engine %zu; "
+			 "ensure that each I/O Engine has a unique %s value",
+			 k, b, a, k);
+		snprintf(key, ksz, "engines[%zu].storage[0].%s", b, k);
+		break;
+	}
+	default:
+		snprintf(msg, msz,
+			 "the bdev_list value in engine %zu overlaps with entries in engine %zu; "
+			 "give each engine its own devices",
+			 b, a);
+		snprintf(key, ksz, "engines[%zu].storage", b);
+		break;
+	}
+}
+
+/*
+ * Load and validate `yaml`; the errors must be exactly the duplicates
+ * (orig[k], dup[k]) of rule r, in that order.
+ */
+static void
+uniq_check(const char *what, enum uniq_rule r, const char *yaml, const size_t *orig,
+	   const size_t *dup, size_t ndup)
+{
+	struct ctl_server_config *cfg = NULL;
+	struct d_diags		  dg;
+	size_t			  k = 0;
+	int			  rc;
+
+	d_diags_init(&dg, "test.yml");
+	rc = ctl_server_config_load_string("test.yml", yaml, &cfg, &dg);
+	if (rc == 0)
+		rc = ctl_server_config_validate(cfg, &dg);
+	if (rc != (ndup ? -DER_INVAL : 0) || d_diags_count(&dg, D_DIAG_ERROR) != ndup) {
+		d_diags_print(&dg, D_DIAG_ERROR, stderr);
+		fail_msg("%s, %s: rc %d with %zu errors, want %zu", uniq_name[r], what, rc,
+			 d_diags_count(&dg, D_DIAG_ERROR), ndup);
+	}
+	for (size_t i = 0; i < dg.n; i++) {
+		char msg[512], key[64];
+
+		if (dg.v[i].sev != D_DIAG_ERROR)
+			continue;
+		uniq_expect(r, orig[k], dup[k], msg, sizeof(msg), key, sizeof(key));
+		if (strcmp(dg.v[i].msg, msg) != 0 || dg.v[i].key == NULL ||
+		    strcmp(dg.v[i].key, key) != 0)
+			fail_msg("%s, %s: error %zu is\n  %s: %s\nwant\n  %s: %s", uniq_name[r],
+				 what, k, dg.v[i].key ? dg.v[i].key : "(null)", dg.v[i].msg, key,
+				 msg);
+		k++;
+	}
+	ctl_server_config_destroy(cfg);
+	d_diags_fini(&dg);
+}
+
+static void
+test_duplicates_every_pair(void **state)
+{
+	/* n engines; engine dup repeats engine orig (never its neighbour) */
+	static const struct {
+		size_t n, orig, dup;
+	} pairs[] = {{3, 0, 2}, {4, 0, 2}, {4, 0, 3}, {4, 1, 3}};
+
+	(void)state;
+	for (int r = 0; r < U_NRULES; r++) {
+		for (size_t n = 3; n <= 4; n++) {
+			char *y = uniq_yaml(r, n, NULL, NULL, 0);
+
+			uniq_check("all distinct", r, y, NULL, NULL, 0);
+			D_FREE(y);
+		}
+		for (size_t i = 0; i < D_ARRAY_SIZE(pairs); i++) {
+			char  what[64];
+			char *y = uniq_yaml(r, pairs[i].n, &pairs[i].orig, &pairs[i].dup, 1);
+
+			snprintf(what, sizeof(what), "%zu engines, %zu repeats %zu", pairs[i].n,
+				 pairs[i].dup, pairs[i].orig);
+			uniq_check(what, r, y, &pairs[i].orig, &pairs[i].dup, 1);
+			D_FREE(y);
+		}
+		/* three engines with one value: each later engine names each earlier one */
+		{
+			static const size_t orig[] = {0, 0, 1}, dup[] = {1, 2, 2};
+			static const size_t o2[] = {0, 0}, d2[] = {1, 2};
+			char		   *y = uniq_yaml(r, 3, o2, d2, 2);
+
+			uniq_check("3 engines, one value", r, y, orig, dup, 3);
+			D_FREE(y);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validation_table),
 		cmocka_unit_test(test_diag_format),
+		cmocka_unit_test(test_duplicates_every_pair),
 	};
 
 	return cmocka_run_group_tests_name("config_validate", tests, NULL, NULL);

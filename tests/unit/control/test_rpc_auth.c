@@ -1,8 +1,8 @@
 /*
  * Unit tests for rpc_auth.c: the method table covers every method of the
  * proto service and every handler a server registers, roles are enforced
- * with upstream's message, and the version compatibility rules hold
- * (table test).
+ * with upstream's message (every method against a hand-written copy of
+ * its roles), and the version compatibility rules hold (table test).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +58,146 @@ test_table_sane(void **state)
 	assert_null(ctl_rpc_auth_find("NoSuchMethod"));
 	assert_null(ctl_rpc_auth_find(NULL));
 }
+
+/*
+ * The whole table, written out again by hand: every method with exactly the
+ * roles that may call it.  A role added to or dropped from any entry of
+ * rpc_auth.c, an entry added there and not here, or one removed, fails.
+ */
+#define A (1u << D_COMP_ADMIN)
+#define G (1u << D_COMP_AGENT)
+#define S (1u << D_COMP_SERVER)
+static const struct {
+	const char  *method;
+	unsigned int roles; /* A admin, G agent, S server */
+} expected_roles[] = {
+	{"GetVersion", A | G | S},
+	/* CtlSvc */
+	{"StorageScan", A},
+	{"StorageFormat", A},
+	{"StorageNvmeRebind", A},
+	{"StorageNvmeAddDevice", A},
+	{"NetworkScan", A},
+	{"CollectLog", A},
+	{"FirmwareQuery", A},
+	{"FirmwareUpdate", A},
+	{"SmdQuery", A},
+	{"SmdManage", A},
+	{"SetEngineLogMasks", A},
+	{"PrepShutdownRanks", S},
+	{"StopRanks", S},
+	{"PingRanks", S},
+	{"ResetFormatRanks", S},
+	{"StartRanks", S},
+	/* MgmtSvc */
+	{"Join", S},
+	{"ClusterEvent", S},
+	{"LeaderQuery", A},
+	{"SystemQuery", A},
+	{"SystemStop", A},
+	{"SystemStart", A},
+	{"SystemExclude", A},
+	{"SystemDrain", A},
+	{"SystemReint", A},
+	{"SystemErase", A},
+	{"SystemCleanup", A | G},
+	{"SystemSetAttr", A},
+	{"SystemGetAttr", A},
+	{"SystemSetProp", A},
+	{"SystemGetProp", A},
+	{"SystemCheckEnable", A},
+	{"SystemCheckDisable", A},
+	{"SystemCheckStart", A},
+	{"SystemCheckStop", A},
+	{"SystemCheckQuery", A},
+	{"SystemCheckSetPolicy", A},
+	{"SystemCheckGetPolicy", A},
+	{"SystemCheckRepair", A},
+	{"PoolCreate", A},
+	{"PoolDestroy", A},
+	{"PoolQuery", A},
+	{"PoolQueryTarget", A},
+	{"PoolSetProp", A},
+	{"PoolGetProp", A},
+	{"PoolGetACL", A},
+	{"PoolOverwriteACL", A},
+	{"PoolUpdateACL", A},
+	{"PoolDeleteACL", A},
+	{"PoolExclude", A},
+	{"PoolDrain", A},
+	{"PoolReintegrate", A},
+	{"PoolExtend", A},
+	{"PoolEvict", A | G},
+	{"PoolUpgrade", A},
+	{"GetAttachInfo", A | G},
+	{"ListPools", A},
+	{"ListContainers", A},
+	{"ContSetOwner", A},
+	{"FaultInjectReport", A},
+	{"FaultInjectPoolFault", A},
+	{"FaultInjectMgmtPoolFault", A},
+	/* raft transport */
+	{"RaftAppendEntries", S},
+	{"RaftAppendEntriesPipeline", S},
+	{"RaftRequestVote", S},
+	{"RaftTimeoutNow", S},
+	{"RaftInstallSnapshot", S},
+};
+
+static void
+test_every_method_roles(void **state)
+{
+	static const enum d_tls_component comps[] = {D_COMP_ADMIN, D_COMP_AGENT, D_COMP_SERVER,
+						     D_COMP_UNDEFINED};
+	size_t				  n = 0;
+
+	(void)state;
+	/* the table has no method this test does not list */
+	for (const struct ctl_rpc_auth *a = ctl_rpc_auth_table; a->method != NULL; a++, n++) {
+		size_t i;
+
+		for (i = 0; i < D_ARRAY_SIZE(expected_roles); i++)
+			if (strcmp(a->method, expected_roles[i].method) == 0)
+				break;
+		if (i == D_ARRAY_SIZE(expected_roles))
+			fail_msg("ctl_rpc_auth_table has %s, which this test does not list: add it "
+				 "to expected_roles with the roles it should have",
+				 a->method);
+		if (a->roles != expected_roles[i].roles)
+			fail_msg("%s: roles 0x%x in ctl_rpc_auth_table, 0x%x expected", a->method,
+				 a->roles, expected_roles[i].roles);
+	}
+	assert_int_equal(n, D_ARRAY_SIZE(expected_roles));
+	/* and every listed method is in the table, enforced as listed for each role */
+	for (size_t i = 0; i < D_ARRAY_SIZE(expected_roles); i++) {
+		const char *m = expected_roles[i].method;
+
+		if (ctl_rpc_auth_find(m) == NULL)
+			fail_msg("%s is missing from ctl_rpc_auth_table", m);
+		for (size_t c = 0; c < D_ARRAY_SIZE(comps); c++) {
+			struct d_errbuf eb = {{0}};
+			bool		allowed = comps[c] != D_COMP_UNDEFINED &&
+				       (expected_roles[i].roles & (1u << comps[c])) != 0;
+			char want[128];
+			int  rc = ctl_rpc_authorize(comps[c], m, &eb);
+
+			if (allowed && rc != 0)
+				fail_msg("%s may call %s, but is refused (%d: %s)",
+					 d_tls_component_name(comps[c]), m, rc, eb.msg);
+			if (allowed)
+				continue;
+			if (rc != -DER_NO_PERM)
+				fail_msg("%s may not call %s, but authorize returns %d",
+					 d_tls_component_name(comps[c]), m, rc);
+			snprintf(want, sizeof(want), "%s does not have permission to call %s",
+				 d_tls_component_name(comps[c]), m);
+			assert_string_equal(eb.msg, want);
+		}
+	}
+}
+#undef A
+#undef G
+#undef S
 
 static void
 test_authorize(void **state)
@@ -243,6 +383,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proto_methods_in_table),
 		cmocka_unit_test(test_table_sane),
+		cmocka_unit_test(test_every_method_roles),
 		cmocka_unit_test(test_authorize),
 		cmocka_unit_test(test_components),
 		cmocka_unit_test(test_interop),

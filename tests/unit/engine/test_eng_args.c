@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -172,6 +174,178 @@ test_plan_placement(void **state)
 	eng_xs_plan_fini(NULL);
 }
 
+/*
+ * Placement on fixture topologies (hwloc reads HWLOC_XMLFILE at load):
+ * wolf has 2 NUMA nodes of 24 cores with 2 hardware threads each (core k of
+ * node n is CPUs 24n+k and 48+24n+k), asym has 8 cores on node 0 and 16 on
+ * node 1, one thread each (core k is CPU k).
+ */
+static void
+use_fixture(const char *host)
+{
+	const char *src = getenv("DAOS_SOURCE_DIR");
+	char	    path[4096];
+
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/hosts/%s/topology.xml", src, host);
+	assert_int_equal(setenv("HWLOC_XMLFILE", path, 1), 0);
+}
+
+/* "name:cpu,cpu name:cpu ..." for every xstream of the plan, in plan order. */
+static const char *
+plan_cpus(const struct eng_xs_plan *p)
+{
+	static char buf[4096];
+	size_t	    o = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < p->nxs; i++) {
+		const char *sep = ":";
+
+		assert_true(p->xs[i].core < p->ncores);
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i ? " " : "",
+				      p->xs[i].name);
+		for (int c = 0; c < CPU_SETSIZE; c++) {
+			if (!CPU_ISSET(c, &p->cpus[p->xs[i].core]))
+				continue;
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%d", sep, c);
+			sep = ",";
+		}
+		assert_true(o < sizeof(buf));
+	}
+	return buf;
+}
+
+static void
+test_plan_fixture_legacy(void **state)
+{
+	struct eng_opts	   o = {.targets = 4, .helpers = 4, .first_core = 3, .numa_node = -1};
+	struct eng_xs_plan p;
+	struct d_errbuf	   eb = {{0}};
+
+	(void)state;
+	use_fixture("wolf");
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_int_equal(p.ncores, 48);
+	assert_false(p.oversubscribed);
+	assert_false(p.helper_pool);
+	assert_string_equal(p.mode_line, "Using legacy core allocation algorithm");
+	/* cores from first_core 3 on, each target followed by its helper */
+	assert_string_equal(plan_cpus(&p), "daos_sys_0:3,51 daos_swim:4,52 daos_drpc:4,52 "
+					   "daos_io_0:5,53 daos_off_0:6,54 daos_io_1:7,55 "
+					   "daos_off_1:8,56 daos_io_2:9,57 daos_off_2:10,58 "
+					   "daos_io_3:11,59 daos_off_3:12,60");
+	eng_xs_plan_fini(&p);
+
+	/* first_core 0: the same placement three cores earlier */
+	o.first_core = 0;
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_string_equal(plan_cpus(&p), "daos_sys_0:0,48 daos_swim:1,49 daos_drpc:1,49 "
+					   "daos_io_0:2,50 daos_off_0:3,51 daos_io_1:4,52 "
+					   "daos_off_1:5,53 daos_io_2:6,54 daos_off_2:7,55 "
+					   "daos_io_3:8,56 daos_off_3:9,57");
+	eng_xs_plan_fini(&p);
+	unsetenv("HWLOC_XMLFILE");
+}
+
+static void
+test_plan_fixture_numa(void **state)
+{
+	struct eng_opts	   o = {.targets = 6, .helpers = 3, .numa_node = 1};
+	struct eng_xs_plan p;
+	struct d_errbuf	   eb = {{0}};
+
+	(void)state;
+	use_fixture("wolf");
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_int_equal(p.ncores, 24);
+	assert_false(p.oversubscribed);
+	assert_true(p.helper_pool);
+	assert_string_equal(p.mode_line, "Using NUMA core allocation algorithm");
+	/* only node 1's cores (24-47), from its first; the helper pool after the targets */
+	assert_string_equal(plan_cpus(&p), "daos_sys_0:24,72 daos_swim:25,73 daos_drpc:25,73 "
+					   "daos_io_0:26,74 daos_io_1:27,75 daos_io_2:28,76 "
+					   "daos_io_3:29,77 daos_io_4:30,78 daos_io_5:31,79 "
+					   "daos_off_0:32,80 daos_off_1:33,81 daos_off_2:34,82");
+	eng_xs_plan_fini(&p);
+
+	/* -f counts within the node */
+	o.first_core = 2;
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_string_equal(plan_cpus(&p), "daos_sys_0:26,74 daos_swim:27,75 daos_drpc:27,75 "
+					   "daos_io_0:28,76 daos_io_1:29,77 daos_io_2:30,78 "
+					   "daos_io_3:31,79 daos_io_4:32,80 daos_io_5:33,81 "
+					   "daos_off_0:34,82 daos_off_1:35,83 daos_off_2:36,84");
+	eng_xs_plan_fini(&p);
+
+	/* asym's node 0: its 8 cores only */
+	use_fixture("asym");
+	o.numa_node = 0;
+	o.first_core = 0;
+	o.targets = 4;
+	o.helpers = 2;
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_int_equal(p.ncores, 8);
+	assert_string_equal(plan_cpus(&p), "daos_sys_0:0 daos_swim:1 daos_drpc:1 daos_io_0:2 "
+					   "daos_io_1:3 daos_io_2:4 daos_io_3:5 daos_off_0:6 "
+					   "daos_off_1:7");
+	eng_xs_plan_fini(&p);
+
+	/* a first core beyond the node's cores */
+	o.first_core = 8;
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), -DER_INVAL);
+	assert_string_equal(eb.msg, "invalid -f (first core) 8: it must be below the 8 usable "
+				    "core(s) of the NUMA node");
+	unsetenv("HWLOC_XMLFILE");
+}
+
+static void
+test_plan_fixture_oversubscribed(void **state)
+{
+	struct eng_opts	   o = {.targets = 16, .helpers = 8, .numa_node = -1};
+	struct eng_xs_plan p;
+	struct d_errbuf	   eb = {{0}};
+
+	(void)state;
+	use_fixture("asym");
+	/* 2 + 16 + 8 cores needed, 24 there */
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), -DER_INVAL);
+	assert_non_null(strstr(eb.msg, "cannot start engine with 16 targets 8 xs_helpers on 24 "
+				       "cores, may try with DAOS_TARGET_OVERSUBSCRIBE=1"));
+	o.oversubscribe = true;
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_int_equal(p.ncores, 24);
+	assert_true(p.oversubscribed);
+	assert_true(p.helper_pool);
+	assert_string_equal(p.mode_line, "Using legacy core allocation algorithm");
+	/* the last two helpers wrap around to cores 0 and 1 */
+	assert_string_equal(plan_cpus(&p),
+			    "daos_sys_0:0 daos_swim:1 daos_drpc:1 daos_io_0:2 daos_io_1:3 "
+			    "daos_io_2:4 daos_io_3:5 daos_io_4:6 daos_io_5:7 daos_io_6:8 "
+			    "daos_io_7:9 daos_io_8:10 daos_io_9:11 daos_io_10:12 daos_io_11:13 "
+			    "daos_io_12:14 daos_io_13:15 daos_io_14:16 daos_io_15:17 "
+			    "daos_off_0:18 daos_off_1:19 daos_off_2:20 daos_off_3:21 "
+			    "daos_off_4:22 daos_off_5:23 daos_off_6:0 daos_off_7:1");
+	eng_xs_plan_fini(&p);
+
+	/*
+	 * Enough cores, but counted from first_core 44 of 48: two helpers per
+	 * target, wrapping to core 0 after core 47.
+	 */
+	use_fixture("wolf");
+	o.targets = 2;
+	o.helpers = 4;
+	o.first_core = 44;
+	o.oversubscribe = false;
+	assert_int_equal(eng_xs_plan(&o, &p, &eb), 0);
+	assert_false(p.oversubscribed);
+	assert_string_equal(plan_cpus(&p), "daos_sys_0:44,92 daos_swim:45,93 daos_drpc:45,93 "
+					   "daos_io_0:46,94 daos_off_0:47,95 daos_off_1:0,48 "
+					   "daos_io_1:1,49 daos_off_2:2,50 daos_off_3:3,51");
+	eng_xs_plan_fini(&p);
+	unsetenv("HWLOC_XMLFILE");
+}
+
 int
 main(void)
 {
@@ -182,6 +356,9 @@ main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_ofi_name),
 		cmocka_unit_test(test_plan_placement),
+		cmocka_unit_test(test_plan_fixture_legacy),
+		cmocka_unit_test(test_plan_fixture_numa),
+		cmocka_unit_test(test_plan_fixture_oversubscribed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

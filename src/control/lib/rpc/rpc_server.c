@@ -318,6 +318,8 @@ serve_request(struct srv_conn *sc, const uint8_t *frame, size_t len, int64_t dea
 				     "%s does not have permission to call %s "
 				     "(request claims component \"%s\")",
 				     d_tls_component_name(cert), req->method, req->component);
+			notify(srv, CTL_RPC_EV_WARN, "refused %s from %s: %s", req->method,
+			       sc->addr, eb.msg);
 			rc = send_response(srv, sc->conn, deadline, -DER_NO_PERM, eb.msg,
 					   CTL_RPC_REFUSE_PERM, NULL, 0);
 			goto out;
