@@ -6,7 +6,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc make clang clang-format
 libyaml-dev libssl-dev openssl libprotobuf-c-dev protobuf-c-compiler
 libfabric-dev libfabric-bin libhwloc-dev hwloc libndctl-dev ndctl liburing-dev
-libisal-dev libraft-dev libcmocka-dev
+libisal-dev libraft-dev libcmocka-dev libsystemd-dev
 python3-pytest python3-yaml clustershell
 iproute2 util-linux e2fsprogs procps systemd"
 

@@ -9,6 +9,11 @@
 
 #include "common/cli.h"
 
-extern const struct d_cli_cmd agt_config_cmd; /* config validate */
+extern const struct d_cli_cmd agt_config_cmd;	/* config validate */
+extern const struct d_cli_cmd agt_net_scan_cmd; /* net-scan */
+extern const struct d_cli_cmd agt_start_cmd;	/* start: the daemon */
+
+/* `daos_agent` with no command: start (agt_start.c). */
+int agt_start_default(struct d_cli_ctx *ctx);
 
 #endif /* DAOS_AGENT_AGT_CMDS_H */

@@ -49,9 +49,7 @@ static const struct d_cli_opt agt_global_opts[] = {
 
 /* One command per line; keep sorted by name. */
 static const struct d_cli_cmd *const agt_cmds[] = {
-	&agt_config_cmd,
-	&version_cmd,
-	NULL,
+	&agt_config_cmd, &agt_net_scan_cmd, &agt_start_cmd, &version_cmd, NULL,
 };
 
 static const struct d_cli_cmd agt_root = {
@@ -59,6 +57,7 @@ static const struct d_cli_cmd agt_root = {
 	.opts = agt_global_opts,
 	.subcmd_ptrs = agt_cmds,
 	.pre_run = d_cli_pre_run,
+	.run = agt_start_default,
 };
 
 int

@@ -8,8 +8,10 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
+import tempfile
 
 import pytest
 
@@ -205,8 +207,15 @@ def run_unit(machine, unit, tmp_path, seconds=3):
     """Start the unit's ExecStart in a private network and mount namespace
     where the installed tree is the machine's (/etc and the prefix bound from
     DESTDIR, a fresh /run with the unit's RuntimeDirectory), as its User and
-    Group; return (still running after `seconds`, its output)."""
+    Group, with NOTIFY_SOCKET for a Type=notify unit; return (still running
+    after `seconds`, its output, what it told systemd)."""
     top, dest, prefix = machine
+    ndir = tempfile.mkdtemp(prefix="daos-notify-")
+    os.chmod(ndir, 0o755)
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(os.path.join(ndir, "notify"))
+    os.chmod(os.path.join(ndir, "notify"), 0o777)
+    notify.setblocking(False)
     u = parse_unit(dest / prefix.lstrip("/") / "lib" / "systemd" / "system" / unit)
     svc = u["Service"]
     uid, gid = _ids(dest, svc["User"][0])
@@ -219,6 +228,7 @@ mount --bind {dest}{prefix} {prefix}
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -m {svc["RuntimeDirectoryMode"][0]} {rundir}
 chown {uid}:{gid} {rundir}
+{f"export NOTIFY_SOCKET={ndir}/notify" if svc["Type"] == ["notify"] else ""}
 exec setpriv --reuid={svc["User"][0]} --regid={svc["Group"][0]} --init-groups -- \
 {svc["ExecStart"][0]}
 """
@@ -238,7 +248,15 @@ exec setpriv --reuid={svc["User"][0]} --regid={svc["Group"][0]} --init-groups --
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-    return running, log.read_text()
+    told = []
+    while True:
+        try:
+            told.append(notify.recv(4096).decode())
+        except BlockingIOError:
+            break
+    notify.close()
+    shutil.rmtree(ndir, ignore_errors=True)
+    return running, log.read_text(), told
 
 
 def test_server_unit_command_starts_and_stays_up(machine, tmp_path):
@@ -252,8 +270,9 @@ def test_server_unit_command_starts_and_stays_up(machine, tmp_path):
         os.chown(d, uid, gid)
         for f in files:
             os.chown(os.path.join(d, f), uid, gid)
-    running, out = run_unit(machine, "daos_server.service", tmp_path)
+    running, out, told = run_unit(machine, "daos_server.service", tmp_path)
     assert running, out
+    assert told == [], told  # Type=simple
     assert re.search(r"DAOS Control Server v\S+ \(pid \d+\) listening on 0\.0\.0\.0:10001", out), out
     assert "No DAOS I/O Engines in configuration, DAOS Control Server starting in discovery " \
         "mode" in out, out
@@ -261,11 +280,12 @@ def test_server_unit_command_starts_and_stays_up(machine, tmp_path):
     assert "active config saved to /var/run/daos_server/.daos_server.active.yml" in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="`daos_agent` (no command) is not a daemon yet: issue 11")
 def test_agent_unit_command_starts_and_stays_up(machine, tmp_path):
-    """daos_agent.service's command, as user daos_agent: up and running."""
-    top, dest, _ = machine
-    uid, gid = _ids(dest, "daos_agent")
-    os.chown(dest / "etc" / "daos" / "certs" / "agent.key", uid, gid)
-    running, out = run_unit(machine, "daos_agent.service", tmp_path)
+    """daos_agent.service's command (`daos_agent`, no command), as user
+    daos_agent, on the shipped template: listening on the unit's
+    RuntimeDirectory, READY=1 sent (Type=notify), up and running."""
+    running, out, told = run_unit(machine, "daos_agent.service", tmp_path)
     assert running, out
+    assert re.search(r"daos_agent: DAOS Agent v\S+ \(pid \d+\) listening on "
+                     r"/var/run/daos_agent/daos_agent\.sock$", out, re.M), out
+    assert told == ["READY=1", "STOPPING=1"], told

@@ -1,7 +1,8 @@
 /*
  * Text and JSON renderings of network scan results (see render.h), shared
- * by `daos_server network scan` (one group, "localhost") and `dmg network
- * scan` (hosts grouped by identical results).  Nothing here scans.
+ * by `daos_server network scan` and `daos_agent net-scan` (one group,
+ * "localhost", through net_local.c) and `dmg network scan` (hosts grouped
+ * by identical results).  Nothing here scans.
  */
 #include <inttypes.h>
 #include <stdio.h>

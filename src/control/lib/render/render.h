@@ -80,6 +80,16 @@ void ctl_net_print(FILE *out, const struct ctl_net_host_group *groups, int ngrou
 void ctl_net_json(struct d_json *w, const char *key, const struct ctl_net_host_group *groups,
 		  int ngroups);
 
+/*
+ * Scan this host's fabric interfaces (`provider`: a filter; NULL or "all":
+ * every provider) and print them for the group "localhost", as text or,
+ * with `json`, in the -j envelope.  A failed scan prints "ERROR: <prog>: get
+ * local fabric interfaces: <why>" to err (and the envelope to out).
+ * Returns the exit status.  For `daos_server network scan` and `daos_agent
+ * net-scan`.
+ */
+int ctl_net_local_report(const char *prog, const char *provider, bool json, FILE *out, FILE *err);
+
 /* ==== StorageFormat results ======================================================== */
 
 /* Is a bdev result one dmg lists (successful, with a real address)? */
