@@ -77,3 +77,33 @@ def test_a_helper_that_dies_is_named(local_cluster, tmp_path):
     finally:
         assert srv.stop() == 0
         daos_helpers.unmount_under(h.storage_dir)
+
+
+def test_not_setuid_says_how_to_install_it():
+    """The build tree's helper (not setuid) run by an ordinary user, on a
+    configuration only root can change: the mount is refused by the kernel
+    and the message says what the installed helper needs."""
+    import shutil
+    import tempfile
+    top = tempfile.mkdtemp(prefix="daos-helper-")
+    try:
+        os.chmod(top, 0o755)
+        mnt = os.path.join(top, "scm0")
+        os.mkdir(mnt, 0o755)
+        cfg = os.path.join(top, "daos_server.yml")
+        with open(cfg, "w") as f:
+            f.write("name: daos_server\nprovider: ofi+tcp\nengines:\n- targets: 1\n"
+                    "  fabric_iface: lo\n  fabric_iface_port: 31416\n  storage:\n"
+                    f"  - class: ram\n    scm_mount: {mnt}\n    scm_size: 4\n")
+        os.chmod(cfg, 0o644)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            HELPER], input=f"op=scm-mount-ram\nconfig={cfg}\nmount={mnt}\n"
+                           "size_gib=4\n", capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1
+        assert r.stdout == (f"status=-1001\nmessage=cannot mount tmpfs on {mnt}: permission "
+                            "denied (mounting needs root: daos_server_helper must be installed "
+                            "setuid root, mode 4750 root:daos_server, as make install does)\n"), \
+            r.stdout
+        assert not os.path.ismount(mnt)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

@@ -104,6 +104,13 @@ test_request_refusals(void **state)
 	parse_fails("op=scm-mount-ram\nconfig=/c\nmount=/m\n", "op scm-mount-ram needs size_gib");
 	parse_fails("op=scm-mount-dcpm\nmount=/m\ndevice=/d\n", "op scm-mount-dcpm needs config");
 	parse_fails("op=scm-mkfs-dcpm\nconfig=/c\n", "op scm-mkfs-dcpm needs device");
+	{
+		char line[PATH_MAX + 64];
+
+		snprintf(line, sizeof(line), "op=scm-unmount\nconfig=/c\nmount=/%0*d\n", PATH_MAX,
+			 0);
+		parse_fails(line, "line 3: mount is longer than 4095 bytes");
+	}
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	parse_fails(big, "request of 8193 bytes is longer than 8192");
@@ -202,6 +209,11 @@ test_config_trusted(void **state)
 	assert_int_equal(chown(sub, 65534, 0), 0);
 	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), -DER_NO_PERM);
 	assert_non_null(strstr(eb.msg, "is not owned by root"));
+
+	/* A directory is not a configuration file. */
+	assert_int_equal(ctl_helper_config_trusted(sub, 65534, &eb), -DER_INVAL);
+	snprintf(want, sizeof(want), "configuration file %s is not a regular file", sub);
+	assert_string_equal(eb.msg, want);
 
 	/* A symlink is judged by what it points to (and where that is). */
 	{
