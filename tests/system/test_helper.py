@@ -107,3 +107,26 @@ def test_not_setuid_says_how_to_install_it():
         assert not os.path.ismount(mnt)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_log_only_to_a_file_of_its_own(tmp_path):
+    """helper_log_file is appended to only when it is root's own single-link
+    file (or new): not through another user's file or a hard link someone
+    made to a file of root's."""
+    log = tmp_path / "helper.log"
+    cfg = tmp_path / "daos_server.yml"
+    cfg.write_text(f"name: daos_server\nhelper_log_file: {log}\n")
+    req = f"op=scm-unmount\nconfig={cfg}\nmount=/etc\n"
+    log.write_text("x\n")
+    os.chown(log, 65534, 65534)
+    assert helper(req).returncode == 1
+    assert log.read_text() == "x\n"
+    os.chown(log, 0, 0)
+    os.link(log, tmp_path / "other-name")
+    assert helper(req).returncode == 1
+    assert log.read_text() == "x\n"
+    os.unlink(tmp_path / "other-name")
+    assert helper(req).returncode == 1
+    text = log.read_text()
+    assert text.startswith("x\nERROR ") and "daos_server_helper: uid 0: scm-unmount /etc: /etc " \
+        "is not the scm_mount of an engine" in text, text

@@ -115,6 +115,10 @@ def test_unprivileged_daos_server_formats_and_joins(local_cluster, image, tmp_pa
         os.chown(owned[name], uid, gid)
     base = owned["stor"]
     extra = daos_helpers.engines_extra(base, n=1, bdev_size=1)
+    # the mount point under root's directories (as /mnt/daos0 is): the helper
+    # refuses one under a directory the daemon's user could change
+    os.makedirs(os.path.join(top, "mnt"))
+    extra["engines"][0]["storage"][0]["scm_mount"] = os.path.join(top, "mnt", "scm0")
     os.makedirs(os.path.join(base, "bdev0"))
     os.chown(os.path.join(base, "bdev0"), uid, gid)
     extra["helper_log_file"] = os.path.join(owned["log"], "daos_server_helper.log")
@@ -197,6 +201,25 @@ def test_unprivileged_daos_server_formats_and_joins(local_cluster, image, tmp_pa
     with open(extra["helper_log_file"]) as f:
         hlog = f.read()
     assert f"uid {uid}: scm-unmount /etc: /etc is not the scm_mount of an engine" in hlog
+    # The tmpfs size is the configuration's, not the caller's.
+    r = helper_run(f"op=scm-mount-ram\nconfig={cfg}\nmount={scm}\nsize_gib=4000\n")
+    assert r.returncode == 1
+    assert r.stdout == (f"status=-1001\nmessage=size_gib 4000 is not the scm_size 4 of engine 0 "
+                        f"in {cfg}\n"), r.stdout
+    # A root-owned config naming a mount point below the user's own directory:
+    # the user could swap a symlink in (to /etc, say) after the checks.
+    evil = os.path.join(etcdir, "evil.yml")
+    with open(cfg) as f:
+        text = f.read()
+    with open(evil, "w") as f:
+        f.write(text.replace(extra["engines"][0]["storage"][0]["scm_mount"],
+                             os.path.join(base, "scm9")))
+    r = helper_run(f"op=scm-mount-ram\nconfig={evil}\nmount={base}/scm9\nsize_gib=4\n")
+    assert r.returncode == 1
+    assert r.stdout == (f"status=-1001\nmessage=directory {base} of scm_mount {base}/scm9 is "
+                        "not owned by root: the helper acts only on paths that only root can "
+                        "change\n"), r.stdout
+    assert not os.path.exists(os.path.join(base, "scm9"))
     # Someone outside the daos_server group cannot run it at all.
     with pytest.raises(PermissionError):
         subprocess.run([helper], input="", capture_output=True, text=True,

@@ -7,8 +7,10 @@
  *
  * It trusts nothing it is given: when the caller is not root, the
  * environment is dropped (PATH fixed for mkfs.ext4), the configuration file
- * must be one only root can change, and every path and device must be the
- * SCM of an engine of that file.  The mount's root then belongs to the
+ * must be one only root can change, every path and device must be the SCM
+ * of an engine of that file, and only root may be able to change the
+ * directories above them (else a symlink swapped in after the checks could
+ * send the mount or mkfs elsewhere).  The mount's root then belongs to the
  * caller (mode 0755), so that daos_server and its engines, running as that
  * user, can write there.  Each request and its outcome go to the config's
  * helper_log_file when it names one (opened without following a symlink).
@@ -19,6 +21,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +97,9 @@ open_log(const struct ctl_server_config *cfg)
 		  0640);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* Not a hard link some user made to a file of root's, not a file of another user. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
 		close(fd);
 		return;
 	}
@@ -104,12 +110,17 @@ open_log(const struct ctl_server_config *cfg)
 static int
 give_mount(const char *dir, uid_t uid, gid_t gid, struct d_errbuf *eb)
 {
-	if (chown(dir, uid, gid) != 0 || chmod(dir, 0755) != 0) {
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0 || fchown(fd, uid, gid) != 0 || fchmod(fd, 0755) != 0) {
 		d_errbuf_set(eb, "cannot give %s to uid %u: %s", dir, (unsigned)uid,
 			     strerror(errno));
-		return d_errno2der(errno);
+		rc = d_errno2der(errno);
 	}
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int
@@ -148,6 +159,7 @@ int
 main(int argc, char **argv)
 {
 	static char		  buf[CTL_HELPER_REQ_MAX + 1];
+	static char		  real[PATH_MAX];
 	struct ctl_server_config *cfg = NULL;
 	struct ctl_helper_req	  req;
 	struct d_errbuf		  eb = {{0}};
@@ -159,6 +171,10 @@ main(int argc, char **argv)
 	int			  rc;
 
 	(void)argv;
+	/* Dispositions the caller set must not kill us after we acted, or lose our child. */
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_IGN);
 	if (uid != geteuid()) {
 		/* Setuid: nothing of the caller's environment reaches mkfs or the hw layer. */
 		if (clearenv() != 0 || setenv("PATH", SAFE_PATH, 1) != 0)
@@ -177,11 +193,12 @@ main(int argc, char **argv)
 		rc = ctl_helper_req_parse(buf, len, &req, &eb);
 	if (rc != 0)
 		return respond(rc, eb.msg);
-	rc = ctl_helper_config_trusted(req.config, uid, &eb);
+	rc = ctl_helper_config_trusted(req.config, uid, real, sizeof(real), &eb);
 	if (rc != 0)
 		return respond(rc, eb.msg);
+	/* the file checked, not the path given (a link could be swapped meanwhile) */
 	d_diags_init(&dg, req.config);
-	rc = ctl_server_config_load(req.config, &cfg, &dg);
+	rc = ctl_server_config_load(real, &cfg, &dg);
 	if (rc != 0) {
 		char *first = dg.n > 0 ? d_diag_format(&dg, &dg.v[0]) : NULL;
 
@@ -193,7 +210,11 @@ main(int argc, char **argv)
 	}
 	d_diags_fini(&dg);
 	open_log(cfg);
-	rc = ctl_helper_req_check(cfg, &req, &idx, &eb);
+	rc = ctl_helper_req_check(cfg, &req, uid, &idx, &eb);
+	if (rc == 0 && req.mount[0] != '\0')
+		rc = ctl_helper_path_trusted(req.mount, "scm_mount", uid, &eb);
+	if (rc == 0 && req.device[0] != '\0')
+		rc = ctl_helper_path_trusted(req.device, "scm_list device", uid, &eb);
 	if (rc == 0 && uid != geteuid() && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)) {
 		d_errbuf_set(&eb, "cannot become root: %s", strerror(errno));
 		rc = -DER_NO_PERM;

@@ -161,7 +161,7 @@ static void
 test_config_trusted(void **state)
 {
 	struct d_errbuf eb = {{0}};
-	char		sub[128], cfg[160], want[1024];
+	char		sub[128], cfg[160], want[1024], real[PATH_MAX];
 
 	(void)state;
 	if (geteuid() != 0)
@@ -175,13 +175,17 @@ test_config_trusted(void **state)
 	put(cfg, "name: daos_server\n", 0644, 0);
 
 	/* Root may use any file; others only one that only root can change. */
-	assert_int_equal(ctl_helper_config_trusted(cfg, 0, &eb), 0);
-	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), 0);
-	assert_int_equal(ctl_helper_config_trusted("/nonexistent/x.yml", 65534, &eb),
-			 -DER_NONEXIST);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 0, real, sizeof(real), &eb), 0);
+	assert_string_equal(real, cfg);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, real, sizeof(real), &eb), 0);
+	assert_string_equal(real, cfg); /* the file to load: the one checked */
+	assert_int_equal(
+		ctl_helper_config_trusted("/nonexistent/x.yml", 65534, real, sizeof(real), &eb),
+		-DER_NONEXIST);
 
 	assert_int_equal(chown(cfg, 65534, 0), 0);
-	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), -DER_NO_PERM);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, real, sizeof(real), &eb),
+			 -DER_NO_PERM);
 	snprintf(want, sizeof(want),
 		 "configuration file %s is not owned by root: the helper acts only on a "
 		 "configuration that only root can change (chown root %s; chmod go-w %s)",
@@ -190,28 +194,32 @@ test_config_trusted(void **state)
 	assert_int_equal(chown(cfg, 0, 0), 0);
 
 	assert_int_equal(chmod(cfg, 0664), 0);
-	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), -DER_NO_PERM);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, real, sizeof(real), &eb),
+			 -DER_NO_PERM);
 	assert_non_null(strstr(eb.msg, "is writable by group or others"));
 	assert_int_equal(chmod(cfg, 0644), 0);
 
 	/* A directory above it that someone else could rename things in. */
 	assert_int_equal(chmod(sub, 0777), 0);
-	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), -DER_NO_PERM);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, real, sizeof(real), &eb),
+			 -DER_NO_PERM);
 	snprintf(want, sizeof(want),
 		 "directory %s of configuration file %s is writable by group or others: the "
-		 "helper acts only on a configuration that only root can change",
+		 "helper acts only on paths that only root can change",
 		 sub, cfg);
 	assert_string_equal(eb.msg, want);
 	/* ... unless sticky, as /tmp (the file's owner is then the only one who may). */
 	assert_int_equal(chmod(sub, 01777), 0);
-	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), 0);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, real, sizeof(real), &eb), 0);
 	assert_int_equal(chmod(sub, 0755), 0);
 	assert_int_equal(chown(sub, 65534, 0), 0);
-	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, &eb), -DER_NO_PERM);
+	assert_int_equal(ctl_helper_config_trusted(cfg, 65534, real, sizeof(real), &eb),
+			 -DER_NO_PERM);
 	assert_non_null(strstr(eb.msg, "is not owned by root"));
 
 	/* A directory is not a configuration file. */
-	assert_int_equal(ctl_helper_config_trusted(sub, 65534, &eb), -DER_INVAL);
+	assert_int_equal(ctl_helper_config_trusted(sub, 65534, real, sizeof(real), &eb),
+			 -DER_INVAL);
 	snprintf(want, sizeof(want), "configuration file %s is not a regular file", sub);
 	assert_string_equal(eb.msg, want);
 
@@ -221,9 +229,57 @@ test_config_trusted(void **state)
 
 		snprintf(link, sizeof(link), "%s/link.yml", tmpdir);
 		assert_int_equal(symlink(cfg, link), 0);
-		assert_int_equal(ctl_helper_config_trusted(link, 65534, &eb), -DER_NO_PERM);
+		assert_int_equal(ctl_helper_config_trusted(link, 65534, real, sizeof(real), &eb),
+				 -DER_NO_PERM);
 		assert_non_null(strstr(eb.msg, sub));
 		unlink(link);
+	}
+	/* Where the helper mounts: only root may change the directories above. */
+	assert_int_equal(chmod(sub, 0755), 0);
+	{
+		char mnt[200], link[200];
+
+		snprintf(mnt, sizeof(mnt), "%s/scm0", sub);
+		assert_int_equal(ctl_helper_path_trusted(mnt, "scm_mount", 65534, &eb),
+				 -DER_NO_PERM); /* sub is 65534's */
+		snprintf(want, sizeof(want),
+			 "directory %s of scm_mount %s is not owned by root: the helper acts "
+			 "only on paths that only root can change",
+			 sub, mnt);
+		assert_string_equal(eb.msg, want);
+		assert_int_equal(chown(sub, 0, 0), 0);
+		/* missing tail: root creates it under trusted directories */
+		snprintf(mnt, sizeof(mnt), "%s/scm0/deeper", sub);
+		assert_int_equal(ctl_helper_path_trusted(mnt, "scm_mount", 65534, &eb), 0);
+		assert_int_equal(ctl_helper_path_trusted(mnt, "scm_mount", 0, &eb), 0);
+		/* a root symlink into a directory another user owns: judged where it leads */
+		snprintf(link, sizeof(link), "%s/user", tmpdir);
+		assert_int_equal(mkdir(link, 0755), 0);
+		assert_int_equal(chown(link, 65534, 65534), 0);
+		snprintf(mnt, sizeof(mnt), "%s/via", sub);
+		assert_int_equal(symlink(link, mnt), 0);
+		snprintf(mnt, sizeof(mnt), "%s/via/scm0", sub);
+		assert_int_equal(ctl_helper_path_trusted(mnt, "scm_mount", 65534, &eb),
+				 -DER_NO_PERM);
+		snprintf(want, sizeof(want),
+			 "scm_mount %s goes through a symbolic link or a relative component (%s is "
+			 "%s/scm0): name the real path in the configuration",
+			 mnt, mnt, link);
+		/* the missing tail is cut first: the link itself is what differs */
+		assert_non_null(strstr(eb.msg, "goes through a symbolic link"));
+		/* a sticky directory above a mount point: its entries are whoever's made them */
+		assert_int_equal(chmod(sub, 01777), 0);
+		snprintf(mnt, sizeof(mnt), "%s/scm0", sub);
+		assert_int_equal(ctl_helper_path_trusted(mnt, "scm_mount", 65534, &eb),
+				 -DER_NO_PERM);
+		assert_non_null(strstr(eb.msg, "is writable by group or others"));
+		assert_int_equal(chmod(sub, 0755), 0);
+		assert_int_equal(ctl_helper_path_trusted("rel/x", "scm_mount", 65534, &eb),
+				 -DER_INVAL);
+		assert_string_equal(eb.msg, "scm_mount rel/x is not an absolute path");
+		snprintf(mnt, sizeof(mnt), "%s/via", sub);
+		unlink(mnt);
+		rmdir(link);
 	}
 	unlink(cfg);
 	rmdir(sub);
@@ -260,7 +316,7 @@ check(const struct ctl_server_config *cfg, enum ctl_helper_op op, const char *mo
 	strcpy(req.config, "/etc/daos/daos_server.yml");
 	strcpy(req.mount, mount);
 	strcpy(req.device, device);
-	assert_int_equal(ctl_helper_req_check(cfg, &req, &idx, &eb), rc);
+	assert_int_equal(ctl_helper_req_check(cfg, &req, 65534, &idx, &eb), rc);
 	if (rc == 0)
 		assert_int_equal(idx, engine);
 	else if (strcmp(eb.msg, msg) != 0)
@@ -298,6 +354,19 @@ test_request_check(void **state)
 	      "/dev/pmem1 on /mnt/daos0 is not the scm_list device and scm_mount of a dcpm "
 	      "engine in /etc/daos/daos_server.yml; the helper only acts on the SCM of the "
 	      "configured engines");
+	/* an automatic size (no scm_size) is capped by this host's memory, for non-root */
+	{
+		struct ctl_helper_req req = {.op = CTL_HELPER_SCM_MOUNT_RAM,
+					     .size_gib = 1ULL << 40};
+		struct d_errbuf	      eb = {{0}};
+		uint32_t	      idx;
+
+		strcpy(req.config, "/etc/daos/daos_server.yml");
+		strcpy(req.mount, "/mnt/daos0");
+		assert_int_equal(ctl_helper_req_check(cfg, &req, 65534, &idx, &eb), -DER_NO_PERM);
+		assert_non_null(strstr(eb.msg, "size_gib 1099511627776 is more than the "));
+		assert_int_equal(ctl_helper_req_check(cfg, &req, 0, &idx, &eb), 0);
+	}
 	ctl_server_config_destroy(cfg);
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,7 @@ extern char **environ;
 #define MOUNTINFO "/proc/self/mountinfo"
 
 /* Upstream mounts SCM without access-time updates. */
-#define SCM_MOUNT_FLAGS MS_NOATIME
+#define SCM_MOUNT_FLAGS (MS_NOATIME | MS_NOSUID | MS_NODEV)
 
 /* Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
 static void
@@ -197,7 +198,7 @@ ctl_scm_unmount(const char *dir, struct d_errbuf *eb)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (umount2(dir, 0) != 0) {
+	if (umount2(dir, UMOUNT_NOFOLLOW) != 0) {
 		rc = d_errno2der(errno);
 		if (errno == EBUSY)
 			d_errbuf_set(eb,
@@ -327,6 +328,8 @@ int
 ctl_run(const char *const argv[], struct d_errbuf *eb)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t	   attr;
+	sigset_t		   none, all;
 	int			   pfd[2] = {-1, -1};
 	char			   err[4096];
 	size_t			   elen = 0;
@@ -339,9 +342,18 @@ ctl_run(const char *const argv[], struct d_errbuf *eb)
 		return d_errno2der(errno);
 	}
 	posix_spawn_file_actions_init(&fa);
+	/* nothing of the caller's reaches the program: no stdin, default signals */
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[1]);
 	if (rc != 0) {

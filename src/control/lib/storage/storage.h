@@ -347,18 +347,35 @@ int ctl_helper_req_parse(const char *text, size_t len, struct ctl_helper_req *re
  * May a caller with real uid `caller` have the helper act on the config file
  * at `path` (absolute)?  Root may; anyone else only when the file and every
  * directory above it belong to root and are not writable by group or others
- * (a directory with the sticky bit, such as /tmp, may be).  -DER_NO_PERM
- * names the file or directory and the fix.
+ * (a directory with the sticky bit, such as /tmp, may be).  `real` (of
+ * real_len bytes) receives the path to load: the resolved one, whose every
+ * component only root can change, so that what is loaded is what was checked.
+ * -DER_NO_PERM names the file or directory and the fix.
  */
-int ctl_helper_config_trusted(const char *path, uid_t caller, struct d_errbuf *eb);
+int ctl_helper_config_trusted(const char *path, uid_t caller, char *real, size_t real_len,
+			      struct d_errbuf *eb);
+
+/*
+ * May a caller with real uid `caller` have the helper mount on, or mkfs,
+ * `path` (the `key` of the config naming it: "scm_mount", "scm_list
+ * device")?  Root may; for anyone else the path as written must have no
+ * symbolic link in it and every existing directory above it must belong to
+ * root and not be writable by group or others, sticky or not: else the
+ * caller could point it elsewhere (a symlink to /etc, say) between the check
+ * and the act.  A missing tail is fine (root creates it).  -DER_NO_PERM
+ * names the link or directory.
+ */
+int ctl_helper_path_trusted(const char *path, const char *key, uid_t caller, struct d_errbuf *eb);
 
 /*
  * Is the request about the SCM of an engine of `cfg` (loaded from
  * req->config)?  0 with *engine = its index; -DER_NO_PERM naming the path or
- * device, the config file and what the helper would act on.
+ * device, the config file and what the helper would act on.  For a caller
+ * other than root the tmpfs size must also be the engine's scm_size (or, for
+ * an automatic size, at most this host's memory).
  */
 int ctl_helper_req_check(const struct ctl_server_config *cfg, const struct ctl_helper_req *req,
-			 uint32_t *engine, struct d_errbuf *eb);
+			 uid_t caller, uint32_t *engine, struct d_errbuf *eb);
 
 /* Response text (caller frees), NULL when out of memory. */
 char *ctl_helper_resp_format(int status, const char *message);

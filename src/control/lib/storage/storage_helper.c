@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "control/lib/storage/storage.h"
 
@@ -221,43 +222,32 @@ ctl_helper_req_parse(const char *text, size_t len, struct ctl_helper_req *req, s
 	return 0;
 }
 
-/* Only root may change what is at `path` (st: its stat) ; dir: a directory. */
+/* Only root may change what is at `path` (st: its stat); sticky_ok: see dirs_trusted(). */
 static const char *
-untrusted(const struct stat *st, bool dir)
+untrusted(const struct stat *st, bool sticky_ok)
 {
 	if (st->st_uid != 0)
 		return "is not owned by root";
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(dir && (st->st_mode & S_ISVTX)))
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(sticky_ok && (st->st_mode & S_ISVTX)))
 		return "is writable by group or others";
 	return NULL;
 }
 
-int
-ctl_helper_config_trusted(const char *path, uid_t caller, struct d_errbuf *eb)
+/*
+ * Every directory above `real` (a resolved path) belongs to root and is not
+ * writable by others, so nobody else can change where the path leads.  A
+ * sticky directory (/tmp) may be writable by all when the entry on our path
+ * in it exists and is root's: nobody else may rename or remove that entry;
+ * a missing one could be made first by anyone.
+ */
+static int
+dirs_trusted(char *real, const char *what, struct d_errbuf *eb)
 {
-	char	    real[PATH_MAX];
-	struct stat st;
+	struct stat st, child;
+	bool	    have_child = lstat(real, &child) == 0;
 	const char *why;
 	char	   *slash;
 
-	if (caller == 0)
-		return 0;
-	if (realpath(path, real) == NULL) {
-		d_errbuf_set(eb, "configuration file %s: %s", path, strerror(errno));
-		return d_errno2der(errno);
-	}
-	if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
-		d_errbuf_set(eb, "configuration file %s is not a regular file", real);
-		return -DER_INVAL;
-	}
-	why = untrusted(&st, false);
-	if (why != NULL) {
-		d_errbuf_set(eb,
-			     "configuration file %s %s: the helper acts only on a configuration "
-			     "that only root can change (chown root %s; chmod go-w %s)",
-			     real, why, real, real);
-		return -DER_NO_PERM;
-	}
 	while ((slash = strrchr(real, '/')) != NULL) {
 		if (slash == real)
 			slash[1] = '\0';
@@ -267,19 +257,120 @@ ctl_helper_config_trusted(const char *path, uid_t caller, struct d_errbuf *eb)
 			d_errbuf_set(eb, "directory %s: %s", real, strerror(errno));
 			return d_errno2der(errno);
 		}
-		why = untrusted(&st, true);
+		why = untrusted(&st, have_child && child.st_uid == 0);
 		if (why != NULL) {
 			d_errbuf_set(
 				eb,
-				"directory %s of configuration file %s %s: the helper acts only "
-				"on a configuration that only root can change",
-				real, path, why);
+				"directory %s of %s %s: the helper acts only on paths that only "
+				"root can change",
+				real, what, why);
 			return -DER_NO_PERM;
 		}
+		child = st;
+		have_child = true;
 		if (slash == real)
 			break;
 	}
 	return 0;
+}
+
+int
+ctl_helper_config_trusted(const char *path, uid_t caller, char *real, size_t real_len,
+			  struct d_errbuf *eb)
+{
+	char	    buf[PATH_MAX], what[PATH_MAX + 32];
+	struct stat st;
+	const char *why;
+
+	if (caller == 0) {
+		if (strlen(path) >= real_len) {
+			d_errbuf_set(eb, "configuration file %s: path too long", path);
+			return -DER_INVAL;
+		}
+		strcpy(real, path);
+		return 0;
+	}
+	if (realpath(path, buf) == NULL) {
+		d_errbuf_set(eb, "configuration file %s: %s", path, strerror(errno));
+		return d_errno2der(errno);
+	}
+	if (strlen(buf) >= real_len) {
+		d_errbuf_set(eb, "configuration file %s: path too long", path);
+		return -DER_INVAL;
+	}
+	strcpy(real, buf);
+	if (stat(buf, &st) != 0 || !S_ISREG(st.st_mode)) {
+		d_errbuf_set(eb, "configuration file %s is not a regular file", buf);
+		return -DER_INVAL;
+	}
+	why = untrusted(&st, false);
+	if (why != NULL) {
+		d_errbuf_set(eb,
+			     "configuration file %s %s: the helper acts only on a configuration "
+			     "that only root can change (chown root %s; chmod go-w %s)",
+			     buf, why, buf, buf);
+		return -DER_NO_PERM;
+	}
+	snprintf(what, sizeof(what), "configuration file %s", path);
+	return dirs_trusted(buf, what, eb);
+}
+
+int
+ctl_helper_path_trusted(const char *path, const char *key, uid_t caller, struct d_errbuf *eb)
+{
+	char   real[PATH_MAX], what[PATH_MAX + 64], part[PATH_MAX];
+	char  *slash;
+	size_t len = strlen(path);
+
+	if (caller == 0)
+		return 0;
+	if (len >= sizeof(part) || path[0] != '/') {
+		d_errbuf_set(eb, "%s %s is not an absolute path", key, path);
+		return -DER_INVAL;
+	}
+	/* The part that exists; what is missing is created by root under it. */
+	memcpy(part, path, len + 1);
+	while (realpath(part, real) == NULL) {
+		if (errno != ENOENT || (slash = strrchr(part, '/')) == NULL || slash == part) {
+			d_errbuf_set(eb, "%s %s: %s", key, path, strerror(errno));
+			return d_errno2der(errno);
+		}
+		*slash = '\0';
+	}
+	/*
+	 * The path as written is the path acted on: a symbolic link anywhere in
+	 * it could be pointed elsewhere between this check and the mount.
+	 */
+	if (strcmp(part, real) != 0) {
+		d_errbuf_set(eb,
+			     "%s %s goes through a symbolic link or a relative component (%s is "
+			     "%s): name the real path in the configuration",
+			     key, path, part, real);
+		return -DER_NO_PERM;
+	}
+	if (strcmp(part, path) != 0) {
+		/* real is an existing directory: check it as well as those above it */
+		size_t n = strlen(real);
+
+		if (n + 3 > sizeof(real)) {
+			d_errbuf_set(eb, "%s %s is too long", key, path);
+			return -DER_INVAL;
+		}
+		memcpy(real + n, "/x", 3);
+	}
+	snprintf(what, sizeof(what), "%s %s", key, path);
+	return dirs_trusted(real, what, eb);
+}
+
+/* This host's memory in GiB, rounded up: the largest automatic tmpfs size. */
+static uint64_t
+phys_gib(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return 0;
+	return ((uint64_t)pages * (uint64_t)size + (1ULL << 30) - 1) >> 30;
 }
 
 static bool
@@ -291,7 +382,7 @@ is_scm(const struct ctl_engine *e)
 
 int
 ctl_helper_req_check(const struct ctl_server_config *cfg, const struct ctl_helper_req *req,
-		     uint32_t *engine, struct d_errbuf *eb)
+		     uid_t caller, uint32_t *engine, struct d_errbuf *eb)
 {
 	uint32_t keys = helper_ops[req->op].keys;
 	uint32_t i;
@@ -308,6 +399,22 @@ ctl_helper_req_check(const struct ctl_server_config *cfg, const struct ctl_helpe
 			continue;
 		if ((keys & CTL_HK_DEVICE) && (dev == NULL || strcmp(dev, req->device) != 0))
 			continue;
+		/* the size is root's to choose; anyone else gets the configuration's */
+		if (caller != 0 && req->op == CTL_HELPER_SCM_MOUNT_RAM &&
+		    t->class == CTL_CLASS_RAM && t->scm_size > 0 &&
+		    req->size_gib != (uint64_t)t->scm_size) {
+			d_errbuf_set(eb, "size_gib %ju is not the scm_size %jd of engine %u in %s",
+				     (uintmax_t)req->size_gib, (intmax_t)t->scm_size, i,
+				     req->config);
+			return -DER_NO_PERM;
+		}
+		if (caller != 0 && req->op == CTL_HELPER_SCM_MOUNT_RAM &&
+		    t->class == CTL_CLASS_RAM && t->scm_size == 0 && req->size_gib > phys_gib()) {
+			d_errbuf_set(eb,
+				     "size_gib %ju is more than the %ju GiB of memory of this host",
+				     (uintmax_t)req->size_gib, (uintmax_t)phys_gib());
+			return -DER_NO_PERM;
+		}
 		if (req->op == CTL_HELPER_SCM_MOUNT_RAM && t->class != CTL_CLASS_RAM) {
 			d_errbuf_set(
 				eb,
